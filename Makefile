@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make demo` (run with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app assessment_app
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
+
+.PHONY: install assets demo run scheduler test test-postgres bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,production]'
+	touch $@
+
+assets: assessment_app/static/css/app.css
+
+assessment_app/static/css/app.css: package.json package-lock.json scss/app.scss scripts/copy-assets.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run build
+
+## Install, create the SQLite database with demo data, and serve on http://127.0.0.1:5000
+demo: install assets
+	$(FLASK) seed-demo
+	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+
+## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL.
+test: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
+	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/bench_allocation.py
+
+clean:
+	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk

@@ -1,0 +1,7 @@
+"""The assessment admin's pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,93 @@
+"""Forms an assessment admin fills in."""
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from .. import deadlines
+
+
+class ClockTimeField(StringField):
+    """A London wall-clock time typed as 24-hour HH:MM, e.g. 00:01 or 23:59."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.time = None
+        if self.data:
+            try:
+                self.time = datetime.strptime(self.data.strip(), "%H:%M").time()
+            except ValueError:
+                raise ValueError(f"Enter {self.label.text.lower()} as a 24-hour time, like 23:59")
+
+    def set_time(self, value):
+        self.time, self.data = value, value.strftime("%H:%M")
+
+
+class WindowForm(FlaskForm):
+    name = StringField("Window name", widget=GovTextInput(),
+                       description="For example, Autumn 2026 specialist NPQs",
+                       validators=[DataRequired("Enter a name for the window"), Length(max=200)])
+    first_day = DateField("Day 1 (case study release)", widget=GovDateInput(), format="%d %m %Y",
+                          description="For example, 24 11 2026",
+                          validators=[InputRequired("Enter the date of day 1 as day, month and year")])
+    length_days = IntegerField("Length in days", widget=GovTextInput(),
+                               default=deadlines.DEFAULT_LENGTH_DAYS,
+                               validators=[InputRequired("Enter the length in days"),
+                                           NumberRange(1, 60, "The length must be between 1 and 60 days")])
+    release_time = ClockTimeField("Release time", widget=GovTextInput(),
+                                  description="UK time on day 1, 24-hour clock",
+                                  default="00:01",
+                                  validators=[DataRequired("Enter the release time")])
+    deadline_time = ClockTimeField("Deadline time", widget=GovTextInput(),
+                                   description="UK time on the last day: the last minute in which "
+                                               "a submission is accepted (23:59 accepts up to 23:59:59)",
+                                   default="23:59",
+                                   validators=[DataRequired("Enter the deadline time")])
+    word_limit = IntegerField("Word limit", widget=GovTextInput(), default=1500,
+                              validators=[InputRequired("Enter the word limit"),
+                                          NumberRange(100, 10000, "The word limit must be between 100 and 10,000")])
+    tolerance_percent = IntegerField("Tolerance over the word limit (%)", widget=GovTextInput(),
+                                     default=0, description="0 makes the limit a hard cap",
+                                     validators=[InputRequired("Enter the tolerance, or 0 for a hard cap"),
+                                                 NumberRange(0, 50, "The tolerance must be between 0 and 50%")])
+    npq_codes = SelectMultipleField("NPQs in this window", widget=GovCheckboxesInput(),
+                                    validators=[DataRequired("Select at least one NPQ")])
+    submit = SubmitField("Save window", widget=GovSubmitInput())
+
+    def validate_deadline_time(self, field):
+        if self.length_days.data == 1 and self.release_time.time and field.time and \
+                field.time <= self.release_time.time:
+            raise ValidationError("In a one-day window the deadline must be after the release time")
+
+
+class CaseStudyForm(FlaskForm):
+    case_study = SelectField("Case study file", widget=GovSelect(),
+                             validators=[DataRequired("Select a case study")])
+    submit = SubmitField("Attach case study", widget=GovSubmitInput())
+
+
+class EntryForm(FlaskForm):
+    npq_code = SelectField("NPQ", widget=GovSelect(), validators=[DataRequired("Select the NPQ")])
+    emails = TextAreaField("Participants' email addresses", widget=GovTextArea(),
+                           description="One per line. Everyone must already have a participant account.",
+                           validators=[DataRequired("Enter at least one email address")])
+    submit = SubmitField("Enter participants", widget=GovSubmitInput())

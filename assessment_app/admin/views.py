@@ -1,0 +1,195 @@
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..access import admin_required
+from ..case_studies import available_case_studies, render_case_study
+from ..extensions import db
+from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper
+from ..npqs import NPQ_CODES, NPQ_NAMES
+from ..scheduling import notify_window_changed
+from ..services import windows
+from ..services.windows import WindowError, WindowSettings
+from . import bp
+from .forms import CaseStudyForm, EntryForm, WindowForm
+
+
+def _window_or_404(window_id: int) -> AssessmentWindow:
+    window = db.session.get(AssessmentWindow, window_id)
+    if window is None:
+        abort(404)
+    return window
+
+
+def _npq_choices():
+    return [(code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES]
+
+
+@bp.get("/")
+@admin_required
+def home():
+    entered = (
+        select(Entry.window_id, func.count(Entry.id).label("n")).group_by(Entry.window_id).subquery()
+    )
+    submitted = (
+        select(Entry.window_id, func.count(func.distinct(SubmissionVersion.entry_id)).label("n"))
+        .join(SubmissionVersion, SubmissionVersion.entry_id == Entry.id)
+        .group_by(Entry.window_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(AssessmentWindow, entered.c.n, submitted.c.n)
+        .outerjoin(entered, entered.c.window_id == AssessmentWindow.id)
+        .outerjoin(submitted, submitted.c.window_id == AssessmentWindow.id)
+        .options(selectinload(AssessmentWindow.papers))
+        .order_by(AssessmentWindow.release_at.desc())
+    ).all()
+    return render_template("admin/home.html", rows=rows, at=clock.now())
+
+
+def _settings(form: WindowForm) -> WindowSettings:
+    return WindowSettings(
+        name=form.name.data,
+        first_day=form.first_day.data,
+        length_days=form.length_days.data,
+        release_time=form.release_time.time,
+        deadline_time=form.deadline_time.time,
+        word_limit=form.word_limit.data,
+        tolerance_percent=form.tolerance_percent.data,
+        npq_codes=tuple(form.npq_codes.data),
+    )
+
+
+def _name_taken(form: WindowForm, window_id: int | None) -> bool:
+    clash = db.session.scalar(
+        select(AssessmentWindow.id).where(AssessmentWindow.name == form.name.data.strip())
+    )
+    if clash is not None and clash != window_id:
+        form.name.errors.append("A window with this name already exists")
+        return True
+    return False
+
+
+@bp.route("/windows/new", methods=["GET", "POST"])
+@admin_required
+def new_window():
+    form = WindowForm()
+    form.npq_codes.choices = _npq_choices()
+    if form.validate_on_submit() and not _name_taken(form, None):
+        window = windows.create_window(_settings(form), current_user)
+        notify_window_changed(current_app)
+        flash(f"Window “{window.name}” created.", "success")
+        return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/window_form.html", form=form, window=None)
+
+
+@bp.route("/windows/<int:window_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_window(window_id: int):
+    window = _window_or_404(window_id)
+    form = WindowForm(obj=window)
+    form.npq_codes.choices = _npq_choices()
+    if not form.is_submitted():
+        form.npq_codes.data = [p.npq_code for p in window.papers]
+        form.release_time.set_time(window.release_time)
+        form.deadline_time.set_time(window.deadline_time)
+    if form.validate_on_submit() and not _name_taken(form, window.id):
+        try:
+            windows.update_window(window, _settings(form), current_user, clock.now())
+        except WindowError as error:
+            db.session.rollback()
+            form.first_day.errors.append(str(error))
+        else:
+            notify_window_changed(current_app)
+            flash("Window saved.", "success")
+            return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/window_form.html", form=form, window=window)
+
+
+@bp.get("/windows/<int:window_id>")
+@admin_required
+def window(window_id: int):
+    window = _window_or_404(window_id)
+    entries = db.session.scalars(
+        select(Entry).where(Entry.window_id == window.id)
+        .options(selectinload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
+    ).all()
+    submitted = set(db.session.scalars(
+        select(SubmissionVersion.entry_id).join(Entry).where(Entry.window_id == window.id)
+    ))
+    return render_template("admin/window.html", window=window, entries=entries,
+                           submitted=submitted, at=clock.now())
+
+
+@bp.route("/windows/<int:window_id>/papers/<npq_code>", methods=["GET", "POST"])
+@admin_required
+def case_study(window_id: int, npq_code: str):
+    window = _window_or_404(window_id)
+    paper = window.paper_for(npq_code)
+    if paper is None:
+        abort(404)
+    files = {
+        Path(cs.source_path).name: cs
+        for cs in available_case_studies(current_app.config["CASE_STUDY_DIR"])
+        if cs.npq == npq_code
+    }
+    form = CaseStudyForm()
+    form.case_study.choices = [("", "Select a case study")] + [
+        (name, f"{cs.title} ({name})") for name, cs in files.items()
+    ]
+    if form.validate_on_submit():
+        chosen = files.get(form.case_study.data)
+        if chosen is None:
+            form.case_study.errors.append("Select a case study from the list")
+        else:
+            try:
+                windows.attach_case_study(paper, chosen, current_user, clock.now())
+            except WindowError as error:
+                db.session.rollback()
+                form.case_study.errors.append(str(error))
+            else:
+                flash(f"Case study attached for {npq_code}.", "success")
+                return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/case_study.html", window=window, paper=paper, form=form,
+                           at=clock.now())
+
+
+@bp.route("/windows/<int:window_id>/entries", methods=["GET", "POST"])
+@admin_required
+def enter(window_id: int):
+    window = _window_or_404(window_id)
+    form = EntryForm()
+    form.npq_code.choices = [("", "Select the NPQ")] + [
+        (p.npq_code, f"{NPQ_NAMES[p.npq_code]} ({p.npq_code})") for p in window.papers
+    ]
+    if form.validate_on_submit():
+        try:
+            entries = windows.enter_participants(
+                window, form.npq_code.data, form.emails.data.splitlines(), current_user
+            )
+        except WindowError as error:
+            db.session.rollback()
+            form.emails.errors.append(str(error))
+        else:
+            flash(f"{len(entries)} participant{'s' if len(entries) != 1 else ''} entered.",
+                  "success")
+            return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/enter.html", window=window, form=form)
+
+
+@bp.get("/windows/<int:window_id>/papers/<npq_code>/preview")
+@admin_required
+def preview_case_study(window_id: int, npq_code: str):
+    """Admins can read an attached case study before release, to check it."""
+    paper = db.session.scalar(
+        select(WindowPaper).where(WindowPaper.window_id == window_id,
+                                  WindowPaper.npq_code == npq_code)
+    )
+    if paper is None or not paper.has_case_study:
+        abort(404)
+    return render_template("admin/preview.html", paper=paper,
+                           body=render_case_study(paper.case_study_markdown))

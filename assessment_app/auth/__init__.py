@@ -1,0 +1,81 @@
+"""Signing in and out."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Regexp
+
+from ..extensions import db
+from ..models import Role, User
+from ..services import audit
+
+bp = Blueprint("auth", __name__)
+
+HOME_FOR_ROLE = {
+    Role.PARTICIPANT: "participant.home",
+    Role.MARKER: "marker.home",
+    Role.MODERATOR: "marker.home",
+    Role.ADMIN: "admin.home",
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter your email address"),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                   message="Enter an email address in the correct format, like name@example.com"),
+        ],
+    )
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            # One message for every failure, so the form does not reveal who has an account.
+            form.password.errors.append("Enter a correct email address and password")
+        else:
+            session.clear()
+            session.permanent = True
+            login_user(user)
+            audit.record("user.signed_in", actor=user)
+            db.session.commit()
+            return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next() -> str | None:
+    """Only follow a `next` that stays on this site."""
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

@@ -1,0 +1,74 @@
+"""Command-line tasks: `flask --app assessment_app <command>`."""
+
+import signal
+import threading
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Npq, Role, User
+from .npqs import NPQS
+
+
+def init_db() -> None:
+    """Bring the schema up to date with the migrations and make sure the ten NPQs exist."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    ensure_npqs()
+
+
+def ensure_npqs() -> None:
+    existing = set(db.session.scalars(select(Npq.code)))
+    db.session.add_all(
+        Npq(code=npq.code, name=npq.name, kind=npq.kind) for npq in NPQS if npq.code not in existing
+    )
+    db.session.commit()
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create or upgrade the database tables."""
+        init_db()
+        click.echo("Database ready.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Add demo users, windows and case studies (prints the demo passwords)."""
+        from .demo import seed_demo
+
+        init_db()
+        for line in seed_demo():
+            click.echo(line)
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.password_option()
+    def create_user_command(email, name, role, password):
+        """Create a user with a password."""
+        if db.session.scalar(select(User).where(User.email == email.strip().lower())):
+            raise click.ClickException(f"{email} already has an account")
+        user = User(email=email, name=name, role=Role(role))
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Created {role} {user.email}.")
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the scheduler (case-study releases); run exactly one of these in production."""
+        from .scheduling import start_scheduler, stop_scheduler
+
+        start_scheduler(app)
+        click.echo("Scheduler running. Stop with Ctrl+C or SIGTERM.")
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        try:
+            stopping.wait()
+        except KeyboardInterrupt:
+            pass
+        stop_scheduler(app)

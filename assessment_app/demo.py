@@ -1,0 +1,81 @@
+"""Demo data, so a newcomer sees a working system at once. Safe to run more than once."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import clock, deadlines
+from .case_studies import available_case_studies
+from .extensions import db
+from .models import AssessmentWindow, Role, User
+from .npqs import NPQ_CODES
+from .services import windows
+from .services.windows import WindowSettings
+
+DEMO_PASSWORD = "demo-password-2026"
+
+DEMO_USERS = [
+    ("admin@example.org", "Aisha Khan", Role.ADMIN, None, None),
+    ("marker@example.org", "Martin Doyle", Role.MARKER, "Northern Teaching Partnership", "Greenfield Academy"),
+    ("moderator@example.org", "Priya Shah", Role.MODERATOR, None, None),
+    ("sam.taylor@example.org", "Sam Taylor", Role.PARTICIPANT, "Midlands Schools Alliance", "Oakfield Primary School"),
+    ("jo.evans@example.org", "Jo Evans", Role.PARTICIPANT, "Midlands Schools Alliance", "Riverside Academy"),
+    ("alex.morgan@example.org", "Alex Morgan", Role.PARTICIPANT, "Coastal Learning Trust", "St Brendan's CE Primary"),
+    ("chris.obi@example.org", "Chris Obi", Role.PARTICIPANT, "Coastal Learning Trust", "Harbour High School"),
+]
+# Who is entered for which NPQ in the open window.
+DEMO_ENTRIES = {
+    "NPQLTD": ["sam.taylor@example.org", "jo.evans@example.org", "alex.morgan@example.org"],
+    "NPQSL": ["chris.obi@example.org"],
+}
+
+
+def seed_demo() -> list[str]:
+    admin = _users()
+    now = clock.now()
+    today = clock.to_london(now).date()
+    open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2), NPQ_CODES)
+    _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), ("NPQLTD", "NPQH"))
+    for code, emails in DEMO_ENTRIES.items():
+        entered = {e.participant.email for e in open_window.entries}
+        todo = [e for e in emails if e not in entered]
+        if todo:
+            windows.enter_participants(open_window, code, todo, admin)
+    lines = ["Demo data ready. Sign in at http://127.0.0.1:5000 with any of these accounts,",
+             f"all with the password: {DEMO_PASSWORD}", ""]
+    lines += [f"  {role.value:<12} {email:<28} {name}" for email, name, role, *_ in DEMO_USERS]
+    return lines
+
+
+def _users() -> User:
+    for email, name, role, partner, school in DEMO_USERS:
+        if db.session.scalar(select(User).where(User.email == email)) is None:
+            user = User(email=email, name=name, role=role, delivery_partner=partner, school=school,
+                        cohort="NPQ autumn 2025" if role is Role.PARTICIPANT else None)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+    db.session.commit()
+    return db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
+
+
+def _window(admin: User, name: str, first_day, npq_codes) -> AssessmentWindow:
+    window = db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name))
+    if window is not None:
+        return window
+    window = windows.create_window(
+        WindowSettings(name=name, first_day=first_day, length_days=deadlines.DEFAULT_LENGTH_DAYS,
+                       release_time=deadlines.DEFAULT_RELEASE_TIME,
+                       deadline_time=deadlines.DEFAULT_DEADLINE_TIME, word_limit=1500,
+                       tolerance_percent=0, npq_codes=tuple(npq_codes)),
+        admin,
+    )
+    # Attach while "before release": the demo window opened two days ago.
+    attach_at = window.release_at - timedelta(minutes=1)
+    for case_study in available_case_studies(current_app.config["CASE_STUDY_DIR"]):
+        paper = window.paper_for(case_study.npq)
+        if paper is not None and not paper.has_case_study:
+            windows.attach_case_study(paper, case_study, admin, attach_at)
+    return window
+
+

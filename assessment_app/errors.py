@@ -1,0 +1,27 @@
+"""Friendly error pages, with the right status code."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_template("errors/413.html", limit_mb=limit_mb), 413
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,69 @@
+"""What participants write: autosaved drafts, uploaded files and submitted versions."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from ._types import UTCDateTime, enum_column, now
+
+
+class ResponseSource(StrEnum):
+    TYPED = "typed"
+    DOCX = "docx"
+
+
+class Draft(db.Model):
+    """The autosaved text of the response editor, one per entry, overwritten on each save."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    word_count: Mapped[int] = mapped_column(default=0)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class ResponseUpload(db.Model):
+    """An uploaded .docx, kept as received, with the text read from it (shown before submitting)."""
+
+    __tablename__ = "response_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class SubmissionVersion(db.Model):
+    """One final submission; every version is kept and the last one in time is marked."""
+
+    __tablename__ = "submission_version"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "number"),
+        # The form's one-time token: a double-clicked submit cannot make two versions.
+        UniqueConstraint("entry_id", "client_token"),
+        CheckConstraint("declaration_accepted", name="declaration_required"),
+        CheckConstraint("word_count >= 0", name="word_count_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    number: Mapped[int]
+    text: Mapped[str] = deferred(mapped_column(Text))
+    word_count: Mapped[int]
+    word_limit: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[ResponseSource] = mapped_column(enum_column(ResponseSource))
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("response_upload.id"))
+    declaration_accepted: Mapped[bool]
+    client_token: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    entry = relationship("Entry")
+    upload: Mapped[ResponseUpload | None] = relationship()

@@ -1,0 +1,54 @@
+"""People who sign in."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ._types import UTCDateTime, enum_column, now
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    MARKER = "marker"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A participant, marker, moderator or assessment admin."""
+
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Marker conflicts of interest are judged on these, so they live on every user.
+    delivery_partner: Mapped[str | None] = mapped_column(String(200))
+    school: Mapped[str | None] = mapped_column(String(200))
+    cohort: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    @validates("email")
+    def _normalise_email(self, _key, value: str) -> str:
+        return value.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated users
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles

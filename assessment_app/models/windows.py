@@ -1,0 +1,139 @@
+"""Assessment windows, the NPQs and case studies they serve, and who is entered."""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from .. import deadlines
+from ..extensions import db
+from ._types import UTCDateTime, now
+
+
+class Npq(db.Model):
+    """One of the ten National Professional Qualifications."""
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class AssessmentWindow(db.Model):
+    """An assessment window: release on day 1, deadline at the end of the last day (London time)."""
+
+    __tablename__ = "assessment_window"
+    __table_args__ = (
+        CheckConstraint("length_days >= 1", name="length_positive"),
+        CheckConstraint("word_limit > 0", name="word_limit_positive"),
+        CheckConstraint(
+            "tolerance_percent >= 0 AND tolerance_percent <= 50", name="tolerance_range"
+        ),
+        CheckConstraint("closes_at > release_at", name="closes_after_release"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The wall-clock definition an admin enters ...
+    first_day: Mapped[date] = mapped_column(Date)
+    length_days: Mapped[int] = mapped_column(default=deadlines.DEFAULT_LENGTH_DAYS)
+    release_time: Mapped[time] = mapped_column(Time, default=deadlines.DEFAULT_RELEASE_TIME)
+    deadline_time: Mapped[time] = mapped_column(Time, default=deadlines.DEFAULT_DEADLINE_TIME)
+    # ... and the UTC instants computed from it, which every rule and query uses.
+    release_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    word_limit: Mapped[int] = mapped_column(default=1500)
+    tolerance_percent: Mapped[int] = mapped_column(default=0)
+    # Set by the scheduled release job; visibility never depends on it.
+    release_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    papers: Mapped[list["WindowPaper"]] = relationship(
+        back_populates="window", order_by="WindowPaper.npq_code", cascade="all, delete-orphan"
+    )
+    entries: Mapped[list["Entry"]] = relationship(back_populates="window")
+
+    def set_schedule(self, first_day: date, length_days: int, release_time: time,
+                     deadline_time: time) -> None:
+        instants = deadlines.window_instants(first_day, length_days, release_time, deadline_time)
+        self.first_day, self.length_days = first_day, length_days
+        self.release_time, self.deadline_time = release_time, deadline_time
+        self.release_at, self.closes_at = instants.release_at, instants.closes_at
+
+    @property
+    def instants(self) -> deadlines.WindowInstants:
+        return deadlines.WindowInstants(self.release_at, self.closes_at)
+
+    def state(self, at: datetime) -> deadlines.WindowState:
+        return deadlines.window_state(self.instants, at)
+
+    def is_released(self, at: datetime) -> bool:
+        return deadlines.is_released(self.release_at, at)
+
+    def paper_for(self, npq_code: str) -> "WindowPaper | None":
+        return next((p for p in self.papers if p.npq_code == npq_code), None)
+
+
+class WindowPaper(db.Model):
+    """An NPQ served by a window, with the case study attached for it (a snapshot of the file)."""
+
+    __tablename__ = "window_paper"
+    __table_args__ = (UniqueConstraint("window_id", "npq_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id", ondelete="CASCADE"))
+    npq_code: Mapped[str] = mapped_column(ForeignKey("npq.code"))
+    case_study_file: Mapped[str | None] = mapped_column(String(200))
+    case_study_title: Mapped[str | None] = mapped_column(String(300))
+    # A snapshot, so editing the file later never changes what participants were given.
+    case_study_markdown: Mapped[str | None] = mapped_column(Text)
+    handout_filename: Mapped[str | None] = mapped_column(String(200))
+    handout_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    handout_sha256: Mapped[str | None] = mapped_column(String(64))
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    window: Mapped[AssessmentWindow] = relationship(back_populates="papers")
+    npq: Mapped[Npq] = relationship()
+
+    @property
+    def has_case_study(self) -> bool:
+        return self.case_study_markdown is not None
+
+
+class Entry(db.Model):
+    """A participant entered for one NPQ's assessment in one window (one attempt)."""
+
+    __table_args__ = (UniqueConstraint("window_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    npq_code: Mapped[str] = mapped_column(ForeignKey("npq.code"))
+    # What markers see instead of a name; new for every entry so attempts cannot be linked.
+    candidate_number: Mapped[str] = mapped_column(String(12), unique=True)
+    # A personal deadline from an extension (first late instant), else the window's applies.
+    extended_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    window: Mapped[AssessmentWindow] = relationship(back_populates="entries")
+    participant = relationship("User")
+    npq: Mapped[Npq] = relationship()
+
+    @property
+    def closes_at(self) -> datetime:
+        return deadlines.personal_closes_at(self.window.closes_at, self.extended_closes_at)
+
+    def is_in_time(self, at: datetime) -> bool:
+        return deadlines.is_in_time(self.closes_at, at)
+
+    @property
+    def paper(self) -> WindowPaper | None:
+        return self.window.paper_for(self.npq_code)

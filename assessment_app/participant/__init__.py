@@ -1,0 +1,7 @@
+"""The participant's pages: their assessments, the case study, writing and submitting."""
+
+from flask import Blueprint
+
+bp = Blueprint("participant", __name__, url_prefix="/assessments")
+
+from . import views  # noqa: E402,F401  (routes register on import)

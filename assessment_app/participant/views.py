@@ -1,0 +1,209 @@
+import io
+import secrets
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..access import entry_for, participant_required, submission_for, upload_for
+from ..case_studies import render_case_study
+from ..docx_upload import DocxRejected
+from ..extensions import db
+from ..models import AssessmentWindow, Entry, WindowPaper
+from ..services import submissions
+from ..services.submissions import SubmissionRefused
+from . import bp
+from .forms import ConfirmUploadForm, ResponseForm, UploadForm
+
+
+def _released_paper(entry: Entry) -> WindowPaper:
+    """The entry's case study, or 404 before release: unreleased content does not exist."""
+    paper = entry.paper
+    if paper is None or not paper.has_case_study or not entry.window.is_released(clock.now()):
+        abort(404)
+    return paper
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@bp.get("/")
+@participant_required
+def home():
+    entries = db.session.scalars(
+        select(Entry)
+        .where(Entry.participant_id == current_user.id)
+        .options(selectinload(Entry.window).selectinload(AssessmentWindow.papers),
+                 selectinload(Entry.npq))
+        .order_by(Entry.created_at.desc())
+    ).all()
+    latest = submissions.latest_versions([e.id for e in entries])
+    return render_template("participant/home.html", entries=entries, latest=latest)
+
+
+@bp.get("/<int:entry_id>")
+@participant_required
+def overview(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    versions = submissions.versions_for(entry)
+    return render_template(
+        "participant/overview.html",
+        entry=entry,
+        at=clock.now(),
+        latest=versions[0] if versions else None,
+        draft=submissions.draft_for(entry),
+        limit=submissions.word_limit_for(entry),
+    )
+
+
+@bp.get("/<int:entry_id>/case-study")
+@participant_required
+def case_study(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    paper = _released_paper(entry)
+    return render_template(
+        "participant/case_study.html",
+        entry=entry,
+        paper=paper,
+        body=render_case_study(paper.case_study_markdown),
+    )
+
+
+@bp.get("/<int:entry_id>/case-study/handout")
+@participant_required
+def handout(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    paper = _released_paper(entry)
+    if paper.handout_data is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(paper.handout_data),
+        as_attachment=True,
+        download_name=paper.handout_filename,
+    )
+
+
+@bp.route("/<int:entry_id>/response", methods=["GET", "POST"])
+@participant_required
+def response(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    paper = _released_paper(entry)
+    form = ResponseForm()
+    error = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        at = clock.now()
+        # Keep what was sent before judging it: a refused submission never loses text.
+        submissions.save_draft(entry, text, at)
+        try:
+            version = submissions.submit(
+                entry, text, declaration=form.declaration.data,
+                client_token=form.client_token.data or _new_token(), at=at,
+            )
+        except SubmissionRefused as refused:
+            error = str(refused)
+        else:
+            flash("Your response has been submitted.", "success")
+            return redirect(url_for(".receipt", entry_id=entry.id, version_id=version.id))
+    else:
+        draft = submissions.draft_for(entry)
+        form.text.data = draft.text if draft else ""
+    form.client_token.data = _new_token()
+    return render_template(
+        "participant/response.html",
+        entry=entry,
+        paper=paper,
+        form=form,
+        error=error,
+        error_field=_error_field(error),
+        at=clock.now(),
+        limit=submissions.word_limit_for(entry),
+        draft=submissions.draft_for(entry),
+    )
+
+
+def _error_field(message: str | None) -> str | None:
+    if message is None:
+        return None
+    return "declaration" if "own work" in message else "text"
+
+
+@bp.post("/<int:entry_id>/draft")
+@participant_required
+def autosave(entry_id: int):
+    """Autosave from the editor (fetch, or sendBeacon when the tab closes)."""
+    entry = entry_for(current_user, entry_id)
+    _released_paper(entry)
+    draft = submissions.save_draft(entry, request.form.get("text", ""), clock.now())
+    return jsonify(saved_at=draft.saved_at.isoformat(), words=draft.word_count)
+
+
+@bp.route("/<int:entry_id>/upload", methods=["GET", "POST"])
+@participant_required
+def upload(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    _released_paper(entry)
+    form = UploadForm()
+    if form.validate_on_submit():
+        document = form.document.data
+        try:
+            stored = submissions.store_upload(
+                entry, document.filename or "", document.read(), clock.now()
+            )
+        except DocxRejected as rejected:
+            form.document.errors.append(str(rejected))
+        else:
+            return redirect(url_for(".confirm_upload", entry_id=entry.id, upload_id=stored.id))
+    return render_template("participant/upload.html", entry=entry, form=form, at=clock.now(),
+                           limit=submissions.word_limit_for(entry))
+
+
+@bp.route("/<int:entry_id>/uploads/<int:upload_id>", methods=["GET", "POST"])
+@participant_required
+def confirm_upload(entry_id: int, upload_id: int):
+    stored = upload_for(current_user, entry_id, upload_id)
+    entry = entry_for(current_user, entry_id)
+    form = ConfirmUploadForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            version = submissions.submit(
+                entry, stored.text, declaration=form.declaration.data,
+                client_token=form.client_token.data or _new_token(), at=clock.now(),
+                upload=stored,
+            )
+        except SubmissionRefused as refused:
+            error = str(refused)
+        else:
+            flash("Your response has been submitted.", "success")
+            return redirect(url_for(".receipt", entry_id=entry.id, version_id=version.id))
+    form.client_token.data = _new_token()
+    limit = submissions.word_limit_for(entry)
+    return render_template(
+        "participant/confirm_upload.html", entry=entry, upload=stored, form=form, error=error,
+        error_field=_error_field(error), limit=limit, at=clock.now(),
+    )
+
+
+@bp.get("/<int:entry_id>/submissions")
+@participant_required
+def history(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    return render_template(
+        "participant/history.html", entry=entry, versions=submissions.versions_for(entry)
+    )
+
+
+@bp.get("/<int:entry_id>/submissions/<int:version_id>")
+@participant_required
+def receipt(entry_id: int, version_id: int):
+    version = submission_for(current_user, entry_id, version_id)
+    entry = entry_for(current_user, entry_id)
+    versions = submissions.versions_for(entry)
+    return render_template(
+        "participant/receipt.html", entry=entry, version=version,
+        is_latest=bool(versions) and versions[0].id == version.id,
+    )

@@ -1,0 +1,32 @@
+"""Response headers: a strict content security policy and no caching of private pages."""
+
+import secrets
+
+from flask import Flask, g, request
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def register(app: Flask) -> None:
+    app.add_template_global(csp_nonce)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{csp_nonce()}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            # Case studies and responses are private: never kept by a browser or proxy cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response

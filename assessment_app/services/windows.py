@@ -1,0 +1,163 @@
+"""Creating windows, attaching case studies and entering participants."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..case_studies import CaseStudyFile
+from ..extensions import db
+from ..models import AssessmentWindow, Entry, Npq, Role, User, WindowPaper
+from . import audit
+
+# No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
+CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class WindowError(Exception):
+    """An admin action that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    name: str
+    first_day: date
+    length_days: int
+    release_time: time
+    deadline_time: time
+    word_limit: int
+    tolerance_percent: int
+    npq_codes: tuple[str, ...]
+
+
+def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
+    window = AssessmentWindow(name=settings.name.strip())
+    _apply(window, settings)
+    db.session.add(window)
+    db.session.flush()
+    audit.record("window.created", actor=actor, window_id=window.id, **_describe(window))
+    db.session.commit()
+    return window
+
+
+def update_window(window: AssessmentWindow, settings: WindowSettings, actor: User,
+                  at: datetime) -> AssessmentWindow:
+    before = _describe(window)
+    if window.is_released(at):
+        moved = (settings.first_day, settings.release_time) != (window.first_day, window.release_time)
+        dropped = set(p.npq_code for p in window.papers) - set(settings.npq_codes)
+        if moved or dropped:
+            raise WindowError(
+                "The case study has been released, so the release date and time and the NPQs "
+                "can no longer change. You can still change the deadline and the word limit."
+            )
+    window.name = settings.name.strip()
+    _apply(window, settings)
+    audit.record("window.updated", actor=actor, window_id=window.id, before=before,
+                 after=_describe(window))
+    db.session.commit()
+    return window
+
+
+def _apply(window: AssessmentWindow, settings: WindowSettings) -> None:
+    window.set_schedule(settings.first_day, settings.length_days, settings.release_time,
+                        settings.deadline_time)
+    window.word_limit = settings.word_limit
+    window.tolerance_percent = settings.tolerance_percent
+    existing = {paper.npq_code: paper for paper in window.papers}
+    for code in settings.npq_codes:
+        if code not in existing:
+            window.papers.append(WindowPaper(npq_code=code))
+    for code, paper in existing.items():
+        if code not in settings.npq_codes:
+            if db.session.scalar(select(Entry.id).where(Entry.window_id == window.id,
+                                                        Entry.npq_code == code).limit(1)):
+                raise WindowError(f"Participants are entered for {code}, so it cannot be removed.")
+            window.papers.remove(paper)
+
+
+def _describe(window: AssessmentWindow) -> dict:
+    return {
+        "name": window.name,
+        "release_at": window.release_at.isoformat(),
+        "closes_at": window.closes_at.isoformat(),
+        "word_limit": window.word_limit,
+        "tolerance_percent": window.tolerance_percent,
+        "npqs": sorted(p.npq_code for p in window.papers),
+    }
+
+
+def attach_case_study(paper: WindowPaper, case_study: CaseStudyFile, actor: User,
+                      at: datetime) -> None:
+    """Snapshot a case-study file (and its handout) into the window, before release only."""
+    if paper.window.is_released(at):
+        raise WindowError("The case study has been released and can no longer be changed.")
+    if case_study.npq != paper.npq_code:
+        raise WindowError(f"That case study is for {case_study.npq}, not {paper.npq_code}.")
+    paper.case_study_file = Path(case_study.source_path).name
+    paper.case_study_title = case_study.title
+    paper.case_study_markdown = case_study.body_markdown
+    paper.attached_at = at
+    if case_study.handout_filename:
+        data = (Path(case_study.source_path).parent / case_study.handout_filename).read_bytes()
+        paper.handout_filename = case_study.handout_filename
+        paper.handout_data = data
+        paper.handout_sha256 = hashlib.sha256(data).hexdigest()
+    else:
+        paper.handout_filename = paper.handout_data = paper.handout_sha256 = None
+    audit.record("case_study.attached", actor=actor, window_id=paper.window_id,
+                 npq=paper.npq_code, file=paper.case_study_file)
+    db.session.commit()
+
+
+def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
+                       actor: User) -> list[Entry]:
+    """Enter participants by email, all or nothing; raises WindowError listing every problem."""
+    if window.paper_for(npq_code) is None:
+        raise WindowError(f"This window does not serve {npq_code}.")
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    if not wanted:
+        raise WindowError("Enter at least one email address.")
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(wanted)))}
+    already = set(db.session.scalars(
+        select(Entry.participant_id).where(Entry.window_id == window.id)
+    ))
+    problems = []
+    for email in wanted:
+        user = users.get(email)
+        if user is None:
+            problems.append(f"{email}: no participant has this email address")
+        elif user.role is not Role.PARTICIPANT:
+            problems.append(f"{email}: this person is not a participant")
+        elif user.id in already:
+            problems.append(f"{email}: already entered for this window")
+    if problems:
+        raise WindowError("Nobody was entered. " + "; ".join(problems) + ".")
+    entries = [
+        Entry(window_id=window.id, participant_id=users[email].id, npq_code=npq_code,
+              candidate_number=new_candidate_number())
+        for email in wanted
+    ]
+    db.session.add_all(entries)
+    db.session.flush()
+    for entry in entries:
+        audit.record("participant.entered", actor=actor, window_id=window.id,
+                     participant_id=entry.participant_id, npq=npq_code,
+                     candidate_number=entry.candidate_number)
+    db.session.commit()
+    return entries
+
+
+def new_candidate_number() -> str:
+    """A random, unguessable candidate number; unique in the database (checked here and by it)."""
+    while True:
+        number = "".join(secrets.choice(CANDIDATE_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(Entry.id).where(Entry.candidate_number == number)) is None:
+            return number
+
+
+def npqs() -> list[Npq]:
+    return list(db.session.scalars(select(Npq).order_by(Npq.code)))

@@ -1,0 +1,41 @@
+"""Default settings. Override in instance/config.py or with ASSESSMENT_* environment variables."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CASE_STUDY_DIR": str(PROJECT_ROOT / "case_studies"),
+        "RUBRIC_DIR": str(PROJECT_ROOT / "rubrics"),
+        # Uploads: a .docx response is far smaller than this; anything bigger gets a 413 page.
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+        # Sessions expire after two idle hours; autosave requests keep an active writer signed in.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        # Tokens live as long as the session, so a long writing session is not refused at submit.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SCHEDULER_ENABLED": False,
+        "SERVICE_NAME": "NPQ assessment",
+        "PROVIDER_NAME": "NPQ provider",
+    }
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL if set (any SQLAlchemy URL), else the SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'assessment.sqlite'}"
+    # Hosting platforms often hand out postgres:// URLs; use the psycopg 3 driver for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,55 @@
+"""Factories for tests that need rows: users, windows with case studies, entries."""
+
+from datetime import date, time
+
+from assessment_app.extensions import db
+from assessment_app.models import Role, User
+from assessment_app.services import windows
+from assessment_app.services.windows import WindowSettings
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(role=Role.PARTICIPANT, email=None, name="Test Person", **fields) -> User:
+    email = email or f"{role.value}{User.query.count() + 1}@example.org"
+    user = User(email=email, name=name, role=role, **fields)
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_window(name="Autumn 2026", first_day=date(2026, 11, 24), npqs=("NPQLTD",), word_limit=1500,
+                tolerance_percent=0, length_days=8, release_time=time(0, 1),
+                deadline_time=time(23, 59), case_study=True, admin=None):
+    """A window with a case study attached for each NPQ (attached before its release)."""
+    admin = admin or make_user(Role.ADMIN)
+    window = windows.create_window(
+        WindowSettings(name=name, first_day=first_day, length_days=length_days,
+                       release_time=release_time, deadline_time=deadline_time,
+                       word_limit=word_limit, tolerance_percent=tolerance_percent,
+                       npq_codes=tuple(npqs)),
+        admin,
+    )
+    if case_study:
+        for paper in window.papers:
+            paper.case_study_file = f"{paper.npq_code.lower()}-test.md"
+            paper.case_study_title = f"Test case study for {paper.npq_code}"
+            paper.case_study_markdown = f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {paper.npq_code}"
+            paper.handout_filename = "handout.docx"
+            paper.handout_data = b"PK-handout-bytes"
+            paper.handout_sha256 = "0" * 64
+        db.session.commit()
+    return window
+
+
+def make_entry(window, participant=None, npq="NPQLTD"):
+    participant = participant or make_user()
+    admin = make_user(Role.ADMIN)
+    (entry,) = windows.enter_participants(window, npq, [participant.email], admin)
+    return entry
+
+
+def login(client, user_or_email, password=PASSWORD):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post("/login", data={"email": email, "password": password})

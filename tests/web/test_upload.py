@@ -1,0 +1,123 @@
+"""Uploading a .docx: the text and count are shown before submitting; bad files get clear errors."""
+
+import io
+import zipfile
+
+from docx import Document
+from moments import CLOSED, DURING
+
+from assessment_app.models import ResponseSource, SubmissionVersion
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    document = Document()
+    document.add_heading("My response", level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(journey, data: bytes, name="response.docx"):
+    return journey.client.post(
+        journey.url("/upload"),
+        data={"document": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_uploaded_docx_shows_text_and_count_then_submits(app, journey, clock):
+    """The confirm page shows the extracted text and count; submitting makes a docx version."""
+    journey.at(DURING)
+    response = upload(journey, docx_bytes("Teachers at Brookside need well-structured CPD."))
+    assert response.status_code == 302
+    confirm = journey.client.get(response.headers["Location"])
+    assert "Teachers at Brookside need well-structured CPD." in confirm.text
+    assert "8 words" in confirm.text  # "My response" heading counts
+    done = journey.client.post(response.headers["Location"],
+                               data={"declaration": "y", "client_token": "u1"})
+    assert done.status_code == 302
+    with app.app_context():
+        version = SubmissionVersion.query.one()
+        assert version.source is ResponseSource.DOCX
+        assert version.word_count == 8
+        assert version.upload.data[:2] == b"PK"
+
+
+def test_uploaded_docx_over_the_limit_cannot_be_submitted(app, journey, clock):
+    journey.at(DURING)
+    response = upload(journey, docx_bytes(" ".join(["word"] * 1500)))
+    confirm = journey.client.get(response.headers["Location"])
+    assert "over the limit" in confirm.text
+    refused = journey.client.post(response.headers["Location"],
+                                  data={"declaration": "y", "client_token": "u2"})
+    assert "1,502 words" in refused.text
+    with app.app_context():
+        assert SubmissionVersion.query.count() == 0
+
+
+def test_confirming_an_upload_after_the_deadline_is_refused(app, journey, clock):
+    journey.at(DURING)
+    location = upload(journey, docx_bytes("On time upload.")).headers["Location"]
+    journey.at(CLOSED)
+    refused = journey.client.post(location, data={"declaration": "y", "client_token": "u3"})
+    assert "The deadline was" in refused.text
+    with app.app_context():
+        assert SubmissionVersion.query.count() == 0
+
+
+def test_a_pdf_is_refused_with_a_clear_message(journey, clock):
+    journey.at(DURING)
+    response = upload(journey, b"%PDF-1.7 not a word document", name="response.pdf")
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+    assert ".docx" in response.text
+
+
+def test_a_corrupt_docx_is_refused(journey, clock):
+    journey.at(DURING)
+    response = upload(journey, docx_bytes("whole")[:500])
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+
+
+def test_a_macro_enabled_document_is_refused(journey, clock):
+    journey.at(DURING)
+    buffer = io.BytesIO(docx_bytes("with macros"))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("word/vbaProject.bin", b"macro")
+    response = upload(journey, buffer.getvalue())
+    assert "macro" in response.text.lower()
+
+
+def test_a_zip_bomb_disguised_as_docx_is_refused(journey, clock):
+    journey.at(DURING)
+    buffer = io.BytesIO(docx_bytes("bomb"))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/filler.bin", b"\0" * (60 * 1024 * 1024))
+    response = upload(journey, buffer.getvalue())
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+
+
+def test_an_oversized_upload_gets_a_friendly_413_page(app, journey, clock):
+    journey.at(DURING)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    # A hand-built multipart body: the test client would spool a dict body to a temp file.
+    body = (b'--B\r\nContent-Disposition: form-data; name="document"; filename="big.docx"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * (2 * 1024 * 1024)
+            + b"\r\n--B--\r\n")
+    response = journey.client.post(journey.url("/upload"), data=body,
+                                   content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 413
+    assert "The file is too large" in response.text
+    assert "smaller than 1 MB" in response.text
+
+
+def test_another_participants_upload_is_404(app, journey, clock):
+    journey.at(DURING)
+    location = upload(journey, docx_bytes("Mine.")).headers["Location"]
+    upload_id = location.rsplit("/", 1)[1]
+    other = journey.url(f"/uploads/{upload_id}", entry_id=journey.other_entry_id)
+    assert journey.client.get(other).status_code == 404
