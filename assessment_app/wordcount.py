@@ -83,11 +83,12 @@ def _read_blocks(blocks, lines: list[str]) -> None:
         if isinstance(block, Paragraph):
             lines.append(block.text)
         elif isinstance(block, Table):
-            seen = set()
+            # A merged cell is returned once per grid position: read it once. The list keeps
+            # the lxml elements alive, since their proxies (and ids) are recycled otherwise.
+            seen: list = []
             for row in block.rows:
                 for cell in row.cells:
-                    # A merged cell is returned once per grid position: read it once.
-                    if id(cell._tc) in seen:
+                    if any(cell._tc is tc for tc in seen):
                         continue
-                    seen.add(id(cell._tc))
+                    seen.append(cell._tc)
                     _read_blocks(cell.iter_inner_content(), lines)

@@ -68,7 +68,7 @@ class WindowForm(FlaskForm):
     tolerance_percent = IntegerField("Tolerance over the word limit (%)", widget=GovTextInput(),
                                      default=0, description="0 makes the limit a hard cap",
                                      validators=[InputRequired("Enter the tolerance, or 0 for a hard cap"),
-                                                 NumberRange(0, 50, "The tolerance must be between 0 and 50%")])
+                                                 NumberRange(0, 50, "The tolerance must be between 0 and 50%%")])
     npq_codes = SelectMultipleField("NPQs in this window", widget=GovCheckboxesInput(),
                                     validators=[DataRequired("Select at least one NPQ")])
     submit = SubmitField("Save window", widget=GovSubmitInput())

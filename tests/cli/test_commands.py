@@ -1,0 +1,60 @@
+"""The command-line tasks: init-db through the migrations, seed-demo, create-user."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from assessment_app.extensions import db
+from assessment_app.models import AssessmentWindow, Entry, Npq, User
+
+
+def _empty_database(app):
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_init_db_builds_exactly_the_models_schema_through_the_migrations(app):
+    """The migrations and the models agree: nothing left for autogenerate to add or change."""
+    _empty_database(app)
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diffs = [d for d in compare_metadata(context, db.metadata)
+                     if not (d[0] == "remove_table" and d[1].name == "alembic_version")]
+        assert diffs == []
+        assert db.session.query(Npq).count() == 10
+        assert "alembic_version" in inspect(db.engine).get_table_names()
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+
+
+def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
+    _empty_database(app)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo-password-2026" in first.output
+    assert "admin@example.org" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        assert User.query.count() == 7
+        assert AssessmentWindow.query.count() == 2
+        assert Entry.query.count() == 4
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_create_user_hashes_the_password(app):
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--email", "New@Example.org", "--name", "New Admin", "--role", "admin",
+        "--password", "a-long-password",
+    ])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = User.query.filter_by(email="new@example.org").one()
+        assert user.check_password("a-long-password")
