@@ -39,6 +39,8 @@ class ResponseUpload(db.Model):
     word_count: Mapped[int]
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
+    entry = relationship("Entry")
+
 
 class SubmissionVersion(db.Model):
     """One final submission; every version is kept and the last one in time is marked."""

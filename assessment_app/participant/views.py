@@ -165,7 +165,7 @@ def upload(entry_id: int):
 @participant_required
 def confirm_upload(entry_id: int, upload_id: int):
     stored = upload_for(current_user, entry_id, upload_id)
-    entry = entry_for(current_user, entry_id)
+    entry = stored.entry
     form = ConfirmUploadForm()
     error = None
     if form.validate_on_submit():
@@ -201,7 +201,7 @@ def history(entry_id: int):
 @participant_required
 def receipt(entry_id: int, version_id: int):
     version = submission_for(current_user, entry_id, version_id)
-    entry = entry_for(current_user, entry_id)
+    entry = version.entry
     versions = submissions.versions_for(entry)
     return render_template(
         "participant/receipt.html", entry=entry, version=version,

@@ -42,6 +42,7 @@ def test_over_the_limit_is_refused_with_count_and_limit_and_keeps_the_text(app, 
     text = words(1501)
     response = journey.submit(text)
     assert response.status_code == 200
+    assert "<title>Error: Your response" in response.text  # announced first by screen readers
     assert "Your response has 1,501 words. The limit is 1,500 words." in response.text
     assert "word1500" in response.text  # the text is back in the editor
     assert versions(app) == []
