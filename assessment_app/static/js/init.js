@@ -26,6 +26,15 @@ function timeLeftText(ms) {
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
 }
 
+// "1:31pm", UK time: the same style as the times the server writes.
+function londonClock(iso) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/London", hour: "numeric", minute: "2-digit", hour12: true,
+  }).formatToParts(new Date(iso));
+  const get = (type) => parts.find((part) => part.type === type).value;
+  return `${get("hour")}:${get("minute")}${get("dayPeriod").toLowerCase().replace(/\s/g, "")}`;
+}
+
 // The countdown uses the server's clock (sent with the page) so a wrong computer clock
 // cannot mislead anyone; it is not a live region, so screen readers are not interrupted.
 function initCountdown(el) {
@@ -100,10 +109,7 @@ function initResponseForm(form) {
       const json = response.ok && (response.headers.get("Content-Type") || "").includes("json");
       if (!json) throw new Error("not saved");
       const result = await response.json();
-      const time = new Date(result.saved_at).toLocaleTimeString("en-GB", {
-        timeZone: "Europe/London", hour: "2-digit", minute: "2-digit",
-      });
-      status.textContent = `Draft saved at ${time}.`;
+      status.textContent = `Draft saved at ${londonClock(result.saved_at)}.`;
       forgetLocal(sent);
     } catch (e) {
       dirty = true;
