@@ -1,5 +1,8 @@
 """The in-app scheduler: APScheduler 3 with its job store in the application's database.
 
+Every minute it also allocates scripts whose deadline has passed (so allocation follows a
+window's close, and each extension's end) and records results whose release time has come.
+
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
 date job at its release instant; jobs survive a restart because they live in the
@@ -17,7 +20,7 @@ from flask import Flask
 
 from . import clock
 from .extensions import db
-from .services import releases
+from .services import marking, releases
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +90,17 @@ def schedule_release_jobs(scheduler: BackgroundScheduler) -> None:
 
 
 def sync_windows() -> None:
-    """Record releases that are due and keep the job store in step with the windows."""
+    """Record releases that are due, allocate scripts whose deadline has passed, record
+    released results, and keep the job store in step with the windows."""
     app = _require_app()
     with app.app_context():
-        recorded = releases.record_due_releases(clock.now())
+        at = clock.now()
+        recorded = releases.record_due_releases(at)
         if recorded:
             log.info("recorded release of windows %s", recorded)
+        for window in marking.windows_in_marking(at):
+            marking.allocate_window(window, at)
+            marking.record_results(window, at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)

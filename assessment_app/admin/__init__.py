@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import views  # noqa: E402,F401  (routes register on import)
+from . import marking_views  # noqa: E402,F401

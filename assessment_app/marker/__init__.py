@@ -1,13 +1,7 @@
-"""The marker's pages. Markers see scripts by candidate number only."""
+"""The marker's and moderator's pages. Scripts are shown by candidate number only."""
 
-from flask import Blueprint, render_template
-
-from ..access import marker_required
+from flask import Blueprint
 
 bp = Blueprint("marker", __name__, url_prefix="/marking")
 
-
-@bp.get("/")
-@marker_required
-def home():
-    return render_template("marker/home.html")
+from . import views  # noqa: E402,F401  (routes register on import)

@@ -1,11 +1,29 @@
 """Database models, one module per area."""
 
 from .audit import AuditEvent
+from .marking import (
+    Allocation,
+    AllocationStatus,
+    Judgement,
+    MarkerProfile,
+    MarkingRole,
+    Mark,
+    Moderation,
+    Outcome,
+)
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
+    "Allocation",
+    "AllocationStatus",
+    "Judgement",
+    "Mark",
+    "MarkerProfile",
+    "MarkingRole",
+    "Moderation",
+    "Outcome",
     "AssessmentWindow",
     "AuditEvent",
     "Draft",

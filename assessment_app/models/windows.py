@@ -38,6 +38,10 @@ class AssessmentWindow(db.Model):
             "tolerance_percent >= 0 AND tolerance_percent <= 50", name="tolerance_range"
         ),
         CheckConstraint("closes_at > release_at", name="closes_after_release"),
+        CheckConstraint(
+            "second_marking_percent >= 0 AND second_marking_percent <= 100",
+            name="second_marking_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +58,12 @@ class AssessmentWindow(db.Model):
     tolerance_percent: Mapped[int] = mapped_column(default=0)
     # Set by the scheduled release job; visibility never depends on it.
     release_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Marking: when markers should finish, the share of each marker's scripts second-marked,
+    # and when participants see results (decided from the clock, like the case study).
+    marking_deadline: Mapped[date | None] = mapped_column(Date)
+    second_marking_percent: Mapped[int] = mapped_column(default=10)
+    results_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     papers: Mapped[list["WindowPaper"]] = relationship(
@@ -77,6 +87,9 @@ class AssessmentWindow(db.Model):
 
     def is_released(self, at: datetime) -> bool:
         return deadlines.is_released(self.release_at, at)
+
+    def results_released(self, at: datetime) -> bool:
+        return self.results_release_at is not None and at >= self.results_release_at
 
     def paper_for(self, npq_code: str) -> "WindowPaper | None":
         return next((p for p in self.papers if p.npq_code == npq_code), None)
@@ -121,6 +134,9 @@ class Entry(db.Model):
     candidate_number: Mapped[str] = mapped_column(String(12), unique=True)
     # A personal deadline from an extension (first late instant), else the window's applies.
     extended_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The attempt's outcome as the DfE records it, set when results are released.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     window: Mapped[AssessmentWindow] = relationship(back_populates="entries")

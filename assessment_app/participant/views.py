@@ -13,6 +13,8 @@ from ..docx_upload import DocxRejected
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import submissions
+from ..services.feedback_docx import feedback_document
+from ..services.marking import final_result, rubric_for
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
@@ -207,3 +209,33 @@ def receipt(entry_id: int, version_id: int):
         "participant/receipt.html", entry=entry, version=version,
         is_latest=bool(versions) and versions[0].id == version.id,
     )
+
+
+def _released_result(entry: Entry):
+    """The final result, or 404 until the window's results are released (decided by the clock)."""
+    if not entry.window.results_released(clock.now()):
+        abort(404)
+    result = final_result(entry)
+    if result is None:
+        abort(404)
+    return result
+
+
+@bp.get("/<int:entry_id>/result")
+@participant_required
+def result(entry_id: int):
+    entry = entry_for(current_user, entry_id)
+    outcome = _released_result(entry)
+    return render_template("participant/result.html", entry=entry, result=outcome,
+                           rubric=rubric_for(entry.npq_code))
+
+
+@bp.get("/<int:entry_id>/result/feedback.docx")
+@participant_required
+def feedback_docx(entry_id: int):
+    from ..services.feedback_docx import feedback_document
+    entry = entry_for(current_user, entry_id)
+    data = feedback_document(entry, _released_result(entry), rubric_for(entry.npq_code))
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     download_name=f"{entry.npq_code}-feedback-{entry.candidate_number}.docx",
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

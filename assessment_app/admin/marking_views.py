@@ -1,0 +1,131 @@
+"""The admin's marking pages for a window: allocation, sampling, results release, exports."""
+
+from datetime import datetime
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..access import admin_required
+from ..deadlines import london_instant
+from ..extensions import db
+from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, User
+from ..services import exports, marking
+from ..services.marking import MarkingError
+from . import bp
+from .views import _window_or_404
+
+
+def _rows(window, at):
+    versions = marking.marked_versions(window, at)
+    allocations = db.session.scalars(
+        select(Allocation).where(Allocation.entry_id.in_(versions.keys()),
+                                 Allocation.status != AllocationStatus.RETURNED)
+        .options(selectinload(Allocation.marker), selectinload(Allocation.mark))
+    ).all()
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).where(Moderation.entry_id.in_(versions.keys())))}
+    by_entry: dict[int, dict] = {}
+    for a in allocations:
+        by_entry.setdefault(a.entry_id, {})[a.role.value] = a
+    return [
+        {"entry": v.entry, "first": by_entry.get(k, {}).get("first"),
+         "second": by_entry.get(k, {}).get("second"), "case": cases.get(k)}
+        for k, v in sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)
+    ]
+
+
+@bp.get("/windows/<int:window_id>/marking")
+@admin_required
+def marking_overview(window_id: int):
+    window = _window_or_404(window_id)
+    at = clock.now()
+    markers = db.session.scalars(
+        select(User).join(MarkerProfile, MarkerProfile.user_id == User.id).order_by(User.name)
+    ).all()
+    return render_template("admin/marking.html", window=window, rows=_rows(window, at),
+                           markers=markers, at=at,
+                           unfinished=len(marking.unfinished_entries(window, at)))
+
+
+@bp.post("/windows/<int:window_id>/marking/allocate")
+@admin_required
+def allocate(window_id: int):
+    window = _window_or_404(window_id)
+    result = marking.allocate_window(window, clock.now(), current_user)
+    message = f"{len(result.assignments)} scripts allocated."
+    if result.unallocated:
+        reasons = sorted(set(result.unallocated.values()))
+        message += f" {len(result.unallocated)} could not be allocated: {'; '.join(reasons)}."
+    flash(message, "success" if not result.unallocated else "error")
+    return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+@bp.post("/windows/<int:window_id>/marking/<int:allocation_id>/move")
+@admin_required
+def move_allocation(window_id: int, allocation_id: int):
+    window = _window_or_404(window_id)
+    allocation = db.session.get(Allocation, allocation_id)
+    marker = db.session.get(User, request.form.get("marker_id", type=int) or 0)
+    if allocation is None or allocation.entry.window_id != window.id or marker is None:
+        flash("Choose a marker.", "error")
+    else:
+        try:
+            marking.reassign(allocation, marker, current_user, clock.now())
+        except MarkingError as problem:
+            db.session.rollback()
+            flash(str(problem), "error")
+        else:
+            flash(f"Script {allocation.entry.candidate_number} moved to {marker.name}.", "success")
+    return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+@bp.post("/windows/<int:window_id>/marking/sample")
+@admin_required
+def draw_sample(window_id: int):
+    window = _window_or_404(window_id)
+    chosen = marking.draw_second_marking_sample(window, clock.now(), current_user)
+    flash(f"{len(chosen)} scripts are in the second-marking sample.", "success")
+    return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+@bp.post("/windows/<int:window_id>/results")
+@admin_required
+def release(window_id: int):
+    window = _window_or_404(window_id)
+    at = clock.now()
+    when = at
+    if request.form.get("when") == "later":
+        try:
+            day = datetime.strptime(request.form.get("date", ""), "%Y-%m-%d").date()
+            wall = datetime.strptime(request.form.get("time", "") or "09:00", "%H:%M").time()
+        except ValueError:
+            flash("Enter the release date as YYYY-MM-DD and the time as HH:MM.", "error")
+            return redirect(url_for(".marking_overview", window_id=window.id))
+        when = london_instant(day, wall)
+    try:
+        marking.release_results(window, when, current_user, at)
+    except MarkingError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        flash("Results released." if when <= at else "Results release scheduled.", "success")
+    return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+@bp.get("/windows/<int:window_id>/export/marks.csv")
+@admin_required
+def export_csv(window_id: int):
+    window = _window_or_404(window_id)
+    return Response(exports.marks_csv(window, clock.now()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="window-{window.id}-marks.csv"'})
+
+
+@bp.get("/windows/<int:window_id>/export/scripts.zip")
+@admin_required
+def export_zip(window_id: int):
+    window = _window_or_404(window_id)
+    return Response(exports.scripts_zip(window, clock.now()), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="window-{window.id}-scripts.zip"'})

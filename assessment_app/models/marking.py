@@ -1,0 +1,155 @@
+"""Marking: who may mark what, allocations of scripts, marks, moderation and final results."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import UTCDateTime, enum_column, now
+
+
+class MarkingRole(StrEnum):
+    FIRST = "first"
+    SECOND = "second"
+
+
+class AllocationStatus(StrEnum):
+    ALLOCATED = "allocated"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # back to the pool: the marker cannot mark it, or an admin moved it
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class MarkerProfile(db.Model):
+    """A marker's or moderator's contract: capacity per window, share of the load, NPQs."""
+
+    __tablename__ = "marker_profile"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("share > 0", name="share_positive"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    capacity: Mapped[int] = mapped_column(default=60)
+    share: Mapped[float] = mapped_column(default=1.0)
+    npq_codes: Mapped[str] = mapped_column(String(200), default="")  # space-separated codes
+
+    user = relationship("User")
+
+    @property
+    def npqs(self) -> frozenset[str]:
+        return frozenset(self.npq_codes.split())
+
+
+class Allocation(db.Model):
+    """A script (the entry's marked version) given to a marker as first or second marker."""
+
+    __table_args__ = (
+        # One live allocation per script and role; returned ones are kept as history.
+        Index(
+            "uq_allocation_live",
+            "entry_id",
+            "role",
+            unique=True,
+            sqlite_where=text("status != 'returned'"),
+            postgresql_where=text("status != 'returned'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id"))
+    marker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    role: Mapped[MarkingRole] = mapped_column(enum_column(MarkingRole))
+    status: Mapped[AllocationStatus] = mapped_column(
+        enum_column(AllocationStatus), default=AllocationStatus.ALLOCATED
+    )
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+
+    entry = relationship("Entry")
+    version = relationship("SubmissionVersion")
+    marker = relationship("User")
+    mark: Mapped["Mark | None"] = relationship(back_populates="allocation", uselist=False)
+
+
+class Mark(db.Model):
+    """A marker's judgements on one allocation, against the rubric version recorded with it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), unique=True)
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))  # set on submit
+    borderline: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    allocation: Mapped[Allocation] = relationship(back_populates="mark")
+    judgements: Mapped[list["Judgement"]] = relationship(
+        back_populates="mark", cascade="all, delete-orphan", order_by="Judgement.id"
+    )
+
+    def levels(self) -> dict[str, str]:
+        return {j.criterion_id: j.level_id for j in self.judgements if j.level_id}
+
+
+class Judgement(db.Model):
+    """The level and comment given for one criterion (in a mark or a moderation decision)."""
+
+    __table_args__ = (
+        UniqueConstraint("mark_id", "criterion_id"),
+        UniqueConstraint("moderation_id", "criterion_id"),
+        CheckConstraint("(mark_id IS NULL) != (moderation_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark_id: Mapped[int | None] = mapped_column(ForeignKey("mark.id", ondelete="CASCADE"))
+    moderation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation.id", ondelete="CASCADE")
+    )
+    criterion_id: Mapped[str] = mapped_column(String(64))
+    level_id: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    mark: Mapped[Mark | None] = relationship(back_populates="judgements")
+    moderation: Mapped["Moderation | None"] = relationship(back_populates="judgements")
+
+
+class Moderation(db.Model):
+    """A script whose two marks disagree: a moderator sees both and sets the final mark."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
+    why: Mapped[str] = mapped_column(Text)  # what the two marks disagreed on
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    rubric_version: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entry = relationship("Entry")
+    moderator = relationship("User")
+    judgements: Mapped[list[Judgement]] = relationship(
+        back_populates="moderation", cascade="all, delete-orphan", order_by="Judgement.id"
+    )
+
+    def levels(self) -> dict[str, str]:
+        return {j.criterion_id: j.level_id for j in self.judgements if j.level_id}

@@ -1,0 +1,36 @@
+"""The participant's feedback as a Word document, made with python-docx."""
+
+import io
+
+from docx import Document
+
+from ..models import Entry
+from ..rubrics import Rubric
+from ..timeformat import london_time
+from .marking import FinalResult
+
+
+def feedback_document(entry: Entry, result: FinalResult, rubric: Rubric) -> bytes:
+    document = Document()
+    document.add_heading(f"NPQ in {entry.npq.name}: assessment feedback", level=0)
+    document.add_paragraph(f"{entry.window.name}. Candidate number {entry.candidate_number}.")
+    outcome = "Passed" if result.outcome.value == "pass" else "Not passed"
+    document.add_heading(f"Outcome: {outcome}", level=1)
+    if entry.completed_at:
+        document.add_paragraph(f"Result released {london_time(entry.completed_at)}.")
+    document.add_heading("Feedback on each criterion", level=1)
+    table = document.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, ("Criterion", "Judgement", "Comment")):
+        cell.text = heading
+    for judgement in result.judgements:
+        cells = table.add_row().cells
+        cells[0].text = rubric.criterion(judgement.criterion_id).title
+        cells[1].text = rubric.level(judgement.level_id).title
+        cells[2].text = judgement.comment
+    document.add_heading("Overall feedback", level=1)
+    for paragraph in (result.feedback or "").split("\n\n"):
+        document.add_paragraph(paragraph.strip())
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,67 @@
+"""A closed NPQLTD window with three submitted scripts, two markers and a moderator."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from factories import make_entry, make_user, make_window
+from moments import CLOSED, DURING
+
+from assessment_app.extensions import db
+from assessment_app.models import MarkerProfile, Role
+from assessment_app.rubrics import load_rubric
+from assessment_app.services import submissions
+from assessment_app.settings import PROJECT_ROOT
+
+AFTER_CLOSE = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Marking:
+    window_id: int
+    entry_ids: list[int]
+    marker_ids: list[int]
+    moderator_id: int
+    admin_id: int
+
+
+def add_marker(name, email, school=None, partner=None, role=Role.MARKER, capacity=50, npqs="NPQLTD"):
+    user = make_user(role, email=email, name=name, school=school, delivery_partner=partner)
+    db.session.add(MarkerProfile(user_id=user.id, capacity=capacity, npq_codes=npqs))
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def closed(app, clock):
+    clock.at(datetime(2026, 11, 1, tzinfo=UTC))
+    with app.app_context():
+        window = make_window()
+        people = [("Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance"),
+                  ("Jo Evans", "jo@example.org", "Riverside Academy", "Coastal Trust"),
+                  ("Alex Morgan", "alex@example.org", "St Brendan's", "Coastal Trust")]
+        entries = [make_entry(window, make_user(email=e, name=n, school=s, delivery_partner=p))
+                   for n, e, s, p in people]
+        markers = [add_marker("Martin Doyle", "m1@example.org", partner="Midlands Alliance"),
+                   add_marker("Nina Patel", "m2@example.org", partner="Northern Partnership")]
+        moderator = add_marker("Priya Shah", "mod@example.org", role=Role.MODERATOR, npqs="")
+        admin = make_user(Role.ADMIN, email="boss@example.org")
+        clock.at(DURING)
+        for i, entry in enumerate(entries):
+            submissions.submit(entry, f"Response number {i} about professional development.",
+                               declaration=True, client_token=f"t{i}", at=DURING)
+        ids = Marking(window.id, [e.id for e in entries], [m.id for m in markers], moderator.id,
+                      admin.id)
+    clock.at(CLOSED)
+    return ids
+
+
+
+
+def rubric_form(level="secure", **overrides):
+    """Form data giving every NPQLTD criterion `level`, with overrides per criterion id."""
+    rubric = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
+    data = {f"level-{c.id}": overrides.get(c.id, level) for c in rubric.criteria}
+    data.update({f"comment-{c.id}": f"Comment on {c.id}" for c in rubric.criteria})
+    data["feedback"] = "A clear diagnosis and a workable plan."
+    return data

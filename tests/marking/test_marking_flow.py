@@ -1,0 +1,243 @@
+"""Allocation, the marker's workbench, second marking, moderation, release and exports."""
+
+import io
+import zipfile
+from datetime import timedelta
+
+from docx import Document
+from factories import PASSWORD, login, make_entry, make_window
+from marking.conftest import AFTER_CLOSE, rubric_form
+
+from assessment_app.extensions import db
+from assessment_app.models import (
+    Allocation,
+    AllocationStatus,
+    Entry,
+    Mark,
+    MarkingRole,
+    Moderation,
+    User,
+)
+from assessment_app.services import marking
+
+PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance",
+                       "Jo Evans", "jo@example.org", "Riverside", "Alex Morgan", "Coastal Trust"]
+
+
+def allocate(app, closed, at=AFTER_CLOSE):
+    with app.app_context():
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        return marking.allocate_window(window, at)
+
+
+def first_allocations(app):
+    with app.app_context():
+        return {a.entry_id: (a.id, a.marker_id) for a in Allocation.query.filter_by(role=MarkingRole.FIRST)}
+
+
+def signed_in(app, email, clock, at=AFTER_CLOSE):
+    clock.at(at)
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    return client
+
+
+def test_allocation_gives_every_script_a_marker_without_conflicts(app, closed):
+    """Sam's delivery partner is Martin's: Sam's script goes to Nina. Running again adds nothing."""
+    result = allocate(app, closed)
+    assert len(result.assignments) == 3 and not result.unallocated
+    allocations = first_allocations(app)
+    assert allocations[closed.entry_ids[0]][1] == closed.marker_ids[1]
+    assert allocate(app, closed).assignments == {}
+    assert len(first_allocations(app)) == 3
+
+
+def test_scripts_are_not_allocated_before_the_deadline(app, closed):
+    result = allocate(app, closed, at=AFTER_CLOSE - timedelta(days=2))
+    assert result.assignments == {}
+
+
+def test_a_resit_never_goes_to_the_first_attempts_marker(app, closed, clock):
+    """Jo's first attempt was marked by one marker; the resit goes to someone else."""
+    allocate(app, closed)
+    jo_first_marker = first_allocations(app)[closed.entry_ids[1]][1]
+    with app.app_context():
+        from datetime import date
+
+        from assessment_app.services import submissions
+
+        clock.at(AFTER_CLOSE)
+        resit_window = make_window(name="Resit", first_day=date(2027, 3, 1), admin=db.session.get(User, closed.admin_id))
+        jo = User.query.filter_by(email="jo@example.org").one()
+        resit = make_entry(resit_window, jo)
+        at = resit_window.release_at + timedelta(days=1)
+        submissions.submit(resit, "Resit response.", declaration=True, client_token="r", at=at)
+        marking.allocate_window(resit_window, resit_window.closes_at + timedelta(hours=1))
+        allocation = Allocation.query.filter_by(entry_id=resit.id).one()
+        assert allocation.marker_id != jo_first_marker
+
+
+def test_the_marker_sees_scripts_by_candidate_number_only(app, closed, clock):
+    """No participant name, email, school or delivery partner in the queue, the script page, or the rubric form."""
+    allocate(app, closed)
+    client = signed_in(app, "m2@example.org", clock)
+    queue = client.get("/marking/")
+    assert queue.status_code == 200
+    pages = [queue.text]
+    with app.app_context():
+        mine = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).all()
+        numbers = [a.entry.candidate_number for a in mine]
+    for allocation in mine:
+        page = client.get(f"/marking/scripts/{allocation.id}")
+        assert page.status_code == 200
+        pages.append(page.text)
+    for number in numbers:
+        assert number in queue.text
+    for page in pages:
+        for secret in PARTICIPANT_SECRETS:
+            assert secret not in page, secret
+
+
+def test_a_marker_cannot_open_another_markers_script(app, closed, clock):
+    allocate(app, closed)
+    with app.app_context():
+        theirs = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+    client = signed_in(app, "m2@example.org", clock)
+    assert client.get(f"/marking/scripts/{theirs.id}").status_code == 404
+
+
+def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, closed, clock):
+    """All strong passes clearly; one developing (the rest secure) fails and is borderline; the
+    rubric's hash is kept with the mark."""
+    allocate(app, closed)
+    with app.app_context():
+        a = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
+        b = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first().id
+        passing, failing = rubric_form(level="strong"), rubric_form(diagnosis="developing")
+    for email, allocation_id, data in (("m2@example.org", a, passing), ("m1@example.org", b, failing)):
+        client = signed_in(app, email, clock)
+        response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "submit"})
+        assert response.status_code == 302
+    with app.app_context():
+        pass_mark = Mark.query.filter_by(allocation_id=a).one()
+        fail_mark = Mark.query.filter_by(allocation_id=b).one()
+        assert pass_mark.outcome.value == "pass" and not pass_mark.borderline
+        assert fail_mark.outcome.value == "fail" and fail_mark.borderline
+        assert pass_mark.rubric_version == marking.rubric_for("NPQLTD").version
+        assert len(pass_mark.rubric_version) == 64
+
+
+def test_a_mark_without_every_level_is_refused_and_kept_as_typed(app, closed, clock):
+    allocate(app, closed)
+    client = signed_in(app, "m2@example.org", clock)
+    with app.app_context():
+        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
+    data = rubric_form()
+    data.pop("level-diagnosis")
+    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "submit"})
+    assert "Choose a level for every criterion" in response.text
+    assert "A clear diagnosis and a workable plan." in response.text
+    with app.app_context():
+        assert db.session.get(Allocation, allocation_id).status is AllocationStatus.ALLOCATED
+
+
+def test_a_marker_can_hand_a_script_back_and_it_goes_to_another_marker(app, closed, clock):
+    allocate(app, closed)
+    client = signed_in(app, "m1@example.org", clock)
+    with app.app_context():
+        allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+        allocation_id, entry_id = allocation.id, allocation.entry_id
+    client.post(f"/marking/scripts/{allocation_id}/return", data={"reason": "I know this school"})
+    with app.app_context():
+        live = Allocation.query.filter(Allocation.entry_id == entry_id,
+                                       Allocation.status != AllocationStatus.RETURNED).one()
+        assert live.marker_id == closed.marker_ids[1]
+
+
+def mark_all(app, clock, closed, levels_for):
+    """First-mark every script through the pages; levels_for(entry_id) gives rubric_form arguments."""
+    for marker_id, email in zip(closed.marker_ids, ("m1@example.org", "m2@example.org")):
+        client = signed_in(app, email, clock)
+        with app.app_context():
+            mine = [(a.id, a.entry_id) for a in Allocation.query.filter_by(marker_id=marker_id, role=MarkingRole.FIRST)]
+        for allocation_id, entry_id in mine:
+            client.post(f"/marking/scripts/{allocation_id}",
+                        data={**rubric_form(**levels_for(entry_id)), "action": "submit"})
+
+
+def test_second_marking_moderation_release_and_feedback(app, closed, clock):
+    """A fail is always second-marked; the second marker disagrees, the moderator decides; results
+    stay hidden until released, then the participant sees them and downloads the feedback."""
+    allocate(app, closed)
+    failing_entry = closed.entry_ids[1]
+    mark_all(app, clock, closed,
+             lambda e: {"diagnosis": "not_evident"} if e == failing_entry else {"level": "strong"})
+    with app.app_context():
+        window = db.session.get(Entry, failing_entry).window
+        window.second_marking_percent = 0  # only the fail must be second-marked here
+        db.session.commit()
+        admin = db.session.get(User, closed.admin_id)
+        sample = marking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        assert failing_entry in sample
+        second = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.SECOND).one()
+        first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
+        assert second.marker_id != first.marker_id
+        second_email = second.marker.email
+        assert marking.unfinished_entries(window, AFTER_CLOSE)
+    # The second marker is blind: the first mark is not on the page.
+    client = signed_in(app, second_email, clock)
+    page = client.get(f"/marking/scripts/{second.id}").text
+    assert "Comment on diagnosis" not in page and "not_evident" not in page.split("Your mark")[1].split('checked')[0]
+    client.post(f"/marking/scripts/{second.id}", data={**rubric_form(level="strong"), "action": "submit"})
+    with app.app_context():
+        case = Moderation.query.one()
+        assert "outcomes differ" in case.why
+    moderator = signed_in(app, "mod@example.org", clock)
+    refused = moderator.post(f"/marking/moderation/{case.id}", data=rubric_form(diagnosis="developing"))
+    assert "Give the reason for your decision" in refused.text
+    moderator.post(f"/marking/moderation/{case.id}", data={**rubric_form(diagnosis="developing"), "reason": "Diagnosis is partial."})
+    with app.app_context():
+        assert Moderation.query.one().outcome.value == "fail"
+    # Results are hidden until released.
+    sam = signed_in(app, "jo@example.org", clock)
+    assert sam.get(f"/assessments/{failing_entry}/result").status_code == 404
+    admin_client = signed_in(app, "boss@example.org", clock)
+    released = admin_client.post(f"/admin/windows/{closed.window_id}/results", data={"when": "now"},
+                                 follow_redirects=True)
+    assert "Results released." in released.text
+    with app.app_context():
+        entry = db.session.get(Entry, failing_entry)
+        assert entry.outcome == "failed" and entry.completed_at == AFTER_CLOSE
+    jo = signed_in(app, "jo@example.org", clock)
+    result = jo.get(f"/assessments/{failing_entry}/result")
+    assert result.status_code == 200 and "Not passed" in result.text
+    document = Document(io.BytesIO(jo.get(f"/assessments/{failing_entry}/result/feedback.docx").data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Outcome: Not passed" in text
+    cells = [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "Developing" in cells and "Comment on diagnosis" in cells
+
+
+def test_results_cannot_be_released_while_scripts_are_unmarked(app, closed, clock):
+    allocate(app, closed)
+    admin_client = signed_in(app, "boss@example.org", clock)
+    response = admin_client.post(f"/admin/windows/{closed.window_id}/results", data={"when": "now"}, follow_redirects=True)
+    assert "3 scripts still need marking" in response.text
+    with app.app_context():
+        assert db.session.get(Entry, closed.entry_ids[0]).outcome is None
+
+
+def test_exports_identify_scripts_by_candidate_number_only(app, closed, clock):
+    allocate(app, closed)
+    mark_all(app, clock, closed, lambda e: {})
+    admin_client = signed_in(app, "boss@example.org", clock)
+    csv_text = admin_client.get(f"/admin/windows/{closed.window_id}/export/marks.csv").text
+    archive = zipfile.ZipFile(io.BytesIO(admin_client.get(f"/admin/windows/{closed.window_id}/export/scripts.zip").data))
+    with app.app_context():
+        numbers = [e.candidate_number for e in Entry.query.all()]
+    for number in numbers:
+        assert number in csv_text
+        assert f"scripts/NPQLTD/{number}.txt" in archive.namelist()
+    for secret in PARTICIPANT_SECRETS:
+        assert secret not in csv_text
+    assert csv_text.count(",pass,") >= 3
