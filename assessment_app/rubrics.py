@@ -167,10 +167,12 @@ class Rubric:
         - a fail is borderline if raising some single criterion by exactly one level makes it a
           pass ("one criterion is one level below what the rule needs"). A fail that needs two
           steps (two criteria each one level short, or one criterion two levels short) is not.
-        - a pass is borderline if lowering some single criterion by exactly one level makes it a
-          fail ("the rule is met with no margin"). Under ``all_at_least: secure`` that is any pass
-          with a criterion at exactly secure; under ``min_at_level`` that is a pass with exactly
-          N criteria at the level, or with a criterion at exactly the ``none_below`` floor.
+        - a pass is borderline if it is met with no margin: lowering some single criterion by
+          one level makes it a fail, and no criterion is above the pass level (the level of
+          ``all_at_least``, else of ``min_at_level``). So under ``all_at_least: secure`` a pass
+          with every criterion exactly secure is borderline, but one with a criterion judged
+          strong is a clear pass. (Counting every pass with one criterion at secure would send
+          nearly every pass to second marking and make the sampled share meaningless.)
 
         With ``within_one_level_of_pass: false`` no script is borderline. Raises ValueError as
         outcome() does.
@@ -179,6 +181,8 @@ class Rubric:
         if not self.borderline_within_one_level:
             return False
         passed = self._meets(indices)
+        if passed and max(indices) > self._pass_level():
+            return False
         step = -1 if passed else 1
         for position, index in enumerate(indices):
             moved = index + step
@@ -201,6 +205,11 @@ class Rubric:
         if rule.none_below is not None:
             parts.append(f"no criterion is below {self.level(rule.none_below).title}")
         return "Pass if " + " and ".join(parts) + "."
+
+    def _pass_level(self) -> int:
+        rule = self.pass_rule
+        level = rule.all_at_least or (rule.min_at_level.level if rule.min_at_level else rule.none_below)
+        return self.level_index(level)
 
     def _indices(self, judgements: Mapping[str, str]) -> tuple[int, ...]:
         if not isinstance(judgements, Mapping):

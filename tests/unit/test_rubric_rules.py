@@ -192,11 +192,12 @@ def test_level_index_and_criterion_look_ups():
     ([S, S, D, D], FAIL, False),  # two criteria short: two steps from a pass
     ([S, S, S, N], FAIL, False),  # one criterion two levels short
     ([S, S, S, S], PASS, True),   # met with no margin
-    ([T, T, T, S], PASS, True),   # the secure criterion has no margin
+    ([T, T, T, S], PASS, False),  # a clear pass: criteria judged above the pass level
     ([T, T, T, T], PASS, False),  # every criterion one level clear
 ])
 def test_borderline_under_all_at_least(levels, outcome, borderline):
-    """all_at_least: secure -- borderline iff moving one criterion one level flips the outcome."""
+    """all_at_least: secure -- a fail one step from passing, or a pass with every criterion
+    exactly at the pass level, is borderline."""
     rubric = small_rubric({"all_at_least": S})
     judgements = {f"c{i}": level for i, level in enumerate(levels)}
     assert rubric.outcome(judgements) == outcome
@@ -207,7 +208,7 @@ def test_borderline_under_all_at_least(levels, outcome, borderline):
     ([S, S, S, S, S, S], PASS, False),  # one spare secure: margin
     ([T, T, T, T, T, T], PASS, False),
     ([S, S, S, S, S, D], PASS, True),   # exactly five secure, and one at the floor
-    ([T, T, T, T, T, D], PASS, True),   # the developing criterion is at the floor
+    ([T, T, T, T, T, D], PASS, False),  # criteria above the pass level: a clear pass
     ([T, T, T, T, S, S], PASS, False),  # lowering any one leaves five at secure+, none below floor
     ([S, S, S, S, D, D], FAIL, True),   # raise either developing to secure
     ([S, S, S, S, S, N], FAIL, True),   # raise the not-evident to developing
@@ -297,7 +298,8 @@ def test_raising_one_criterion_never_turns_a_pass_into_a_fail(rubric, data):
 
 @given(any_rubric, st.data())
 def test_a_one_step_crossing_of_the_line_is_borderline_on_both_sides(rubric, data):
-    """If one level on one criterion turns a fail into a pass, both scripts are borderline."""
+    """If one level on one criterion turns a fail into a pass, the fail is borderline, and so is
+    the pass unless some criterion is judged above the pass level."""
     judgements, position = _draw_script(data, rubric)
     criterion_id = rubric.criteria[position].id
     if rubric.level_index(judgements[criterion_id]) == len(rubric.levels) - 1:
@@ -305,7 +307,10 @@ def test_a_one_step_crossing_of_the_line_is_borderline_on_both_sides(rubric, dat
     raised = _raised(rubric, judgements, criterion_id)
     if rubric.outcome(judgements) == FAIL and rubric.outcome(raised) == PASS:
         assert rubric.is_borderline(judgements)
-        assert rubric.is_borderline(raised)
+        rule = rubric.pass_rule
+        pass_level = rule.all_at_least or (rule.min_at_level.level if rule.min_at_level else rule.none_below)
+        no_margin = max(rubric.level_index(v) for v in raised.values()) <= rubric.level_index(pass_level)
+        assert rubric.is_borderline(raised) is no_margin
 
 
 @given(rubrics_with_rules())
