@@ -13,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     DateField,
+    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,7 +22,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import deadlines
 
@@ -40,6 +41,17 @@ class ClockTimeField(StringField):
 
     def set_time(self, value):
         self.time, self.data = value, value.strftime("%H:%M")
+
+
+class OptionalDateField(DateField):
+    """A day/month/year date that may be left blank (or not sent at all)."""
+
+    def process_formdata(self, valuelist):
+        if not any(value.strip() for value in valuelist):
+            # The GOV.UK date widget re-renders from three raw parts.
+            self.raw_data, self.data = ["", "", ""], None
+            return
+        super().process_formdata(valuelist)
 
 
 class WindowForm(FlaskForm):
@@ -71,6 +83,15 @@ class WindowForm(FlaskForm):
                                                  NumberRange(0, 50, "The tolerance must be between 0 and 50%%")])
     npq_codes = SelectMultipleField("NPQs in this window", widget=GovCheckboxesInput(),
                                     validators=[DataRequired("Select at least one NPQ")])
+    marking_deadline = OptionalDateField("Marking deadline (optional)", widget=GovDateInput(),
+                                         format="%d %m %Y", validators=[Optional()],
+                                 description="Shown to markers with their queue")
+    second_marking_percent = IntegerField(
+        "Second-marking share (%)", widget=GovTextInput(), default=10,
+        description="Share of each marker's scripts second-marked blind, on top of every fail "
+                    "and every borderline script",
+        validators=[InputRequired("Enter the second-marking share, or 0"),
+                    NumberRange(0, 100, "The share must be between 0 and 100%%")])
     submit = SubmitField("Save window", widget=GovSubmitInput())
 
     def validate_deadline_time(self, field):
@@ -91,3 +112,15 @@ class EntryForm(FlaskForm):
                            description="One per line. Everyone must already have a participant account.",
                            validators=[DataRequired("Enter at least one email address")])
     submit = SubmitField("Enter participants", widget=GovSubmitInput())
+
+
+class MarkerForm(FlaskForm):
+    npq_codes = SelectMultipleField("NPQs this person may mark", widget=GovCheckboxesInput())
+    capacity = IntegerField("Capacity (scripts per window)", widget=GovTextInput(),
+                            validators=[InputRequired("Enter the capacity"),
+                                        NumberRange(0, 2000, "The capacity must be between 0 and 2,000")])
+    share = DecimalField("Contracted share", widget=GovTextInput(), places=2,
+                         description="1 is a standard load; 0.5 takes half as many scripts",
+                         validators=[InputRequired("Enter the share"),
+                                     NumberRange(0.05, 10, "The share must be between 0.05 and 10")])
+    submit = SubmitField("Save", widget=GovSubmitInput())

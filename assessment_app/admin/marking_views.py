@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,10 +11,12 @@ from .. import clock
 from ..access import admin_required
 from ..deadlines import london_instant
 from ..extensions import db
-from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, User
-from ..services import exports, marking
+from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, Role, User
+from ..npqs import NPQ_CODES, NPQ_NAMES
+from ..services import audit, exports, marking
 from ..services.marking import MarkingError
 from . import bp
+from .forms import MarkerForm
 from .views import _window_or_404
 
 
@@ -129,3 +131,39 @@ def export_zip(window_id: int):
     window = _window_or_404(window_id)
     return Response(exports.scripts_zip(window, clock.now()), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="window-{window.id}-scripts.zip"'})
+
+
+@bp.get("/markers")
+@admin_required
+def markers():
+    rows = db.session.scalars(
+        select(User).where(User.role.in_([Role.MARKER, Role.MODERATOR])).order_by(User.name)
+    ).all()
+    profiles = {p.user_id: p for p in db.session.scalars(select(MarkerProfile))}
+    return render_template("admin/markers.html", rows=rows, profiles=profiles)
+
+
+@bp.route("/markers/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def marker(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or user.role not in (Role.MARKER, Role.MODERATOR):
+        abort(404)
+    profile = db.session.get(MarkerProfile, user.id) or MarkerProfile(user_id=user.id, capacity=60,
+                                                                      share=1.0, npq_codes="")
+    form = MarkerForm(obj=profile)
+    form.npq_codes.choices = [(code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES]
+    if not form.is_submitted():
+        form.npq_codes.data = sorted(profile.npqs)
+    if form.validate_on_submit():
+        before = {"npqs": profile.npq_codes, "capacity": profile.capacity, "share": profile.share}
+        profile.npq_codes = " ".join(c for c in NPQ_CODES if c in form.npq_codes.data)
+        profile.capacity, profile.share = form.capacity.data, float(form.share.data)
+        db.session.add(profile)
+        audit.record("marker.updated", actor=current_user, marker=user.id, before=before,
+                     after={"npqs": profile.npq_codes, "capacity": profile.capacity,
+                            "share": profile.share})
+        db.session.commit()
+        flash(f"Marking settings saved for {user.name}.", "success")
+        return redirect(url_for(".markers"))
+    return render_template("admin/marker.html", form=form, user=user)

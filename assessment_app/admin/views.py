@@ -61,6 +61,8 @@ def _settings(form: WindowForm) -> WindowSettings:
         word_limit=form.word_limit.data,
         tolerance_percent=form.tolerance_percent.data,
         npq_codes=tuple(form.npq_codes.data),
+        marking_deadline=form.marking_deadline.data,
+        second_marking_percent=form.second_marking_percent.data,
     )
 
 

@@ -31,6 +31,8 @@ class WindowSettings:
     word_limit: int
     tolerance_percent: int
     npq_codes: tuple[str, ...]
+    marking_deadline: date | None = None
+    second_marking_percent: int = 10
 
 
 def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
@@ -67,6 +69,8 @@ def _apply(window: AssessmentWindow, settings: WindowSettings) -> None:
                         settings.deadline_time)
     window.word_limit = settings.word_limit
     window.tolerance_percent = settings.tolerance_percent
+    window.marking_deadline = settings.marking_deadline
+    window.second_marking_percent = settings.second_marking_percent
     existing = {paper.npq_code: paper for paper in window.papers}
     for code in settings.npq_codes:
         if code not in existing:

@@ -17,6 +17,7 @@ WINDOW_FORM = {
     "word_limit": "1500",
     "tolerance_percent": "0",
     "npq_codes": ["NPQLTD", "NPQSL"],
+    "second_marking_percent": "10",
 }
 
 
