@@ -8,9 +8,9 @@ from sqlalchemy import select
 from . import clock, deadlines
 from .case_studies import available_case_studies
 from .extensions import db
-from .models import AssessmentWindow, Role, User
+from .models import AssessmentWindow, MarkerProfile, Role, User
 from .npqs import NPQ_CODES
-from .services import windows
+from .services import marking, submissions, windows
 from .services.windows import WindowSettings
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -24,6 +24,22 @@ DEMO_USERS = [
     ("alex.morgan@example.org", "Alex Morgan", Role.PARTICIPANT, "Coastal Learning Trust", "St Brendan's CE Primary"),
     ("chris.obi@example.org", "Chris Obi", Role.PARTICIPANT, "Coastal Learning Trust", "Harbour High School"),
 ]
+# Earlier cohort, whose closed window is being marked.
+MARKING_PARTICIPANTS = [
+    ("rowan.hale@example.org", "Rowan Hale", "Pennine Learning Trust", "Hollins Vale Primary"),
+    ("kim.ashdown@example.org", "Kim Ashdown", "Pennine Learning Trust", "Brook Lane Primary"),
+    ("lee.fairfax@example.org", "Lee Fairfax", "Coastal Learning Trust", "Harbour High School"),
+]
+DEMO_RESPONSE = (
+    "Diagnosis\n\nTeachers attend training but rarely change practice because each topic is "
+    "introduced once and never revisited. Lesson visits show retrieval practice in three of "
+    "nineteen classrooms.\n\nApproach\n\nI would focus the year on one technique, checking "
+    "understanding, taught through instructional coaching with modelling, deliberate practice "
+    "and feedback.\n\nImplementation\n\nCoaches meet each teacher fortnightly; we review "
+    "pupils' work each half-term.\n\nReferences\nSims, S. et al. (2021) What are the "
+    "characteristics of effective teacher professional development?"
+)
+MARKER_PROFILES = {"marker@example.org": 60, "moderator@example.org": 20}
 # Who is entered for which NPQ in the open window.
 DEMO_ENTRIES = {
     "NPQLTD": ["sam.taylor@example.org", "jo.evans@example.org", "alex.morgan@example.org"],
@@ -37,6 +53,7 @@ def seed_demo() -> list[str]:
     today = clock.to_london(now).date()
     open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2), NPQ_CODES)
     _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), ("NPQLTD", "NPQH"))
+    _marking_window(admin, today)
     for code, emails in DEMO_ENTRIES.items():
         entered = {e.participant.email for e in open_window.entries}
         todo = [e for e in emails if e not in entered]
@@ -45,7 +62,30 @@ def seed_demo() -> list[str]:
     lines = ["Demo data ready. Sign in at http://127.0.0.1:5000 with any of these accounts,",
              f"all with the password: {DEMO_PASSWORD}", ""]
     lines += [f"  {role.value:<12} {email:<28} {name}" for email, name, role, *_ in DEMO_USERS]
+    lines += ["", "Scripts in “Summer 2026 (demo, being marked)” are allocated to the marker and the "
+              "moderator: sign in as either to mark them."]
     return lines
+
+
+def _marking_window(admin: User, today) -> None:
+    """A window that closed last month, its scripts submitted and allocated to the demo marker."""
+    name = "Summer 2026 (demo, being marked)"
+    if db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name)):
+        return
+    window = _window(admin, name, today - timedelta(days=40), ("NPQLTD",))
+    window.marking_deadline = today + timedelta(days=30)
+    for email, full_name, partner, school in MARKING_PARTICIPANTS:
+        user = User(email=email, name=full_name, role=Role.PARTICIPANT, delivery_partner=partner,
+                    school=school, cohort="NPQ spring 2025")
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+    entries = windows.enter_participants(window, "NPQLTD", [e for e, *_ in MARKING_PARTICIPANTS],
+                                         admin)
+    for number, entry in enumerate(entries):
+        submissions.submit(entry, DEMO_RESPONSE, declaration=True, client_token=f"demo-{number}",
+                           at=window.release_at + timedelta(days=3, hours=number))
+    marking.allocate_window(window, clock.now(), admin)
 
 
 def _users() -> User:
@@ -55,6 +95,10 @@ def _users() -> User:
                         cohort="NPQ autumn 2025" if role is Role.PARTICIPANT else None)
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
+            if email in MARKER_PROFILES:
+                db.session.flush()
+                db.session.add(MarkerProfile(user_id=user.id, capacity=MARKER_PROFILES[email],
+                                             npq_codes=" ".join(NPQ_CODES)))
     db.session.commit()
     return db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
 
