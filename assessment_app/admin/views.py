@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import admin_required
-from ..case_studies import available_case_studies, render_case_study
+from ..case_studies import CaseStudyError, available_case_studies, render_case_study
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper
 from ..npqs import NPQ_CODES, NPQ_NAMES
@@ -134,12 +134,17 @@ def case_study(window_id: int, npq_code: str):
     paper = window.paper_for(npq_code)
     if paper is None:
         abort(404)
-    files = {
-        Path(cs.source_path).name: cs
-        for cs in available_case_studies(current_app.config["CASE_STUDY_DIR"])
-        if cs.npq == npq_code
-    }
     form = CaseStudyForm()
+    try:
+        files = {
+            Path(cs.source_path).name: cs
+            for cs in available_case_studies(current_app.config["CASE_STUDY_DIR"])
+            if cs.npq == npq_code
+        }
+    except CaseStudyError as broken:
+        # One broken file blocks the list: say which, rather than hide the others' problem.
+        files = {}
+        form.case_study.errors = [str(broken)]
     form.case_study.choices = [("", "Select a case study")] + [
         (name, f"{cs.title} ({name})") for name, cs in files.items()
     ]

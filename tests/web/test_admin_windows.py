@@ -157,3 +157,13 @@ def test_the_window_list_makes_a_fixed_number_of_queries(app, admin):
         for i in range(1, 6):
             make_window(name=f"W{i}")
     assert count_queries() == one
+
+
+def test_a_broken_case_study_file_is_named_on_the_attach_page(app, admin, tmp_path):
+    (tmp_path / "bad.md").write_text("---\nnpq: NPQXX\ntitle: T\n---\nText\n")
+    app.config["CASE_STUDY_DIR"] = str(tmp_path)
+    with app.app_context():
+        window_id = make_window(case_study=False).id
+    page = admin.get(f"/admin/windows/{window_id}/papers/NPQLTD")
+    assert page.status_code == 200
+    assert "bad.md" in page.text and "govuk-error-summary" in page.text
