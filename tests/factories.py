@@ -53,3 +53,20 @@ def make_entry(window, participant=None, npq="NPQLTD"):
 def login(client, user_or_email, password=PASSWORD):
     email = getattr(user_or_email, "email", user_or_email)
     return client.post("/login", data={"email": email, "password": password})
+
+
+def count_queries(app, request):
+    """How many SQL statements `request()` makes: list pages must not grow with their rows."""
+    from sqlalchemy import event
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = request()
+        assert response.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)

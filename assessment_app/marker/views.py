@@ -57,7 +57,7 @@ def home():
         .where(Allocation.marker_id == current_user.id,
                Allocation.status != AllocationStatus.RETURNED)
         .options(selectinload(Allocation.entry).selectinload(Entry.window),
-                 selectinload(Allocation.version))
+                 selectinload(Allocation.mark))
         .order_by(Allocation.status, Allocation.allocated_at)
     ).all()
     todo = [a for a in allocations if a.status is AllocationStatus.ALLOCATED]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Allocation, AllocationStatus, AssessmentWindow, MarkingRole, Moderation
 from ..timeformat import london_time
-from .marking import final_result, marked_versions
+from .marking import final_results, marked_versions
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -38,6 +38,7 @@ def marks_csv(window: AssessmentWindow, at) -> str:
     cases = {c.entry_id: c for c in db.session.scalars(
         select(Moderation).where(Moderation.entry_id.in_(versions.keys()))
         .options(selectinload(Moderation.moderator)))}
+    results = final_results(versions.keys())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -45,7 +46,7 @@ def marks_csv(window: AssessmentWindow, at) -> str:
         first = by_role.get((entry_id, MarkingRole.FIRST))
         second = by_role.get((entry_id, MarkingRole.SECOND))
         case = cases.get(entry_id)
-        result = final_result(v.entry)
+        result = results.get(entry_id)
         writer.writerow([
             v.entry.candidate_number, v.entry.npq_code, v.number, v.word_count, v.sha256,
             london_time(v.submitted_at),

@@ -363,28 +363,45 @@ class FinalResult:
     feedback: str
 
 
+def final_results(entry_ids) -> dict[int, FinalResult]:
+    """The results participants will see, for many entries in a fixed number of queries: the
+    moderator's decision, else the first mark once any second mark is in (and agrees).
+    Entries whose marking is unfinished are absent."""
+    entry_ids = list(entry_ids)
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).where(Moderation.entry_id.in_(entry_ids))
+        .options(selectinload(Moderation.judgements)))}
+    live = db.session.scalars(
+        select(Allocation).where(Allocation.entry_id.in_(entry_ids),
+                                 Allocation.status != AllocationStatus.RETURNED)
+        .options(selectinload(Allocation.mark).selectinload(Mark.judgements))
+    ).all()
+    first = {a.entry_id: a.mark for a in live
+             if a.role is MarkingRole.FIRST and a.status is AllocationStatus.SUBMITTED}
+    second_pending = {a.entry_id for a in live
+                      if a.role is MarkingRole.SECOND and a.status is AllocationStatus.ALLOCATED}
+    results = {}
+    for entry_id in entry_ids:
+        case = cases.get(entry_id)
+        if case is not None:
+            if case.decided_at is not None:
+                results[entry_id] = FinalResult(case.outcome, case.rubric_version,
+                                                case.judgements, case.feedback)
+        elif entry_id in first and entry_id not in second_pending:
+            mark = first[entry_id]
+            results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
+                                            mark.feedback)
+    return results
+
+
 def final_result(entry: Entry) -> FinalResult | None:
-    """The result participants will see: the moderator's, else the first mark once any second
-    mark agrees; None while marking is unfinished."""
-    case = db.session.scalar(select(Moderation).where(Moderation.entry_id == entry.id))
-    if case is not None:
-        if case.decided_at is None:
-            return None
-        return FinalResult(case.outcome, case.rubric_version, case.judgements, case.feedback)
-    first = submitted_mark(entry.id, MarkingRole.FIRST)
-    if first is None:
-        return None
-    second_live = db.session.scalar(
-        _live(MarkingRole.SECOND).where(Allocation.entry_id == entry.id)
-    )
-    if second_live is not None and second_live.status is not AllocationStatus.SUBMITTED:
-        return None
-    return FinalResult(first.outcome, first.rubric_version, first.judgements, first.feedback)
+    return final_results([entry.id]).get(entry.id)
 
 
 def unfinished_entries(window: AssessmentWindow, at: datetime) -> list[Entry]:
     versions = marked_versions(window, at)
-    return [v.entry for v in versions.values() if final_result(v.entry) is None]
+    done = final_results(versions.keys())
+    return [v.entry for k, v in versions.items() if k not in done]
 
 
 def release_results(window: AssessmentWindow, when: datetime, actor: User, at: datetime) -> None:
@@ -408,8 +425,9 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     if window.results_recorded_at is not None or not window.results_released(at):
         return False
     versions = marked_versions(window, at)
+    results = final_results(versions.keys())
     for version in versions.values():
-        result = final_result(version.entry)
+        result = results[version.entry_id]
         version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
         version.entry.completed_at = window.results_release_at
     window.results_recorded_at = at

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from factories import PASSWORD, login
+from factories import PASSWORD, count_queries, login, make_entry, make_user
 from marking.conftest import AFTER_CLOSE, add_marker, rubric_form
 
 from assessment_app import scheduling
@@ -127,3 +127,26 @@ def test_an_unqualified_marker_gets_nothing(app, closed, clock):
         marking.allocate_window(window, AFTER_CLOSE)
         helper = User.query.filter_by(email="h@example.org").one()
         assert Allocation.query.filter_by(marker_id=helper.id).count() == 0
+
+
+def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
+    """No N+1: the admin overview and the marker's queue cost the same with 3 or 9 scripts."""
+    from assessment_app.services import submissions
+    from moments import DURING
+
+    with app.app_context():
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        marking.allocate_window(window, AFTER_CLOSE)
+    admin = client_for(app, clock, "boss@example.org")
+    marker = client_for(app, clock, "m2@example.org")
+    before = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
+              count_queries(app, lambda: marker.get("/marking/")))
+    with app.app_context():
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        for i in range(6):
+            entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
+            submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}", at=DURING)
+        marking.allocate_window(window, AFTER_CLOSE)
+    after = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
+             count_queries(app, lambda: marker.get("/marking/")))
+    assert after == before

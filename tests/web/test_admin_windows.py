@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import login, make_user, make_window
+from factories import count_queries, login, make_user, make_window
 
 from assessment_app.extensions import db
 from assessment_app.models import AssessmentWindow, AuditEvent, Entry, Role
@@ -136,27 +136,13 @@ def test_entering_participants_is_all_or_nothing_with_every_problem_listed(app, 
 
 def test_the_window_list_makes_a_fixed_number_of_queries(app, admin):
     """No N+1: listing 1 or 6 windows takes the same number of queries."""
-    from sqlalchemy import event
-
-    def count_queries():
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert admin.get("/admin/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
-
     with app.app_context():
         make_window(name="W0")
-    one = count_queries()
+    one = count_queries(app, lambda: admin.get("/admin/"))
     with app.app_context():
         for i in range(1, 6):
             make_window(name=f"W{i}")
-    assert count_queries() == one
+    assert count_queries(app, lambda: admin.get("/admin/")) == one
 
 
 def test_a_broken_case_study_file_is_named_on_the_attach_page(app, admin, tmp_path):
