@@ -10,6 +10,7 @@ from .marking import (
     Mark,
     Moderation,
     Outcome,
+    RubricVersion,
 )
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .users import Role, User
@@ -24,6 +25,7 @@ __all__ = [
     "MarkingRole",
     "Moderation",
     "Outcome",
+    "RubricVersion",
     "AssessmentWindow",
     "AuditEvent",
     "Draft",

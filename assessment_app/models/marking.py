@@ -34,6 +34,17 @@ class Outcome(StrEnum):
     FAIL = "fail"
 
 
+class RubricVersion(db.Model):
+    """The exact text of a rubric file as used for marking, kept by its SHA-256."""
+
+    __tablename__ = "rubric_version"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    npq_code: Mapped[str] = mapped_column(ForeignKey("npq.code"))
+    content: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
 class MarkerProfile(db.Model):
     """A marker's or moderator's contract: capacity per window, share of the load, NPQs."""
 

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import submissions
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, rubric_for
+from ..services.marking import final_result, rubric_at
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
@@ -227,7 +227,7 @@ def result(entry_id: int):
     entry = entry_for(current_user, entry_id)
     outcome = _released_result(entry)
     return render_template("participant/result.html", entry=entry, result=outcome,
-                           rubric=rubric_for(entry.npq_code))
+                           rubric=rubric_at(outcome.rubric_version))
 
 
 @bp.get("/<int:entry_id>/result/feedback.docx")
@@ -235,7 +235,8 @@ def result(entry_id: int):
 def feedback_docx(entry_id: int):
     from ..services.feedback_docx import feedback_document
     entry = entry_for(current_user, entry_id)
-    data = feedback_document(entry, _released_result(entry), rubric_for(entry.npq_code))
+    outcome = _released_result(entry)
+    data = feedback_document(entry, outcome, rubric_at(outcome.rubric_version))
     return send_file(io.BytesIO(data), as_attachment=True,
                      download_name=f"{entry.npq_code}-feedback-{entry.candidate_number}.docx",
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -6,6 +6,7 @@ allocation.py and rubrics.py; this module maps rows to them and records what hap
 
 import math
 import random
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,10 +27,11 @@ from ..models import (
     MarkingRole,
     Moderation,
     Outcome,
+    RubricVersion,
     SubmissionVersion,
     User,
 )
-from ..rubrics import Rubric, load_rubrics
+from ..rubrics import Rubric, parse_rubric
 from . import audit
 
 # Criterion levels may differ by this many steps between two markers before moderation.
@@ -41,10 +43,28 @@ class MarkingError(Exception):
 
 
 def rubric_for(npq_code: str) -> Rubric:
-    rubrics = load_rubrics(current_app.config["RUBRIC_DIR"])
-    if npq_code not in rubrics:
+    """The NPQ's current rubric, its text kept in the database by version on first use, so a
+    later edit of the file never changes how a past mark reads."""
+    path = Path(current_app.config["RUBRIC_DIR"]) / f"{npq_code.lower()}.yaml"
+    if not path.is_file():
         raise MarkingError(f"There is no rubric for {npq_code}.")
-    return rubrics[npq_code]
+    data = path.read_bytes()  # read once: the stored text is exactly what was hashed
+    rubric = parse_rubric(data, source=str(path))
+    if rubric.npq != npq_code:
+        raise MarkingError(f"{path.name} is the rubric for {rubric.npq}, not {npq_code}.")
+    if db.session.get(RubricVersion, rubric.version) is None:
+        db.session.add(RubricVersion(version=rubric.version, npq_code=npq_code,
+                                     content=data.decode("utf-8")))
+        db.session.flush()
+    return rubric
+
+
+def rubric_at(version: str) -> Rubric:
+    """The rubric exactly as it was when a mark was made."""
+    stored = db.session.get(RubricVersion, version)
+    if stored is None:
+        raise MarkingError("The rubric used for this mark is not on record.")
+    return parse_rubric(stored.content.encode("utf-8"), source=f"rubric {version[:12]}")
 
 
 # Scripts and allocation -------------------------------------------------------------

@@ -150,3 +150,28 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
     after = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
              count_queries(app, lambda: marker.get("/marking/")))
     assert after == before
+
+
+def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path):
+    """A criterion renamed after marking: the released result shows the title the marker used."""
+    import shutil
+
+    from assessment_app.settings import PROJECT_ROOT
+
+    rubric_dir = tmp_path / "rubrics"
+    shutil.copytree(PROJECT_ROOT / "rubrics", rubric_dir)
+    app.config["RUBRIC_DIR"] = str(rubric_dir)
+    with app.app_context():
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        window.second_marking_percent = 0
+        marking.allocate_window(window, AFTER_CLOSE)
+        strong = {k[6:]: "strong" for k in rubric_form() if k.startswith("level-")}
+        for allocation in Allocation.query.all():
+            marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+        old_title = marking.rubric_for("NPQLTD").criteria[0].title
+        path = rubric_dir / "npqltd.yaml"
+        path.write_text(path.read_text().replace(old_title, "A renamed criterion"))
+        assert marking.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
+        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+    page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
+    assert old_title in page.text and "A renamed criterion" not in page.text
