@@ -241,3 +241,56 @@ def test_exports_identify_scripts_by_candidate_number_only(app, closed, clock):
     for secret in PARTICIPANT_SECRETS:
         assert secret not in csv_text
     assert csv_text.count(",pass,") >= 3
+
+
+def test_the_word_limit_cut_off_is_shown_where_a_tolerance_allowed_more(app, closed, clock):
+    """A 10% tolerance let 1,600 words in: the marker sees where the 1,500th word falls."""
+    with app.app_context():
+        entry = db.session.get(Entry, closed.entry_ids[1])
+        entry.window.word_limit, entry.window.tolerance_percent = 1500, 10
+        version = marking.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
+        version.text = " ".join(f"w{i}" for i in range(1600))
+        version.word_count = 1600
+        db.session.commit()
+    allocate(app, closed)
+    with app.app_context():
+        allocation = Allocation.query.filter_by(entry_id=closed.entry_ids[1]).one()
+        email = allocation.marker.email
+    page = signed_in(app, email, clock).get(f"/marking/scripts/{allocation.id}").text
+    before, after = page.split("Word limit of 1,500 reached here")
+    assert "w1499" in before and "w1500" not in before
+    assert "w1500" in after and "w1599" in after
+
+
+def test_a_draft_mark_is_saved_without_submitting(app, closed, clock):
+    allocate(app, closed)
+    with app.app_context():
+        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
+    client = signed_in(app, "m2@example.org", clock)
+    data = rubric_form()
+    data.pop("level-teaching")
+    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "save"})
+    assert response.status_code == 302
+    with app.app_context():
+        allocation = db.session.get(Allocation, allocation_id)
+        assert allocation.status is AllocationStatus.ALLOCATED
+        assert allocation.mark.outcome is None and allocation.mark.levels()["diagnosis"] == "secure"
+    assert "Comment on diagnosis" in client.get(f"/marking/scripts/{allocation_id}").text
+
+
+def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
+    allocate(app, closed)
+    with app.app_context():
+        entry = db.session.get(Entry, closed.entry_ids[2])
+        first = Allocation.query.filter_by(entry_id=entry.id).one()
+        levels = {k[6:]: v for k, v in rubric_form().items() if k.startswith("level-")}
+        marking.save_mark(first, marking.MarkInput(levels=levels), AFTER_CLOSE, submit=True)
+        marking.draw_second_marking_sample(entry.window, AFTER_CLOSE,
+                                           db.session.get(User, closed.admin_id), seed=2)
+        second = Allocation.query.filter_by(entry_id=entry.id, role=MarkingRole.SECOND).one()
+        marking.save_mark(second, marking.MarkInput(levels={k: "not_evident" for k in levels}),
+                          AFTER_CLOSE, submit=True)
+        case_id = Moderation.query.one().id
+    page = signed_in(app, "mod@example.org", clock).get(f"/marking/moderation/{case_id}").text
+    for secret in PARTICIPANT_SECRETS:
+        assert secret not in page
