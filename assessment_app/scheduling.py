@@ -1,6 +1,7 @@
 """The in-app scheduler: APScheduler 3 with its job store in the application's database.
 
-Every minute it also allocates scripts whose deadline has passed (so allocation follows a
+Every minute it also applies the engagement gate at each engagement deadline, records
+non-submissions, allocates scripts whose deadline has passed (so allocation follows a
 window's close, and each extension's end) and records results whose release time has come.
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
@@ -20,7 +21,7 @@ from flask import Flask
 
 from . import clock
 from .extensions import db
-from .services import marking, releases
+from .services import eligibility, marking, releases
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ def sync_windows() -> None:
         recorded = releases.record_due_releases(at)
         if recorded:
             log.info("recorded release of windows %s", recorded)
+        eligibility.apply_engagement_gate(at)
+        eligibility.record_non_submissions(at)
         for window in marking.windows_in_marking(at):
             marking.allocate_window(window, at)
             marking.record_results(window, at)

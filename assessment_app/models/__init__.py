@@ -1,6 +1,16 @@
 """Database models, one module per area."""
 
 from .audit import AuditEvent
+from .eligibility import (
+    DeferralRequest,
+    EcCategory,
+    EcClaim,
+    EcDecision,
+    EcEvidence,
+    EngagementRecord,
+    Extension,
+    RequestStatus,
+)
 from .marking import (
     Allocation,
     AllocationStatus,
@@ -17,6 +27,14 @@ from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
+    "DeferralRequest",
+    "EcCategory",
+    "EcClaim",
+    "EcDecision",
+    "EcEvidence",
+    "EngagementRecord",
+    "Extension",
+    "RequestStatus",
     "Allocation",
     "AllocationStatus",
     "Judgement",

@@ -42,6 +42,7 @@ class AssessmentWindow(db.Model):
             "second_marking_percent >= 0 AND second_marking_percent <= 100",
             name="second_marking_range",
         ),
+        CheckConstraint("max_extension_days >= 0", name="max_extension_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,11 @@ class AssessmentWindow(db.Model):
     second_marking_percent: Mapped[int] = mapped_column(default=10)
     results_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Entry: participants below 90% by this instant lose the attempt unless deferred. None:
+    # entries are made directly, with no engagement gate.
+    engagement_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest personal deadline an extension may give, in days after the window's.
+    max_extension_days: Mapped[int] = mapped_column(default=14)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     papers: Mapped[list["WindowPaper"]] = relationship(
@@ -134,7 +140,9 @@ class Entry(db.Model):
     candidate_number: Mapped[str] = mapped_column(String(12), unique=True)
     # A personal deadline from an extension (first late instant), else the window's applies.
     extended_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The attempt's outcome as the DfE records it, set when results are released.
+    # False while waiting for the engagement gate: no access to the case study until entered.
+    entered: Mapped[bool] = mapped_column(default=True)
+    # The attempt's outcome (attempts.AttemptOutcome); passed/failed are set at results release.
     outcome: Mapped[str | None] = mapped_column(String(20))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..attempts import AttemptOutcome
 from ..access import entry_for, participant_required, submission_for, upload_for
 from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
@@ -23,7 +24,9 @@ from .forms import ConfirmUploadForm, ResponseForm, UploadForm
 def _released_paper(entry: Entry) -> WindowPaper:
     """The entry's case study, or 404 before release: unreleased content does not exist."""
     paper = entry.paper
-    if paper is None or not paper.has_case_study or not entry.window.is_released(clock.now()):
+    if (paper is None or not paper.has_case_study or not entry.entered
+            or entry.outcome == AttemptOutcome.DEFERRED
+            or not entry.window.is_released(clock.now())):
         abort(404)
     return paper
 

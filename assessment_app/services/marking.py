@@ -75,7 +75,9 @@ def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, Submiss
     newest = (
         select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
         .join(Entry, Entry.id == SubmissionVersion.entry_id)
-        .where(Entry.window_id == window.id)
+        # Voided and deferred attempts are never marked.
+        .where(Entry.window_id == window.id,
+               Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
         .group_by(SubmissionVersion.entry_id)
         .subquery()
     )

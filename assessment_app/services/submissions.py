@@ -67,6 +67,9 @@ def check_submittable(entry: Entry, text: str, at: datetime) -> int:
     """Return the word count, or raise SubmissionRefused saying what is wrong and what to do."""
     if not entry.window.is_released(at):
         raise SubmissionRefused("This assessment has not started yet.")
+    if not entry.entered or entry.outcome is not None:
+        raise SubmissionRefused("You are not entered for this assessment, so a response cannot "
+                                "be submitted. Contact your provider if you think this is wrong.")
     if not entry.is_in_time(at):
         raise SubmissionRefused(
             f"The deadline was {deadline_text(entry.closes_at)}. "

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .. import attempts
 from ..case_studies import CaseStudyFile
+from ..clock import now
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Npq, Role, User, WindowPaper
 from . import audit
@@ -138,11 +140,17 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
             problems.append(f"{email}: this person is not a participant")
         elif user.id in already:
             problems.append(f"{email}: already entered for this window")
+        else:
+            problem = _attempt_problem(user, window, npq_code)
+            if problem:
+                problems.append(f"{email}: {problem}")
     if problems:
         raise WindowError("Nobody was entered. " + "; ".join(problems) + ".")
+    # With an engagement deadline still to come, entries wait for the 90% gate.
+    gated = window.engagement_deadline is not None and window.engagement_deadline > now()
     entries = [
         Entry(window_id=window.id, participant_id=users[email].id, npq_code=npq_code,
-              candidate_number=new_candidate_number())
+              candidate_number=new_candidate_number(), entered=not gated)
         for email in wanted
     ]
     db.session.add_all(entries)
@@ -153,6 +161,26 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
                      candidate_number=entry.candidate_number)
     db.session.commit()
     return entries
+
+
+def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str | None:
+    """Why this person cannot take this NPQ in this window, or None."""
+    previous = db.session.scalars(
+        select(Entry).where(Entry.participant_id == user.id, Entry.npq_code == npq_code)
+    ).all()
+    standing = attempts.ledger(e.outcome for e in previous).standing
+    if standing is attempts.Standing.ACHIEVED:
+        return "has already passed this NPQ"
+    if standing is attempts.Standing.NOT_ACHIEVED:
+        return "has used both attempts: the outcome is final"
+    if standing is attempts.Standing.IN_PROGRESS:
+        return "has an attempt in progress"
+    paper = window.paper_for(npq_code)
+    taken = {e.window.paper_for(npq_code).case_study_file for e in previous
+             if e.window.paper_for(npq_code) is not None}
+    if paper is not None and paper.case_study_file and paper.case_study_file in taken:
+        return "has already sat this case study; a resit needs a different one"
+    return None
 
 
 def new_candidate_number() -> str:

@@ -1,0 +1,390 @@
+"""Engagement, the entry gate, deferrals, non-submission, EC claims and extensions.
+
+Every decision here is recorded in the audit trail with who, when and why, and shows in
+the participant's timeline.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, func, select
+
+from .. import attempts
+from ..deadlines import deadline_closes_at
+from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
+from ..extensions import db
+from ..models import (
+    AssessmentWindow,
+    DeferralRequest,
+    EcCategory,
+    EcClaim,
+    EcDecision,
+    EcEvidence,
+    EngagementRecord,
+    Entry,
+    Extension,
+    RequestStatus,
+    Role,
+    SubmissionVersion,
+    User,
+)
+from ..npqs import NPQ_CODES
+from ..timeformat import deadline_text
+from . import audit
+from .windows import new_candidate_number
+
+
+class EligibilityError(Exception):
+    """An action that cannot be done; the message says why."""
+
+
+class ImportRefused(Exception):
+    """A refused import: nothing was changed. `problems` are line-numbered messages."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        self.problems = problems
+
+
+# Engagement ---------------------------------------------------------------------------
+
+ENGAGEMENT_COLUMNS = ("participant", "programme", "percent_complete", "as_of")
+
+
+def _parse_date(text: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> int:
+    """Import engagement figures from the learning platform's CSV, all rows or none."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(["The file is not UTF-8 text. Export it from the learning platform "
+                             "as CSV (UTF-8) and upload it again."]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ENGAGEMENT_COLUMNS if c not in header]
+    if missing:
+        raise ImportRefused([f"Line 1: the header must include {', '.join(ENGAGEMENT_COLUMNS)} "
+                             f"(missing: {', '.join(missing)})."])
+    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
+    if not rows:
+        raise ImportRefused(["The file has a header but no rows."])
+    keys = {r["participant"].lower() for r in rows}
+    ids = {int(k) for k in keys if k.isdigit()}
+    users = db.session.scalars(select(User).where(
+        (func.lower(User.email).in_(keys)) | (User.id.in_(ids)))).all()
+    by_key = {u.email: u for u in users} | {str(u.id): u for u in users}
+    problems, records, seen = [], [], set()
+    today = at.date()
+    for line, row in enumerate(rows, start=2):
+        user = by_key.get(row["participant"].lower())
+        if user is None or user.role is not Role.PARTICIPANT:
+            problems.append(f"Line {line}: no participant “{row['participant']}”.")
+            continue
+        npq = row["programme"].upper()
+        if npq not in NPQ_CODES:
+            problems.append(f"Line {line}: “{row['programme']}” is not an NPQ code.")
+            continue
+        try:
+            percent = float(row["percent_complete"].rstrip("%"))
+            if not 0 <= percent <= 100:
+                raise ValueError
+        except ValueError:
+            problems.append(f"Line {line}: percent_complete must be a number from 0 to 100.")
+            continue
+        try:
+            as_of = _parse_date(row["as_of"])
+        except ValueError:
+            problems.append(f"Line {line}: as_of must be a date like 2026-11-20.")
+            continue
+        if as_of > today:
+            problems.append(f"Line {line}: as_of {as_of:%d/%m/%Y} is in the future.")
+            continue
+        if (user.id, npq) in seen:
+            problems.append(f"Line {line}: {user.email} appears twice for {npq}.")
+            continue
+        seen.add((user.id, npq))
+        records.append(EngagementRecord(participant_id=user.id, npq_code=npq, percent=percent,
+                                        as_of=as_of, imported_at=at, imported_by=actor.id,
+                                        source=filename))
+    if problems:
+        raise ImportRefused(problems)
+    db.session.add_all(records)
+    audit.record("engagement.imported", actor=actor, file=filename, rows=len(records))
+    db.session.commit()
+    return len(records)
+
+
+def latest_engagement(participant_id: int, npq_code: str,
+                      by: date | None = None) -> EngagementRecord | None:
+    query = select(EngagementRecord).where(EngagementRecord.participant_id == participant_id,
+                                           EngagementRecord.npq_code == npq_code)
+    if by is not None:
+        query = query.where(EngagementRecord.as_of <= by)
+    return db.session.scalar(query.order_by(EngagementRecord.as_of.desc(),
+                                            EngagementRecord.id.desc()).limit(1))
+
+
+def apply_engagement_gate(at: datetime) -> list[int]:
+    """At each engagement deadline, enter those at 90% or more; the rest lose the attempt
+    (unless a deferral request is waiting). Idempotent, and caught up on start-up."""
+    waiting = db.session.scalars(
+        select(Entry).join(AssessmentWindow)
+        .where(AssessmentWindow.engagement_deadline <= at, Entry.entered.is_(False),
+               Entry.outcome.is_(None),
+               ~exists().where(DeferralRequest.entry_id == Entry.id,
+                               DeferralRequest.status == RequestStatus.PENDING))
+    ).all()
+    for entry in waiting:
+        deadline = entry.window.engagement_deadline
+        record = latest_engagement(entry.participant_id, entry.npq_code, by=deadline.date())
+        percent = record.percent if record else None
+        if attempts.meets_engagement(percent):
+            entry.entered = True
+            audit.record("participant.entered", window_id=entry.window_id,
+                         participant_id=entry.participant_id, reason="engagement gate",
+                         percent=percent)
+        else:
+            entry.outcome, entry.completed_at = attempts.AttemptOutcome.LOST_ENGAGEMENT, deadline
+            audit.record("attempt.lost", window_id=entry.window_id,
+                         participant_id=entry.participant_id,
+                         reason=f"{percent if percent is not None else 'no'}% engagement at the "
+                                "deadline, below 90%, and no deferral agreed")
+    db.session.commit()
+    return [e.id for e in waiting]
+
+
+# Deferral -----------------------------------------------------------------------------
+
+
+def request_deferral(entry: Entry, reason: str, actor: User, at: datetime) -> DeferralRequest:
+    window = entry.window
+    if entry.entered or entry.outcome is not None:
+        raise EligibilityError("A deferral can only be asked for before you are entered. "
+                               "If something affects you during the assessment, make an "
+                               "extenuating circumstances claim instead.")
+    if window.engagement_deadline is None or at >= window.engagement_deadline:
+        raise EligibilityError("The engagement deadline has passed, so a deferral can no longer "
+                               "be requested. You can make an extenuating circumstances claim.")
+    if not reason.strip():
+        raise EligibilityError("Tell us why you are asking to defer.")
+    if db.session.scalar(select(DeferralRequest.id).where(
+            DeferralRequest.entry_id == entry.id, DeferralRequest.status == RequestStatus.PENDING)):
+        raise EligibilityError("You have already asked to defer; an admin will decide soon.")
+    request = DeferralRequest(entry_id=entry.id, reason=reason.strip(), requested_at=at,
+                              requested_by=actor.id)
+    db.session.add(request)
+    audit.record("deferral.requested", actor=actor, window_id=window.id,
+                 participant_id=entry.participant_id, reason=reason.strip())
+    db.session.commit()
+    return request
+
+
+def later_windows(entry: Entry) -> list[AssessmentWindow]:
+    """Windows after this one that serve the entry's NPQ: where a deferral or resit can go."""
+    from ..models import WindowPaper
+
+    return list(db.session.scalars(
+        select(AssessmentWindow).join(WindowPaper)
+        .where(WindowPaper.npq_code == entry.npq_code,
+               AssessmentWindow.release_at > entry.window.release_at)
+        .order_by(AssessmentWindow.release_at)
+    ))
+
+
+def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: User, at: datetime,
+                    to_window: AssessmentWindow | None = None) -> None:
+    if request.status is not RequestStatus.PENDING:
+        raise EligibilityError("This request has already been decided.")
+    if not reason.strip():
+        raise EligibilityError("Give the reason for your decision: the participant will see it.")
+    entry = request.entry
+    request.decided_at, request.decided_by, request.decision_reason = at, actor.id, reason.strip()
+    if agree:
+        if to_window is None or to_window not in later_windows(entry):
+            raise EligibilityError("Choose a later window that serves this NPQ.")
+        request.status, request.to_window_id = RequestStatus.AGREED, to_window.id
+        move_to_window(entry, to_window, at, actor, entered=False)
+    else:
+        request.status = RequestStatus.REFUSED
+    audit.record("deferral.decided", actor=actor, window_id=entry.window_id,
+                 participant_id=entry.participant_id, decision=request.status.value,
+                 reason=reason.strip(), to_window=to_window.id if agree else None)
+    db.session.commit()
+
+
+def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: User,
+                   entered: bool) -> Entry:
+    """Close this attempt as deferred (it does not count) and enter the participant later."""
+    entry.outcome, entry.completed_at = attempts.AttemptOutcome.DEFERRED, at
+    moved = Entry(window_id=window.id, participant_id=entry.participant_id,
+                  npq_code=entry.npq_code, candidate_number=new_candidate_number(),
+                  entered=entered or window.engagement_deadline is None
+                  or window.engagement_deadline <= at)
+    db.session.add(moved)
+    audit.record("attempt.deferred", actor=actor, window_id=entry.window_id,
+                 participant_id=entry.participant_id, to_window=window.id)
+    return moved
+
+
+# Non-submission -----------------------------------------------------------------------
+
+
+def record_non_submissions(at: datetime) -> list[int]:
+    """Entered attempts whose own deadline passed with nothing submitted: not submitted (it
+    counts), unless an EC claim is still undecided. Idempotent."""
+    due = db.session.scalars(
+        select(Entry).join(AssessmentWindow)
+        .where(AssessmentWindow.closes_at <= at, Entry.entered.is_(True), Entry.outcome.is_(None),
+               ~exists().where(SubmissionVersion.entry_id == Entry.id),
+               ~exists().where(EcClaim.entry_id == Entry.id, EcClaim.decided_at.is_(None)))
+    ).all()
+    recorded = []
+    for entry in due:
+        if entry.is_in_time(at):  # an extension still running
+            continue
+        entry.outcome, entry.completed_at = attempts.AttemptOutcome.NOT_SUBMITTED, entry.closes_at
+        audit.record("attempt.not_submitted", window_id=entry.window_id,
+                     participant_id=entry.participant_id,
+                     reason=f"nothing submitted by {deadline_text(entry.closes_at)}")
+        recorded.append(entry.id)
+    db.session.commit()
+    return recorded
+
+
+# Extensions ---------------------------------------------------------------------------
+
+
+def extension_closes_at(window: AssessmentWindow, until: date) -> datetime:
+    """A personal deadline at the window's deadline time on `until` (London), within the limit."""
+    closes_at = deadline_closes_at(until, window.deadline_time)
+    latest = window.closes_at + timedelta(days=window.max_extension_days)
+    if closes_at <= window.closes_at:
+        raise EligibilityError(f"An extension must end after the window's deadline, "
+                               f"{deadline_text(window.closes_at)}.")
+    if closes_at > latest:
+        raise EligibilityError(f"Extensions for this window can run to {deadline_text(latest)} "
+                               f"at the latest ({window.max_extension_days} days).")
+    return closes_at
+
+
+def grant_extensions(entries: list[Entry], until: date, reason: str, actor: User, at: datetime,
+                     claim: EcClaim | None = None) -> list[Extension]:
+    """Give each entry a personal deadline; the case study stays readable and submission
+    reopens until then. Always with a reason."""
+    if not entries:
+        raise EligibilityError("Choose at least one participant.")
+    if not reason.strip():
+        raise EligibilityError("Give the reason for the extension.")
+    granted = []
+    for entry in entries:
+        closes_at = extension_closes_at(entry.window, until)
+        if entry.outcome not in (None, attempts.AttemptOutcome.NOT_SUBMITTED):
+            raise EligibilityError(f"{entry.candidate_number}'s attempt has ended "
+                                   f"({attempts.OUTCOME_TEXT[attempts.AttemptOutcome(entry.outcome)]}).")
+        entry.extended_closes_at, entry.outcome, entry.completed_at = closes_at, None, None
+        extension = Extension(entry_id=entry.id, closes_at=closes_at, reason=reason.strip(),
+                              granted_by=actor.id, granted_at=at,
+                              ec_claim_id=claim.id if claim else None)
+        db.session.add(extension)
+        granted.append(extension)
+        audit.record("extension.granted", actor=actor, window_id=entry.window_id,
+                     participant_id=entry.participant_id, until=closes_at.isoformat(),
+                     reason=reason.strip(), ec_claim=claim.id if claim else None)
+    db.session.commit()
+    return granted
+
+
+# Extenuating circumstances ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    category: str
+    description: str
+    affected_from: date
+    affected_to: date
+    files: list[tuple[str, bytes]]
+
+
+def file_claim(entry: Entry, data: ClaimInput, actor: User, at: datetime) -> EcClaim:
+    """File an EC claim with evidence; refused whole (nothing stored) if anything is wrong."""
+    if entry.outcome in (attempts.AttemptOutcome.PASSED, attempts.AttemptOutcome.FAILED):
+        raise EligibilityError("This attempt has been marked; contact your provider about a review.")
+    if data.category not in {c.value for c in EcCategory}:
+        raise EligibilityError("Choose what kind of circumstances these are.")
+    if not data.description.strip():
+        raise EligibilityError("Describe what happened and how it affected your assessment.")
+    if data.affected_to < data.affected_from:
+        raise EligibilityError("The end of the affected dates must not be before the start.")
+    files = [f for f in data.files if f[1]]
+    if not files:
+        raise EligibilityError("Upload at least one evidence file (for example a doctor's note).")
+    if len(files) > MAX_FILES:
+        raise EligibilityError(f"Upload at most {MAX_FILES} files.")
+    try:
+        evidence = [check_evidence(name, blob) for name, blob in files]
+    except EvidenceRejected as rejected:
+        raise EligibilityError(str(rejected)) from None
+    claim = EcClaim(entry_id=entry.id, category=EcCategory(data.category),
+                    description=data.description.strip(), affected_from=data.affected_from,
+                    affected_to=data.affected_to, filed_at=at, filed_by=actor.id)
+    claim.evidence = [EcEvidence(filename=e.filename, content_type=e.content_type, size=len(e.data),
+                                 sha256=hashlib.sha256(e.data).hexdigest(), data=e.data,
+                                 uploaded_at=at) for e in evidence]
+    db.session.add(claim)
+    audit.record("ec.filed", actor=actor, window_id=entry.window_id,
+                 participant_id=entry.participant_id, category=data.category, files=len(evidence))
+    db.session.commit()
+    return claim
+
+
+def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: datetime,
+                 until: date | None = None, to_window: AssessmentWindow | None = None) -> None:
+    if claim.decided_at is not None:
+        raise EligibilityError("This claim has already been decided.")
+    if decision not in {d.value for d in EcDecision}:
+        raise EligibilityError("Choose a decision.")
+    if not reason.strip():
+        raise EligibilityError("Give the reason for your decision: the participant will see it.")
+    entry = claim.entry
+    claim.decision, claim.decision_reason = EcDecision(decision), reason.strip()
+    claim.decided_at, claim.decided_by = at, actor.id
+    if claim.decision is EcDecision.EXTENSION:
+        if until is None:
+            raise EligibilityError("Enter the date the extension runs to.")
+        grant_extensions([entry], until, reason, actor, at, claim=claim)
+    elif claim.decision is EcDecision.DEFER:
+        if to_window is None or to_window not in later_windows(entry):
+            raise EligibilityError("Choose a later window that serves this NPQ.")
+        move_to_window(entry, to_window, at, actor, entered=True)
+    elif claim.decision is EcDecision.VOID:
+        entry.outcome, entry.completed_at = attempts.AttemptOutcome.VOIDED, at
+    audit.record("ec.decided", actor=actor, window_id=entry.window_id,
+                 participant_id=entry.participant_id, decision=decision, reason=reason.strip())
+    db.session.commit()
+
+
+# The ledger ---------------------------------------------------------------------------
+
+
+def attempts_of(participant_id: int, npq_code: str) -> list[Entry]:
+    return list(db.session.scalars(
+        select(Entry).join(AssessmentWindow)
+        .where(Entry.participant_id == participant_id, Entry.npq_code == npq_code)
+        .order_by(AssessmentWindow.release_at)
+    ))
+
+
+def ledger_for(participant_id: int, npq_code: str) -> attempts.Ledger:
+    return attempts.ledger(e.outcome for e in attempts_of(participant_id, npq_code))
