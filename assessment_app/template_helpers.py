@@ -1,8 +1,11 @@
 """Filters and globals the templates use."""
 
+from datetime import timedelta
+
 from flask import Flask, current_app
 
 from . import clock
+from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
 from .timeformat import deadline_text, london_time, time_left
 from .wordcount import DOCX_RULE, WORD_RULE, count_words
@@ -15,6 +18,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda instant: last_minute(instant).isoformat(), "last_minute_iso")
     app.add_template_filter(lambda text: count_words(text or ""), "count_words")
     app.add_template_global(time_left)
+    app.add_template_global(timedelta)
+    app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
 
     @app.context_processor

@@ -3,9 +3,12 @@
 from datetime import datetime
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
+    GovFileInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -15,6 +18,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -92,7 +96,21 @@ class WindowForm(FlaskForm):
                     "and every borderline script",
         validators=[InputRequired("Enter the second-marking share, or 0"),
                     NumberRange(0, 100, "The share must be between 0 and 100%%")])
+    engagement_deadline = OptionalDateField(
+        "Engagement deadline (optional)", widget=GovDateInput(), format="%d %m %Y",
+        validators=[Optional()],
+        description="At the end of this day (UK time), participants at 90% or more are entered "
+                    "and the rest lose an attempt unless a deferral is agreed. Leave blank to "
+                    "enter participants directly.")
+    max_extension_days = IntegerField(
+        "Longest extension (days after the deadline)", widget=GovTextInput(), default=14,
+        validators=[InputRequired("Enter the longest extension in days"),
+                    NumberRange(0, 120, "The longest extension must be between 0 and 120 days")])
     submit = SubmitField("Save window", widget=GovSubmitInput())
+
+    def validate_engagement_deadline(self, field):
+        if field.data and self.first_day.data and field.data >= self.first_day.data:
+            raise ValidationError("The engagement deadline must be before day 1")
 
     def validate_deadline_time(self, field):
         if self.length_days.data == 1 and self.release_time.time and field.time and \
@@ -124,3 +142,49 @@ class MarkerForm(FlaskForm):
                          validators=[InputRequired("Enter the share"),
                                      NumberRange(0.05, 10, "The share must be between 0.05 and 10")])
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class EngagementImportForm(FlaskForm):
+    document = FileField("Engagement export (CSV)", widget=GovFileInput(),
+                         description="Columns: participant (email or id), programme (NPQ code), "
+                                     "percent_complete, as_of (YYYY-MM-DD)",
+                         validators=[FileRequired("Choose the CSV file to import")])
+    submit = SubmitField("Import", widget=GovSubmitInput())
+
+
+class DeferralDecisionForm(FlaskForm):
+    decision = RadioField("Decision", widget=GovRadioInput(),
+                          choices=[("agree", "Agree: move to a later window (no attempt used)"),
+                                   ("refuse", "Refuse")],
+                          validators=[InputRequired("Choose a decision")])
+    to_window = SelectField("Later window", widget=GovSelect(), validate_choice=False)
+    reason = TextAreaField("Reason (the participant will see it)", widget=GovTextArea(),
+                           validators=[DataRequired("Give the reason for your decision")])
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class ClaimDecisionForm(FlaskForm):
+    decision = RadioField("Decision", widget=GovRadioInput(),
+                          choices=[("reject", "Reject"),
+                                   ("extension", "Grant an extension"),
+                                   ("defer", "Defer to a later window (no attempt used)"),
+                                   ("void", "Void the attempt (it does not count)")],
+                          validators=[InputRequired("Choose a decision")])
+    until = OptionalDateField("Extension runs to (for an extension)", widget=GovDateInput(),
+                              format="%d %m %Y", validators=[Optional()])
+    to_window = SelectField("Later window (for a deferral)", widget=GovSelect(),
+                            validate_choice=False)
+    reason = TextAreaField("Reason (the participant will see it)", widget=GovTextArea(),
+                           validators=[DataRequired("Give the reason for your decision")])
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class ExtensionForm(FlaskForm):
+    entry_ids = SelectMultipleField("Participants", widget=GovCheckboxesInput(), coerce=int,
+                                    validators=[DataRequired("Choose at least one participant")])
+    until = DateField("New deadline day", widget=GovDateInput(), format="%d %m %Y",
+                      description="The deadline is at the window's deadline time on this day",
+                      validators=[InputRequired("Enter the day the extension runs to")])
+    reason = TextAreaField("Reason", widget=GovTextArea(),
+                           validators=[DataRequired("Give the reason for the extension")])
+    submit = SubmitField("Grant extension", widget=GovSubmitInput())

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
@@ -6,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..clock import LONDON
 from ..access import admin_required
 from ..case_studies import CaseStudyError, available_case_studies, render_case_study
 from ..extensions import db
@@ -63,6 +65,8 @@ def _settings(form: WindowForm) -> WindowSettings:
         npq_codes=tuple(form.npq_codes.data),
         marking_deadline=form.marking_deadline.data,
         second_marking_percent=form.second_marking_percent.data,
+        engagement_deadline=form.engagement_deadline.data,
+        max_extension_days=form.max_extension_days.data,
     )
 
 
@@ -99,6 +103,8 @@ def edit_window(window_id: int):
         form.npq_codes.data = [p.npq_code for p in window.papers]
         form.release_time.set_time(window.release_time)
         form.deadline_time.set_time(window.deadline_time)
+        if window.engagement_deadline:
+            form.engagement_deadline.data = (window.engagement_deadline - timedelta(minutes=1)).astimezone(LONDON).date()
     if form.validate_on_submit() and not _name_taken(form, window.id):
         try:
             windows.update_window(window, _settings(form), current_user, clock.now())

@@ -7,13 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..attempts import AttemptOutcome
+from ..attempts import AttemptOutcome, Standing
 from ..access import entry_for, participant_required, submission_for, upload_for
 from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
-from ..services import submissions
+from ..services import eligibility, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, rubric_at
 from ..services.submissions import SubmissionRefused
@@ -54,6 +54,7 @@ def home():
 def overview(entry_id: int):
     entry = entry_for(current_user, entry_id)
     versions = submissions.versions_for(entry)
+    standing = eligibility.ledger_for(entry.participant_id, entry.npq_code)
     return render_template(
         "participant/overview.html",
         entry=entry,
@@ -61,7 +62,18 @@ def overview(entry_id: int):
         latest=versions[0] if versions else None,
         draft=submissions.draft_for(entry),
         limit=submissions.word_limit_for(entry),
+        engagement=eligibility.latest_engagement(entry.participant_id, entry.npq_code),
+        ledger_text=LEDGER_TEXT[standing.standing].format(left=standing.attempts_left),
     )
+
+
+LEDGER_TEXT = {
+    Standing.IN_PROGRESS: "This attempt is in progress.",
+    Standing.MAY_ENTER: "You have {left} attempt(s) left: your provider will enter you for the "
+                        "next suitable window.",
+    Standing.ACHIEVED: "You have achieved this NPQ.",
+    Standing.NOT_ACHIEVED: "You have used both attempts, so the outcome is final: not achieved.",
+}
 
 
 @bp.get("/<int:entry_id>/case-study")

@@ -38,7 +38,11 @@ from .windows import new_candidate_number
 
 
 class EligibilityError(Exception):
-    """An action that cannot be done; the message says why."""
+    """An action that cannot be done; the message says why, `field` which form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ImportRefused(Exception):
@@ -322,20 +326,22 @@ def file_claim(entry: Entry, data: ClaimInput, actor: User, at: datetime) -> EcC
     if entry.outcome in (attempts.AttemptOutcome.PASSED, attempts.AttemptOutcome.FAILED):
         raise EligibilityError("This attempt has been marked; contact your provider about a review.")
     if data.category not in {c.value for c in EcCategory}:
-        raise EligibilityError("Choose what kind of circumstances these are.")
+        raise EligibilityError("Choose what kind of circumstances these are.", "category")
     if not data.description.strip():
-        raise EligibilityError("Describe what happened and how it affected your assessment.")
+        raise EligibilityError("Describe what happened and how it affected your assessment.",
+                              "description")
     if data.affected_to < data.affected_from:
-        raise EligibilityError("The end of the affected dates must not be before the start.")
+        raise EligibilityError("The last day affected must not be before the first.", "affected_to")
     files = [f for f in data.files if f[1]]
     if not files:
-        raise EligibilityError("Upload at least one evidence file (for example a doctor's note).")
+        raise EligibilityError("Upload at least one evidence file (for example a doctor's note).",
+                              "evidence")
     if len(files) > MAX_FILES:
-        raise EligibilityError(f"Upload at most {MAX_FILES} files.")
+        raise EligibilityError(f"Upload at most {MAX_FILES} files.", "evidence")
     try:
         evidence = [check_evidence(name, blob) for name, blob in files]
     except EvidenceRejected as rejected:
-        raise EligibilityError(str(rejected)) from None
+        raise EligibilityError(str(rejected), "evidence") from None
     claim = EcClaim(entry_id=entry.id, category=EcCategory(data.category),
                     description=data.description.strip(), affected_from=data.affected_from,
                     affected_to=data.affected_to, filed_at=at, filed_by=actor.id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import attempts
 from ..case_studies import CaseStudyFile
 from ..clock import now
+from ..deadlines import deadline_closes_at
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Npq, Role, User, WindowPaper
 from . import audit
@@ -35,6 +36,8 @@ class WindowSettings:
     npq_codes: tuple[str, ...]
     marking_deadline: date | None = None
     second_marking_percent: int = 10
+    engagement_deadline: date | None = None
+    max_extension_days: int = 14
 
 
 def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
@@ -73,6 +76,11 @@ def _apply(window: AssessmentWindow, settings: WindowSettings) -> None:
     window.tolerance_percent = settings.tolerance_percent
     window.marking_deadline = settings.marking_deadline
     window.second_marking_percent = settings.second_marking_percent
+    window.max_extension_days = settings.max_extension_days
+    window.engagement_deadline = (
+        deadline_closes_at(settings.engagement_deadline, time(23, 59))
+        if settings.engagement_deadline else None
+    )
     existing = {paper.npq_code: paper for paper in window.papers}
     for code in settings.npq_codes:
         if code not in existing:

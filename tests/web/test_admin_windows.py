@@ -18,6 +18,7 @@ WINDOW_FORM = {
     "tolerance_percent": "0",
     "npq_codes": ["NPQLTD", "NPQSL"],
     "second_marking_percent": "10",
+    "max_extension_days": "14",
 }
 
 

@@ -1,0 +1,180 @@
+"""The admin's eligibility pages: engagement import, deferrals, EC claims, extensions, timelines."""
+
+import io
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..access import admin_required
+from ..extensions import db
+from ..forms_shared import ClaimForm
+from ..models import (
+    AssessmentWindow,
+    AuditEvent,
+    DeferralRequest,
+    EcClaim,
+    EcEvidence,
+    EngagementRecord,
+    Entry,
+    Extension,
+    RequestStatus,
+    Role,
+    User,
+)
+from ..participant.eligibility_views import claim_page
+from ..services import eligibility
+from ..services.eligibility import EligibilityError, ImportRefused
+from . import bp
+from .forms import ClaimDecisionForm, DeferralDecisionForm, EngagementImportForm, ExtensionForm
+from .views import _window_or_404
+
+
+@bp.route("/engagement", methods=["GET", "POST"])
+@admin_required
+def engagement():
+    form = EngagementImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            count = eligibility.import_engagement(upload.read(), upload.filename or "upload.csv",
+                                                  current_user, clock.now())
+        except ImportRefused as refused:
+            db.session.rollback()
+            problems = refused.problems
+            form.document.errors = ["The file was not imported, so nothing has changed. "
+                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
+        else:
+            flash(f"{count} engagement figures imported.", "success")
+            return redirect(url_for(".engagement"))
+    return render_template("admin/engagement.html", form=form, problems=problems)
+
+
+@bp.get("/requests")
+@admin_required
+def requests():
+    deferrals = db.session.scalars(
+        select(DeferralRequest).where(DeferralRequest.status == RequestStatus.PENDING)
+        .options(selectinload(DeferralRequest.entry).selectinload(Entry.participant))
+        .order_by(DeferralRequest.requested_at)).all()
+    claims = db.session.scalars(
+        select(EcClaim).where(EcClaim.decided_at.is_(None))
+        .options(selectinload(EcClaim.entry).selectinload(Entry.participant))
+        .order_by(EcClaim.filed_at)).all()
+    return render_template("admin/requests.html", deferrals=deferrals, claims=claims)
+
+
+def _window_choices(entry):
+    return [("", "Choose a window")] + [(str(w.id), w.name) for w in eligibility.later_windows(entry)]
+
+
+@bp.route("/deferrals/<int:request_id>", methods=["GET", "POST"])
+@admin_required
+def deferral(request_id: int):
+    deferral_request = db.session.get(DeferralRequest, request_id) or abort(404)
+    form = DeferralDecisionForm()
+    form.to_window.choices = _window_choices(deferral_request.entry)
+    if form.validate_on_submit():
+        to_window = _window(form.to_window.data)
+        try:
+            eligibility.decide_deferral(deferral_request, form.decision.data == "agree",
+                                        form.reason.data, current_user, clock.now(), to_window)
+        except EligibilityError as problem:
+            db.session.rollback()
+            form.reason.errors = [str(problem)]
+        else:
+            flash("Decision recorded. The participant can see it.", "success")
+            return redirect(url_for(".requests"))
+    return render_template("admin/deferral.html", request=deferral_request, form=form)
+
+
+def _window(window_id: str):
+    return db.session.get(AssessmentWindow, int(window_id)) if window_id else None
+
+
+@bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
+@admin_required
+def claim(claim_id: int):
+    ec_claim = db.session.get(EcClaim, claim_id) or abort(404)
+    form = ClaimDecisionForm()
+    form.to_window.choices = _window_choices(ec_claim.entry)
+    if form.validate_on_submit() and ec_claim.decided_at is None:
+        try:
+            eligibility.decide_claim(ec_claim, form.decision.data, form.reason.data, current_user,
+                                     clock.now(), until=form.until.data,
+                                     to_window=_window(form.to_window.data))
+        except EligibilityError as problem:
+            db.session.rollback()
+            form.reason.errors = [str(problem)]
+        else:
+            flash("Decision recorded. The participant can see it.", "success")
+            return redirect(url_for(".requests"))
+    return render_template("admin/claim.html", claim=ec_claim, form=form)
+
+
+@bp.get("/claims/<int:claim_id>/evidence/<int:evidence_id>")
+@admin_required
+def evidence(claim_id: int, evidence_id: int):
+    item = db.session.get(EcEvidence, evidence_id)
+    if item is None or item.claim_id != claim_id:
+        abort(404)
+    return send_file(io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True,
+                     download_name=item.filename)
+
+
+@bp.route("/participants/<int:user_id>/entries/<int:entry_id>/claim", methods=["GET", "POST"])
+@admin_required
+def claim_for(user_id: int, entry_id: int):
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.participant_id != user_id:
+        abort(404)
+    back = url_for(".participant", user_id=user_id)
+    return claim_page(entry, ClaimForm(), back, {"on_behalf": True, "back_link": back})
+
+
+@bp.route("/windows/<int:window_id>/extensions", methods=["GET", "POST"])
+@admin_required
+def extensions(window_id: int):
+    window = _window_or_404(window_id)
+    entries = db.session.scalars(
+        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True))
+        .options(selectinload(Entry.participant)).order_by(Entry.id)).all()
+    form = ExtensionForm()
+    form.entry_ids.choices = [(e.id, f"{e.participant.name} ({e.candidate_number})") for e in entries]
+    if form.validate_on_submit():
+        chosen = [e for e in entries if e.id in form.entry_ids.data]
+        try:
+            eligibility.grant_extensions(chosen, form.until.data, form.reason.data, current_user,
+                                         clock.now())
+        except EligibilityError as problem:
+            db.session.rollback()
+            form.until.errors = [str(problem)]
+        else:
+            flash(f"Extension granted to {len(chosen)} participant(s).", "success")
+            return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/extensions.html", window=window, form=form)
+
+
+@bp.get("/participants/<int:user_id>")
+@admin_required
+def participant(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not Role.PARTICIPANT:
+        abort(404)
+    entries = db.session.scalars(
+        select(Entry).where(Entry.participant_id == user.id)
+        .options(selectinload(Entry.window)).order_by(Entry.created_at)).all()
+    ledgers = {code: eligibility.ledger_for(user.id, code) for code in {e.npq_code for e in entries}}
+    return render_template(
+        "admin/participant.html", user=user, entries=entries, ledgers=ledgers,
+        engagement=db.session.scalars(select(EngagementRecord).where(
+            EngagementRecord.participant_id == user.id).order_by(EngagementRecord.as_of.desc())).all(),
+        extensions=db.session.scalars(select(Extension).join(Entry).where(
+            Entry.participant_id == user.id).order_by(Extension.granted_at)).all(),
+        events=db.session.scalars(select(AuditEvent).where(AuditEvent.participant_id == user.id)
+                                  .options(selectinload(AuditEvent.actor))
+                                  .order_by(AuditEvent.at.desc())).all(),
+    )
