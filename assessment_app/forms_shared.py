@@ -9,9 +9,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import DateField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .models.eligibility import EC_CATEGORY_TEXT
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for select, radio and checkbox fields, from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class DeferralForm(FlaskForm):
@@ -24,7 +30,7 @@ class DeferralForm(FlaskForm):
 
 class ClaimForm(FlaskForm):
     category = RadioField("What kind of circumstances are these?", widget=GovRadioInput(),
-                          choices=[(c.value, text) for c, text in EC_CATEGORY_TEXT.items()],
+                          choices=options((c.value, text) for c, text in EC_CATEGORY_TEXT.items()),
                           validators=[InputRequired("Choose what kind of circumstances these are")])
     description = TextAreaField("What happened, and how did it affect your assessment?",
                                 widget=GovTextArea(),

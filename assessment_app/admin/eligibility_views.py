@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..access import admin_required
 from ..extensions import db
-from ..forms_shared import ClaimForm
+from ..forms_shared import ClaimForm, options
 from ..models import (
     AssessmentWindow,
     AuditEvent,
@@ -68,7 +68,7 @@ def requests():
 
 
 def _window_choices(entry):
-    return [("", "Choose a window")] + [(str(w.id), w.name) for w in eligibility.later_windows(entry)]
+    return options([("", "Choose a window")] + [(str(w.id), w.name) for w in eligibility.later_windows(entry)])
 
 
 @bp.route("/deferrals/<int:request_id>", methods=["GET", "POST"])
@@ -143,7 +143,7 @@ def extensions(window_id: int):
         select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True))
         .options(selectinload(Entry.participant)).order_by(Entry.id)).all()
     form = ExtensionForm()
-    form.entry_ids.choices = [(e.id, f"{e.participant.name} ({e.candidate_number})") for e in entries]
+    form.entry_ids.choices = options((e.id, f"{e.participant.name} ({e.candidate_number})") for e in entries)
     if form.validate_on_submit():
         chosen = [e for e in entries if e.id in form.entry_ids.data]
         try:

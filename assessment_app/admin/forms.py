@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import deadlines
+from ..forms_shared import options
 
 
 class ClockTimeField(StringField):
@@ -154,8 +155,8 @@ class EngagementImportForm(FlaskForm):
 
 class DeferralDecisionForm(FlaskForm):
     decision = RadioField("Decision", widget=GovRadioInput(),
-                          choices=[("agree", "Agree: move to a later window (no attempt used)"),
-                                   ("refuse", "Refuse")],
+                          choices=options([("agree", "Agree: move to a later window (no attempt used)"),
+                                           ("refuse", "Refuse")]),
                           validators=[InputRequired("Choose a decision")])
     to_window = SelectField("Later window", widget=GovSelect(), validate_choice=False)
     reason = TextAreaField("Reason (the participant will see it)", widget=GovTextArea(),
@@ -165,10 +166,10 @@ class DeferralDecisionForm(FlaskForm):
 
 class ClaimDecisionForm(FlaskForm):
     decision = RadioField("Decision", widget=GovRadioInput(),
-                          choices=[("reject", "Reject"),
-                                   ("extension", "Grant an extension"),
-                                   ("defer", "Defer to a later window (no attempt used)"),
-                                   ("void", "Void the attempt (it does not count)")],
+                          choices=options([("reject", "Reject"),
+                                           ("extension", "Grant an extension"),
+                                           ("defer", "Defer to a later window (no attempt used)"),
+                                           ("void", "Void the attempt (it does not count)")]),
                           validators=[InputRequired("Choose a decision")])
     until = OptionalDateField("Extension runs to (for an extension)", widget=GovDateInput(),
                               format="%d %m %Y", validators=[Optional()])

@@ -11,6 +11,7 @@ from .. import clock
 from ..access import admin_required
 from ..deadlines import london_instant
 from ..extensions import db
+from ..forms_shared import options
 from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import audit, exports, marking
@@ -152,7 +153,7 @@ def marker(user_id: int):
     profile = db.session.get(MarkerProfile, user.id) or MarkerProfile(user_id=user.id, capacity=60,
                                                                       share=1.0, npq_codes="")
     form = MarkerForm(obj=profile)
-    form.npq_codes.choices = [(code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES]
+    form.npq_codes.choices = options((code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES)
     if not form.is_submitted():
         form.npq_codes.data = sorted(profile.npqs)
     if form.validate_on_submit():

@@ -11,6 +11,7 @@ from ..clock import LONDON
 from ..access import admin_required
 from ..case_studies import CaseStudyError, available_case_studies, render_case_study
 from ..extensions import db
+from ..forms_shared import options
 from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..scheduling import notify_window_changed
@@ -28,7 +29,7 @@ def _window_or_404(window_id: int) -> AssessmentWindow:
 
 
 def _npq_choices():
-    return [(code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES]
+    return options((code, f"{NPQ_NAMES[code]} ({code})") for code in NPQ_CODES)
 
 
 @bp.get("/")
@@ -151,9 +152,9 @@ def case_study(window_id: int, npq_code: str):
         # One broken file blocks the list: say which, rather than hide the others' problem.
         files = {}
         form.case_study.errors = [str(broken)]
-    form.case_study.choices = [("", "Select a case study")] + [
+    form.case_study.choices = options([("", "Select a case study")] + [
         (name, f"{cs.title} ({name})") for name, cs in files.items()
-    ]
+    ])
     if form.validate_on_submit():
         chosen = files.get(form.case_study.data)
         if chosen is None:
@@ -176,9 +177,9 @@ def case_study(window_id: int, npq_code: str):
 def enter(window_id: int):
     window = _window_or_404(window_id)
     form = EntryForm()
-    form.npq_code.choices = [("", "Select the NPQ")] + [
+    form.npq_code.choices = options([("", "Select the NPQ")] + [
         (p.npq_code, f"{NPQ_NAMES[p.npq_code]} ({p.npq_code})") for p in window.papers
-    ]
+    ])
     if form.validate_on_submit():
         try:
             entries = windows.enter_participants(
