@@ -21,7 +21,7 @@ from flask import Flask
 
 from . import clock
 from .extensions import db
-from .services import eligibility, marking, releases
+from .services import eligibility, mail, marking, notifications, releases
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,9 @@ def sync_windows() -> None:
         for window in marking.windows_in_marking(at):
             marking.allocate_window(window, at)
             marking.record_results(window, at)
+        notifications.deadline_reminders(at)
+        db.session.commit()
+        mail.deliver_pending(at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)

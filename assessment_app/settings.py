@@ -25,6 +25,16 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": False,
         "SERVICE_NAME": "NPQ assessment",
+        # Email goes through an outbox; the scheduler hands it to this SMTP server each minute.
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "NPQ assessment <no-reply@example.org>",
+        "MAIL_TIMEOUT": 10,
+        # Where links in emails point (the site's public address).
+        "BASE_URL": "http://127.0.0.1:5000",
         "PROVIDER_NAME": "NPQ provider",
     }
 

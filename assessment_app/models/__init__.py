@@ -1,6 +1,7 @@
 """Database models, one module per area."""
 
 from .audit import AuditEvent
+from .mail import OutboxMessage, PasswordToken
 from .eligibility import (
     DeferralRequest,
     EcCategory,
@@ -27,6 +28,8 @@ from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
+    "OutboxMessage",
+    "PasswordToken",
     "DeferralRequest",
     "EcCategory",
     "EcClaim",

@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
-from . import audit
+from . import audit, notifications
 from .windows import new_candidate_number
 
 
@@ -224,6 +224,9 @@ def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: U
     audit.record("deferral.decided", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, decision=request.status.value,
                  reason=reason.strip(), to_window=to_window.id if agree else None)
+    notifications.decision(entry, "deferral request",
+                           f"agreed, moved to {to_window.name}" if agree else "refused",
+                           reason.strip(), f"/assessments/{entry.id}/deferral", at)
     db.session.commit()
 
 
@@ -378,7 +381,17 @@ def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: da
         entry.outcome, entry.completed_at = attempts.AttemptOutcome.VOIDED, at
     audit.record("ec.decided", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, decision=decision, reason=reason.strip())
+    notifications.decision(entry, "extenuating circumstances claim", EC_DECISION_TEXT[claim.decision],
+                           reason.strip(), f"/assessments/{entry.id}/circumstances", at)
     db.session.commit()
+
+
+EC_DECISION_TEXT = {
+    EcDecision.REJECT: "not accepted",
+    EcDecision.EXTENSION: "extension granted",
+    EcDecision.DEFER: "deferred to a later window (no attempt used)",
+    EcDecision.VOID: "attempt voided (it does not count)",
+}
 
 
 # The ledger ---------------------------------------------------------------------------

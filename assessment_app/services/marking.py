@@ -32,7 +32,7 @@ from ..models import (
     User,
 )
 from ..rubrics import Rubric, parse_rubric
-from . import audit
+from . import audit, notifications
 
 # Criterion levels may differ by this many steps between two markers before moderation.
 LEVEL_TOLERANCE = 1
@@ -177,6 +177,7 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     for entry_id, marker_id in result.assignments.items():
         db.session.add(Allocation(entry_id=entry_id, version_id=by_entry[entry_id].id,
                                   marker_id=marker_id, role=role, allocated_at=at))
+    notifications.scripts_allocated(result.assignments, window, at)
     audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
                  allocated=len(result.assignments), unallocated=len(result.unallocated))
     db.session.commit()
@@ -453,6 +454,7 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
         version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
         version.entry.completed_at = window.results_release_at
     window.results_recorded_at = at
+    notifications.results_released([v.entry for v in versions.values()], at)
     audit.record("results.released", window_id=window.id, entries=len(versions))
     db.session.commit()
     return True

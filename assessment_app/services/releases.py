@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AssessmentWindow
-from . import audit
+from . import audit, notifications
 
 
 def record_release(window_id: int, at: datetime) -> bool:
@@ -29,6 +29,7 @@ def record_release(window_id: int, at: datetime) -> bool:
         db.session.rollback()
         return False
     audit.record("case_study.released", window_id=window_id)
+    notifications.case_study_released(window_id, at)
     db.session.commit()
     return True
 

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Draft, Entry, ResponseSource, ResponseUpload, SubmissionVersion
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
-from . import audit
+from . import audit, notifications
 
 
 class SubmissionRefused(Exception):
@@ -124,6 +124,7 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
         "response.submitted", actor=entry.participant, window_id=entry.window_id,
         participant_id=entry.participant_id, version=number, words=count, sha256=version.sha256,
     )
+    notifications.submission_receipt(entry, version, at)
     try:
         db.session.commit()
     except IntegrityError:
