@@ -189,3 +189,12 @@ class ExtensionForm(FlaskForm):
     reason = TextAreaField("Reason", widget=GovTextArea(),
                            validators=[DataRequired("Give the reason for the extension")])
     submit = SubmitField("Grant extension", widget=GovSubmitInput())
+
+
+class PeopleImportForm(FlaskForm):
+    document = FileField("People (CSV)", widget=GovFileInput(),
+                         description="Columns: role (participant, marker or moderator), name, "
+                                     "email, programme (NPQ code; markers may list several), "
+                                     "cohort, delivery_partner, school",
+                         validators=[FileRequired("Choose the CSV file to import")])
+    submit = SubmitField("Import", widget=GovSubmitInput())

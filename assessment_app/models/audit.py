@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,3 +21,11 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id])
+    participant = relationship("User", foreign_keys=[participant_id])
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _append_only(_mapper, _connection, target):
+    """The audit trail is append-only in the app: an event is never changed or removed."""
+    raise RuntimeError(f"audit event {target.id} cannot be changed or deleted")

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,7 @@ class User(UserMixin, db.Model):
     delivery_partner: Mapped[str | None] = mapped_column(String(200))
     school: Mapped[str | None] = mapped_column(String(200))
     cohort: Mapped[str | None] = mapped_column(String(100))
+    programme: Mapped[str | None] = mapped_column(ForeignKey("npq.code"))  # a participant's NPQ
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

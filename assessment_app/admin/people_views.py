@@ -1,0 +1,90 @@
+"""The admin's people pages: list, import, deactivate, password links; and the audit log."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock
+from ..access import admin_required
+from ..extensions import db
+from ..models import AssessmentWindow, Role, User
+from ..services import accounts, audit, audit_search
+from ..services.accounts import AccountError
+from ..services.eligibility import ImportRefused
+from . import bp
+from .forms import PeopleImportForm
+
+
+@bp.get("/people")
+@admin_required
+def people():
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    return render_template("admin/people.html", people=db.session.scalars(query).all(), role=role,
+                           roles=[r.value for r in Role])
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@admin_required
+def import_people():
+    form = PeopleImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            created = accounts.import_people(upload.read(), upload.filename or "people.csv",
+                                             current_user, clock.now())
+        except ImportRefused as refused:
+            db.session.rollback()
+            problems = refused.problems
+            form.document.errors = ["The file was not imported, so nothing has changed. "
+                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
+        else:
+            flash(f"{len(created)} people added. Each has been emailed a link to set a password.",
+                  "success")
+            return redirect(url_for(".people"))
+    return render_template("admin/people_import.html", form=form, problems=problems)
+
+
+def _person(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+@bp.post("/people/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int):
+    user = _person(user_id)
+    try:
+        accounts.set_active(user, request.form.get("active") == "1", current_user)
+    except AccountError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        flash(f"{user.name} {'can sign in again' if user.active else 'can no longer sign in'}.",
+              "success")
+    return redirect(url_for(".people"))
+
+
+@bp.post("/people/<int:user_id>/password-link")
+@admin_required
+def send_password_link(user_id: int):
+    user = _person(user_id)
+    accounts.issue_password_link(user, clock.now(), first_time=user.password_hash is None)
+    audit.record("password.link_sent", actor=current_user, user=user.id)
+    db.session.commit()
+    flash(f"A link to set a password has been emailed to {user.email}.", "success")
+    return redirect(url_for(".people"))
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    window_id = request.args.get("window", type=int)
+    result = audit_search.search(participant=request.args.get("participant", "").strip(),
+                                 window_id=window_id, actor=request.args.get("user", "").strip(),
+                                 page=request.args.get("page", 1, type=int))
+    windows = db.session.scalars(select(AssessmentWindow).order_by(AssessmentWindow.release_at.desc())).all()
+    return render_template("admin/audit.html", result=result, windows=windows,
+                           args=request.args)

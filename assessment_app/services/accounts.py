@@ -1,0 +1,143 @@
+"""People: importing them, deactivating them, and single-use links to set a password."""
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import MarkerProfile, PasswordToken, Role, User
+from ..npqs import NPQ_CODES
+from . import audit, notifications
+from .eligibility import ImportRefused
+
+TOKEN_LIFETIME = timedelta(hours=48)
+MIN_PASSWORD_LENGTH = 10
+PEOPLE_COLUMNS = ("role", "name", "email", "programme", "cohort", "delivery_partner", "school")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(Exception):
+    """An account action that cannot be done; the message says why."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_password_link(user: User, at: datetime, *, first_time: bool) -> None:
+    """Email a single-use link (the caller commits). Only the token's hash is stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordToken(user_id=user.id, token_hash=_hash(token), created_at=at,
+                                 expires_at=at + TOKEN_LIFETIME))
+    notifications.password_link(user, token, at, first_time=first_time)
+
+
+def request_reset(email: str, at: datetime) -> None:
+    """Send a reset link if the address belongs to an active account; say nothing either way."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is not None and user.active:
+        issue_password_link(user, at, first_time=False)
+        audit.record("password.reset_requested", actor=user)
+        db.session.commit()
+
+
+def valid_token(token: str, at: datetime) -> PasswordToken | None:
+    stored = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _hash(token)))
+    if stored is None or stored.used_at is not None or stored.expires_at <= at \
+            or not stored.user.active:
+        return None
+    return stored
+
+
+def set_password_with_token(token: str, password: str, at: datetime) -> User:
+    stored = valid_token(token, at)
+    if stored is None:
+        raise AccountError("This link has expired or has already been used. Ask for a new one.")
+    check_password_strength(password)
+    user = stored.user
+    user.set_password(password)
+    # Every other outstanding link for this person stops working too.
+    db.session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id,
+                                                   PasswordToken.used_at.is_(None))
+                       .values(used_at=at))
+    audit.record("password.set", actor=user)
+    db.session.commit()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(set(password)) < 4:
+        raise AccountError("Your password is too easy to guess. Use a few words together.")
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    user.active = active
+    audit.record("user.activated" if active else "user.deactivated", actor=actor,
+                 participant_id=user.id if user.role is Role.PARTICIPANT else None, user=user.id)
+    db.session.commit()
+
+
+def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list[User]:
+    """Create participants, markers and moderators from CSV, all or none; each is emailed a
+    link to set their password."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(["The file is not UTF-8 text. Save it as CSV (UTF-8)."]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in PEOPLE_COLUMNS if c not in header]
+    if missing:
+        raise ImportRefused([f"Line 1: the header must include {', '.join(PEOPLE_COLUMNS)} "
+                             f"(missing: {', '.join(missing)})."])
+    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
+    if not rows:
+        raise ImportRefused(["The file has a header but no rows."])
+    emails = [r["email"].lower() for r in rows]
+    taken = set(db.session.scalars(select(User.email).where(func.lower(User.email).in_(emails))))
+    problems, people, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):
+        email, role = row["email"].lower(), row["role"].lower()
+        programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
+        if role not in ("participant", "marker", "moderator"):
+            problems.append(f"Line {line}: role must be participant, marker or moderator.")
+        elif not row["name"]:
+            problems.append(f"Line {line}: name is missing.")
+        elif not _EMAIL.match(email):
+            problems.append(f"Line {line}: “{row['email']}” is not an email address.")
+        elif email in taken:
+            problems.append(f"Line {line}: {email} already has an account.")
+        elif email in seen:
+            problems.append(f"Line {line}: {email} appears twice in the file.")
+        elif any(p not in NPQ_CODES for p in programmes):
+            problems.append(f"Line {line}: programme must be NPQ codes such as NPQLTD.")
+        elif role == "participant" and len(programmes) != 1:
+            problems.append(f"Line {line}: a participant needs exactly one programme.")
+        else:
+            seen.add(email)
+            people.append((row, email, Role(role), programmes))
+    if problems:
+        raise ImportRefused(problems)
+    created = []
+    for row, email, role, programmes in people:
+        user = User(email=email, name=row["name"], role=role, cohort=row["cohort"] or None,
+                    programme=programmes[0] if role is Role.PARTICIPANT else None,
+                    delivery_partner=row["delivery_partner"] or None, school=row["school"] or None)
+        db.session.add(user)
+        db.session.flush()
+        if role is not Role.PARTICIPANT:
+            db.session.add(MarkerProfile(user_id=user.id, npq_codes=" ".join(programmes)))
+        issue_password_link(user, at, first_time=True)
+        created.append(user)
+    audit.record("people.imported", actor=actor, file=filename, rows=len(created))
+    db.session.commit()
+    return created

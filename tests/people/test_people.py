@@ -1,0 +1,131 @@
+"""People: CSV import (all or nothing), single-use password links, deactivation, the audit log."""
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from factories import PASSWORD, login, make_entry, make_user, make_window
+
+from assessment_app.extensions import db
+from assessment_app.models import AuditEvent, MarkerProfile, OutboxMessage, Role, User
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+HEADER = "role,name,email,programme,cohort,delivery_partner,school\n"
+
+
+@pytest.fixture
+def admin(app, clock):
+    clock.at(NOW)
+    with app.app_context():
+        make_user(Role.ADMIN, email="admin@example.org", name="Aisha Khan")
+    client = app.test_client()
+    login(client, "admin@example.org")
+    return client
+
+
+def upload(admin, text):
+    return admin.post("/admin/people/import", data={"document": (io.BytesIO(text.encode()), "people.csv")},
+                      content_type="multipart/form-data", follow_redirects=True)
+
+
+def link_in(app, email):
+    with app.app_context():
+        body = OutboxMessage.query.filter_by(to=email, kind="password_link").order_by(OutboxMessage.id.desc()).first().body
+    return re.search(r"http://[^\s]+(/password/[\w-]+)", body).group(1)
+
+
+def test_a_bad_people_file_is_refused_whole_with_line_numbers(app, admin):
+    page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,Spring 2026,Alliance,Oakfield\n"
+                  "teacher,Jo Evans,jo@example.org,NPQLTD,,,\n"
+                  "participant,Alex,not-an-email,NPQLTD,,,\n"
+                  "participant,Sam Again,SAM@example.org,NPQLTD,,,\n"
+                  "marker,Kim,kim@example.org,NPQXX,,,\n"
+                  "participant,Lee,admin@example.org,NPQH,,,\n").text
+    for expected in ("Line 3: role must be participant, marker or moderator",
+                     "Line 4: “not-an-email” is not an email address",
+                     "Line 5: sam@example.org appears twice", "Line 6: programme must be NPQ codes",
+                     "Line 7: admin@example.org already has an account", "nothing has changed"):
+        assert expected in page
+    with app.app_context():
+        assert User.query.count() == 1
+
+
+def test_imported_people_get_a_single_use_link_to_set_their_password(app, admin, clock):
+    page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,npqltd,Spring 2026,Alliance,Oakfield\n"
+                  "marker,Kim Lee,kim@example.org,NPQLTD;NPQH,,Northern,\n").text
+    assert "2 people added" in page
+    with app.app_context():
+        sam = User.query.filter_by(email="sam@example.org").one()
+        assert sam.programme == "NPQLTD" and sam.password_hash is None
+        assert db.session.get(MarkerProfile, User.query.filter_by(email="kim@example.org").one().id).npqs == {"NPQLTD", "NPQH"}
+    path = link_in(app, "sam@example.org")
+    visitor = app.test_client()
+    weak = visitor.post(path, data={"password": "short", "confirm": "short"})
+    assert "at least 10 characters" in weak.text
+    done = visitor.post(path, data={"password": "a long pass phrase", "confirm": "a long pass phrase"})
+    assert done.status_code == 302
+    assert login(visitor, "sam@example.org", "a long pass phrase").headers["Location"] == "/assessments/"
+    assert app.test_client().get(path).status_code == 404  # used once, never again
+
+
+def test_a_password_link_expires_after_48_hours(app, admin, clock):
+    upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,,,\n")
+    path = link_in(app, "sam@example.org")
+    clock.at(NOW + timedelta(hours=48))
+    expired = app.test_client().get(path)
+    assert expired.status_code == 404 and "expired" in expired.text
+
+
+def test_forgotten_password_says_the_same_whoever_asks(app, admin):
+    with app.app_context():
+        make_user(email="jo@example.org")
+    visitor = app.test_client()
+    known = visitor.post("/password/forgot", data={"email": "jo@example.org"}, follow_redirects=True).text
+    unknown = visitor.post("/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True).text
+    message = "If that address has an account, we have sent it a link"
+    assert message in known and message in unknown
+    with app.app_context():
+        assert [m.to for m in OutboxMessage.query.filter_by(kind="password_link")] == ["jo@example.org"]
+
+
+def test_a_deactivated_user_cannot_sign_in_and_an_admin_cannot_deactivate_themselves(app, admin):
+    with app.app_context():
+        jo_id = make_user(email="jo@example.org").id
+        admin_id = User.query.filter_by(email="admin@example.org").one().id
+    admin.post(f"/admin/people/{jo_id}/active", data={"active": "0"})
+    assert "Enter a correct email address and password" in login(app.test_client(), "jo@example.org").text
+    refused = admin.post(f"/admin/people/{admin_id}/active", data={"active": "0"}, follow_redirects=True)
+    assert "cannot deactivate your own account" in refused.text
+    with app.app_context():
+        assert AuditEvent.query.filter_by(action="user.deactivated").count() == 1
+
+
+def test_the_audit_log_searches_by_participant_window_and_user(app, admin, clock):
+    clock.at(datetime(2026, 11, 1, tzinfo=UTC))
+    with app.app_context():
+        window = make_window()
+        make_entry(window, make_user(email="sam@example.org", name="Sam Taylor"))
+        make_entry(window, make_user(email="jo@example.org", name="Jo Evans"))
+        window_id = window.id
+    clock.at(NOW)
+    login(admin, "admin@example.org")
+    by_participant = admin.get("/admin/audit?participant=sam").text
+    assert "Sam Taylor" in by_participant and "Jo Evans" not in by_participant
+    assert "participant.entered" in admin.get(f"/admin/audit?window={window_id}").text
+    assert "window.created" not in admin.get("/admin/audit?user=nobody").text
+    assert app.test_client().get("/admin/audit").status_code == 302
+
+
+def test_audit_events_cannot_be_changed_or_deleted(ctx):
+    make_user(Role.ADMIN)
+    event = AuditEvent.query.first() or AuditEvent(action="x")
+    db.session.add(event)
+    db.session.commit()
+    event.action = "rewritten"
+    with pytest.raises(RuntimeError, match="cannot be changed"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(event)
+    with pytest.raises(RuntimeError, match="cannot be changed"):
+        db.session.commit()
