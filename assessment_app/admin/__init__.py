@@ -4,7 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import views  # noqa: E402,F401  (routes register on import)
-from . import marking_views  # noqa: E402,F401
-from . import eligibility_views  # noqa: E402,F401
-from . import people_views  # noqa: E402,F401
+# Each module registers its routes on bp when imported.
+from . import eligibility_views, marking_views, people_views, views  # noqa: E402,F401

@@ -42,7 +42,7 @@ class ClockTimeField(StringField):
             try:
                 self.time = datetime.strptime(self.data.strip(), "%H:%M").time()
             except ValueError:
-                raise ValueError(f"Enter {self.label.text.lower()} as a 24-hour time, like 23:59")
+                raise ValueError(f"Enter {self.label.text.lower()} as a 24-hour time, like 23:59") from None
 
     def set_time(self, value):
         self.time, self.data = value, value.strftime("%H:%M")

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..clock import LONDON
 from ..access import admin_required
 from ..case_studies import CaseStudyError, available_case_studies, render_case_study
+from ..clock import LONDON
 from ..extensions import db
 from ..forms_shared import options
 from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper

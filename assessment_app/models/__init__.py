@@ -1,7 +1,6 @@
 """Database models, one module per area."""
 
 from .audit import AuditEvent
-from .mail import OutboxMessage, PasswordToken
 from .eligibility import (
     DeferralRequest,
     EcCategory,
@@ -12,13 +11,14 @@ from .eligibility import (
     Extension,
     RequestStatus,
 )
+from .mail import OutboxMessage, PasswordToken
 from .marking import (
     Allocation,
     AllocationStatus,
     Judgement,
+    Mark,
     MarkerProfile,
     MarkingRole,
-    Mark,
     Moderation,
     Outcome,
     RubricVersion,

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..attempts import AttemptOutcome, Standing
 from ..access import entry_for, participant_required, submission_for, upload_for
+from ..attempts import AttemptOutcome, Standing
 from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
 from ..extensions import db
@@ -248,7 +248,6 @@ def result(entry_id: int):
 @bp.get("/<int:entry_id>/result/feedback.docx")
 @participant_required
 def feedback_docx(entry_id: int):
-    from ..services.feedback_docx import feedback_document
     entry = entry_for(current_user, entry_id)
     outcome = _released_result(entry)
     data = feedback_document(entry, outcome, rubric_at(outcome.rubric_version))

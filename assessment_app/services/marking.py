@@ -6,9 +6,9 @@ allocation.py and rubrics.py; this module maps rows to them and records what hap
 
 import math
 import random
-from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select

@@ -1,21 +1,20 @@
 """Whole lives of participants through windows, with a frozen clock: entry at the 90% gate,
 deferral, extensions, EC decisions, non-submission, marking, results and the two attempts."""
 
-import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import PASSWORD, login, make_user, make_window
+from factories import make_user, make_window
 
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, EcClaim, Entry, MarkerProfile, MarkingRole, Role, User
+from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, Role
+from assessment_app.rubrics import load_rubric
 from assessment_app.services import eligibility, marking, submissions, windows
 from assessment_app.services.eligibility import ClaimInput, EligibilityError
 from assessment_app.services.marking import MarkInput
 from assessment_app.services.submissions import SubmissionRefused
 from assessment_app.services.windows import WindowError
 from assessment_app.settings import PROJECT_ROOT
-from assessment_app.rubrics import load_rubric
 
 RUBRIC = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
 PASS = {c.id: "strong" for c in RUBRIC.criteria}

@@ -2,9 +2,9 @@
 and the notices the service sends."""
 
 import socket
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller

@@ -7,7 +7,15 @@ from marking.conftest import AFTER_CLOSE, add_marker, rubric_form
 
 from assessment_app import scheduling
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, AuditEvent, Entry, MarkerProfile, Moderation, Role, User
+from assessment_app.models import (
+    Allocation,
+    AuditEvent,
+    Entry,
+    MarkerProfile,
+    Moderation,
+    Role,
+    User,
+)
 from assessment_app.services import marking
 from assessment_app.services.marking import MarkingError, MarkInput
 from assessment_app.services.marking_stats import agreement_by_marker
@@ -131,8 +139,9 @@ def test_an_unqualified_marker_gets_nothing(app, closed, clock):
 
 def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
     """No N+1: the admin overview and the marker's queue cost the same with 3 or 9 scripts."""
-    from assessment_app.services import submissions
     from moments import DURING
+
+    from assessment_app.services import submissions
 
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import PASSWORD, login, make_entry, make_user, make_window
+from factories import login, make_entry, make_user, make_window
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, MarkerProfile, OutboxMessage, Role, User

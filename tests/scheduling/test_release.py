@@ -53,7 +53,7 @@ def test_start_up_catches_up_a_release_missed_while_the_app_was_down(app, clock)
     with app.app_context():
         window_id = make_window().id
     clock.at(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    scheduler = scheduling.start_scheduler(app)
+    scheduling.start_scheduler(app)
     try:
         assert recorded(app, window_id) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     finally:

@@ -10,7 +10,6 @@ from assessment_app.extensions import db
 from assessment_app.models import User
 
 
-
 @dataclass
 class Journey:
     window_id: int

@@ -5,11 +5,10 @@ Revises: a294c048fb69
 Create Date: 2026-11-23 13:58:30.864433
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import assessment_app.timetypes
-
 
 # revision identifiers, used by Alembic.
 revision = '2954f3a8236b'

@@ -5,11 +5,10 @@ Revises: 2954f3a8236b
 Create Date: 2026-11-23 14:08:47.215464
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import assessment_app.timetypes
-
 
 # revision identifiers, used by Alembic.
 revision = '5c9f13e60984'

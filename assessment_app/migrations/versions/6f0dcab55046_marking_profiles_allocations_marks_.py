@@ -5,11 +5,10 @@ Revises: a57b5e72b67d
 Create Date: 2026-11-23 13:41:53.808501
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import assessment_app.timetypes
-
 
 # revision identifiers, used by Alembic.
 revision = '6f0dcab55046'

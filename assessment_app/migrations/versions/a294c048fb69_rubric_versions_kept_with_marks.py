@@ -5,11 +5,10 @@ Revises: 6f0dcab55046
 Create Date: 2026-11-23 13:53:33.739757
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import assessment_app.timetypes
-
 
 # revision identifiers, used by Alembic.
 revision = 'a294c048fb69'

@@ -5,11 +5,8 @@ Revises: 5c9f13e60984
 Create Date: 2026-11-23 14:12:37.978615
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import assessment_app.timetypes
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a53383a7565f'

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-23 13:21:50.236852
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import assessment_app.timetypes
-
 
 # revision identifiers, used by Alembic.
 revision = 'a57b5e72b67d'
