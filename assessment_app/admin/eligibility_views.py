@@ -26,31 +26,19 @@ from ..models import (
 )
 from ..participant.eligibility_views import claim_page
 from ..services import eligibility
-from ..services.eligibility import EligibilityError, ImportRefused
+from ..services.eligibility import EligibilityError
 from . import bp
 from .forms import ClaimDecisionForm, DeferralDecisionForm, EngagementImportForm, ExtensionForm
+from .imports import import_page
 from .views import _window_or_404
 
 
 @bp.route("/engagement", methods=["GET", "POST"])
 @admin_required
 def engagement():
-    form = EngagementImportForm()
-    problems = []
-    if form.validate_on_submit():
-        upload = form.document.data
-        try:
-            count = eligibility.import_engagement(upload.read(), upload.filename or "upload.csv",
-                                                  current_user, clock.now())
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-            form.document.errors = ["The file was not imported, so nothing has changed. "
-                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
-        else:
-            flash(f"{count} engagement figures imported.", "success")
-            return redirect(url_for(".engagement"))
-    return render_template("admin/engagement.html", form=form, problems=problems)
+    return import_page(EngagementImportForm(), "admin/engagement.html", eligibility.import_engagement,
+                       lambda count: f"{count} engagement figures imported.",
+                       url_for(".engagement"))
 
 
 @bp.get("/requests")

@@ -10,9 +10,9 @@ from ..extensions import db
 from ..models import AssessmentWindow, Role, User
 from ..services import accounts, audit, audit_search
 from ..services.accounts import AccountError
-from ..services.eligibility import ImportRefused
 from . import bp
 from .forms import PeopleImportForm
+from .imports import import_page
 
 
 @bp.get("/people")
@@ -29,23 +29,10 @@ def people():
 @bp.route("/people/import", methods=["GET", "POST"])
 @admin_required
 def import_people():
-    form = PeopleImportForm()
-    problems = []
-    if form.validate_on_submit():
-        upload = form.document.data
-        try:
-            created = accounts.import_people(upload.read(), upload.filename or "people.csv",
-                                             current_user, clock.now())
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-            form.document.errors = ["The file was not imported, so nothing has changed. "
-                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
-        else:
-            flash(f"{len(created)} people added. Each has been emailed a link to set a password.",
-                  "success")
-            return redirect(url_for(".people"))
-    return render_template("admin/people_import.html", form=form, problems=problems)
+    return import_page(PeopleImportForm(), "admin/people_import.html", accounts.import_people,
+                       lambda people: f"{len(people)} people added. Each has been emailed a link "
+                                      "to set a password.",
+                       url_for(".people"))
 
 
 def _person(user_id: int) -> User:

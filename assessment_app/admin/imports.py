@@ -1,0 +1,31 @@
+"""The shared shape of a CSV import page: upload, import all or nothing, list every problem."""
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template
+from flask_login import current_user
+
+from .. import clock
+from ..extensions import db
+from ..services.eligibility import ImportRefused
+
+
+def import_page(form, template: str, importer: Callable, done: Callable[[object], str],
+                next_url: str):
+    """`importer(data, filename, actor, at)` imports or raises ImportRefused; `done(result)` is
+    the success message."""
+    problems = []
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            result = importer(upload.read(), upload.filename or "upload.csv", current_user,
+                              clock.now())
+        except ImportRefused as refused:
+            db.session.rollback()
+            problems = refused.problems
+            form.document.errors = ["The file was not imported, so nothing has changed. "
+                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
+        else:
+            flash(done(result), "success")
+            return redirect(next_url)
+    return render_template(template, form=form, problems=problems)
