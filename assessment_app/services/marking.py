@@ -177,9 +177,11 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     for entry_id, marker_id in result.assignments.items():
         db.session.add(Allocation(entry_id=entry_id, version_id=by_entry[entry_id].id,
                                   marker_id=marker_id, role=role, allocated_at=at))
-    notifications.scripts_allocated(result.assignments, window, at)
-    audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
-                 allocated=len(result.assignments), unallocated=len(result.unallocated))
+    # The scheduler retries every minute: record only what changed, or what an admin asked for.
+    if result.assignments or actor is not None:
+        notifications.scripts_allocated(result.assignments, window, at)
+        audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
+                     allocated=len(result.assignments), unallocated=len(result.unallocated))
     db.session.commit()
     return result
 

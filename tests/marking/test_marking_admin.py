@@ -184,3 +184,18 @@ def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path
         marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
     page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
     assert old_title in page.text and "A renamed criterion" not in page.text
+
+
+def test_the_minute_sync_does_not_fill_the_audit_log_when_nothing_can_be_allocated(app, closed, clock):
+    """Scripts with no eligible marker stay unallocated; repeating the sync records nothing new."""
+    with app.app_context():
+        for profile in MarkerProfile.query.all():
+            profile.npq_codes = "NPQH"
+        db.session.commit()
+    scheduling._app = app
+    clock.at(AFTER_CLOSE)
+    scheduling.sync_windows()
+    scheduling.sync_windows()
+    with app.app_context():
+        assert AuditEvent.query.filter_by(action="scripts.allocated").count() == 0
+        assert Allocation.query.count() == 0
