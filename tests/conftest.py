@@ -25,6 +25,10 @@ def app(tmp_path):
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
+        # Nothing listens here: no test can hand mail to a real server by accident.
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,
+        "MAIL_TIMEOUT": 2,
     })
     with app.app_context():
         db.drop_all()
