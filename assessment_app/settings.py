@@ -24,6 +24,9 @@ def defaults(instance_path: str) -> dict:
         # Tokens live as long as the session, so a long writing session is not refused at submit.
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": False,
+        # Rate limits are counted here; use a shared store (e.g. redis://) with several workers.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
         "SERVICE_NAME": "NPQ assessment",
         # Email goes through an outbox; the scheduler hands it to this SMTP server each minute.
         "MAIL_SERVER": "localhost",

@@ -17,7 +17,7 @@ from sqlalchemy import text
 def app(tmp_path):
     from assessment_app import create_app
     from assessment_app.cli import ensure_npqs
-    from assessment_app.extensions import db
+    from assessment_app.extensions import db, limiter
 
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app({
@@ -35,6 +35,7 @@ def app(tmp_path):
         _drop_scheduler_table()
         db.create_all()
         ensure_npqs()
+        limiter.reset()  # rate-limit counts never carry over from another test
     yield app
     with app.app_context():
         db.session.remove()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Regexp
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Role, User
 from ..services import audit
 
@@ -38,6 +38,7 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_FOR_ROLE[current_user.role]))

@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, limiter
 from ..services import accounts
 from ..services.accounts import AccountError
 from . import bp
@@ -28,6 +28,7 @@ class NewPasswordForm(FlaskForm):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -40,6 +41,7 @@ def forgot_password():
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute")
 def set_password(token: str):
     if accounts.valid_token(token, clock.now()) is None:
         return render_template("auth/link_expired.html"), 404

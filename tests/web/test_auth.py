@@ -78,3 +78,14 @@ def test_sign_in_form_needs_a_csrf_token(csrf_app, client):
     assert response.status_code == 400
     with csrf_app.app_context():
         assert User.query.count() == 1
+
+
+def test_repeated_sign_in_attempts_are_limited(app, client):
+    """The 11th attempt within a minute gets a friendly 429 page, whatever the password."""
+    with app.app_context():
+        email = make_user().email
+    for _ in range(10):
+        assert login(client, email, "wrong password").status_code == 200
+    limited = login(client, email, PASSWORD)
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.text
