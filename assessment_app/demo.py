@@ -10,7 +10,7 @@ from .case_studies import available_case_studies
 from .extensions import db
 from .models import AssessmentWindow, MarkerProfile, Role, User
 from .npqs import NPQ_CODES
-from .services import marking, submissions, windows
+from .services import eligibility, marking, submissions, windows
 from .services.windows import WindowSettings
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -59,12 +59,28 @@ def seed_demo() -> list[str]:
         todo = [e for e in emails if e not in entered]
         if todo:
             windows.enter_participants(open_window, code, todo, admin)
+            _requests(open_window, admin, now)
     lines = ["Demo data ready. Sign in at http://127.0.0.1:5000 with any of these accounts,",
              f"all with the password: {DEMO_PASSWORD}", ""]
     lines += [f"  {role.value:<12} {email:<28} {name}" for email, name, role, *_ in DEMO_USERS]
     lines += ["", "Scripts in “Summer 2026 (demo, being marked)” are allocated to the marker and the "
-              "moderator: sign in as either to mark them."]
+              "moderator: sign in as either to mark them.",
+              "Jo Evans has an extenuating circumstances claim waiting in the admin's Requests."]
     return lines
+
+
+def _requests(window: AssessmentWindow, admin: User, now) -> None:
+    """Engagement figures, and an EC claim waiting for a decision, for the admin's pages."""
+    rows = "".join(f"{e.participant.email},{e.npq_code},{96 - i},{(now - timedelta(days=20)).date()}\n"
+                   for i, e in enumerate(window.entries))
+    eligibility.import_engagement(f"participant,programme,percent_complete,as_of\n{rows}".encode(),
+                                  "demo-learning-platform.csv", admin, now)
+    jo = next(e for e in window.entries if e.participant.email == "jo.evans@example.org")
+    eligibility.file_claim(jo, eligibility.ClaimInput(
+        "illness", "I was admitted to hospital on day 2 of the window and could not work on my "
+        "response for four days.", window.first_day + timedelta(days=1),
+        window.first_day + timedelta(days=4),
+        [("discharge-letter.pdf", b"%PDF-1.4\n% demo evidence\n")]), jo.participant, now)
 
 
 def _marking_window(admin: User, today) -> None:
