@@ -54,12 +54,10 @@ def seed_demo() -> list[str]:
     open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2), NPQ_CODES)
     _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), ("NPQLTD", "NPQH"))
     _marking_window(admin, today)
-    for code, emails in DEMO_ENTRIES.items():
-        entered = {e.participant.email for e in open_window.entries}
-        todo = [e for e in emails if e not in entered]
-        if todo:
-            windows.enter_participants(open_window, code, todo, admin)
-            _requests(open_window, admin, now)
+    if not open_window.entries:
+        for code, emails in DEMO_ENTRIES.items():
+            windows.enter_participants(open_window, code, emails, admin)
+        _requests(open_window, admin, now)
     lines = ["Demo data ready. Sign in at http://127.0.0.1:5000 with any of these accounts,",
              f"all with the password: {DEMO_PASSWORD}", ""]
     lines += [f"  {role.value:<12} {email:<28} {name}" for email, name, role, *_ in DEMO_USERS]

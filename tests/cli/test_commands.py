@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, AssessmentWindow, Entry, Npq, User
+from assessment_app.models import Allocation, AssessmentWindow, EcClaim, Entry, Npq, User
 
 
 def _empty_database(app):
@@ -46,6 +46,7 @@ def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
         assert AssessmentWindow.query.count() == 3
         assert Entry.query.count() == 7
         assert Allocation.query.count() == 3  # the marker's demo queue
+        assert EcClaim.query.count() == 1
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
