@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Allocation, AllocationStatus, AssessmentWindow, MarkingRole, Moderation
+from ..attempts import NOT_COUNTED
+from ..clock import to_london
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    Entry,
+    MarkingRole,
+    Moderation,
+)
 from ..timeformat import london_time
 from .marking import final_results, marked_versions
 
@@ -69,3 +78,40 @@ def scripts_zip(window: AssessmentWindow, at) -> bytes:
             archive.writestr(f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}.txt", v.text)
         archive.writestr("marks.csv", marks_csv(window, at))
     return buffer.getvalue()
+
+
+NOT_COUNTED_VALUES = {outcome.value for outcome in NOT_COUNTED}
+RESULT_COLUMNS = ["name", "email", "npq", "cohort", "delivery_partner", "school",
+                  "attempt_number", "outcome", "completion_date"]
+
+
+def results_csv(window: AssessmentWindow) -> str:
+    """One row per participant in the window, fit for the DfE return: which counted attempt
+    this is, its outcome (passed, failed, voided, not_submitted, lost_engagement, deferred, or
+    in_progress) and completion date."""
+    entries = db.session.scalars(
+        select(Entry).where(Entry.window_id == window.id)
+        .options(selectinload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
+    ).all()
+    history = db.session.execute(
+        select(Entry.id, Entry.participant_id, Entry.npq_code, Entry.outcome)
+        .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
+        .where(Entry.participant_id.in_([e.participant_id for e in entries]))
+        .order_by(AssessmentWindow.release_at)
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESULT_COLUMNS)
+    for entry in entries:
+        earlier = [h for h in history
+                   if h.participant_id == entry.participant_id and h.npq_code == entry.npq_code]
+        counted = [h for h in earlier if h.outcome not in NOT_COUNTED_VALUES or h.id == entry.id]
+        number = next((i for i, h in enumerate(counted, start=1) if h.id == entry.id), "")
+        person = entry.participant
+        writer.writerow([
+            person.name, person.email, entry.npq_code, person.cohort or "",
+            person.delivery_partner or "", person.school or "", number,
+            entry.outcome or "in_progress",
+            to_london(entry.completed_at).date().isoformat() if entry.completed_at else "",
+        ])
+    return out.getvalue()

@@ -1,0 +1,127 @@
+"""Figures for the admin's window dashboard and reports, each in a fixed number of queries."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ..clock import to_london
+from ..extensions import db
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    Draft,
+    EcClaim,
+    Entry,
+    Judgement,
+    Mark,
+    MarkingRole,
+    Moderation,
+    SubmissionVersion,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class WindowFigures:
+    entered: int
+    drafts_started: int
+    submitted: int
+    on_extension: int
+    ec_pending: int
+    allocated: int
+    marked: int
+    second_marked: int
+    moderated: int
+    released: bool
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def figures(window: AssessmentWindow, at: datetime) -> WindowFigures:
+    in_window = select(Entry.id).where(Entry.window_id == window.id)
+
+    def allocations(role, status=None):
+        query = select(Allocation.entry_id).where(Allocation.entry_id.in_(in_window),
+                                                  Allocation.role == role)
+        if status is None:
+            return query.where(Allocation.status != AllocationStatus.RETURNED).distinct()
+        return query.where(Allocation.status == status).distinct()
+
+    return WindowFigures(
+        entered=_count(in_window.where(Entry.entered.is_(True))),
+        drafts_started=_count(select(Draft.id).where(Draft.entry_id.in_(in_window),
+                                                     Draft.word_count > 0)),
+        submitted=_count(select(SubmissionVersion.entry_id)
+                         .where(SubmissionVersion.entry_id.in_(in_window)).distinct()),
+        on_extension=_count(in_window.where(Entry.extended_closes_at.is_not(None))),
+        ec_pending=_count(select(EcClaim.id).where(EcClaim.entry_id.in_(in_window),
+                                                   EcClaim.decided_at.is_(None))),
+        allocated=_count(allocations(MarkingRole.FIRST)),
+        marked=_count(allocations(MarkingRole.FIRST, AllocationStatus.SUBMITTED)),
+        second_marked=_count(allocations(MarkingRole.SECOND, AllocationStatus.SUBMITTED)),
+        moderated=_count(select(Moderation.id).where(Moderation.entry_id.in_(in_window),
+                                                     Moderation.decided_at.is_not(None))),
+        released=window.results_released(at),
+    )
+
+
+def submissions_by_day(window: AssessmentWindow) -> list[tuple[date, int]]:
+    """First submissions per London day, for every day of the window (and of any extension)."""
+    firsts = db.session.scalars(
+        select(SubmissionVersion.submitted_at).join(Entry)
+        .where(Entry.window_id == window.id, SubmissionVersion.number == 1)
+    ).all()
+    per_day = Counter(to_london(at).date() for at in firsts)
+    last = max([window.first_day + timedelta(days=window.length_days - 1), *per_day])
+    days = (last - window.first_day).days + 1
+    return [(window.first_day + timedelta(days=i), per_day[window.first_day + timedelta(days=i)])
+            for i in range(days)]
+
+
+@dataclass(frozen=True)
+class MarkerProgress:
+    marker: str
+    allocated: int
+    submitted: int
+    returned: int
+
+    @property
+    def in_progress(self) -> int:
+        return self.allocated - self.submitted
+
+
+def progress_by_marker(window: AssessmentWindow) -> list[MarkerProgress]:
+    rows = db.session.execute(
+        select(User.name, Allocation.status, func.count(Allocation.id))
+        .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id)
+        .group_by(User.name, Allocation.status)
+    ).all()
+    tally: dict[str, Counter] = {}
+    for name, status, n in rows:
+        tally.setdefault(name, Counter())[status] += n
+    return [
+        MarkerProgress(name, c[AllocationStatus.ALLOCATED] + c[AllocationStatus.SUBMITTED],
+                       c[AllocationStatus.SUBMITTED], c[AllocationStatus.RETURNED])
+        for name, c in sorted(tally.items())
+    ]
+
+
+def level_distribution(window: AssessmentWindow) -> dict[str, dict[str, Counter]]:
+    """marker -> criterion -> level -> count, from submitted marks: for moderators' reviews."""
+    rows = db.session.execute(
+        select(User.name, Judgement.criterion_id, Judgement.level_id, func.count(Judgement.id))
+        .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
+        .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
+        .group_by(User.name, Judgement.criterion_id, Judgement.level_id)
+    ).all()
+    result: dict[str, dict[str, Counter]] = {}
+    for name, criterion, level, n in rows:
+        result.setdefault(name, {}).setdefault(criterion, Counter())[level] += n
+    return result

@@ -1,0 +1,108 @@
+"""The window dashboard, its charts, and the results, marker and distribution reports."""
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, timedelta
+
+from factories import PASSWORD, count_queries, login, make_entry, make_user
+from marking.conftest import AFTER_CLOSE, rubric_form
+
+from assessment_app.extensions import db
+from assessment_app.models import Allocation, Entry, Role, User
+from assessment_app.services import marking, submissions
+from assessment_app.services.marking import MarkInput
+from assessment_app.svg_charts import bar_chart
+
+
+def client_for(app, clock, email):
+    clock.at(AFTER_CLOSE)
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    return client
+
+
+def mark_everything(app, closed, levels="strong"):
+    with app.app_context():
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        window.second_marking_percent = 0
+        marking.allocate_window(window, AFTER_CLOSE)
+        chosen = {k[6:]: levels for k in rubric_form() if k.startswith("level-")}
+        for allocation in Allocation.query.all():
+            marking.save_mark(allocation, MarkInput(levels=chosen), AFTER_CLOSE, submit=True)
+        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+
+
+def test_the_chart_is_valid_svg_with_labels_and_values_and_no_colour_only_meaning():
+    svg = bar_chart("c", "Title <&>", [("Mon <1>", 3), ("Tue", 0)], "Desc")
+    root = ET.fromstring(str(svg))
+    assert root.get("role") == "img" and root.find("{http://www.w3.org/2000/svg}title").text == "Title <&>"
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Mon <1>" in texts and "3" in texts and "0" in texts
+    assert "style=" not in str(svg)  # the CSP forbids inline styles
+
+
+def test_the_dashboard_counts_each_stage(app, closed, clock):
+    mark_everything(app, closed)
+    page = client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/dashboard")
+    assert page.status_code == 200
+    text = page.text
+    for label, value in (("Entered", 3), ("Submitted", 3), ("Allocated for marking", 3),
+                         ("First-marked", 3), ("Results released", "Yes")):
+        assert f'{label}</dt><dd class="govuk-summary-list__value">{value}</dd>' in text
+    assert "<svg" in text and "First submissions per day" in text
+    assert "Thursday 26 November 2026" in text  # the day the three were submitted
+
+
+def test_the_dashboard_is_for_admins_only(app, closed, clock):
+    for email in ("m1@example.org", "sam@example.org", "mod@example.org"):
+        assert client_for(app, clock, email).get(f"/admin/windows/{closed.window_id}/dashboard").status_code == 403
+
+
+def test_the_dashboard_makes_a_fixed_number_of_queries(app, closed, clock):
+    admin = client_for(app, clock, "boss@example.org")
+    url = f"/admin/windows/{closed.window_id}/dashboard"
+    before = count_queries(app, lambda: admin.get(url))
+    mark_everything(app, closed)
+    assert count_queries(app, lambda: admin.get(url)) == before
+
+
+def test_results_csv_gives_attempt_outcome_and_completion_date(app, closed, clock):
+    mark_everything(app, closed)
+    rows = list(csv.DictReader(io.StringIO(
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/results.csv").text)))
+    sam = next(r for r in rows if r["email"] == "sam@example.org")
+    assert sam["outcome"] == "passed" and sam["attempt_number"] == "1"
+    assert sam["completion_date"] == AFTER_CLOSE.date().isoformat()
+    assert sam["delivery_partner"] == "Midlands Alliance" and sam["npq"] == "NPQLTD"
+
+
+def test_a_resit_is_the_second_attempt_and_a_voided_one_does_not_count(app, closed, clock):
+    from factories import make_window
+
+    with app.app_context():
+        db.session.get(Entry, closed.entry_ids[0]).outcome = "voided"
+        db.session.get(Entry, closed.entry_ids[1]).outcome = "failed"
+        db.session.commit()
+        admin = db.session.get(User, closed.admin_id)
+        resit = make_window(name="Resit", first_day=date(2027, 3, 9), admin=admin)
+        resit.paper_for("NPQLTD").case_study_file = "other.md"
+        db.session.commit()
+        for email in ("sam@example.org", "jo@example.org"):
+            make_entry(resit, User.query.filter_by(email=email).one())
+        resit_id = resit.id
+    rows = list(csv.DictReader(io.StringIO(
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{resit_id}/reports/results.csv").text)))
+    numbers = {r["email"]: r["attempt_number"] for r in rows}
+    assert numbers == {"sam@example.org": "1", "jo@example.org": "2"}
+    assert {r["outcome"] for r in rows} == {"in_progress"}
+
+
+def test_marker_progress_and_distribution_reports(app, closed, clock):
+    mark_everything(app, closed)
+    admin = client_for(app, clock, "boss@example.org")
+    progress = admin.get(f"/admin/windows/{closed.window_id}/reports/markers").text
+    assert "Martin Doyle" in progress and "Nina Patel" in progress
+    distribution = client_for(app, clock, "mod@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution")
+    assert distribution.status_code == 200 and "Strong" in distribution.text
+    assert client_for(app, clock, "m1@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution").status_code == 403
