@@ -25,7 +25,7 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, int]], descripti
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
         f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'class="app-chart">'
+        f'font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif" class="app-chart">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
         f'<defs><pattern id="{chart_id}-hatch" width="6" height="6" '
