@@ -198,3 +198,21 @@ class PeopleImportForm(FlaskForm):
                                      "cohort, delivery_partner, school",
                          validators=[FileRequired("Choose the CSV file to import")])
     submit = SubmitField("Import", widget=GovSubmitInput())
+
+
+class PersonForm(FlaskForm):
+    role = RadioField("Role", widget=GovRadioInput(),
+                      choices=options([("participant", "Participant"), ("marker", "Marker"),
+                                       ("moderator", "Moderator")]),
+                      validators=[InputRequired("Choose the person's role")])
+    name = StringField("Full name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the person's name"), Length(max=200)])
+    email = StringField("Email address", widget=GovTextInput(),
+                        validators=[DataRequired("Enter the person's email address")])
+    programme = StringField("Programme", widget=GovTextInput(),
+                            description="The NPQ code, for example NPQLTD. Markers may list "
+                                        "several, separated by spaces.")
+    cohort = StringField("Cohort (optional)", widget=GovTextInput())
+    delivery_partner = StringField("Delivery partner (optional)", widget=GovTextInput())
+    school = StringField("School (optional)", widget=GovTextInput())
+    submit = SubmitField("Add person", widget=GovSubmitInput())

@@ -11,7 +11,7 @@ from ..models import AssessmentWindow, Role, User
 from ..services import accounts, audit, audit_search
 from ..services.accounts import AccountError
 from . import bp
-from .forms import PeopleImportForm
+from .forms import PeopleImportForm, PersonForm
 from .imports import import_page
 
 
@@ -33,6 +33,23 @@ def import_people():
                        lambda people: f"{len(people)} people added. Each has been emailed a link "
                                       "to set a password.",
                        url_for(".people"))
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@admin_required
+def add_person():
+    form = PersonForm()
+    if form.validate_on_submit():
+        row = {name: (getattr(form, name).data or "") for name in accounts.PEOPLE_COLUMNS}
+        try:
+            person = accounts.add_person(row, current_user, clock.now())
+        except AccountError as problem:
+            db.session.rollback()
+            form.email.errors = [str(problem)]
+        else:
+            flash(f"{person.name} added and emailed a link to set a password.", "success")
+            return redirect(url_for(".people"))
+    return render_template("admin/person_form.html", form=form)
 
 
 def _person(user_id: int) -> User:

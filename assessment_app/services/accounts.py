@@ -86,6 +86,60 @@ def set_active(user: User, active: bool, actor: User) -> None:
     db.session.commit()
 
 
+def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, list[str]]:
+    """(email, role, programmes) for a valid person, else ValueError saying what is wrong."""
+    email, role = row["email"].strip().lower(), row["role"].strip().lower()
+    programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
+    if role not in ("participant", "marker", "moderator"):
+        raise ValueError("role must be participant, marker or moderator.")
+    if not row["name"].strip():
+        raise ValueError("name is missing.")
+    if not _EMAIL.match(email):
+        raise ValueError(f"“{row['email']}” is not an email address.")
+    if email in taken:
+        raise ValueError(f"{email} already has an account.")
+    if email in seen:
+        raise ValueError(f"{email} appears twice in the file.")
+    if any(p not in NPQ_CODES for p in programmes):
+        raise ValueError("programme must be NPQ codes such as NPQLTD.")
+    if role == "participant" and len(programmes) != 1:
+        raise ValueError("a participant needs exactly one programme.")
+    seen.add(email)
+    return email, Role(role), programmes
+
+
+def _create(row: dict, email: str, role: Role, programmes: list[str], at: datetime) -> User:
+    user = User(email=email, name=row["name"].strip(), role=role,
+                cohort=row["cohort"].strip() or None,
+                programme=programmes[0] if role is Role.PARTICIPANT else None,
+                delivery_partner=row["delivery_partner"].strip() or None,
+                school=row["school"].strip() or None)
+    db.session.add(user)
+    db.session.flush()
+    if role is not Role.PARTICIPANT:
+        db.session.add(MarkerProfile(user_id=user.id, npq_codes=" ".join(programmes)))
+    issue_password_link(user, at, first_time=True)
+    return user
+
+
+def add_person(row: dict, actor: User, at: datetime) -> User:
+    """Create one person (the same checks as an import); they are emailed a password link."""
+    taken = set(db.session.scalars(
+        select(User.email).where(func.lower(User.email) == row["email"].strip().lower())))
+    try:
+        email, role, programmes = _checked(row, taken, set())
+    except ValueError as problem:
+        message = str(problem)
+        if "@" not in message.split()[0]:  # a sentence, not one that starts with an address
+            message = message[0].upper() + message[1:]
+        raise AccountError(message) from None
+    user = _create(row, email, role, programmes, at)
+    audit.record("person.added", actor=actor, user=user.id, role=role.value,
+                 participant_id=user.id if role is Role.PARTICIPANT else None)
+    db.session.commit()
+    return user
+
+
 def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list[User]:
     """Create participants, markers and moderators from CSV, all or none; each is emailed a
     link to set their password."""
@@ -106,38 +160,13 @@ def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list
     taken = set(db.session.scalars(select(User.email).where(func.lower(User.email).in_(emails))))
     problems, people, seen = [], [], set()
     for line, row in enumerate(rows, start=2):
-        email, role = row["email"].lower(), row["role"].lower()
-        programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
-        if role not in ("participant", "marker", "moderator"):
-            problems.append(f"Line {line}: role must be participant, marker or moderator.")
-        elif not row["name"]:
-            problems.append(f"Line {line}: name is missing.")
-        elif not _EMAIL.match(email):
-            problems.append(f"Line {line}: “{row['email']}” is not an email address.")
-        elif email in taken:
-            problems.append(f"Line {line}: {email} already has an account.")
-        elif email in seen:
-            problems.append(f"Line {line}: {email} appears twice in the file.")
-        elif any(p not in NPQ_CODES for p in programmes):
-            problems.append(f"Line {line}: programme must be NPQ codes such as NPQLTD.")
-        elif role == "participant" and len(programmes) != 1:
-            problems.append(f"Line {line}: a participant needs exactly one programme.")
-        else:
-            seen.add(email)
-            people.append((row, email, Role(role), programmes))
+        try:
+            people.append((row, *_checked(row, taken, seen)))
+        except ValueError as problem:
+            problems.append(f"Line {line}: {problem}")
     if problems:
         raise ImportRefused(problems)
-    created = []
-    for row, email, role, programmes in people:
-        user = User(email=email, name=row["name"], role=role, cohort=row["cohort"] or None,
-                    programme=programmes[0] if role is Role.PARTICIPANT else None,
-                    delivery_partner=row["delivery_partner"] or None, school=row["school"] or None)
-        db.session.add(user)
-        db.session.flush()
-        if role is not Role.PARTICIPANT:
-            db.session.add(MarkerProfile(user_id=user.id, npq_codes=" ".join(programmes)))
-        issue_password_link(user, at, first_time=True)
-        created.append(user)
+    created = [_create(row, email, role, programmes, at) for row, email, role, programmes in people]
     audit.record("people.imported", actor=actor, file=filename, rows=len(created))
     db.session.commit()
     return created

@@ -10,9 +10,9 @@ import zipfile
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
 from ..attempts import NOT_COUNTED
 from ..clock import to_london
+from ..extensions import db
 from ..models import (
     Allocation,
     AllocationStatus,

@@ -3,14 +3,14 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
-from factories import PASSWORD, count_queries, login, make_entry, make_user
+from factories import PASSWORD, count_queries, login, make_entry
 from marking.conftest import AFTER_CLOSE, rubric_form
 
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, Entry, Role, User
-from assessment_app.services import marking, submissions
+from assessment_app.models import Allocation, Entry, User
+from assessment_app.services import marking
 from assessment_app.services.marking import MarkInput
 from assessment_app.svg_charts import bar_chart
 

@@ -129,3 +129,17 @@ def test_audit_events_cannot_be_changed_or_deleted(ctx):
     db.session.delete(event)
     with pytest.raises(RuntimeError, match="cannot be changed"):
         db.session.commit()
+
+
+def test_an_admin_adds_one_person_with_the_same_checks_as_an_import(app, admin):
+    form = {"role": "participant", "name": "Sam Taylor", "email": "sam@example.org",
+            "programme": "NPQXX", "cohort": "", "delivery_partner": "", "school": ""}
+    refused = admin.post("/admin/people/new", data=form)
+    assert "Programme must be NPQ codes" in refused.text and "Sam Taylor" in refused.text
+    added = admin.post("/admin/people/new", data={**form, "programme": "NPQLTD"}, follow_redirects=True)
+    assert "Sam Taylor added and emailed a link" in added.text
+    with app.app_context():
+        assert User.query.filter_by(email="sam@example.org").one().programme == "NPQLTD"
+    again = admin.post("/admin/people/new", data={**form, "programme": "NPQLTD"})
+    assert "sam@example.org already has an account" in again.text
+    assert link_in(app, "sam@example.org").startswith("/password/")
