@@ -77,7 +77,12 @@ def submissions_by_day(window: AssessmentWindow) -> list[tuple[date, int]]:
         .where(Entry.window_id == window.id, SubmissionVersion.number == 1)
     ).all()
     per_day = Counter(to_london(at).date() for at in firsts)
-    last = max([window.first_day + timedelta(days=window.length_days - 1), *per_day])
+    latest_extension = db.session.scalar(
+        select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id))
+    ends = [window.first_day + timedelta(days=window.length_days - 1), *per_day]
+    if latest_extension is not None:
+        ends.append(to_london(latest_extension - timedelta(minutes=1)).date())
+    last = max(ends)
     days = (last - window.first_day).days + 1
     return [(window.first_day + timedelta(days=i), per_day[window.first_day + timedelta(days=i)])
             for i in range(days)]
@@ -97,29 +102,31 @@ class MarkerProgress:
 
 def progress_by_marker(window: AssessmentWindow) -> list[MarkerProgress]:
     rows = db.session.execute(
-        select(User.name, Allocation.status, func.count(Allocation.id))
+        select(User.id, User.name, Allocation.status, func.count(Allocation.id))
         .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id)
-        .group_by(User.name, Allocation.status)
+        .group_by(User.id, User.name, Allocation.status)
     ).all()
-    tally: dict[str, Counter] = {}
-    for name, status, n in rows:
-        tally.setdefault(name, Counter())[status] += n
+    # By id: two markers may share a name.
+    tally: dict[tuple[str, int], Counter] = {}
+    for marker_id, name, status, n in rows:
+        tally.setdefault((name, marker_id), Counter())[status] += n
     return [
         MarkerProgress(name, c[AllocationStatus.ALLOCATED] + c[AllocationStatus.SUBMITTED],
                        c[AllocationStatus.SUBMITTED], c[AllocationStatus.RETURNED])
-        for name, c in sorted(tally.items())
+        for (name, _), c in sorted(tally.items())
     ]
 
 
 def level_distribution(window: AssessmentWindow) -> dict[str, dict[str, Counter]]:
     """marker -> criterion -> level -> count, from submitted marks: for moderators' reviews."""
     rows = db.session.execute(
-        select(User.name, Judgement.criterion_id, Judgement.level_id, func.count(Judgement.id))
+        select(User.name + " (" + User.email + ")", Judgement.criterion_id, Judgement.level_id,
+               func.count(Judgement.id))
         .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
         .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(User.name, Judgement.criterion_id, Judgement.level_id)
+        .group_by(User.name, User.email, Judgement.criterion_id, Judgement.level_id)
     ).all()
     result: dict[str, dict[str, Counter]] = {}
     for name, criterion, level, n in rows:

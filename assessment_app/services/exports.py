@@ -105,7 +105,8 @@ def results_csv(window: AssessmentWindow) -> str:
     for entry in entries:
         earlier = [h for h in history
                    if h.participant_id == entry.participant_id and h.npq_code == entry.npq_code]
-        counted = [h for h in earlier if h.outcome not in NOT_COUNTED_VALUES or h.id == entry.id]
+        # Voided and deferred attempts do not count, so they have no attempt number.
+        counted = [h for h in earlier if h.outcome not in NOT_COUNTED_VALUES]
         number = next((i for i, h in enumerate(counted, start=1) if h.id == entry.id), "")
         person = entry.participant
         writer.writerow([

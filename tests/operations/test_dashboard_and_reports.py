@@ -3,7 +3,7 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 from factories import PASSWORD, count_queries, login, make_entry
 from marking.conftest import AFTER_CLOSE, rubric_form
@@ -106,3 +106,26 @@ def test_marker_progress_and_distribution_reports(app, closed, clock):
     distribution = client_for(app, clock, "mod@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution")
     assert distribution.status_code == 200 and "Strong" in distribution.text
     assert client_for(app, clock, "m1@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution").status_code == 403
+
+
+def test_a_voided_attempt_has_no_attempt_number(app, closed, clock):
+    """Voided and deferred attempts do not count, so the DfE return gives them no number."""
+    with app.app_context():
+        db.session.get(Entry, closed.entry_ids[0]).outcome = "voided"
+        db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/results.csv").text)))
+    sam = next(r for r in rows if r["email"] == "sam@example.org")
+    assert sam["outcome"] == "voided" and sam["attempt_number"] == ""
+
+
+def test_the_chart_shows_every_day_of_an_extension(app, closed, clock):
+    from assessment_app.services.dashboard import submissions_by_day
+
+    with app.app_context():
+        entry = db.session.get(Entry, closed.entry_ids[0])
+        entry.extended_closes_at = entry.window.closes_at + timedelta(days=3)
+        db.session.commit()
+        days = [d for d, _ in submissions_by_day(entry.window)]
+        assert days[-1] == entry.window.first_day + timedelta(days=7 + 3)
+        assert len(days) == 11
