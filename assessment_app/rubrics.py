@@ -505,17 +505,17 @@ class _Checker:
         return PassRule(all_at_least=all_at_least, min_at_level=min_at_level,
                         none_below=none_below)
 
-
     def rationale(self, value, pass_rule: PassRule) -> str | None:
-        """The stated reason for a non-standard pass rule; required exactly when the rule differs."""
+        """The stated reason for a non-standard rule; required exactly when the rule differs."""
         where = "pass_rule_rationale"
         rationale = None if value is None else self.text(value, where)
         if self.recorded:
             return rationale
         if pass_rule != STANDARD_PASS_RULE and rationale is None:
-            self.fail("pass_rule", "differs from the standard rule used for every NPQ "
-                                   "(all_at_least: secure): use the standard rule, or say why this "
-                                   "NPQ needs another in pass_rule_rationale")
+            standard = f"all_at_least: {STANDARD_PASS_RULE.all_at_least}"
+            self.fail("pass_rule", f"differs from the standard rule used for every NPQ "
+                                   f"({standard}): use the standard rule, or say why this NPQ "
+                                   "needs another in pass_rule_rationale")
         if pass_rule == STANDARD_PASS_RULE and rationale is not None:
             self.fail(where, "is given but pass_rule is the standard rule: remove it")
         return rationale

@@ -44,7 +44,7 @@ def test_the_course_list_teaches_exactly_the_framework(code):
 
 @pytest.mark.parametrize("code", NPQ_CODES)
 def test_every_criterion_names_areas_of_its_own_framework(code):
-    """A criterion's framework_area names only areas of the NPQ's framework (no typo hides a gap)."""
+    """A criterion's framework_area names only its NPQ's framework areas (no typo hides a gap)."""
     assert unknown_areas(code, _criteria_areas(code)) == []
 
 

@@ -16,7 +16,8 @@ def _npqsl_before_one_rule() -> bytes:
     """Today's NPQSL rubric with the rule it had before: five of six Secure, none below
     Developing, and no pass_rule_rationale (none was required then)."""
     data = yaml.safe_load((PROJECT_ROOT / "rubrics" / "npqsl.yaml").read_text(encoding="utf-8"))
-    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 5}, "none_below": "developing"}
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 5},
+                         "none_below": "developing"}
     return yaml.safe_dump(data, sort_keys=False).encode("utf-8")
 
 

@@ -389,7 +389,8 @@ def test_the_rubrics_module_imports_no_flask():
 def test_another_rule_is_accepted_with_its_stated_reason(tmp_path):
     """A rubric may differ from the standard rule only by saying why; the reason is kept."""
     data = copy.deepcopy(VALID)
-    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2}, "none_below": "developing"}
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2},
+                         "none_below": "developing"}
     data["pass_rule_rationale"] = "Three short criteria; one may be developing if addressed."
     rubric = load_rubric(_write(tmp_path / "npqlt.yaml", data))
     assert rubric.pass_rule != STANDARD_PASS_RULE
@@ -401,7 +402,8 @@ def test_the_old_npqsl_rule_is_refused_naming_the_file_and_field(tmp_path, monke
     exactly this message, naming the file and the pass_rule field."""
     (tmp_path / "rubrics").mkdir()
     data = yaml.safe_load((RUBRICS_DIR / "npqsl.yaml").read_text(encoding="utf-8"))
-    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 5}, "none_below": "developing"}
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 5},
+                         "none_below": "developing"}
     _write(tmp_path / "rubrics" / "npqsl.yaml", data)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RubricError) as caught:
@@ -417,7 +419,8 @@ def test_a_recorded_version_with_an_older_rule_still_reads_as_it_was_made(tmp_pa
     """Text kept with past marks is read with recorded=True: an old rule with no rationale is
     accepted, its outcome is unchanged and its version is still the SHA-256 of its bytes."""
     data = copy.deepcopy(VALID)
-    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2}, "none_below": "developing"}
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2},
+                         "none_below": "developing"}
     raw = yaml.safe_dump(data, sort_keys=False).encode("utf-8")
     with pytest.raises(RubricError):
         parse_rubric(raw, source="now.yaml")
