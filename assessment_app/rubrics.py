@@ -1,6 +1,7 @@
 """Marking rubrics: one YAML file per NPQ under rubrics/, read into frozen dataclasses.
 
-A rubric file looks like this (every key is required; no other key is allowed)::
+A rubric file looks like this (every key is required except ``pass_rule_rationale``; no other
+key is allowed)::
 
     npq: NPQLTD                        # one of npqs.NPQ_CODES; the file is rubrics/npqltd.yaml
     title: "NPQ in Leading Teacher Development: summative assessment rubric"
@@ -17,6 +18,7 @@ A rubric file looks like this (every key is required; no other key is allowed)::
         descriptors: {not_evident: "...", developing: "...", secure: "...", strong: "..."}
     pass_rule:
       all_at_least: secure
+    pass_rule_rationale: "..."         # only when pass_rule is not the standard rule: why not
     borderline: {within_one_level_of_pass: true}
 
 Ids (levels and criteria) are lower-case snake_case and unique; each criterion has exactly one
@@ -35,6 +37,12 @@ level, ``none_below`` beside ``all_at_least``, a ``none_below`` at or above the
 ``min_at_level`` level, a ``min_at_level`` at or below the ``all_at_least`` level) are refused,
 because a rubric that says more than it does misleads markers. Every rule is monotone: raising a
 judgement never turns a pass into a fail.
+
+One pass rule for every NPQ. The standard rule is STANDARD_PASS_RULE, ``all_at_least: secure``
+(every criterion at least Secure). A rubric with any other rule is refused unless its
+``pass_rule_rationale`` says why this NPQ differs; a rationale beside the standard rule is refused
+too. The check is policy for the rubrics in use now: a version recorded with past marks is read
+with ``recorded=True``, which skips it, so a mark made under an older rule reads as it was made.
 
 Every problem with a file raises RubricError, whose message names the file and the field path
 (``criteria[2].descriptors``; list positions count from 0), so a broken rubric is never used or
@@ -63,6 +71,7 @@ Outcome = Literal["pass", "fail"]
 
 RULE_KINDS = ("all_at_least", "min_at_level", "none_below")
 _TOP_KEYS = ("npq", "title", "levels", "criteria", "pass_rule", "borderline")
+_OPTIONAL_TOP_KEYS = ("pass_rule_rationale",)
 _LEVEL_KEYS = ("id", "title")
 _CRITERION_KEYS = ("id", "title", "framework_area", "looks_for", "descriptors")
 _MIN_AT_LEVEL_KEYS = ("level", "count")
@@ -117,6 +126,11 @@ class PassRule:
         return tuple(kind for kind in RULE_KINDS if getattr(self, kind) is not None)
 
 
+# One rule across NPQs: one standard is easier to explain to participants and to defend at a
+# review of marking or to the external moderator than a rule per NPQ.
+STANDARD_PASS_RULE = PassRule(all_at_least="secure")
+
+
 @dataclass(frozen=True)
 class Rubric:
     npq: str
@@ -127,6 +141,7 @@ class Rubric:
     borderline_within_one_level: bool
     version: str  # SHA-256 hex of the file's bytes
     source: str  # the path (or name) it was read from, for messages
+    pass_rule_rationale: str | None = None  # why the rule differs from STANDARD_PASS_RULE
 
     # -- look-ups -------------------------------------------------------------------------------
 
@@ -275,14 +290,18 @@ def load_rubrics(directory) -> dict[str, Rubric]:
     return rubrics
 
 
-def parse_rubric(text: bytes | str, source: str = "<rubric>") -> Rubric:
-    """Check and build a rubric from YAML text; version is the SHA-256 of the bytes (UTF-8)."""
+def parse_rubric(text: bytes | str, source: str = "<rubric>", *, recorded: bool = False) -> Rubric:
+    """Check and build a rubric from YAML text; version is the SHA-256 of the bytes (UTF-8).
+
+    recorded=True reads a version kept with past marks: every structural check still applies,
+    but not the standard-pass-rule policy, which may postdate it.
+    """
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     try:
         data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader subclass
     except yaml.YAMLError as error:
         raise RubricError(source, None, f"is not valid YAML: {_yaml_problem(error)}") from None
-    return _Checker(source).rubric(data, hashlib.sha256(raw).hexdigest())
+    return _Checker(source, recorded).rubric(data, hashlib.sha256(raw).hexdigest())
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -318,21 +337,23 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 class _Checker:
     """Walks the parsed YAML; raises RubricError(source, field path, problem) at the first fault."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, recorded: bool = False):
         self.source = source
+        self.recorded = recorded
 
     def fail(self, where: str | None, problem: str):
         raise RubricError(self.source, where, problem)
 
-    def mapping(self, value, where: str | None, required: tuple[str, ...]) -> dict:
+    def mapping(self, value, where: str | None, required: tuple[str, ...],
+                optional: tuple[str, ...] = ()) -> dict:
         if value is None and where is None:
             self.fail(None, "is empty")
         if not isinstance(value, dict):
             self.fail(where, f"must be a mapping with the keys {', '.join(required)}")
         for key in value:
-            if key not in required:
+            if key not in required + optional:
                 path = _join(where, str(key))
-                self.fail(path, f"is not a known key (use {', '.join(required)})")
+                self.fail(path, f"is not a known key (use {', '.join(required + optional)})")
         for key in required:
             if key not in value:
                 self.fail(_join(where, key), "is missing")
@@ -360,7 +381,7 @@ class _Checker:
     # -- the parts -------------------------------------------------------------------------------
 
     def rubric(self, data, version: str) -> Rubric:
-        data = self.mapping(data, None, _TOP_KEYS)
+        data = self.mapping(data, None, _TOP_KEYS, _OPTIONAL_TOP_KEYS)
         npq = data["npq"]
         if npq not in NPQ_CODES:
             self.fail("npq", f"{npq!r} is not an NPQ code (use one of {', '.join(NPQ_CODES)})")
@@ -368,12 +389,14 @@ class _Checker:
         levels = self.levels(data["levels"])
         criteria = self.criteria(data["criteria"], levels)
         pass_rule = self.pass_rule(data["pass_rule"], levels, len(criteria))
+        rationale = self.rationale(data.get("pass_rule_rationale"), pass_rule)
         borderline = self.mapping(data["borderline"], "borderline", _BORDERLINE_KEYS)
         within_one = borderline["within_one_level_of_pass"]
         if not isinstance(within_one, bool):
             self.fail("borderline.within_one_level_of_pass", "must be true or false")
         return Rubric(npq=npq, title=title, levels=levels, criteria=criteria, pass_rule=pass_rule,
-                      borderline_within_one_level=within_one, version=version, source=self.source)
+                      borderline_within_one_level=within_one, version=version, source=self.source,
+                      pass_rule_rationale=rationale)
 
     def levels(self, value) -> tuple[Level, ...]:
         if not isinstance(value, list):
@@ -481,6 +504,21 @@ class _Checker:
                                  f"{min_at_level.level!r}: use all_at_least instead")
         return PassRule(all_at_least=all_at_least, min_at_level=min_at_level,
                         none_below=none_below)
+
+    def rationale(self, value, pass_rule: PassRule) -> str | None:
+        """The stated reason for a non-standard rule; required exactly when the rule differs."""
+        where = "pass_rule_rationale"
+        rationale = None if value is None else self.text(value, where)
+        if self.recorded:
+            return rationale
+        if pass_rule != STANDARD_PASS_RULE and rationale is None:
+            standard = f"all_at_least: {STANDARD_PASS_RULE.all_at_least}"
+            self.fail("pass_rule", f"differs from the standard rule used for every NPQ "
+                                   f"({standard}): use the standard rule, or say why this NPQ "
+                                   "needs another in pass_rule_rationale")
+        if pass_rule == STANDARD_PASS_RULE and rationale is not None:
+            self.fail(where, "is given but pass_rule is the standard rule: remove it")
+        return rationale
 
 
 def _join(where: str | None, key: str) -> str:

@@ -64,7 +64,8 @@ def rubric_at(version: str) -> Rubric:
     stored = db.session.get(RubricVersion, version)
     if stored is None:
         raise MarkingError("The rubric used for this mark is not on record.")
-    return parse_rubric(stored.content.encode("utf-8"), source=f"rubric {version[:12]}")
+    return parse_rubric(stored.content.encode("utf-8"), source=f"rubric {version[:12]}",
+                        recorded=True)
 
 
 # Scripts and allocation -------------------------------------------------------------

@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from assessment_app.npqs import NPQ_CODES, NPQ_NAMES
-from assessment_app.rubrics import RubricError, load_rubric, load_rubrics, parse_rubric
+from assessment_app.rubrics import (
+    STANDARD_PASS_RULE,
+    RubricError,
+    load_rubric,
+    load_rubrics,
+    parse_rubric,
+)
 
 RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
 LEVEL_IDS = ["not_evident", "developing", "secure", "strong"]
@@ -86,10 +92,14 @@ def test_each_shipped_rubric_has_the_expected_shape(code):
         assert not any("..." in text or "TODO" in text for text in texts), criterion.id
 
 
-def test_shipped_rubrics_use_at_least_two_kinds_of_pass_rule():
-    """Across the ten files, more than one kind of pass rule is in use."""
-    kinds = {rubric.pass_rule.kinds for rubric in load_rubrics(RUBRICS_DIR).values()}
-    assert len(kinds) >= 2
+def test_every_shipped_rubric_uses_the_one_standard_pass_rule():
+    """One pass rule across NPQs: all ten files use the standard rule, so none states a reason
+    to differ. (This replaces a test that required more than one kind of rule in use.)"""
+    for rubric in load_rubrics(RUBRICS_DIR).values():
+        assert rubric.pass_rule == STANDARD_PASS_RULE, rubric.npq
+        assert rubric.pass_rule_rationale is None, rubric.npq
+    assert STANDARD_PASS_RULE.kinds == ("all_at_least",)
+    assert STANDARD_PASS_RULE.all_at_least == "secure"
 
 
 def test_the_error_message_names_the_file_as_given_and_the_field_path(tmp_path, monkeypatch):
@@ -128,6 +138,14 @@ def _delete(path):
             target = target[key]
         del target[last]
     return mutate
+
+
+def _with_other_rule(mutate):
+    """Apply mutate after switching VALID to a non-standard rule (two of three criteria strong)."""
+    def both(data):
+        data["pass_rule"] = {"min_at_level": {"level": "strong", "count": 2}}
+        mutate(data)
+    return both
 
 
 INVALID = [
@@ -194,6 +212,17 @@ INVALID = [
     ("min_at_level not above all_at_least", _set(["pass_rule"], {"all_at_least": "secure",
      "min_at_level": {"level": "secure", "count": 1}}), "pass_rule.min_at_level.level",
      "always holds"),
+    ("other rule without a rationale", _set(["pass_rule"], {"min_at_level": {"level": "secure",
+     "count": 2}, "none_below": "developing"}), "pass_rule",
+     "differs from the standard rule used for every NPQ (all_at_least: secure)"),
+    ("higher rule without a rationale", _set(["pass_rule"], {"all_at_least": "strong"}),
+     "pass_rule", "say why this NPQ needs another in pass_rule_rationale"),
+    ("rationale beside the standard rule", _set(["pass_rule_rationale"], "Because."),
+     "pass_rule_rationale", "is given but pass_rule is the standard rule: remove it"),
+    ("empty rationale", _with_other_rule(_set(["pass_rule_rationale"], "  ")),
+     "pass_rule_rationale", "is empty"),
+    ("rationale not text", _with_other_rule(_set(["pass_rule_rationale"], ["a", "list"])),
+     "pass_rule_rationale", "must be text"),
     ("borderline not a boolean", _set(["borderline", "within_one_level_of_pass"], "yes please"),
      "borderline.within_one_level_of_pass", "must be true or false"),
     ("borderline missing", _delete(["borderline"]), "borderline", "is missing"),
@@ -351,3 +380,61 @@ def test_the_rubrics_module_imports_no_flask():
                 for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported and not [name for name in imported if "flask" in name.lower()]
+
+
+# ---------------------------------------------------------------------------
+# One pass rule across NPQs
+
+
+def test_another_rule_is_accepted_with_its_stated_reason(tmp_path):
+    """A rubric may differ from the standard rule only by saying why; the reason is kept."""
+    data = copy.deepcopy(VALID)
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2},
+                         "none_below": "developing"}
+    data["pass_rule_rationale"] = "Three short criteria; one may be developing if addressed."
+    rubric = load_rubric(_write(tmp_path / "npqlt.yaml", data))
+    assert rubric.pass_rule != STANDARD_PASS_RULE
+    assert rubric.pass_rule_rationale == "Three short criteria; one may be developing if addressed."
+
+
+def test_the_old_npqsl_rule_is_refused_naming_the_file_and_field(tmp_path, monkeypatch):
+    """NPQSL's former rule (five of six Secure, none below Developing) with no reason gives
+    exactly this message, naming the file and the pass_rule field."""
+    (tmp_path / "rubrics").mkdir()
+    data = yaml.safe_load((RUBRICS_DIR / "npqsl.yaml").read_text(encoding="utf-8"))
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 5},
+                         "none_below": "developing"}
+    _write(tmp_path / "rubrics" / "npqsl.yaml", data)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RubricError) as caught:
+        load_rubrics("rubrics")
+    assert str(caught.value) == (
+        "rubrics/npqsl.yaml: pass_rule differs from the standard rule used for every NPQ "
+        "(all_at_least: secure): use the standard rule, or say why this NPQ needs another in "
+        "pass_rule_rationale")
+    assert caught.value.field == "pass_rule"
+
+
+def test_a_recorded_version_with_an_older_rule_still_reads_as_it_was_made(tmp_path):
+    """Text kept with past marks is read with recorded=True: an old rule with no rationale is
+    accepted, its outcome is unchanged and its version is still the SHA-256 of its bytes."""
+    data = copy.deepcopy(VALID)
+    data["pass_rule"] = {"min_at_level": {"level": "secure", "count": 2},
+                         "none_below": "developing"}
+    raw = yaml.safe_dump(data, sort_keys=False).encode("utf-8")
+    with pytest.raises(RubricError):
+        parse_rubric(raw, source="now.yaml")
+    rubric = parse_rubric(raw, source="rubric 0123456789ab", recorded=True)
+    assert rubric.version == hashlib.sha256(raw).hexdigest()
+    assert rubric.pass_rule_rationale is None
+    judgements = {"diagnosis": "secure", "approach": "secure", "implementation": "developing"}
+    assert rubric.outcome(judgements) == "pass"
+    assert rubric.is_borderline(judgements)
+
+
+def test_a_recorded_version_is_still_checked_for_structure():
+    """recorded=True skips only the pass-rule policy: a broken structure is still refused."""
+    data = copy.deepcopy(VALID)
+    del data["criteria"][0]["descriptors"]["secure"]
+    with pytest.raises(RubricError, match="criteria\\[0\\].descriptors is missing level 'secure'"):
+        parse_rubric(yaml.safe_dump(data), recorded=True)
