@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from .. import clock
 from ..access import admin_required
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
-from ..dfe_return import AmendmentRefused, amendment_choices
+from ..dfe_return import AmendmentRefused
 from ..extensions import db
 from ..forms_shared import options
 from ..models import Entry
@@ -36,7 +36,7 @@ def amend_outcome(user_id: int, entry_id: int):
     if entry is None or entry.participant_id != user_id:
         abort(404)
     earlier = amendments.history([entry.id]).get(entry.id, [])
-    choices = amendment_choices(entry.outcome, amendments.had_result(entry, earlier))
+    choices = amendments.choices_for(entry, earlier)
     if not choices:
         abort(404)
     at = clock.now()

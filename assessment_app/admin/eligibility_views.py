@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import admin_required
-from ..dfe_return import amendment_choices
 from ..extensions import db
 from ..forms_shared import ClaimForm, options
 from ..models import (
@@ -166,8 +165,7 @@ def participant(user_id: int):
     return render_template(
         "admin/participant.html", user=user, entries=entries, ledgers=ledgers,
         amendments=[a for e in entries for a in changes.get(e.id, [])],
-        amendable={e.id for e in entries if amendment_choices(
-            e.outcome, amendments.had_result(e, changes.get(e.id, [])))},
+        amendable={e.id for e in entries if amendments.choices_for(e, changes.get(e.id, []))},
         engagement=db.session.scalars(select(EngagementRecord).where(
             EngagementRecord.participant_id == user.id).order_by(EngagementRecord.as_of.desc())).all(),
         extensions=db.session.scalars(select(Extension).join(Entry).where(

@@ -5,9 +5,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..clock import to_london
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
-from ..dfe_return import MARKED, Amended, check_amendment
+from ..clock import to_london
+from ..dfe_return import (
+    MARKED,
+    Amended,
+    AmendmentRefused,
+    DfeOutcome,
+    amendment_choices,
+    check_amendment,
+)
 from ..extensions import db
 from ..models import Entry, OutcomeAmendment, User
 from .audit import record
@@ -37,6 +44,13 @@ def had_result(entry: Entry, earlier: list[OutcomeAmendment]) -> bool:
     return entry.outcome in MARKED or any(a.previous_outcome in MARKED for a in earlier)
 
 
+def choices_for(entry: Entry, earlier: list[OutcomeAmendment]) -> list[DfeOutcome]:
+    """What this entry's recorded outcome may be amended to (none without a completion date)."""
+    if entry.completed_at is None:
+        return []
+    return amendment_choices(entry.outcome, had_result(entry, earlier))
+
+
 def headline(entry: Entry, result) -> str:
     """The outcome a participant is shown: the recorded one, which an amendment may have
     changed since marking, else the marked one (results out, not yet recorded)."""
@@ -50,6 +64,8 @@ def amend_outcome(entry: Entry, new_outcome: str, keep_date: bool, reason: str, 
                   at: datetime) -> OutcomeAmendment:
     """Change a recorded outcome with a reason; the completion date stays or becomes today."""
     earlier = history([entry.id]).get(entry.id, [])
+    if entry.completed_at is None:
+        raise AmendmentRefused("This attempt has no completion recorded, so it cannot be amended.")
     new = check_amendment(entry.outcome, had_result(entry, earlier), new_outcome, reason)
     amendment = OutcomeAmendment(
         entry_id=entry.id, previous_outcome=entry.outcome,
