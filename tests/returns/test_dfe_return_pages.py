@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from docx import Document
 from returns.conftest import signed_in
 from sqlalchemy.exc import IntegrityError
 
@@ -118,9 +119,11 @@ def test_an_admin_amends_an_outcome_after_a_review(app, released, clock):
 def test_the_participant_sees_the_amended_outcome(app, released, clock):
     admin = signed_in(app, clock, "boss@example.org", at=LATER)
     amend(admin, released, 1, {"outcome": "passed", "completion": "keep", "reason": "Review upheld."})
-    page = signed_in(app, clock, "jo@example.org", at=LATER).get(
-        f"/assessments/{released.entry_ids[1]}/result").text
+    jo = signed_in(app, clock, "jo@example.org", at=LATER)
+    page = jo.get(f"/assessments/{released.entry_ids[1]}/result").text
     assert ">Passed</h2>" in page and "Review upheld." in page
+    feedback = Document(io.BytesIO(jo.get(f"/assessments/{released.entry_ids[1]}/result/feedback.docx").data))
+    assert "Outcome: Passed" in [p.text for p in feedback.paragraphs]
 
 
 def test_a_late_ec_decision_voids_a_not_submitted_attempt_dated_today(app, closed, clock):
@@ -155,9 +158,10 @@ def test_only_recorded_outcomes_can_be_amended_and_only_by_admins(app, closed, c
     cannot reach one at all."""
     admin = signed_in(app, clock, "boss@example.org")
     url, response = amend(admin, closed, 0, {})
-    assert admin.get(url).status_code == 404
+    person = url.split("/entries/")[0]
+    assert admin.get(url).status_code == 404 and url not in admin.get(person).text
     set_outcomes(app, {closed.entry_ids[0]: ("passed", datetime(2026, 12, 3, tzinfo=UTC))})
-    assert admin.get(url).status_code == 200
+    assert admin.get(url).status_code == 200 and url in admin.get(person).text
     for email in ("m1@example.org", "sam@example.org"):
         assert signed_in(app, clock, email).get(url).status_code == 403
 
