@@ -8,9 +8,9 @@ from sqlalchemy import select
 from . import clock, deadlines
 from .case_studies import available_case_studies
 from .extensions import db
-from .models import AssessmentWindow, MarkerProfile, Role, User
+from .models import Allocation, AssessmentWindow, MarkerProfile, Role, User
 from .npqs import NPQ_CODES
-from .services import eligibility, marking, submissions, windows
+from .services import amendments, eligibility, marking, submissions, windows
 from .services.windows import WindowSettings
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -29,6 +29,11 @@ MARKING_PARTICIPANTS = [
     ("rowan.hale@example.org", "Rowan Hale", "Pennine Learning Trust", "Hollins Vale Primary"),
     ("kim.ashdown@example.org", "Kim Ashdown", "Pennine Learning Trust", "Brook Lane Primary"),
     ("lee.fairfax@example.org", "Lee Fairfax", "Coastal Learning Trust", "Harbour High School"),
+]
+# Earlier still: results released, and one outcome amended after a late EC decision.
+RELEASED_PARTICIPANTS = [
+    ("dana.whitfield@example.org", "Dana Whitfield", "Pennine Learning Trust", "Moorside Primary"),
+    ("omar.haddad@example.org", "Omar Haddad", "Coastal Learning Trust", "Harbour High School"),
 ]
 DEMO_RESPONSE = (
     "Diagnosis\n\nTeachers attend training but rarely change practice because each topic is "
@@ -54,6 +59,7 @@ def seed_demo() -> list[str]:
     open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2), NPQ_CODES)
     _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), ("NPQLTD", "NPQH"))
     _marking_window(admin, today)
+    _released_window(admin, today)
     if not open_window.entries:
         for code, emails in DEMO_ENTRIES.items():
             windows.enter_participants(open_window, code, emails, admin)
@@ -63,7 +69,9 @@ def seed_demo() -> list[str]:
     lines += [f"  {role.value:<12} {email:<28} {name}" for email, name, role, *_ in DEMO_USERS]
     lines += ["", "Scripts in “Summer 2026 (demo, being marked)” are allocated to the marker and the "
               "moderator: sign in as either to mark them.",
-              "Jo Evans has an extenuating circumstances claim waiting in the admin's Requests."]
+              "Jo Evans has an extenuating circumstances claim waiting in the admin's Requests.",
+              "“Spring 2026 (demo, results released)” has an amended outcome: see its DfE return "
+              "under Dashboard and reports."]
     return lines
 
 
@@ -100,6 +108,42 @@ def _marking_window(admin: User, today) -> None:
         submissions.submit(entry, DEMO_RESPONSE, declaration=True, client_token=f"demo-{number}",
                            at=window.release_at + timedelta(days=3, hours=number))
     marking.allocate_window(window, clock.now(), admin)
+
+
+def _released_window(admin: User, today) -> None:
+    """A window with results out: one pass, and one non-submission later voided on late EC."""
+    name = "Spring 2026 (demo, results released)"
+    if db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name)):
+        return
+    window = _window(admin, name, today - timedelta(days=100), ("NPQLTD",))
+    window.second_marking_percent = 0
+    for email, full_name, partner, school in RELEASED_PARTICIPANTS:
+        user = User(email=email, name=full_name, role=Role.PARTICIPANT, delivery_partner=partner,
+                    school=school, cohort="NPQ autumn 2024")
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+    passing, missing = windows.enter_participants(
+        window, "NPQLTD", [e for e, *_ in RELEASED_PARTICIPANTS], admin)
+    submissions.submit(passing, DEMO_RESPONSE, declaration=True, client_token="demo-released",
+                       at=window.release_at + timedelta(days=2))
+    eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
+    marked_at = window.closes_at + timedelta(days=20)
+    marking.allocate_window(window, marked_at, admin)
+    rubric = marking.rubric_for("NPQLTD")
+    strongest = rubric.levels[-1].id
+    for allocation in db.session.scalars(select(Allocation).where(Allocation.entry_id == passing.id)):
+        marking.save_mark(allocation, marking.MarkInput(
+            levels={c.id: strongest for c in rubric.criteria},
+            comments={c.id: "Clear and well evidenced." for c in rubric.criteria},
+            feedback="A precise diagnosis and a realistic, well-sequenced plan."),
+            marked_at, submit=True)
+    released_at = marked_at + timedelta(days=10)
+    marking.release_results(window, released_at, admin, released_at)
+    amendments.amend_outcome(
+        missing, "voided", False, "Extenuating circumstances accepted after the window: a "
+        "hospital admission during the assessment, with evidence received late.", admin,
+        released_at + timedelta(days=7))
 
 
 def _users() -> User:

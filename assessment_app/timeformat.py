@@ -18,6 +18,12 @@ def london_time(instant: datetime) -> str:
     return f"{clock} on {local:%A} {local.day} {local:%B %Y}"
 
 
+def iso_london(instant: datetime) -> str:
+    """An instant for exports: ISO 8601 in London time with its offset, to the second
+    ("2026-11-20T23:59:59+00:00", "2026-06-20T23:59:59+01:00")."""
+    return to_london(instant).isoformat(timespec="seconds")
+
+
 def deadline_text(closes_at: datetime) -> str:
     """A deadline as people read it: the last minute in which a submission is in time."""
     return london_time(last_minute(closes_at))

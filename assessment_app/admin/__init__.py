@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on bp when imported.
 from . import (  # noqa: E402,F401
+    amendment_views,
     eligibility_views,
     marking_views,
     people_views,

@@ -25,7 +25,7 @@ from ..models import (
     User,
 )
 from ..participant.eligibility_views import claim_page
-from ..services import eligibility
+from ..services import amendments, audit, eligibility
 from ..services.eligibility import EligibilityError
 from . import bp
 from .forms import ClaimDecisionForm, DeferralDecisionForm, EngagementImportForm, ExtensionForm
@@ -109,6 +109,11 @@ def evidence(claim_id: int, evidence_id: int):
     item = db.session.get(EcEvidence, evidence_id)
     if item is None or item.claim_id != claim_id:
         abort(404)
+    entry = item.claim.entry
+    audit.record("ec.evidence_viewed", actor=current_user, window_id=entry.window_id,
+                 participant_id=entry.participant_id, claim=claim_id, evidence=item.id,
+                 filename=item.filename)
+    db.session.commit()
     return send_file(io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True,
                      download_name=item.filename)
 
@@ -156,8 +161,11 @@ def participant(user_id: int):
         select(Entry).where(Entry.participant_id == user.id)
         .options(selectinload(Entry.window)).order_by(Entry.created_at)).all()
     ledgers = {code: eligibility.ledger_for(user.id, code) for code in {e.npq_code for e in entries}}
+    changes = amendments.history(e.id for e in entries)
     return render_template(
         "admin/participant.html", user=user, entries=entries, ledgers=ledgers,
+        amendments=[a for e in entries for a in changes.get(e.id, [])],
+        amendable={e.id for e in entries if amendments.choices_for(e, changes.get(e.id, []))},
         engagement=db.session.scalars(select(EngagementRecord).where(
             EngagementRecord.participant_id == user.id).order_by(EngagementRecord.as_of.desc())).all(),
         extensions=db.session.scalars(select(Extension).join(Entry).where(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,6 +17,7 @@ from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import audit, exports, marking
 from ..services.marking import MarkingError
 from . import bp
+from .downloads import download
 from .forms import MarkerForm
 from .views import _window_or_404
 
@@ -122,16 +123,16 @@ def release(window_id: int):
 @admin_required
 def export_csv(window_id: int):
     window = _window_or_404(window_id)
-    return Response(exports.marks_csv(window, clock.now()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="window-{window.id}-marks.csv"'})
+    return download(window, "marks_csv", f"window-{window.id}-marks.csv",
+                    exports.marks_csv(window, clock.now()), "text/csv")
 
 
 @bp.get("/windows/<int:window_id>/export/scripts.zip")
 @admin_required
 def export_zip(window_id: int):
     window = _window_or_404(window_id)
-    return Response(exports.scripts_zip(window, clock.now()), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="window-{window.id}-scripts.zip"'})
+    return download(window, "moderation_pack", f"window-{window.id}-moderation-pack.zip",
+                    exports.scripts_zip(window, clock.now()), "application/zip")
 
 
 @bp.get("/markers")

@@ -1,6 +1,6 @@
 """The admin's window dashboard and reports."""
 
-from flask import Response, render_template
+from flask import render_template
 
 from .. import clock
 from ..access import admin_required, role_required
@@ -9,6 +9,7 @@ from ..services import dashboard, exports
 from ..services.marking import MarkingError, rubric_for
 from ..svg_charts import bar_chart
 from . import bp
+from .downloads import download
 from .views import _window_or_404
 
 
@@ -31,12 +32,20 @@ def dashboard_page(window_id: int):
     )
 
 
-@bp.get("/windows/<int:window_id>/reports/results.csv")
+@bp.get("/windows/<int:window_id>/reports/dfe-return.csv")
 @admin_required
-def results_report(window_id: int):
+def dfe_return(window_id: int):
     window = _window_or_404(window_id)
-    return Response(exports.results_csv(window), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="window-{window.id}-results.csv"'})
+    return download(window, "dfe_return", f"window-{window.id}-dfe-return.csv",
+                    exports.dfe_return_csv(window), "text/csv")
+
+
+@bp.get("/windows/<int:window_id>/reports/provider-results.csv")
+@admin_required
+def provider_report(window_id: int):
+    window = _window_or_404(window_id)
+    return download(window, "provider_results", f"window-{window.id}-provider-results.csv",
+                    exports.provider_report_csv(window), "text/csv")
 
 
 @bp.get("/windows/<int:window_id>/reports/markers")

@@ -48,6 +48,12 @@ def login():
         if user is None or not user.check_password(form.password.data) or not user.active:
             # One message for every failure, so the form does not reveal who has an account.
             form.password.errors.append("Enter a correct email address and password")
+            # The audit log (admins only) keeps the address tried and why, never the password.
+            audit.record("user.sign_in_failed", email=form.email.data.strip().lower()[:254],
+                         reason="no such account" if user is None else
+                         "account deactivated" if not user.active else "wrong password",
+                         ip=request.remote_addr)
+            db.session.commit()
         else:
             session.clear()
             session.permanent = True

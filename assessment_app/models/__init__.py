@@ -1,5 +1,6 @@
 """Database models, one module per area."""
 
+from .amendments import OutcomeAmendment
 from .audit import AuditEvent
 from .eligibility import (
     DeferralRequest,
@@ -29,6 +30,7 @@ from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
     "OutboxMessage",
+    "OutcomeAmendment",
     "PasswordToken",
     "DeferralRequest",
     "EcCategory",

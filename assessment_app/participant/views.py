@@ -13,7 +13,7 @@ from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
-from ..services import eligibility, submissions
+from ..services import amendments, eligibility, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, rubric_at
 from ..services.submissions import SubmissionRefused
@@ -242,7 +242,9 @@ def result(entry_id: int):
     entry = entry_for(current_user, entry_id)
     outcome = _released_result(entry)
     return render_template("participant/result.html", entry=entry, result=outcome,
-                           rubric=rubric_at(outcome.rubric_version))
+                           rubric=rubric_at(outcome.rubric_version),
+                           headline=amendments.headline(entry, outcome),
+                           amended=amendments.history([entry.id]).get(entry.id, []))
 
 
 @bp.get("/<int:entry_id>/result/feedback.docx")

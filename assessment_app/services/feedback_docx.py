@@ -7,6 +7,7 @@ from docx import Document
 from ..models import Entry
 from ..rubrics import Rubric
 from ..timeformat import london_time
+from .amendments import headline
 from .marking import FinalResult
 
 
@@ -14,8 +15,7 @@ def feedback_document(entry: Entry, result: FinalResult, rubric: Rubric) -> byte
     document = Document()
     document.add_heading(f"NPQ in {entry.npq.name}: assessment feedback", level=0)
     document.add_paragraph(f"{entry.window.name}. Candidate number {entry.candidate_number}.")
-    outcome = "Passed" if result.outcome.value == "pass" else "Not passed"
-    document.add_heading(f"Outcome: {outcome}", level=1)
+    document.add_heading(f"Outcome: {headline(entry, result)}", level=1)
     if entry.completed_at:
         document.add_paragraph(f"Result released {london_time(entry.completed_at)}.")
     document.add_heading("Feedback on each criterion", level=1)

@@ -5,7 +5,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, AssessmentWindow, EcClaim, Entry, Npq, User
+from assessment_app.models import (
+    Allocation,
+    AssessmentWindow,
+    EcClaim,
+    Entry,
+    Npq,
+    OutcomeAmendment,
+    User,
+)
 
 
 def _empty_database(app):
@@ -42,11 +50,12 @@ def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     with app.app_context():
-        assert User.query.count() == 10
-        assert AssessmentWindow.query.count() == 3
-        assert Entry.query.count() == 7
-        assert Allocation.query.count() == 3  # the marker's demo queue
+        assert User.query.count() == 12
+        assert AssessmentWindow.query.count() == 4
+        assert Entry.query.count() == 9
+        assert Allocation.query.count() == 4  # the marker's demo queue, and one marked script
         assert EcClaim.query.count() == 1
+        assert OutcomeAmendment.query.count() == 1  # an amended row in the DfE return
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 

@@ -70,7 +70,7 @@ def test_the_dashboard_makes_a_fixed_number_of_queries(app, closed, clock):
 def test_results_csv_gives_attempt_outcome_and_completion_date(app, closed, clock):
     mark_everything(app, closed)
     rows = list(csv.DictReader(io.StringIO(
-        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/results.csv").text)))
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/provider-results.csv").text)))
     sam = next(r for r in rows if r["email"] == "sam@example.org")
     assert sam["outcome"] == "passed" and sam["attempt_number"] == "1"
     assert sam["completion_date"] == AFTER_CLOSE.date().isoformat()
@@ -92,7 +92,7 @@ def test_a_resit_is_the_second_attempt_and_a_voided_one_does_not_count(app, clos
             make_entry(resit, User.query.filter_by(email=email).one())
         resit_id = resit.id
     rows = list(csv.DictReader(io.StringIO(
-        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{resit_id}/reports/results.csv").text)))
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{resit_id}/reports/provider-results.csv").text)))
     numbers = {r["email"]: r["attempt_number"] for r in rows}
     assert numbers == {"sam@example.org": "1", "jo@example.org": "2"}
     assert {r["outcome"] for r in rows} == {"in_progress"}
@@ -114,7 +114,7 @@ def test_a_voided_attempt_has_no_attempt_number(app, closed, clock):
         db.session.get(Entry, closed.entry_ids[0]).outcome = "voided"
         db.session.commit()
     rows = list(csv.DictReader(io.StringIO(
-        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/results.csv").text)))
+        client_for(app, clock, "boss@example.org").get(f"/admin/windows/{closed.window_id}/reports/provider-results.csv").text)))
     sam = next(r for r in rows if r["email"] == "sam@example.org")
     assert sam["outcome"] == "voided" and sam["attempt_number"] == ""
 
