@@ -12,7 +12,7 @@ from .. import attempts
 from ..clock import to_london
 from ..deadlines import last_minute
 from ..extensions import db
-from ..models import AssessmentWindow, EngagementExemption, EngagementRecord, User
+from ..models import AssessmentWindow, EngagementExemption, EngagementRecord, User, WindowPaper
 from . import audit
 
 
@@ -79,3 +79,14 @@ def exemptions_of(participant_id: int) -> list[EngagementExemption]:
     return list(db.session.scalars(
         select(EngagementExemption).where(EngagementExemption.participant_id == participant_id)
         .order_by(EngagementExemption.granted_at)))
+
+
+def exemption_windows(participant: User, at: datetime) -> list[AssessmentWindow]:
+    """Windows an exemption can be recorded for: serving the participant's NPQ, not yet closed,
+    and without one already."""
+    return list(db.session.scalars(
+        select(AssessmentWindow).join(WindowPaper)
+        .where(WindowPaper.npq_code == participant.programme, AssessmentWindow.closes_at > at,
+               AssessmentWindow.id.not_in(select(EngagementExemption.window_id).where(
+                   EngagementExemption.participant_id == participant.id)))
+        .order_by(AssessmentWindow.release_at)))
