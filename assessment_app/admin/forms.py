@@ -103,7 +103,7 @@ class WindowForm(FlaskForm):
         validators=[Optional()],
         description="At the end of this day (UK time), participants at 90% or more are entered "
                     "and the rest lose an attempt unless a deferral is agreed. Leave blank to "
-                    "enter participants directly.")
+                    "check each participant's engagement when they are entered.")
     max_extension_days = IntegerField(
         "Longest extension (days after the deadline)", widget=GovTextInput(), default=14,
         validators=[InputRequired("Enter the longest extension in days"),
@@ -129,7 +129,9 @@ class CaseStudyForm(FlaskForm):
 class EntryForm(FlaskForm):
     npq_code = SelectField("NPQ", widget=GovSelect(), validators=[DataRequired("Select the NPQ")])
     emails = TextAreaField("Participants' email addresses", widget=GovTextArea(),
-                           description="One per line. Everyone must already have a participant account.",
+                           description="One per line. Everyone must already have a participant "
+                                       "account on this NPQ and, unless the engagement deadline "
+                                       "is still to come, 90% engagement or an exemption.",
                            validators=[DataRequired("Enter at least one email address")])
     # Set by the "enter them anyway" button: the addresses whose programme dates were confirmed.
     confirmed = HiddenField()

@@ -140,6 +140,27 @@ def test_an_admin_records_an_exemption_with_a_reason_and_it_lets_entry_go_ahead(
         assert Entry.query.one().entered
 
 
+def test_only_admins_record_exemptions(app, world):
+    with app.app_context():
+        make_user(Role.MARKER, email="marker@example.org")
+    marker = app.test_client()
+    login(marker, "marker@example.org", PASSWORD)
+    response = marker.post(f"/admin/participants/{world['sam']}/exemptions",
+                           data={"window_id": str(world["window"]), "reason": "Please"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert EngagementExemption.query.count() == 0
+
+
+def test_a_figure_dated_today_in_the_uk_is_not_in_the_future(ctx, clock):
+    """Just after midnight in summer (still yesterday in UTC) today's figure imports."""
+    at = clock.at(datetime(2027, 6, 10, 23, 30, tzinfo=UTC))  # 00:30 on 11 June in London
+    admin = make_user(Role.ADMIN)
+    make_user(email="sam@example.org")
+    csv = CSV + "sam@example.org,NPQLTD,95,2027-06-11\n"
+    assert eligibility.import_engagement(csv.encode(), "lp.csv", admin, at) == 1
+
+
 def test_one_exemption_per_participant_and_window(app, world):
     """Refused by the service with a message, and by the database's UNIQUE constraint."""
     with app.app_context():
