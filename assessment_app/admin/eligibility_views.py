@@ -194,8 +194,8 @@ def exempt(user_id: int):
     form = _exemption_form(user)
     if form.validate_on_submit():
         try:
-            record_exemption(user, _window(form.window_id.data), form.reason.data,
-                                        current_user, clock.now())
+            record_exemption(user, _window(form.window_id.data), form.reason.data, current_user,
+                             clock.now())
         except ExemptionError as problem:
             db.session.rollback()
             form.reason.errors = [str(problem)]

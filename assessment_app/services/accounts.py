@@ -18,7 +18,6 @@ from .eligibility import ImportRefused
 TOKEN_LIFETIME = timedelta(hours=48)
 MIN_PASSWORD_LENGTH = 10
 PEOPLE_COLUMNS = ("role", "name", "email", "programme", "cohort", "delivery_partner", "school")
-OPTIONAL_COLUMNS = ("programme_end_date",)  # a participant's, as an ISO date (2026-07-31)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
