@@ -61,6 +61,7 @@ def seed_demo() -> list[str]:
     _marking_window(admin, today)
     _released_window(admin, today)
     if not open_window.entries:
+        _engagement(admin, [e for emails in DEMO_ENTRIES.values() for e in emails], now)
         for code, emails in DEMO_ENTRIES.items():
             windows.enter_participants(open_window, code, emails, admin)
         _requests(open_window, admin, now)
@@ -76,17 +77,22 @@ def seed_demo() -> list[str]:
 
 
 def _requests(window: AssessmentWindow, admin: User, now) -> None:
-    """Engagement figures, and an EC claim waiting for a decision, for the admin's pages."""
-    rows = "".join(f"{e.participant.email},{e.npq_code},{96 - i},{(now - timedelta(days=20)).date()}\n"
-                   for i, e in enumerate(window.entries))
-    eligibility.import_engagement(f"participant,programme,percent_complete,as_of\n{rows}".encode(),
-                                  "demo-learning-platform.csv", admin, now)
+    """An EC claim waiting for a decision, for the admin's pages."""
     jo = next(e for e in window.entries if e.participant.email == "jo.evans@example.org")
     eligibility.file_claim(jo, eligibility.ClaimInput(
         "illness", "I was admitted to hospital on day 2 of the window and could not work on my "
         "response for four days.", window.first_day + timedelta(days=1),
         window.first_day + timedelta(days=4),
         [("discharge-letter.pdf", b"%PDF-1.4\n% demo evidence\n")]), jo.participant, now)
+
+
+def _engagement(admin: User, emails: list[str], now) -> None:
+    """Engagement figures of 90% or more (entry needs them), from the learning platform."""
+    people = db.session.scalars(select(User).where(User.email.in_(emails))).all()
+    rows = "".join(f"{p.email},{p.programme},{96 - i},{(now - timedelta(days=20)).date()}\n"
+                   for i, p in enumerate(people))
+    eligibility.import_engagement(f"participant,programme,percent_complete,as_of\n{rows}".encode(),
+                                  "demo-learning-platform.csv", admin, now)
 
 
 def _marking_window(admin: User, today) -> None:
@@ -97,11 +103,12 @@ def _marking_window(admin: User, today) -> None:
     window = _window(admin, name, today - timedelta(days=40), ("NPQLTD",))
     window.marking_deadline = today + timedelta(days=30)
     for email, full_name, partner, school in MARKING_PARTICIPANTS:
-        user = User(email=email, name=full_name, role=Role.PARTICIPANT, delivery_partner=partner,
-                    school=school, cohort="NPQ spring 2025")
+        user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
+                    delivery_partner=partner, school=school, cohort="NPQ spring 2025")
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     db.session.commit()
+    _engagement(admin, [e for e, *_ in MARKING_PARTICIPANTS], clock.now())
     entries = windows.enter_participants(window, "NPQLTD", [e for e, *_ in MARKING_PARTICIPANTS],
                                          admin)
     for number, entry in enumerate(entries):
@@ -150,7 +157,9 @@ def _users() -> User:
     for email, name, role, partner, school in DEMO_USERS:
         if db.session.scalar(select(User).where(User.email == email)) is None:
             user = User(email=email, name=name, role=role, delivery_partner=partner, school=school,
-                        cohort="NPQ autumn 2025" if role is Role.PARTICIPANT else None)
+                        cohort="NPQ autumn 2025" if role is Role.PARTICIPANT else None,
+                        programme=next((code for code, emails in DEMO_ENTRIES.items()
+                                        if email in emails), None))
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
             if email in MARKER_PROFILES:

@@ -2,8 +2,9 @@
 
 from datetime import date, time
 
+from assessment_app import clock
 from assessment_app.extensions import db
-from assessment_app.models import Role, User
+from assessment_app.models import EngagementRecord, Role, User
 from assessment_app.services import windows
 from assessment_app.services.windows import WindowSettings
 
@@ -12,6 +13,8 @@ PASSWORD = "correct horse battery staple"
 
 def make_user(role=Role.PARTICIPANT, email=None, name="Test Person", **fields) -> User:
     email = email or f"{role.value}{User.query.count() + 1}@example.org"
+    if role is Role.PARTICIPANT:
+        fields.setdefault("programme", "NPQLTD")
     user = User(email=email, name=name, role=role, **fields)
     user.set_password(PASSWORD)
     db.session.add(user)
@@ -44,8 +47,13 @@ def make_window(name="Autumn 2026", first_day=date(2026, 11, 24), npqs=("NPQLTD"
 
 
 def make_entry(window, participant=None, npq="NPQLTD"):
-    participant = participant or make_user()
+    """An entry; where the 90% gate applies at entry, the participant has a 95% figure first."""
+    participant = participant or make_user(programme=npq)
     admin = make_user(Role.ADMIN)
+    at = clock.now()
+    if window.engagement_deadline is None or window.engagement_deadline <= at:
+        db.session.add(EngagementRecord(participant_id=participant.id, npq_code=npq, percent=95,
+                                        as_of=clock.to_london(at).date(), source="factory.csv"))
     (entry,) = windows.enter_participants(window, npq, [participant.email], admin)
     return entry
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import clock
+from .. import attempts, clock
 from ..access import admin_required
 from ..extensions import db
 from ..forms_shared import ClaimForm, options
@@ -25,10 +25,22 @@ from ..models import (
     User,
 )
 from ..participant.eligibility_views import claim_page
-from ..services import amendments, audit, eligibility
+from ..services import amendments, audit, eligibility, groups
 from ..services.eligibility import EligibilityError
+from ..services.engagement import (
+    ExemptionError,
+    exemption_windows,
+    exemptions_of,
+    record_exemption,
+)
 from . import bp
-from .forms import ClaimDecisionForm, DeferralDecisionForm, EngagementImportForm, ExtensionForm
+from .forms import (
+    ClaimDecisionForm,
+    DeferralDecisionForm,
+    EngagementImportForm,
+    ExemptionForm,
+    ExtensionForm,
+)
 from .imports import import_page
 from .views import _window_or_404
 
@@ -132,31 +144,80 @@ def claim_for(user_id: int, entry_id: int):
 @admin_required
 def extensions(window_id: int):
     window = _window_or_404(window_id)
+    # Only attempts an extension can still help: running, or recorded as not submitted.
     entries = db.session.scalars(
-        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True))
+        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True),
+                            Entry.outcome.is_(None)
+                            | (Entry.outcome == attempts.AttemptOutcome.NOT_SUBMITTED))
         .options(selectinload(Entry.participant)).order_by(Entry.id)).all()
     form = ExtensionForm()
     form.entry_ids.choices = options((e.id, f"{e.participant.name} ({e.candidate_number})") for e in entries)
+    form.group.choices = options([("", "No group: the participants ticked above")]
+                                 + groups.group_choices(entries))
+    to_confirm = []
     if form.validate_on_submit():
-        chosen = [e for e in entries if e.id in form.entry_ids.data]
-        try:
-            eligibility.grant_extensions(chosen, form.until.data, form.reason.data, current_user,
-                                         clock.now())
-        except EligibilityError as problem:
-            db.session.rollback()
-            form.until.errors = [str(problem)]
+        chosen = ([e for e in entries if e.id in form.entry_ids.data] if form.entry_ids.data
+                  else groups.in_group(entries, form.group.data))
+        listed = ",".join(str(e.id) for e in chosen)
+        if form.group.data and form.confirm_ids.data != listed:
+            to_confirm = chosen  # a group: show who is in it before granting
         else:
-            flash(f"Extension granted to {len(chosen)} participant(s).", "success")
-            return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/extensions.html", window=window, form=form)
+            try:
+                eligibility.grant_extensions(chosen, form.until.data, form.reason.data,
+                                             current_user, clock.now())
+            except EligibilityError as problem:
+                db.session.rollback()
+                form.until.errors = [str(problem)]
+            else:
+                flash(f"Extension granted to {len(chosen)} participant(s): "
+                      f"{', '.join(e.participant.name for e in chosen)}.", "success")
+                return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/extensions.html", window=window, form=form,
+                           to_confirm=to_confirm,
+                           confirm_ids=",".join(str(e.id) for e in to_confirm))
+
+
+def _participant_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not Role.PARTICIPANT:
+        abort(404)
+    return user
+
+
+def _exemption_form(user: User) -> ExemptionForm:
+    form = ExemptionForm()
+    form.window_id.choices = options([("", "Choose a window")] + [
+        (str(w.id), w.name) for w in exemption_windows(user, clock.now())])
+    return form
+
+
+@bp.post("/participants/<int:user_id>/exemptions")
+@admin_required
+def exempt(user_id: int):
+    """Record that this participant may be entered for a window below 90% engagement."""
+    user = _participant_or_404(user_id)
+    form = _exemption_form(user)
+    if form.validate_on_submit():
+        try:
+            record_exemption(user, _window(form.window_id.data), form.reason.data, current_user,
+                             clock.now())
+        except ExemptionError as problem:
+            db.session.rollback()
+            form.reason.errors = [str(problem)]
+        else:
+            flash("Engagement exemption recorded.", "success")
+            return redirect(url_for(".participant", user_id=user.id))
+    return _participant_page(user, form)
 
 
 @bp.get("/participants/<int:user_id>")
 @admin_required
 def participant(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None or user.role is not Role.PARTICIPANT:
-        abort(404)
+    user = _participant_or_404(user_id)
+    return _participant_page(user, _exemption_form(user))
+
+
+def _participant_page(user: User, exemption_form: ExemptionForm):
     entries = db.session.scalars(
         select(Entry).where(Entry.participant_id == user.id)
         .options(selectinload(Entry.window)).order_by(Entry.created_at)).all()
@@ -166,6 +227,7 @@ def participant(user_id: int):
         "admin/participant.html", user=user, entries=entries, ledgers=ledgers,
         amendments=[a for e in entries for a in changes.get(e.id, [])],
         amendable={e.id for e in entries if amendments.choices_for(e, changes.get(e.id, []))},
+        form=exemption_form, exemptions=exemptions_of(user.id),
         engagement=db.session.scalars(select(EngagementRecord).where(
             EngagementRecord.participant_id == user.id).order_by(EngagementRecord.as_of.desc())).all(),
         extensions=db.session.scalars(select(Extension).join(Entry).where(

@@ -17,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -102,7 +103,7 @@ class WindowForm(FlaskForm):
         validators=[Optional()],
         description="At the end of this day (UK time), participants at 90% or more are entered "
                     "and the rest lose an attempt unless a deferral is agreed. Leave blank to "
-                    "enter participants directly.")
+                    "check each participant's engagement when they are entered.")
     max_extension_days = IntegerField(
         "Longest extension (days after the deadline)", widget=GovTextInput(), default=14,
         validators=[InputRequired("Enter the longest extension in days"),
@@ -128,8 +129,12 @@ class CaseStudyForm(FlaskForm):
 class EntryForm(FlaskForm):
     npq_code = SelectField("NPQ", widget=GovSelect(), validators=[DataRequired("Select the NPQ")])
     emails = TextAreaField("Participants' email addresses", widget=GovTextArea(),
-                           description="One per line. Everyone must already have a participant account.",
+                           description="One per line. Everyone must already have a participant "
+                                       "account on this NPQ and, unless the engagement deadline "
+                                       "is still to come, 90% engagement or an exemption.",
                            validators=[DataRequired("Enter at least one email address")])
+    # Set by the "enter them anyway" button: the addresses whose programme dates were confirmed.
+    confirmed = HiddenField()
     submit = SubmitField("Enter participants", widget=GovSubmitInput())
 
 
@@ -182,7 +187,12 @@ class ClaimDecisionForm(FlaskForm):
 
 class ExtensionForm(FlaskForm):
     entry_ids = SelectMultipleField("Participants", widget=GovCheckboxesInput(), coerce=int,
-                                    validators=[DataRequired("Choose at least one participant")])
+                                    validators=[Optional()])
+    group = SelectField("Or everyone in a group", widget=GovSelect(), default="",
+                        description="A cohort, delivery partner or school. You will see who is in "
+                                    "it before the extension is granted.")
+    # Set by the confirmation button: the entries the admin saw listed for the group.
+    confirm_ids = HiddenField()
     until = DateField("New deadline day", widget=GovDateInput(), format="%d %m %Y",
                       description="The deadline is at the window's deadline time on this day",
                       validators=[InputRequired("Enter the day the extension runs to")])
@@ -190,12 +200,19 @@ class ExtensionForm(FlaskForm):
                            validators=[DataRequired("Give the reason for the extension")])
     submit = SubmitField("Grant extension", widget=GovSubmitInput())
 
+    def validate_group(self, field):
+        if not field.data and not self.entry_ids.data:
+            raise ValidationError("Choose participants by name, or a group")
+        if field.data and self.entry_ids.data:
+            raise ValidationError("Choose participants by name or a group, not both")
+
 
 class PeopleImportForm(FlaskForm):
     document = FileField("People (CSV)", widget=GovFileInput(),
                          description="Columns: role (participant, marker or moderator), name, "
                                      "email, programme (NPQ code; markers may list several), "
-                                     "cohort, delivery_partner, school",
+                                     "cohort, delivery_partner, school, and optionally "
+                                     "programme_end_date (a participant's, like 2026-07-31)",
                          validators=[FileRequired("Choose the CSV file to import")])
     submit = SubmitField("Import", widget=GovSubmitInput())
 
@@ -215,4 +232,18 @@ class PersonForm(FlaskForm):
     cohort = StringField("Cohort (optional)", widget=GovTextInput())
     delivery_partner = StringField("Delivery partner (optional)", widget=GovTextInput())
     school = StringField("School (optional)", widget=GovTextInput())
+    programme_end_date = OptionalDateField(
+        "Programme end date (optional, participants only)", widget=GovDateInput(),
+        format="%d %m %Y", validators=[Optional()],
+        description="We warn you when entering them for a window more than three months from it. "
+                    "For example, 31 7 2026")
     submit = SubmitField("Add person", widget=GovSubmitInput())
+
+
+class ExemptionForm(FlaskForm):
+    window_id = SelectField("Window", widget=GovSelect(),
+                            validators=[DataRequired("Choose the window")])
+    reason = TextAreaField("Why may they be entered below 90%?", widget=GovTextArea(),
+                           validators=[DataRequired("Give the reason for the exemption"),
+                                       Length(max=5000)])
+    submit = SubmitField("Record exemption", widget=GovSubmitInput())

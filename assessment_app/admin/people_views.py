@@ -41,6 +41,8 @@ def add_person():
     form = PersonForm()
     if form.validate_on_submit():
         row = {name: (getattr(form, name).data or "") for name in accounts.PEOPLE_COLUMNS}
+        end_date = form.programme_end_date.data
+        row["programme_end_date"] = end_date.isoformat() if end_date else ""
         try:
             person = accounts.add_person(row, current_user, clock.now())
         except AccountError as problem:

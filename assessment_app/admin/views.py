@@ -16,7 +16,7 @@ from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..scheduling import notify_window_changed
 from ..services import windows
-from ..services.windows import WindowError, WindowSettings
+from ..services.windows import NeedsConfirmation, WindowError, WindowSettings
 from . import bp
 from .forms import CaseStudyForm, EntryForm, WindowForm
 
@@ -180,19 +180,24 @@ def enter(window_id: int):
     form.npq_code.choices = options([("", "Select the NPQ")] + [
         (p.npq_code, f"{NPQ_NAMES[p.npq_code]} ({p.npq_code})") for p in window.papers
     ])
+    warnings = {}
     if form.validate_on_submit():
         try:
             entries = windows.enter_participants(
-                window, form.npq_code.data, form.emails.data.splitlines(), current_user
+                window, form.npq_code.data, form.emails.data.splitlines(), current_user,
+                confirmed=frozenset(filter(None, (form.confirmed.data or "").split(","))),
             )
         except WindowError as error:
             db.session.rollback()
             form.emails.errors.append(str(error))
+        except NeedsConfirmation as needed:
+            db.session.rollback()
+            warnings = needed.warnings
         else:
             flash(f"{len(entries)} participant{'s' if len(entries) != 1 else ''} entered.",
                   "success")
             return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/enter.html", window=window, form=form)
+    return render_template("admin/enter.html", window=window, form=form, warnings=warnings)
 
 
 @bp.get("/windows/<int:window_id>/papers/<npq_code>/preview")

@@ -3,7 +3,16 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -24,6 +33,26 @@ class EngagementRecord(db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     source: Mapped[str] = mapped_column(String(255))  # the imported file's name
+
+
+class EngagementExemption(db.Model):
+    """An admin's decision that one participant is entered for one window below 90%, with why."""
+
+    __tablename__ = "engagement_exemption"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "window_id"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    window = relationship("AssessmentWindow")
+    granter = relationship("User", foreign_keys=[granted_by])
 
 
 class RequestStatus(StrEnum):

@@ -1,10 +1,10 @@
 """People who sign in."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     school: Mapped[str | None] = mapped_column(String(200))
     cohort: Mapped[str | None] = mapped_column(String(100))
     programme: Mapped[str | None] = mapped_column(ForeignKey("npq.code"))  # a participant's NPQ
+    # Some providers (UCL) assess within three months of this day; entry warns outside it.
+    programme_end_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

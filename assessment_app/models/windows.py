@@ -65,8 +65,8 @@ class AssessmentWindow(db.Model):
     second_marking_percent: Mapped[int] = mapped_column(default=10)
     results_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Entry: participants below 90% by this instant lose the attempt unless deferred. None:
-    # entries are made directly, with no engagement gate.
+    # Entry: participants below 90% by this instant lose the attempt unless deferred. None (or
+    # passed): the 90% gate is applied at the moment of entry instead.
     engagement_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest personal deadline an extension may give, in days after the window's.
     max_extension_days: Mapped[int] = mapped_column(default=14)

@@ -5,7 +5,7 @@ import hashlib
 import io
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -86,8 +86,9 @@ def set_active(user: User, active: bool, actor: User) -> None:
     db.session.commit()
 
 
-def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, list[str]]:
-    """(email, role, programmes) for a valid person, else ValueError saying what is wrong."""
+def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, list[str], date | None]:
+    """(email, role, programmes, programme end date) for a valid person, else ValueError saying
+    what is wrong."""
     email, role = row["email"].strip().lower(), row["role"].strip().lower()
     programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
     if role not in ("participant", "marker", "moderator"):
@@ -104,14 +105,28 @@ def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, lis
         raise ValueError("programme must be NPQ codes such as NPQLTD.")
     if role == "participant" and len(programmes) != 1:
         raise ValueError("a participant needs exactly one programme.")
+    end_date = _end_date(row.get("programme_end_date", "").strip(), role)
     seen.add(email)
-    return email, Role(role), programmes
+    return email, Role(role), programmes, end_date
 
 
-def _create(row: dict, email: str, role: Role, programmes: list[str], at: datetime) -> User:
+def _end_date(text: str, role: str) -> date | None:
+    if not text:
+        return None
+    if role != "participant":
+        raise ValueError("a programme end date is only for participants.")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"programme_end_date “{text}” must be a date like 2026-07-31.") from None
+
+
+def _create(row: dict, email: str, role: Role, programmes: list[str], end_date: date | None,
+            at: datetime) -> User:
     user = User(email=email, name=row["name"].strip(), role=role,
                 cohort=row["cohort"].strip() or None,
                 programme=programmes[0] if role is Role.PARTICIPANT else None,
+                programme_end_date=end_date,
                 delivery_partner=row["delivery_partner"].strip() or None,
                 school=row["school"].strip() or None)
     db.session.add(user)
@@ -127,13 +142,13 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
     taken = set(db.session.scalars(
         select(User.email).where(func.lower(User.email) == row["email"].strip().lower())))
     try:
-        email, role, programmes = _checked(row, taken, set())
+        email, role, programmes, end_date = _checked(row, taken, set())
     except ValueError as problem:
         message = str(problem)
         if "@" not in message.split()[0]:  # a sentence, not one that starts with an address
             message = message[0].upper() + message[1:]
         raise AccountError(message) from None
-    user = _create(row, email, role, programmes, at)
+    user = _create(row, email, role, programmes, end_date, at)
     audit.record("person.added", actor=actor, user=user.id, role=role.value,
                  participant_id=user.id if role is Role.PARTICIPANT else None)
     db.session.commit()
@@ -166,7 +181,7 @@ def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list
             problems.append(f"Line {line}: {problem}")
     if problems:
         raise ImportRefused(problems)
-    created = [_create(row, email, role, programmes, at) for row, email, role, programmes in people]
+    created = [_create(row, *person, at) for row, *person in people]
     audit.record("people.imported", actor=actor, file=filename, rows=len(created))
     db.session.commit()
     return created

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, func, select
 
 from .. import attempts
+from ..clock import to_london
 from ..deadlines import deadline_closes_at
 from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
 from ..extensions import db
@@ -34,6 +35,8 @@ from ..models import (
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
 from . import audit, notifications
+from .engagement import below_gate, deadline_day
+from .engagement import latest_engagement  # noqa: F401  (pages read it from here)
 from .windows import new_candidate_number
 
 
@@ -89,7 +92,7 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
         (func.lower(User.email).in_(keys)) | (User.id.in_(ids)))).all()
     by_key = {u.email: u for u in users} | {str(u.id): u for u in users}
     problems, records, seen = [], [], set()
-    today = at.date()
+    today = to_london(at).date()
     for line, row in enumerate(rows, start=2):
         user = by_key.get(row["participant"].lower())
         if user is None or user.role is not Role.PARTICIPANT:
@@ -114,6 +117,10 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
         if as_of > today:
             problems.append(f"Line {line}: as_of {as_of:%d/%m/%Y} is in the future.")
             continue
+        if npq != user.programme:
+            problems.append(f"Line {line}: {user.name} ({user.email}) is on "
+                            f"{user.programme or 'no programme'}, not {npq}.")
+            continue
         if (user.id, npq) in seen:
             problems.append(f"Line {line}: {user.email} appears twice for {npq}.")
             continue
@@ -129,16 +136,6 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
     return len(records)
 
 
-def latest_engagement(participant_id: int, npq_code: str,
-                      by: date | None = None) -> EngagementRecord | None:
-    query = select(EngagementRecord).where(EngagementRecord.participant_id == participant_id,
-                                           EngagementRecord.npq_code == npq_code)
-    if by is not None:
-        query = query.where(EngagementRecord.as_of <= by)
-    return db.session.scalar(query.order_by(EngagementRecord.as_of.desc(),
-                                            EngagementRecord.id.desc()).limit(1))
-
-
 def apply_engagement_gate(at: datetime) -> list[int]:
     """At each engagement deadline, enter those at 90% or more; the rest lose the attempt
     (unless a deferral request is waiting). Idempotent, and caught up on start-up."""
@@ -151,19 +148,20 @@ def apply_engagement_gate(at: datetime) -> list[int]:
     ).all()
     for entry in waiting:
         deadline = entry.window.engagement_deadline
-        record = latest_engagement(entry.participant_id, entry.npq_code, by=deadline.date())
-        percent = record.percent if record else None
-        if attempts.meets_engagement(percent):
+        # Figures dated up to the deadline's London day count (not its UTC day).
+        problem = below_gate(entry.participant_id, entry.npq_code, entry.window,
+                             by=deadline_day(deadline))
+        if problem is None:
             entry.entered = True
             audit.record("participant.entered", window_id=entry.window_id,
-                         participant_id=entry.participant_id, reason="engagement gate",
-                         percent=percent)
+                         participant_id=entry.participant_id, reason="engagement gate")
+            notifications.entered(entry, at)
         else:
             entry.outcome, entry.completed_at = attempts.AttemptOutcome.LOST_ENGAGEMENT, deadline
             audit.record("attempt.lost", window_id=entry.window_id,
                          participant_id=entry.participant_id,
-                         reason=f"{percent if percent is not None else 'no'}% engagement at the "
-                                "deadline, below 90%, and no deferral agreed")
+                         reason=f"at the engagement deadline {problem}, and no deferral agreed")
+            notifications.engagement_lost(entry, problem, at)
     db.session.commit()
     return [e.id for e in waiting]
 
@@ -264,6 +262,7 @@ def record_non_submissions(at: datetime) -> list[int]:
         audit.record("attempt.not_submitted", window_id=entry.window_id,
                      participant_id=entry.participant_id,
                      reason=f"nothing submitted by {deadline_text(entry.closes_at)}")
+        notifications.not_submitted(entry, at)
         recorded.append(entry.id)
     db.session.commit()
     return recorded
@@ -308,6 +307,8 @@ def grant_extensions(entries: list[Entry], until: date, reason: str, actor: User
         audit.record("extension.granted", actor=actor, window_id=entry.window_id,
                      participant_id=entry.participant_id, until=closes_at.isoformat(),
                      reason=reason.strip(), ec_claim=claim.id if claim else None)
+        if claim is None:  # an EC decision's own notice gives the new deadline
+            notifications.extension_granted(entry, reason.strip(), at)
     db.session.commit()
     return granted
 
@@ -381,7 +382,10 @@ def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: da
         entry.outcome, entry.completed_at = attempts.AttemptOutcome.VOIDED, at
     audit.record("ec.decided", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, decision=decision, reason=reason.strip())
-    notifications.decision(entry, "extenuating circumstances claim", EC_DECISION_TEXT[claim.decision],
+    outcome = EC_DECISION_TEXT[claim.decision]
+    if claim.decision is EcDecision.EXTENSION:
+        outcome += f": your new deadline is {deadline_text(entry.closes_at)}"
+    notifications.decision(entry, "extenuating circumstances claim", outcome,
                            reason.strip(), f"/assessments/{entry.id}/circumstances", at)
     db.session.commit()
 

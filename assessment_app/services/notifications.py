@@ -29,11 +29,65 @@ def case_study_released(window_id: int, at: datetime) -> None:
                             Entry.outcome.is_(None)).options(selectinload(Entry.participant))
     )
     for entry in entries:
-        queue(entry.participant.email, f"Your NPQ case study is available: {entry.window.name}",
-              f"Dear {entry.participant.name},\n\nThe case study for your NPQ in {entry.npq.name} "
-              f"is now available. Your deadline is {deadline_text(entry.closes_at)}.\n\n"
-              f"Read it and write your response: {link(f'/assessments/{entry.id}')}" + _sign_off(),
-              "case_study_released", at, dedupe_key=f"released:{entry.id}")
+        _release_notice(entry, at)
+
+
+def _release_notice(entry: Entry, at: datetime) -> None:
+    queue(entry.participant.email, f"Your NPQ case study is available: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nThe case study for your NPQ in {entry.npq.name} "
+          f"is now available. Your deadline is {deadline_text(entry.closes_at)}.\n\n"
+          f"Read it and write your response: {link(f'/assessments/{entry.id}')}" + _sign_off(),
+          "case_study_released", at, dedupe_key=f"released:{entry.id}")
+
+
+def entered(entry: Entry, at: datetime) -> None:
+    """Entered for a window (directly or at the engagement gate); once per entry. Someone
+    entered after the release also gets the release notice, which went out before them."""
+    window = entry.window
+    released = window.is_released(at)
+    queue(entry.participant.email, f"You are entered for your NPQ assessment: {window.name}",
+          f"Dear {entry.participant.name},\n\nYou are entered for the assessment of your NPQ in "
+          f"{entry.npq.name} in {window.name}. The case study "
+          f"{'was' if released else 'will be'} released at {london_time(window.release_at)} and "
+          f"your deadline is {deadline_text(entry.closes_at)}.\n\n"
+          f"{link(f'/assessments/{entry.id}')}" + _sign_off(),
+          "entered", at, dedupe_key=f"entered:{entry.id}")
+    if released:
+        _release_notice(entry, at)
+
+
+def engagement_lost(entry: Entry, why: str, at: datetime) -> None:
+    """Not entered at the engagement gate: the attempt is lost (it counts)."""
+    deadline = entry.window.engagement_deadline
+    queue(entry.participant.email, f"You have not been entered for your NPQ assessment: "
+          f"{entry.window.name}",
+          f"Dear {entry.participant.name},\n\nYou have not been entered for the assessment of "
+          f"your NPQ in {entry.npq.name} in {entry.window.name}: at the engagement deadline, "
+          f"{deadline_text(deadline)}, {why}, and no deferral was agreed. This counts as one of "
+          "your two attempts.\n\nIf circumstances beyond your control caused this, you can make "
+          f"an extenuating circumstances claim.\n\n{link(f'/assessments/{entry.id}')}"
+          + _sign_off(), "engagement_lost", at, dedupe_key=f"lost:{entry.id}")
+
+
+def not_submitted(entry: Entry, at: datetime) -> None:
+    """Nothing submitted by the participant's own deadline (once per deadline)."""
+    queue(entry.participant.email, f"We did not receive your NPQ response: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nWe did not receive a response for your NPQ in "
+          f"{entry.npq.name} by your deadline, {deadline_text(entry.closes_at)}. This attempt is "
+          "recorded as not submitted and counts as one of your two attempts.\n\nIf circumstances "
+          "beyond your control stopped you submitting, you can make an extenuating circumstances "
+          f"claim: {link(f'/assessments/{entry.id}/circumstances')}" + _sign_off(),
+          "not_submitted", at,
+          dedupe_key=f"not_submitted:{entry.id}:{entry.closes_at.isoformat()}")
+
+
+def extension_granted(entry: Entry, reason: str, at: datetime) -> None:
+    """An admin's extension, to one person or a group: the new deadline."""
+    queue(entry.participant.email, f"Your NPQ deadline has been extended: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nYou have been given an extension for your NPQ in "
+          f"{entry.npq.name}. Your new deadline is {deadline_text(entry.closes_at)}.\n\n"
+          f"Reason: {reason}\n\nYou can read the case study and submit until then: "
+          f"{link(f'/assessments/{entry.id}')}" + _sign_off(), "extension_granted", at)
 
 
 def deadline_reminders(at: datetime) -> int:

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,7 +14,9 @@ from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Npq, Role, User, WindowPaper
-from . import audit
+from ..npqs import NPQ_NAMES
+from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
+from . import audit, engagement, notifications
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -22,6 +24,14 @@ CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 class WindowError(Exception):
     """An admin action that cannot be done; the message says why."""
+
+
+class NeedsConfirmation(Exception):
+    """Entry can go ahead once the admin confirms these warnings: {email: message}."""
+
+    def __init__(self, warnings: dict[str, str]):
+        super().__init__("; ".join(warnings.values()))
+        self.warnings = warnings
 
 
 @dataclass(frozen=True)
@@ -128,8 +138,9 @@ def attach_case_study(paper: WindowPaper, case_study: CaseStudyFile, actor: User
 
 
 def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
-                       actor: User) -> list[Entry]:
-    """Enter participants by email, all or nothing; raises WindowError listing every problem."""
+                       actor: User, confirmed: frozenset[str] = frozenset()) -> list[Entry]:
+    """Enter participants by email, all or nothing; raises WindowError listing every problem,
+    then NeedsConfirmation for anyone outside their programme's dates not in `confirmed`."""
     if window.paper_for(npq_code) is None:
         raise WindowError(f"This window does not serve {npq_code}.")
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
@@ -139,6 +150,10 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     already = set(db.session.scalars(
         select(Entry.participant_id).where(Entry.window_id == window.id)
     ))
+    at = now()
+    # With an engagement deadline still to come, entries wait for the 90% gate; otherwise the
+    # gate is applied now, at entry.
+    gated = window.engagement_deadline is not None and window.engagement_deadline > at
     problems = []
     for email in wanted:
         user = users.get(email)
@@ -149,13 +164,18 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
         elif user.id in already:
             problems.append(f"{email}: already entered for this window")
         else:
-            problem = _attempt_problem(user, window, npq_code)
+            problem = (_programme_problem(user, npq_code) or _attempt_problem(user, window, npq_code)
+                       or (None if gated else engagement.below_gate(user.id, npq_code, window)))
             if problem:
                 problems.append(f"{email}: {problem}")
     if problems:
         raise WindowError("Nobody was entered. " + "; ".join(problems) + ".")
-    # With an engagement deadline still to come, entries wait for the 90% gate.
-    gated = window.engagement_deadline is not None and window.engagement_deadline > now()
+    last_day = window.first_day + timedelta(days=window.length_days - 1)
+    outside = {email for email in wanted if outside_assessment_period(
+        users[email].programme_end_date, window.first_day, last_day)}
+    if outside - confirmed:
+        raise NeedsConfirmation({email: _outside_dates_warning(users[email], window, last_day)
+                                 for email in wanted if email in outside})
     entries = [
         Entry(window_id=window.id, participant_id=users[email].id, npq_code=npq_code,
               candidate_number=new_candidate_number(), entered=not gated)
@@ -166,9 +186,29 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     for entry in entries:
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,
-                     candidate_number=entry.candidate_number)
+                     candidate_number=entry.candidate_number,
+                     confirmed_outside_programme_dates=entry.participant.email in outside)
+        if entry.entered:
+            notifications.entered(entry, at)
     db.session.commit()
     return entries
+
+
+def _programme_problem(user: User, npq_code: str) -> str | None:
+    """Participants are entered only for their own programme's NPQ."""
+    wanted = f"{NPQ_NAMES[npq_code]} ({npq_code})"
+    if user.programme is None:
+        return f"{user.name} has no programme recorded, so cannot be entered for {wanted}"
+    if user.programme != npq_code:
+        return (f"{user.name}'s programme is {NPQ_NAMES[user.programme]} ({user.programme}), "
+                f"not {wanted}")
+    return None
+
+
+def _outside_dates_warning(user: User, window: AssessmentWindow, last_day: date) -> str:
+    return (f"{user.name} ({user.email}): their programme ends on "
+            f"{user.programme_end_date:%-d %B %Y}, and this window ({window.first_day:%-d %B %Y} "
+            f"to {last_day:%-d %B %Y}) is not within {ASSESSMENT_PERIOD_MONTHS} months of it")
 
 
 def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str | None:

@@ -49,12 +49,14 @@ def test_a_submission_receipt_reaches_the_mail_server(app, smtp, clock):
     clock.at(datetime(2026, 11, 1, tzinfo=UTC))
     with app.app_context():
         entry = make_entry(make_window(), make_user(email="sam@example.org"))
+        assert mail.deliver_pending(datetime(2026, 11, 1, tzinfo=UTC)) == (1, 0)  # "entered"
         version = submissions.submit(entry, "My response.", declaration=True, client_token="t",
                                      at=DURING)
         sha256 = version.sha256
         assert mail.deliver_pending(DURING) == (1, 0)
-        assert OutboxMessage.query.one().sent_at == DURING
-    (message,) = smtp.messages
+        assert OutboxMessage.query.filter_by(kind="submission_receipt").one().sent_at == DURING
+    entered, message = smtp.messages
+    assert entered["Subject"] == "You are entered for your NPQ assessment: Autumn 2026"
     assert message["To"] == "sam@example.org"
     assert message["Subject"] == "Receipt: your NPQ response, version 1"
     assert sha256 in message.get_content()

@@ -6,7 +6,7 @@ import pytest
 from factories import count_queries, login, make_user, make_window
 
 from assessment_app.extensions import db
-from assessment_app.models import AssessmentWindow, AuditEvent, Entry, Role
+from assessment_app.models import AssessmentWindow, AuditEvent, EngagementRecord, Entry, Role, User
 
 WINDOW_FORM = {
     "name": "Spring 2027",
@@ -124,8 +124,14 @@ def test_entering_participants_is_all_or_nothing_with_every_problem_listed(app, 
     assert "Nobody was entered" in response.text
     assert "nobody@example.org: no participant has this email address" in response.text
     assert "m@example.org: this person is not a participant" in response.text
+    assert "a@example.org: no engagement figure has been imported for NPQLTD" in response.text
     with app.app_context():
         assert Entry.query.count() == 0
+        # The 90% gate applies at entry when the window has no engagement deadline to come.
+        db.session.add(EngagementRecord(participant_id=User.query.filter_by(email="a@example.org").one().id,
+                                        npq_code="NPQLTD", percent=90, as_of=date(2026, 10, 1),
+                                        source="lp.csv"))
+        db.session.commit()
     response = admin.post(f"/admin/windows/{window_id}/entries",
                           data={"npq_code": "NPQLTD", "emails": "A@example.org\n"})
     assert response.status_code == 302

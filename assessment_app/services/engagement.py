@@ -1,0 +1,92 @@
+"""What the 90% gate reads: engagement figures, the deadline's London day, and exemptions.
+
+Used both at an engagement deadline (services/eligibility) and at the moment of entry for a
+window with no engagement deadline still to come (services/windows), so the gate always applies.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from .. import attempts
+from ..clock import to_london
+from ..deadlines import last_minute
+from ..extensions import db
+from ..models import AssessmentWindow, EngagementExemption, EngagementRecord, User, WindowPaper
+from . import audit
+
+
+class ExemptionError(Exception):
+    """An exemption that cannot be recorded; the message says why."""
+
+
+def latest_engagement(participant_id: int, npq_code: str,
+                      by: date | None = None) -> EngagementRecord | None:
+    query = select(EngagementRecord).where(EngagementRecord.participant_id == participant_id,
+                                           EngagementRecord.npq_code == npq_code)
+    if by is not None:
+        query = query.where(EngagementRecord.as_of <= by)
+    return db.session.scalar(query.order_by(EngagementRecord.as_of.desc(),
+                                            EngagementRecord.id.desc()).limit(1))
+
+
+def deadline_day(engagement_deadline: datetime) -> date:
+    """The London day an engagement deadline ends: figures dated that day count, the next do not."""
+    # The deadline is stored as its first late instant (00:00 the next London day).
+    return to_london(last_minute(engagement_deadline)).date()
+
+
+def exemption_for(participant_id: int, window_id: int) -> EngagementExemption | None:
+    return db.session.scalar(select(EngagementExemption).where(
+        EngagementExemption.participant_id == participant_id,
+        EngagementExemption.window_id == window_id))
+
+
+def below_gate(participant_id: int, npq_code: str, window: AssessmentWindow,
+               by: date | None = None) -> str | None:
+    """Why this participant does not pass the 90% gate for this window, or None if they do."""
+    if exemption_for(participant_id, window.id) is not None:
+        return None
+    record = latest_engagement(participant_id, npq_code, by=by)
+    if record is None:
+        return (f"no engagement figure has been imported for {npq_code}, and "
+                f"{attempts.ENGAGEMENT_THRESHOLD}% is needed")
+    if not attempts.meets_engagement(record.percent):
+        return (f"engagement is {record.percent:g}% (as of {record.as_of:%-d %B %Y}), below the "
+                f"{attempts.ENGAGEMENT_THRESHOLD}% needed")
+    return None
+
+
+def record_exemption(participant: User, window: AssessmentWindow, reason: str, actor: User,
+                     at: datetime) -> EngagementExemption:
+    """Let one participant be entered for one window below 90%; always with a reason, audited."""
+    if window.paper_for(participant.programme or "") is None:
+        raise ExemptionError(f"{window.name} does not serve {participant.name}'s programme.")
+    if not reason.strip():
+        raise ExemptionError("Give the reason for the exemption.")
+    if exemption_for(participant.id, window.id) is not None:
+        raise ExemptionError(f"{participant.name} already has an exemption for {window.name}.")
+    exemption = EngagementExemption(participant_id=participant.id, window_id=window.id,
+                                    reason=reason.strip(), granted_by=actor.id, granted_at=at)
+    db.session.add(exemption)
+    audit.record("engagement.exempted", actor=actor, window_id=window.id,
+                 participant_id=participant.id, reason=reason.strip())
+    db.session.commit()
+    return exemption
+
+
+def exemptions_of(participant_id: int) -> list[EngagementExemption]:
+    return list(db.session.scalars(
+        select(EngagementExemption).where(EngagementExemption.participant_id == participant_id)
+        .order_by(EngagementExemption.granted_at)))
+
+
+def exemption_windows(participant: User, at: datetime) -> list[AssessmentWindow]:
+    """Windows an exemption can be recorded for: serving the participant's NPQ, not yet closed,
+    and without one already."""
+    return list(db.session.scalars(
+        select(AssessmentWindow).join(WindowPaper)
+        .where(WindowPaper.npq_code == participant.programme, AssessmentWindow.closes_at > at,
+               AssessmentWindow.id.not_in(select(EngagementExemption.window_id).where(
+                   EngagementExemption.participant_id == participant.id)))
+        .order_by(AssessmentWindow.release_at)))
