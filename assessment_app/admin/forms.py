@@ -216,3 +216,13 @@ class PersonForm(FlaskForm):
     delivery_partner = StringField("Delivery partner (optional)", widget=GovTextInput())
     school = StringField("School (optional)", widget=GovTextInput())
     submit = SubmitField("Add person", widget=GovSubmitInput())
+
+
+def _id_or_none(value):
+    return int(value) if value not in ("", None) else None
+
+
+class AssignModeratorForm(FlaskForm):
+    moderator_id = SelectField("Moderator", widget=GovSelect(), coerce=_id_or_none,
+                               validators=[InputRequired("Choose a moderator")])
+    submit = SubmitField("Assign moderator", widget=GovSubmitInput())
