@@ -64,7 +64,9 @@ def home():
     done = [a for a in allocations if a.status is AllocationStatus.SUBMITTED]
     deadlines = sorted({a.entry.window.marking_deadline for a in todo
                         if a.entry.window.marking_deadline})
-    cases = marking.cases_for_moderator(current_user) if current_user.has_role(Role.MODERATOR) else []
+    cases = []
+    if current_user.has_role(Role.MODERATOR):
+        cases = marking.cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
                            cases=cases)
 
@@ -122,7 +124,8 @@ def give_back(allocation_id: int):
 def moderation(case_id: int):
     case = db.session.get(Moderation, case_id)
     # A moderator sees only the cases they may decide, or decided; admins see every case.
-    if case is None or not (current_user.has_role(Role.ADMIN) or case.moderator_id == current_user.id
+    if case is None or not (current_user.has_role(Role.ADMIN)
+                            or case.moderator_id == current_user.id
                             or marking.may_decide(case, current_user)):
         abort(404)
     entry = case.entry

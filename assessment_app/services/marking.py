@@ -354,7 +354,8 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     new: dict[int, SampleReason] = {}
     for m in marks:
         if m.entry_id not in drawn and (m.outcome is Outcome.FAIL or m.borderline):
-            new[m.entry_id] = SampleReason.FAIL if m.outcome is Outcome.FAIL else SampleReason.BORDERLINE
+            new[m.entry_id] = (SampleReason.FAIL if m.outcome is Outcome.FAIL
+                               else SampleReason.BORDERLINE)
     by_marker: dict[int, list[int]] = {}
     for m in marks:
         by_marker.setdefault(m.marker_id, []).append(m.entry_id)
@@ -367,8 +368,9 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     for entry_id, reason in new.items():
         db.session.add(SecondMarkingSample(entry_id=entry_id, reason=reason, drawn_at=at))
     if new:
+        reasons = {r.value: sum(v is r for v in new.values()) for r in SampleReason}
         audit.record("second_marking.sample_drawn", actor=actor, window_id=window.id,
-                     drawn=len(new), **{r.value: sum(v is r for v in new.values()) for r in SampleReason})
+                     drawn=len(new), **reasons)
     db.session.commit()
     sample = drawn | set(new)
     if sample - allocated:
@@ -446,14 +448,15 @@ def _markers_of(entry_ids) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
     for entry_id, marker_id in db.session.execute(
         select(Allocation.entry_id, Allocation.marker_id)
-        .where(Allocation.entry_id.in_(list(entry_ids)), Allocation.status != AllocationStatus.RETURNED)
+        .where(Allocation.entry_id.in_(list(entry_ids)),
+               Allocation.status != AllocationStatus.RETURNED)
     ):
         out.setdefault(entry_id, set()).add(marker_id)
     return out
 
 
 def may_decide(case: Moderation, user: User) -> bool:
-    """True if this moderator may decide the case now (admins decide through their own page)."""
+    """True if this moderator may decide the case now (admins may decide any case)."""
     if case.decided_at is not None:
         return False
     deciders = _deciders(case, case.entry, _markers_of([case.entry_id]).get(case.entry_id, ()),
@@ -598,7 +601,9 @@ def final_results(entry_ids) -> dict[int, FinalResult]:
                                                 case.judgements, case.feedback)
             continue
         mark = checking.first_mark(entry_id)
-        if mark is None or (checking.needs_second(entry_id) and checking.second_mark(entry_id) is None):
+        if mark is None:
+            continue
+        if checking.needs_second(entry_id) and checking.second_mark(entry_id) is None:
             continue
         results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
                                         mark.feedback)
