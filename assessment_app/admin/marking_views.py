@@ -13,10 +13,9 @@ from ..deadlines import london_instant
 from ..extensions import db
 from ..forms_shared import options
 from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, Role, User
-from ..services.marking import NO_MODERATOR
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import audit, exports, marking
-from ..services.marking import MarkingError
+from ..services.marking import NO_MODERATOR, MarkingError
 from . import bp
 from .forms import AssignModeratorForm, MarkerForm
 from .views import _window_or_404
