@@ -12,6 +12,12 @@ Hard rules, never broken:
   * the marker is not in the script's excluded_markers (e.g. the first attempt's marker, or a
     marker who handed the script back).
 
+Moderation (`may_moderate`, `only_possible_moderator`): a moderator may decide a script when
+qualified for its NPQ, not one of its markers and free of the same conflicts. So that no
+disagreement is left with nobody to decide it, second marking never goes to the one moderator
+who could otherwise decide the script: the service adds `only_possible_moderator` to the
+script's excluded_markers before allocating second marking.
+
 Within those rules, in three steps (`allocate`):
   1. Greedy: scripts are taken most constrained first (fewest eligible markers, then script
      id), so scarce markers are kept for the scripts that need them; each goes to the
@@ -76,6 +82,16 @@ class Marker:
     current_load: int = 0
 
 
+@dataclass(frozen=True)
+class Moderator:
+    """A moderator who may decide disagreements on the NPQs they are qualified for."""
+
+    id: Hashable
+    npqs: frozenset
+    delivery_partner: str | None = None
+    school: str | None = None
+
+
 @dataclass
 class AllocationResult:
     """assignments: script id -> marker id; unallocated: script id -> a short reason."""
@@ -92,7 +108,7 @@ def normalise_name(name: str | None) -> str | None:
     return key or None
 
 
-def conflicts(marker: Marker, script: Script) -> bool:
+def conflicts(marker: Marker | Moderator, script: Script) -> bool:
     """True if the marker must not mark the script: same partner or school, or excluded."""
     return (
         marker.id in script.excluded_markers
@@ -108,6 +124,21 @@ def can_mark(marker: Marker, script: Script) -> bool:
         and marker.current_load < marker.capacity
         and not conflicts(marker, script)
     )
+
+
+def may_moderate(moderator: Moderator, script: Script) -> bool:
+    """True if the moderator may decide the script; its markers are in excluded_markers."""
+    return script.npq in moderator.npqs and not conflicts(moderator, script)
+
+
+def only_possible_moderator(script: Script, moderators: Iterable[Moderator]) -> Hashable | None:
+    """The one moderator who could decide the script, if exactly one could, else None.
+
+    excluded_markers holds the script's first marker. Whoever this returns must not second-mark
+    the script: as its second marker they could not decide it, and no one else could.
+    """
+    eligible = [m.id for m in moderators if may_moderate(m, script)]
+    return eligible[0] if len(eligible) == 1 else None
 
 
 def allocate(scripts: Iterable[Script], markers: Iterable[Marker]) -> AllocationResult:

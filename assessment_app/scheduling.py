@@ -2,7 +2,9 @@
 
 Every minute it also applies the engagement gate at each engagement deadline, records
 non-submissions, allocates scripts whose deadline has passed (so allocation follows a
-window's close, and each extension's end) and records results whose release time has come.
+window's close, and each extension's end), draws the second-marking sample once a window's
+first marking is complete, and records results whose release time has come (or holds a
+release whose checking is incomplete).
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
@@ -103,6 +105,7 @@ def sync_windows() -> None:
         eligibility.record_non_submissions(at)
         for window in marking.windows_in_marking(at):
             marking.allocate_window(window, at)
+            marking.sample_when_first_marking_done(window, at)
             marking.record_results(window, at)
         notifications.deadline_reminders(at)
         db.session.commit()

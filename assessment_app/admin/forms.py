@@ -247,3 +247,13 @@ class ExemptionForm(FlaskForm):
                            validators=[DataRequired("Give the reason for the exemption"),
                                        Length(max=5000)])
     submit = SubmitField("Record exemption", widget=GovSubmitInput())
+
+
+def _id_or_none(value):
+    return int(value) if value not in ("", None) else None
+
+
+class AssignModeratorForm(FlaskForm):
+    moderator_id = SelectField("Moderator", widget=GovSelect(), coerce=_id_or_none,
+                               validators=[InputRequired("Choose a moderator")])
+    submit = SubmitField("Assign moderator", widget=GovSubmitInput())

@@ -15,10 +15,10 @@ from ..forms_shared import options
 from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import audit, exports, marking
-from ..services.marking import MarkingError
+from ..services.marking import NO_MODERATOR, MarkingError
 from . import bp
 from .downloads import download
-from .forms import MarkerForm
+from .forms import AssignModeratorForm, MarkerForm
 from .views import _window_or_404
 
 
@@ -49,9 +49,10 @@ def marking_overview(window_id: int):
     markers = db.session.scalars(
         select(User).join(MarkerProfile, MarkerProfile.user_id == User.id).order_by(User.name)
     ).all()
+    outstanding = marking.outstanding_checks(window, at)
     return render_template("admin/marking.html", window=window, rows=_rows(window, at),
-                           markers=markers, at=at,
-                           unfinished=len(marking.unfinished_entries(window, at)))
+                           markers=markers, at=at, outstanding=outstanding,
+                           stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
 
 
 @bp.post("/windows/<int:window_id>/marking/allocate")
@@ -93,6 +94,38 @@ def draw_sample(window_id: int):
     chosen = marking.draw_second_marking_sample(window, clock.now(), current_user)
     flash(f"{len(chosen)} scripts are in the second-marking sample.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+def _case_or_404(window, case_id: int) -> Moderation:
+    case = db.session.get(Moderation, case_id)
+    if case is None or case.entry.window_id != window.id:
+        abort(404)
+    return case
+
+
+@bp.route("/windows/<int:window_id>/moderation/<int:case_id>", methods=["GET", "POST"])
+@admin_required
+def resolve_moderation(window_id: int, case_id: int):
+    """A case: give it to a moderator, or open it to decide it yourself."""
+    window = _window_or_404(window_id)
+    case = _case_or_404(window, case_id)
+    form = AssignModeratorForm()
+    moderators = db.session.scalars(
+        select(User).where(User.role == Role.MODERATOR, User.active.is_(True)).order_by(User.name)
+    ).all()
+    form.moderator_id.choices = [("", "Choose a moderator")] + [(m.id, m.name) for m in moderators]
+    if case.decided_at is None and form.validate_on_submit():
+        try:
+            marking.assign_moderator(case, db.session.get(User, form.moderator_id.data),
+                                     current_user, clock.now())
+        except MarkingError as problem:
+            db.session.rollback()
+            form.moderator_id.errors.append(str(problem))
+        else:
+            flash(f"Candidate {case.entry.candidate_number} is now with "
+                  f"{case.assigned_moderator.name} for moderation.", "success")
+            return redirect(url_for(".marking_overview", window_id=window.id))
+    return render_template("admin/moderation_case.html", window=window, case=case, form=form)
 
 
 @bp.post("/windows/<int:window_id>/results")

@@ -66,10 +66,7 @@ def home():
                         if a.entry.window.marking_deadline})
     cases = []
     if current_user.has_role(Role.MODERATOR):
-        cases = db.session.scalars(
-            select(Moderation).where(Moderation.decided_at.is_(None))
-            .options(selectinload(Moderation.entry))
-        ).all()
+        cases = marking.cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
                            cases=cases)
 
@@ -126,9 +123,14 @@ def give_back(allocation_id: int):
 @moderator_required
 def moderation(case_id: int):
     case = db.session.get(Moderation, case_id)
-    if case is None:
+    # A moderator sees only the cases they may decide, or decided; admins see every case.
+    if case is None or not (current_user.has_role(Role.ADMIN)
+                            or case.moderator_id == current_user.id
+                            or marking.may_decide(case, current_user)):
         abort(404)
     entry = case.entry
+    done_url = (url_for("admin.marking_overview", window_id=entry.window_id)
+                if current_user.has_role(Role.ADMIN) else url_for(".home"))
     rubric = marking.rubric_for(entry.npq_code)
     first = marking.submitted_mark(entry.id, MarkingRole.FIRST)
     second = marking.submitted_mark(entry.id, MarkingRole.SECOND)
@@ -142,14 +144,14 @@ def moderation(case_id: int):
             error = str(problem)
         else:
             flash(f"Moderation decision recorded for {entry.candidate_number}.", "success")
-            return redirect(url_for(".home"))
+            return redirect(done_url)
     if data is None:
         data = MarkInput(levels=case.levels(), feedback=case.feedback,
                          comments={j.criterion_id: j.comment for j in case.judgements})
     version = first.allocation.version
     return render_template(
         "marker/moderation.html", case=case, entry=entry, rubric=rubric, first=first,
-        second=second, data=data, error=error, page_error=error,
+        second=second, data=data, error=error, page_error=error, back_url=done_url,
         script=script_view(version, entry.window.word_limit), locked=case.decided_at is not None,
     )
 

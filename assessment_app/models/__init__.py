@@ -24,6 +24,8 @@ from .marking import (
     Moderation,
     Outcome,
     RubricVersion,
+    SampleReason,
+    SecondMarkingSample,
 )
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .users import Role, User
@@ -51,6 +53,8 @@ __all__ = [
     "Moderation",
     "Outcome",
     "RubricVersion",
+    "SampleReason",
+    "SecondMarkingSample",
     "AssessmentWindow",
     "AuditEvent",
     "Draft",

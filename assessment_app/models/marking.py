@@ -34,6 +34,12 @@ class Outcome(StrEnum):
     FAIL = "fail"
 
 
+class SampleReason(StrEnum):
+    FAIL = "fail"
+    BORDERLINE = "borderline"
+    SHARE = "share"  # the window's share of the first marker's other scripts
+
+
 class RubricVersion(db.Model):
     """The exact text of a rubric file as used for marking, kept by its SHA-256."""
 
@@ -150,6 +156,8 @@ class Moderation(db.Model):
     why: Mapped[str] = mapped_column(Text)  # what the two marks disagreed on
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Set by an admin when no moderator could otherwise decide it: only this person may.
+    assigned_moderator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     rubric_version: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     feedback: Mapped[str] = mapped_column(Text, default="")
@@ -157,10 +165,21 @@ class Moderation(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     entry = relationship("Entry")
-    moderator = relationship("User")
+    moderator = relationship("User", foreign_keys=[moderator_id])
+    assigned_moderator = relationship("User", foreign_keys=[assigned_moderator_id])
     judgements: Mapped[list[Judgement]] = relationship(
         back_populates="moderation", cascade="all, delete-orphan", order_by="Judgement.id"
     )
 
     def levels(self) -> dict[str, str]:
         return {j.criterion_id: j.level_id for j in self.judgements if j.level_id}
+
+
+class SecondMarkingSample(db.Model):
+    """A script drawn for blind second marking, and why; kept so a retry never draws again."""
+
+    __tablename__ = "second_marking_sample"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), primary_key=True)
+    reason: Mapped[SampleReason] = mapped_column(enum_column(SampleReason))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, submissions
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, rubric_at
+from ..services.marking import final_result, results_visible, rubric_at
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
@@ -228,7 +228,7 @@ def receipt(entry_id: int, version_id: int):
 
 def _released_result(entry: Entry):
     """The final result, or 404 until the window's results are released (decided by the clock)."""
-    if not entry.window.results_released(clock.now()):
+    if not results_visible(entry.window, clock.now()):
         abort(404)
     result = final_result(entry)
     if result is None:

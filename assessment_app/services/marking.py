@@ -27,7 +27,10 @@ from ..models import (
     MarkingRole,
     Moderation,
     Outcome,
+    Role,
     RubricVersion,
+    SampleReason,
+    SecondMarkingSample,
     SubmissionVersion,
     User,
 )
@@ -137,6 +140,41 @@ def _first_attempt_markers(entries: list[Entry]) -> dict[int, frozenset[int]]:
     return excluded
 
 
+def _moderators() -> list[tuple[User, allocating.Moderator]]:
+    """Active moderators, with the NPQs their profile qualifies them for (none without one)."""
+    rows = db.session.execute(
+        select(User, MarkerProfile.npq_codes)
+        .outerjoin(MarkerProfile, MarkerProfile.user_id == User.id)
+        .where(User.role == Role.MODERATOR, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all()
+    return [(user, allocating.Moderator(id=user.id, npqs=frozenset((codes or "").split()),
+                                        delivery_partner=user.delivery_partner, school=user.school))
+            for user, codes in rows]
+
+
+def _moderation_script(entry: Entry, marker_ids) -> allocating.Script:
+    return allocating.Script(id=entry.id, npq=entry.npq_code,
+                             delivery_partner=entry.participant.delivery_partner,
+                             school=entry.participant.school,
+                             excluded_markers=frozenset(m for m in marker_ids if m is not None))
+
+
+def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
+    """For second marking: the one moderator who could decide each script is kept off it."""
+    first = dict(db.session.execute(
+        _live(MarkingRole.FIRST).with_only_columns(Allocation.entry_id, Allocation.marker_id)
+        .where(Allocation.entry_id.in_([e.id for e in entries]))
+    ).all())
+    moderators = [m for _, m in _moderators()]
+    out = {}
+    for entry in entries:
+        held_back = allocating.only_possible_moderator(
+            _moderation_script(entry, [first.get(entry.id)]), moderators)
+        out[entry.id] = frozenset() if held_back is None else frozenset({held_back})
+    return out
+
+
 def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
     """Closed windows whose results are not yet recorded: scripts may still need allocating."""
     return list(db.session.scalars(
@@ -168,6 +206,9 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     ).all()
     for entry_id, marker_id in previous:
         excluded[entry_id] = excluded[entry_id] | {marker_id}
+    if role is MarkingRole.SECOND:
+        for entry_id, held_back in _only_moderator_exclusions(entries).items():
+            excluded[entry_id] = excluded[entry_id] | held_back
     scripts = [
         allocating.Script(id=e.id, npq=e.npq_code, delivery_partner=e.participant.delivery_partner,
                           school=e.participant.school, excluded_markers=excluded[e.id])
@@ -209,14 +250,16 @@ def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) ->
     entry = allocation.entry
     pool = {m.id: m for m in _marker_pool(entry.window, {entry.npq_code})}
     candidate = pool.get(marker.id)
+    excluded = _first_attempt_markers([entry])[entry.id] | {allocation.marker_id}
+    if allocation.role is MarkingRole.SECOND:
+        excluded |= _only_moderator_exclusions([entry])[entry.id]
     script = allocating.Script(
         id=entry.id, npq=entry.npq_code, delivery_partner=entry.participant.delivery_partner,
-        school=entry.participant.school,
-        excluded_markers=_first_attempt_markers([entry])[entry.id] | {allocation.marker_id},
+        school=entry.participant.school, excluded_markers=excluded,
     )
     if candidate is None or not allocating.can_mark(candidate, script):
-        raise MarkingError(f"{marker.name} cannot mark this script (not qualified, at capacity "
-                           "or a conflict of interest).")
+        raise MarkingError(f"{marker.name} cannot mark this script (not qualified, at capacity, "
+                           "a conflict of interest, or the only moderator who could decide it).")
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, f"moved by {actor.name}"
     db.session.flush()
@@ -288,36 +331,70 @@ def _complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
 # Second marking and moderation ---------------------------------------------------------
 
 
-def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: User,
+def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: User | None = None,
                                seed: int | None = None) -> set[int]:
     """Choose scripts for blind second marking: every fail, every borderline, and a share of
-    each first marker's other scripts. Idempotent: scripts already chosen stay chosen."""
+    each first marker's other scripts; record them and allocate their second marking.
+    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn."""
     rng = random.Random(seed)
+    in_window = select(Entry.id).where(Entry.window_id == window.id)
     marks = db.session.execute(
         select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline)
         .join(Mark, Mark.allocation_id == Allocation.id)
-        .join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Allocation.role == MarkingRole.FIRST,
+        .where(Allocation.entry_id.in_(in_window), Allocation.role == MarkingRole.FIRST,
                Allocation.status == AllocationStatus.SUBMITTED)
+        .order_by(Allocation.entry_id)
     ).all()
-    chosen = set(db.session.scalars(
+    allocated = set(db.session.scalars(
         _live(MarkingRole.SECOND).with_only_columns(Allocation.entry_id)
-        .join(Entry, Entry.id == Allocation.entry_id).where(Entry.window_id == window.id)
+        .where(Allocation.entry_id.in_(in_window))
     ))
-    must = {m.entry_id for m in marks if m.outcome is Outcome.FAIL or m.borderline}
+    # Second allocations made before samples were recorded count as drawn.
+    drawn = allocated | set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(in_window))))
+    new: dict[int, SampleReason] = {}
+    for m in marks:
+        if m.entry_id not in drawn and (m.outcome is Outcome.FAIL or m.borderline):
+            new[m.entry_id] = (SampleReason.FAIL if m.outcome is Outcome.FAIL
+                               else SampleReason.BORDERLINE)
     by_marker: dict[int, list[int]] = {}
     for m in marks:
         by_marker.setdefault(m.marker_id, []).append(m.entry_id)
-    sample = set(must)
-    for scripts in by_marker.values():
+    for _, scripts in sorted(by_marker.items()):
         wanted = math.ceil(len(scripts) * window.second_marking_percent / 100)
-        have = [s for s in scripts if s in chosen or s in must]
+        have = [s for s in scripts if s in drawn or s in new]
         others = sorted(s for s in scripts if s not in have)
-        sample.update(rng.sample(others, max(0, min(len(others), wanted - len(have)))))
-    new = sample - chosen
+        for entry_id in rng.sample(others, max(0, min(len(others), wanted - len(have)))):
+            new[entry_id] = SampleReason.SHARE
+    for entry_id, reason in new.items():
+        db.session.add(SecondMarkingSample(entry_id=entry_id, reason=reason, drawn_at=at))
     if new:
-        allocate_window(window, at, actor, MarkingRole.SECOND, new)
-    return sample | chosen
+        reasons = {r.value: sum(v is r for v in new.values()) for r in SampleReason}
+        audit.record("second_marking.sample_drawn", actor=actor, window_id=window.id,
+                     drawn=len(new), **reasons)
+    db.session.commit()
+    sample = drawn | set(new)
+    if sample - allocated:
+        allocate_window(window, at, actor, MarkingRole.SECOND, sample - allocated)
+    return sample
+
+
+def first_marking_complete(window: AssessmentWindow, at: datetime) -> bool:
+    """Every script whose deadline has passed has a submitted first mark."""
+    versions = marked_versions(window, at)
+    done = set(db.session.scalars(
+        select(Allocation.entry_id)
+        .where(Allocation.entry_id.in_(versions.keys()), Allocation.role == MarkingRole.FIRST,
+               Allocation.status == AllocationStatus.SUBMITTED)
+    ))
+    return bool(versions) and done >= versions.keys()
+
+
+def sample_when_first_marking_done(window: AssessmentWindow, at: datetime) -> set[int] | None:
+    """The scheduler's duty: draw the sample by itself once first marking is complete."""
+    if not first_marking_complete(window, at):
+        return None
+    return draw_second_marking_sample(window, at)
 
 
 def disagreement(rubric: Rubric, first: Mark, second: Mark) -> str | None:
@@ -356,8 +433,75 @@ def compare_marks(entry: Entry, at: datetime) -> Moderation | None:
     return case
 
 
+def _deciders(case: Moderation, entry: Entry, marker_ids,
+              moderators: list[tuple[User, allocating.Moderator]]) -> list[User]:
+    """Who may decide the case: the moderator an admin assigned it to (while still free of
+    conflicts and active), else every eligible moderator."""
+    script = _moderation_script(entry, marker_ids)
+    if case.assigned_moderator_id is not None:
+        return [u for u, m in moderators
+                if u.id == case.assigned_moderator_id and not allocating.conflicts(m, script)]
+    return [u for u, m in moderators if allocating.may_moderate(m, script)]
+
+
+def _markers_of(entry_ids) -> dict[int, set[int]]:
+    """The first and second markers of each script (live allocations)."""
+    out: dict[int, set[int]] = {}
+    for entry_id, marker_id in db.session.execute(
+        select(Allocation.entry_id, Allocation.marker_id)
+        .where(Allocation.entry_id.in_(list(entry_ids)),
+               Allocation.status != AllocationStatus.RETURNED)
+    ):
+        out.setdefault(entry_id, set()).add(marker_id)
+    return out
+
+
+def may_decide(case: Moderation, user: User) -> bool:
+    """True if this moderator may decide the case now (admins may decide any case)."""
+    if case.decided_at is not None:
+        return False
+    deciders = _deciders(case, case.entry, _markers_of([case.entry_id]).get(case.entry_id, ()),
+                         _moderators())
+    return any(u.id == user.id for u in deciders)
+
+
+def cases_for_moderator(user: User) -> list[Moderation]:
+    """The undecided cases this moderator may decide, oldest first."""
+    cases = db.session.scalars(
+        select(Moderation).where(Moderation.decided_at.is_(None)).order_by(Moderation.opened_at)
+        .options(selectinload(Moderation.entry).selectinload(Entry.participant))
+    ).all()
+    markers, moderators = _markers_of(c.entry_id for c in cases), _moderators()
+    return [c for c in cases
+            if any(u.id == user.id for u in _deciders(c, c.entry, markers.get(c.entry_id, ()),
+                                                        moderators))]
+
+
+def assign_moderator(case: Moderation, moderator: User, actor: User, at: datetime) -> Moderation:
+    """An admin gives a case to a named moderator, who alone may then decide it. Their choice
+    stands in for the NPQ in the moderator's profile; the other rules still apply."""
+    if case.decided_at is not None:
+        raise MarkingError("This script has already been moderated.")
+    pool = dict((u.id, m) for u, m in _moderators())
+    markers = _markers_of([case.entry_id]).get(case.entry_id, set())
+    if moderator.id not in pool:
+        raise MarkingError(f"{moderator.name} is not an active moderator.")
+    if moderator.id in markers:
+        raise MarkingError(f"{moderator.name} marked this script, so cannot decide it.")
+    if allocating.conflicts(pool[moderator.id], _moderation_script(case.entry, markers)):
+        raise MarkingError(f"{moderator.name} shares a delivery partner or school with the "
+                           "participant, so cannot decide this script.")
+    case.assigned_moderator_id = moderator.id
+    audit.record("moderation.assigned", actor=actor, window_id=case.entry.window_id,
+                 entry=case.entry_id, moderator=moderator.id)
+    notifications.moderation_assigned(moderator, case, at)
+    db.session.commit()
+    return case
+
+
 def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at: datetime) -> Moderation:
-    """The moderator's final mark: levels for every criterion, feedback, and a reason."""
+    """The final mark, by an eligible moderator or an admin: levels for every criterion,
+    feedback, and a reason."""
     if case.decided_at is not None:
         raise MarkingError("This script has already been moderated.")
     if not reason.strip():
@@ -366,13 +510,17 @@ def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at
                                                  submitted_mark(case.entry_id, MarkingRole.SECOND)) if m}
     if moderator.id in markers:
         raise MarkingError("You marked this script, so another moderator must decide it.")
+    by_admin = moderator.role is Role.ADMIN
+    if not by_admin and not may_decide(case, moderator):
+        raise MarkingError("You cannot decide this script: it is for another moderator.")
     rubric = rubric_for(case.entry.npq_code)
     _set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
     levels = _complete_levels(rubric, data)
     case.outcome = Outcome(rubric.outcome(levels))
     case.rubric_version, case.feedback, case.reason = rubric.version, data.feedback, reason.strip()
     case.moderator_id, case.decided_at = moderator.id, at
-    audit.record("moderation.decided", actor=moderator, window_id=case.entry.window_id,
+    audit.record("moderation.decided_by_admin" if by_admin else "moderation.decided",
+                 actor=moderator, window_id=case.entry.window_id,
                  entry=case.entry_id, outcome=case.outcome.value, reason=case.reason)
     db.session.commit()
     return case
@@ -389,34 +537,77 @@ class FinalResult:
     feedback: str
 
 
-def final_results(entry_ids) -> dict[int, FinalResult]:
-    """The results participants will see, for many entries in a fixed number of queries: the
-    moderator's decision, else the first mark once any second mark is in (and agrees).
-    Entries whose marking is unfinished are absent."""
+NOT_ALLOCATED = "not yet allocated"
+NO_MODERATOR = "no eligible moderator"
+
+
+@dataclass
+class _Checking:
+    """The live allocations, moderation cases and sample of a set of scripts."""
+
+    first: dict[int, Allocation]
+    second: dict[int, Allocation]
+    cases: dict[int, Moderation]
+    sampled: set[int]
+
+    def first_mark(self, entry_id: int) -> Mark | None:
+        a = self.first.get(entry_id)
+        return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
+
+    def second_mark(self, entry_id: int) -> Mark | None:
+        a = self.second.get(entry_id)
+        return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
+
+    def needs_second(self, entry_id: int) -> bool:
+        """Every fail and borderline script, and every one drawn or allocated for second marking."""
+        first = self.first_mark(entry_id)
+        return (entry_id in self.sampled or entry_id in self.second
+                or (first is not None and (first.outcome is Outcome.FAIL or first.borderline)))
+
+    def markers(self, entry_id: int) -> set[int]:
+        return {a.marker_id for a in (self.first.get(entry_id), self.second.get(entry_id)) if a}
+
+
+def _checking(entry_ids) -> _Checking:
     entry_ids = list(entry_ids)
-    cases = {c.entry_id: c for c in db.session.scalars(
-        select(Moderation).where(Moderation.entry_id.in_(entry_ids))
-        .options(selectinload(Moderation.judgements)))}
     live = db.session.scalars(
         select(Allocation).where(Allocation.entry_id.in_(entry_ids),
                                  Allocation.status != AllocationStatus.RETURNED)
-        .options(selectinload(Allocation.mark).selectinload(Mark.judgements))
+        .options(selectinload(Allocation.mark).selectinload(Mark.judgements),
+                 selectinload(Allocation.marker))
     ).all()
-    first = {a.entry_id: a.mark for a in live
-             if a.role is MarkingRole.FIRST and a.status is AllocationStatus.SUBMITTED}
-    second_pending = {a.entry_id for a in live
-                      if a.role is MarkingRole.SECOND and a.status is AllocationStatus.ALLOCATED}
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).where(Moderation.entry_id.in_(entry_ids))
+        .options(selectinload(Moderation.judgements)))}
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(entry_ids))))
+    return _Checking(first={a.entry_id: a for a in live if a.role is MarkingRole.FIRST},
+                     second={a.entry_id: a for a in live if a.role is MarkingRole.SECOND},
+                     cases=cases, sampled=sampled)
+
+
+def final_results(entry_ids) -> dict[int, FinalResult]:
+    """The results participants will see, for many entries in a fixed number of queries: the
+    moderator's decision, else the first mark, once any second mark it needs is in and agrees.
+    A fail or borderline first mark is never final without a second mark. Entries whose
+    checking is unfinished are absent."""
+    entry_ids = list(entry_ids)
+    checking = _checking(entry_ids)
     results = {}
     for entry_id in entry_ids:
-        case = cases.get(entry_id)
+        case = checking.cases.get(entry_id)
         if case is not None:
             if case.decided_at is not None:
                 results[entry_id] = FinalResult(case.outcome, case.rubric_version,
                                                 case.judgements, case.feedback)
-        elif entry_id in first and entry_id not in second_pending:
-            mark = first[entry_id]
-            results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
-                                            mark.feedback)
+            continue
+        mark = checking.first_mark(entry_id)
+        if mark is None:
+            continue
+        if checking.needs_second(entry_id) and checking.second_mark(entry_id) is None:
+            continue
+        results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
+                                        mark.feedback)
     return results
 
 
@@ -424,20 +615,76 @@ def final_result(entry: Entry) -> FinalResult | None:
     return final_results([entry.id]).get(entry.id)
 
 
-def unfinished_entries(window: AssessmentWindow, at: datetime) -> list[Entry]:
+@dataclass(frozen=True)
+class Outstanding:
+    """A script whose checking is unfinished: the stage it waits for and who has it."""
+
+    candidate_number: str
+    stage: str  # first marking, second marking or moderation
+    holder: str  # names (admins only see these), NOT_ALLOCATED or NO_MODERATOR
+    case_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.candidate_number} ({self.stage}: {self.holder})"
+
+
+def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstanding]:
+    """Every script whose deadline has passed and whose result is not final, by candidate
+    number, in a fixed number of queries."""
     versions = marked_versions(window, at)
-    done = final_results(versions.keys())
-    return [v.entry for k, v in versions.items() if k not in done]
+    checking, moderators = _checking(versions.keys()), _moderators()
+    out = []
+    for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
+        entry_id, number = version.entry_id, version.entry.candidate_number
+        case = checking.cases.get(entry_id)
+        if case is not None:
+            if case.decided_at is None:
+                names = [u.name for u in _deciders(case, version.entry, checking.markers(entry_id),
+                                                   moderators)]
+                out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
+                                       case.id))
+            continue
+        for stage, allocation, mark in (
+            ("first marking", checking.first.get(entry_id), checking.first_mark(entry_id)),
+            ("second marking", checking.second.get(entry_id), checking.second_mark(entry_id)),
+        ):
+            if mark is None:
+                out.append(Outstanding(number, stage, allocation.marker.name if allocation
+                                       else NOT_ALLOCATED))
+                break
+            if not checking.needs_second(entry_id):
+                break
+    return out
+
+
+def refusal(outstanding: list[Outstanding], listed: int = 20) -> str:
+    """Why results cannot be released yet, naming the scripts and who has them."""
+    n = len(outstanding)
+    text = (f"{n} script{'s' if n != 1 else ''} still need{'' if n != 1 else 's'} marking, "
+            "second marking or moderation: " + "; ".join(str(o) for o in outstanding[:listed]))
+    if n > listed:
+        text += f"; and {n - listed} more (see the marking page)"
+    return text + "."
+
+
+def results_visible(window: AssessmentWindow, at: datetime) -> bool:
+    """Results are out once recorded, or from the release minute if checking is complete (the
+    scheduler records them within the minute; a release it must hold is never shown)."""
+    if window.results_recorded_at is not None:
+        return True
+    return window.results_released(at) and not outstanding_checks(window, at)
 
 
 def release_results(window: AssessmentWindow, when: datetime, actor: User, at: datetime) -> None:
-    """Release now or schedule a release; refused while any submitted script is unmarked."""
+    """Release now or schedule a release; refused while any script's marking, second marking
+    or moderation is unfinished (the sample is drawn first if first marking is complete)."""
     if window.state(at).value != "closed":
         raise MarkingError("Results can only be released after the window has closed.")
-    unfinished = unfinished_entries(window, at)
-    if unfinished:
-        raise MarkingError(f"{len(unfinished)} script{'s' if len(unfinished) != 1 else ''} "
-                           "still need marking, second marking or moderation.")
+    if first_marking_complete(window, at):
+        draw_second_marking_sample(window, at, actor)
+    outstanding = outstanding_checks(window, at)
+    if outstanding:
+        raise MarkingError(refusal(outstanding))
     window.results_release_at = max(when, at)
     audit.record("results.release_set", actor=actor, window_id=window.id,
                  release_at=window.results_release_at.isoformat())
@@ -447,8 +694,19 @@ def release_results(window: AssessmentWindow, when: datetime, actor: User, at: d
 
 
 def record_results(window: AssessmentWindow, at: datetime) -> bool:
-    """Set each attempt's outcome and completion date once results are out. Idempotent."""
+    """Set each attempt's outcome and completion date once results are out. Idempotent.
+    A release whose checking became incomplete after it was set (say a late fail) is
+    withdrawn instead, and the admins are told: they release again when checking is done."""
     if window.results_recorded_at is not None or not window.results_released(at):
+        return False
+    outstanding = outstanding_checks(window, at)
+    if outstanding:
+        audit.record("results.release_held", window_id=window.id,
+                     release_at=window.results_release_at.isoformat(),
+                     scripts=[str(o) for o in outstanding])
+        notifications.results_release_held(window, refusal(outstanding), at)
+        window.results_release_at = None
+        db.session.commit()
         return False
     versions = marked_versions(window, at)
     results = final_results(versions.keys())

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import AssessmentWindow, Entry, SubmissionVersion, User
+from ..models import AssessmentWindow, Entry, Role, SubmissionVersion, User
 from ..timeformat import deadline_text, london_time
 from .mail import queue
 
@@ -154,6 +154,25 @@ def scripts_allocated(assignments: dict[int, int], window: AssessmentWindow, at:
               f"Dear {marker.name},\n\n{n} script{'s have' if n != 1 else ' has'} been allocated "
               f"to you in {window.name}.\n\n{link('/marking/')}" + _sign_off(),
               "scripts_allocated", at)
+
+
+def moderation_assigned(moderator: User, case, at: datetime) -> None:
+    """An admin gave a moderator a script no one else could decide (no participant details)."""
+    queue(moderator.email, f"A script is waiting for your moderation: {case.entry.window.name}",
+          f"Dear {moderator.name},\n\nAn assessment admin has asked you to moderate candidate "
+          f"{case.entry.candidate_number} ({case.entry.npq_code}).\n\n"
+          f"{link(f'/marking/moderation/{case.id}')}" + _sign_off(), "moderation_assigned", at)
+
+
+def results_release_held(window: AssessmentWindow, why: str, at: datetime) -> None:
+    """To every active admin: a scheduled results release could not go ahead."""
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True)))
+    for admin in admins:
+        queue(admin.email, f"Results release held: {window.name}",
+              f"Dear {admin.name},\n\nThe results of {window.name} were due for release, but "
+              f"were not released: {why}\n\nRelease them again once checking is complete: "
+              f"{link(f'/admin/windows/{window.id}/marking')}" + _sign_off(),
+              "results_release_held", at)
 
 
 def password_link(user: User, token: str, at: datetime, *, first_time: bool) -> None:

@@ -38,7 +38,8 @@ class World:
             window.second_marking_percent = 0
             self.windows.append(window)
         db.session.commit()
-        for i in range(2):
+        # Three markers: a failed resit needs a second marker who marked neither attempt.
+        for i in range(3):
             marker = make_user(Role.MARKER, email=f"marker{i}@example.org")
             db.session.add(MarkerProfile(user_id=marker.id, capacity=100, npq_codes="NPQLTD"))
         db.session.commit()

@@ -44,7 +44,8 @@ def closed(app, clock):
                    for n, e, s, p in people]
         markers = [add_marker("Martin Doyle", "m1@example.org", partner="Midlands Alliance"),
                    add_marker("Nina Patel", "m2@example.org", partner="Northern Partnership")]
-        moderator = add_marker("Priya Shah", "mod@example.org", role=Role.MODERATOR, npqs="")
+        # Qualified to moderate NPQLTD; capacity 0 keeps her out of marking.
+        moderator = add_marker("Priya Shah", "mod@example.org", role=Role.MODERATOR, capacity=0)
         admin = make_user(Role.ADMIN, email="boss@example.org")
         clock.at(DURING)
         for i, entry in enumerate(entries):

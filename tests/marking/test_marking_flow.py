@@ -186,7 +186,7 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
         first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
         assert second.marker_id != first.marker_id
         second_email = second.marker.email
-        assert marking.unfinished_entries(window, AFTER_CLOSE)
+        assert marking.outstanding_checks(window, AFTER_CLOSE)
     # The second marker is blind: the first mark is not on the page.
     client = signed_in(app, second_email, clock)
     page = client.get(f"/marking/scripts/{second.id}").text
