@@ -1,9 +1,10 @@
 """Factories for tests that need rows: users, windows with case studies, entries."""
 
+import hashlib
 from datetime import date, time
 
 from assessment_app.extensions import db
-from assessment_app.models import Role, User
+from assessment_app.models import CasePaper, PaperHandout, PaperSource, Role, User
 from assessment_app.services import windows
 from assessment_app.services.windows import WindowSettings
 
@@ -33,14 +34,26 @@ def make_window(name="Autumn 2026", first_day=date(2026, 11, 24), npqs=("NPQLTD"
     )
     if case_study:
         for paper in window.papers:
-            paper.case_study_file = f"{paper.npq_code.lower()}-test.md"
-            paper.case_study_title = f"Test case study for {paper.npq_code}"
-            paper.case_study_markdown = f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {paper.npq_code}"
-            paper.handout_filename = "handout.docx"
-            paper.handout_data = b"PK-handout-bytes"
-            paper.handout_sha256 = "0" * 64
+            paper.case_paper = make_paper(paper.npq_code, f"{name} {paper.npq_code}")
         db.session.commit()
     return window
+
+
+def make_paper(npq="NPQLTD", name="paper", handout=True) -> CasePaper:
+    """A bank paper (a different one per name) with one handout, not yet attached."""
+    paper = CasePaper(
+        npq_code=npq, title=f"Test case study for {npq}",
+        markdown=f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {npq}",
+        source=PaperSource.MARKDOWN, original_filename=f"{npq.lower()}-test.md",
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+    )
+    if handout:
+        paper.handouts = [PaperHandout(filename="handout.docx", content_type="application/vnd."
+                                       "openxmlformats-officedocument.wordprocessingml.document",
+                                       size=16, sha256="0" * 64, data=b"PK-handout-bytes")]
+    db.session.add(paper)
+    db.session.commit()
+    return paper
 
 
 def make_entry(window, participant=None, npq="NPQLTD"):

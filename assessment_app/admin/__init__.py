@@ -8,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401
     eligibility_views,
     marking_views,
+    papers_views,
     people_views,
     report_pages,
     views,

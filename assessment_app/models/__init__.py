@@ -23,6 +23,7 @@ from .marking import (
     Outcome,
     RubricVersion,
 )
+from .papers import CasePaper, PaperHandout, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
@@ -48,6 +49,9 @@ __all__ = [
     "Outcome",
     "RubricVersion",
     "AssessmentWindow",
+    "CasePaper",
+    "PaperHandout",
+    "PaperSource",
     "AuditEvent",
     "Draft",
     "Entry",
