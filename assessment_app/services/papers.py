@@ -47,6 +47,14 @@ class UploadedFile:
 def add_paper(npq_code: str, paper_file: UploadedFile, handouts: list[UploadedFile], title: str,
               actor: User | None, at: datetime) -> CasePaper:
     """Check an uploaded paper and its handouts and add them to the NPQ's bank, all or nothing."""
+    paper = _stage_paper(npq_code, paper_file, handouts, title, actor, at)
+    db.session.commit()
+    return paper
+
+
+def _stage_paper(npq_code: str, paper_file: UploadedFile, handouts: list[UploadedFile],
+                 title: str, actor: User | None, at: datetime) -> CasePaper:
+    """add_paper without the commit; raises PaperError."""
     name = _plain_name(paper_file.filename)
     suffix = PurePath(name).suffix.lower()
     if suffix not in PAPER_SUFFIXES:
@@ -97,7 +105,6 @@ def _add(paper: CasePaper, npq_code: str, filename: str, data: bytes,
     audit.record("paper.uploaded", actor=actor, paper_id=paper.id, npq=npq_code,
                  title=paper.title, file=filename, sha256=sha256,
                  handouts=[h.filename for h in handouts])
-    db.session.commit()
     return paper
 
 
@@ -142,7 +149,7 @@ def _plain_name(filename: str) -> str:
 def import_directory(directory, at: datetime) -> tuple[list[CasePaper], list[str]]:
     """Load every case-study file in a folder into the bank; files already there are skipped.
 
-    Raises CaseStudyError (naming the file) if any file is broken, before anything is added.
+    All or nothing: raises CaseStudyError or PaperError, naming the file, if any file is broken.
     """
     added, skipped = [], []
     for study in available_case_studies(directory):
@@ -155,7 +162,13 @@ def import_directory(directory, at: datetime) -> tuple[list[CasePaper], list[str
         if study.handout_filename:
             handouts = [UploadedFile(study.handout_filename,
                                      (path.parent / study.handout_filename).read_bytes())]
-        added.append(add_paper(study.npq, UploadedFile(path.name, data), handouts, "", None, at))
+        try:
+            added.append(_stage_paper(study.npq, UploadedFile(path.name, data), handouts, "", None,
+                                      at))
+        except PaperError:
+            db.session.rollback()
+            raise
+    db.session.commit()
     return added, skipped
 
 
