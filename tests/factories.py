@@ -6,6 +6,7 @@ from datetime import date, time
 from assessment_app.extensions import db
 from assessment_app.models import CasePaper, PaperHandout, PaperSource, Role, User
 from assessment_app.services import windows
+from assessment_app.services.papers import text_sha256
 from assessment_app.services.windows import WindowSettings
 
 PASSWORD = "correct horse battery staple"
@@ -43,10 +44,11 @@ def make_paper(npq="NPQLTD", name="paper", handout=True) -> CasePaper:
     """A bank paper (a different one per name) with one handout, not yet attached."""
     paper = CasePaper(
         npq_code=npq, title=f"Test case study for {npq}",
-        markdown=f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {npq}",
+        markdown=f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {npq}\n\nPaper {name}.",
         source=PaperSource.MARKDOWN, original_filename=f"{npq.lower()}-test.md",
         sha256=hashlib.sha256(name.encode()).hexdigest(),
     )
+    paper.text_sha256 = text_sha256(paper.markdown)
     if handout:
         paper.handouts = [PaperHandout(filename="handout.docx", content_type="application/vnd."
                                        "openxmlformats-officedocument.wordprocessingml.document",

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..access import marker_required, role_required
 from ..case_studies import render_case_study
+from ..downloads import send_handout
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -106,6 +107,16 @@ def script(allocation_id: int):
         case_study=render_case_study(entry.paper.case_study_markdown),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
+
+
+@bp.get("/scripts/<int:allocation_id>/handouts/<int:number>")
+@marker_required
+def handout(allocation_id: int, number: int):
+    """A handout of the script's case study, for the marker it is allocated to only."""
+    handouts = _allocation_for(current_user, allocation_id).entry.paper.handouts
+    if not 1 <= number <= len(handouts):
+        abort(404)
+    return send_handout(handouts[number - 1])
 
 
 @bp.post("/scripts/<int:allocation_id>/return")

@@ -32,6 +32,9 @@ class CasePaper(db.Model):
     original_filename: Mapped[str] = mapped_column(String(255))
     # Of the file as uploaded: a receipt that says exactly which file this paper came from.
     sha256: Mapped[str] = mapped_column(String(64))
+    # Of the Markdown participants read: a re-upload of the same text (a new title, say) is
+    # the same paper for the rule that nobody sits a paper twice.
+    text_sha256: Mapped[str] = mapped_column(String(64), index=True)
     # None for papers loaded from the repository by the import-papers command.
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

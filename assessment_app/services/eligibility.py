@@ -34,6 +34,7 @@ from ..models import (
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
 from . import audit, notifications
+from .papers import has_read
 from .windows import new_candidate_number
 
 
@@ -210,8 +211,6 @@ def move_problem(entry: Entry, window: AssessmentWindow, at: datetime) -> str | 
     """Why this entry cannot be moved to that window, or None: the window must come later, not
     be released yet (the participant starts it fresh), serve the NPQ, and not give them a paper
     they have already read."""
-    from .papers import papers_read_by
-
     paper = window.paper_for(entry.npq_code)
     if window.id == entry.window_id or window.release_at <= entry.window.release_at:
         return f"{window.name} is not later than {entry.window.name}. Choose a later window."
@@ -223,8 +222,7 @@ def move_problem(entry: Entry, window: AssessmentWindow, at: datetime) -> str | 
     if db.session.scalar(select(Entry.id).where(Entry.window_id == window.id,
                                                 Entry.participant_id == entry.participant_id)):
         return f"The participant is already entered for {window.name}."
-    if paper.paper_id is not None and paper.paper_id in papers_read_by(
-            entry.participant_id, entry.npq_code, at):
+    if paper.case_paper is not None and has_read(entry.participant_id, paper.case_paper, at):
         return (f"The participant has already read the {entry.npq_code} case study of "
                 f"{window.name} (“{paper.case_study_title}”). Choose a window with a "
                 "different paper.")

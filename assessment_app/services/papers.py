@@ -98,6 +98,7 @@ def _add(paper: CasePaper, npq_code: str, filename: str, data: bytes,
         raise PaperError(f"{filename}: this file is already in the {npq_code} bank as "
                          f"“{same.title}”.")
     paper.npq_code, paper.original_filename, paper.sha256 = npq_code, filename, sha256
+    paper.text_sha256 = text_sha256(paper.markdown)
     paper.uploaded_by, paper.uploaded_at = (actor.id if actor else None), at
     paper.handouts = handouts
     db.session.add(paper)
@@ -186,23 +187,33 @@ def unused_papers(npq_code: str) -> list[CasePaper]:
     return [paper for paper in bank(npq_code) if paper.used_in is None]
 
 
-def papers_read_by(participant_id: int, npq_code: str, at: datetime) -> set[int]:
-    """Ids of the NPQ's papers this participant has read: the paper of each of their entries
-    whose window was released while they were entered (not lost at the gate, nor deferred or
+def text_sha256(markdown: str) -> str:
+    return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
+def papers_read_by(participant_id: int, npq_code: str, at: datetime) -> list[CasePaper]:
+    """The NPQ's papers this participant has read: the paper of each of their entries whose
+    window was released while they were entered (not lost at the gate, nor deferred or
     otherwise ended before the release)."""
     entries = db.session.scalars(
         select(Entry).join(AssessmentWindow)
         .where(Entry.participant_id == participant_id, Entry.npq_code == npq_code,
                Entry.entered.is_(True), AssessmentWindow.release_at <= at)
     ).all()
-    read = set()
+    read = []
     for entry in entries:
         paper = entry.paper
         ended_before_release = (entry.completed_at is not None
                                 and entry.completed_at < entry.window.release_at)
-        if paper is not None and paper.paper_id is not None and not ended_before_release:
-            read.add(paper.paper_id)
+        if paper is not None and paper.case_paper is not None and not ended_before_release:
+            read.append(paper.case_paper)
     return read
+
+
+def has_read(participant_id: int, paper: CasePaper, at: datetime) -> bool:
+    """Whether the participant has read this paper, or another with exactly the same text."""
+    return any(p.id == paper.id or p.text_sha256 == paper.text_sha256
+               for p in papers_read_by(participant_id, paper.npq_code, at))
 
 
 def readers_of(paper: CasePaper, window: AssessmentWindow, at: datetime) -> list[User]:
@@ -211,5 +222,4 @@ def readers_of(paper: CasePaper, window: AssessmentWindow, at: datetime) -> list
         select(Entry).where(Entry.window_id == window.id, Entry.npq_code == paper.npq_code)
         .options(selectinload(Entry.participant))
     ).all()
-    return [e.participant for e in entries
-            if paper.id in papers_read_by(e.participant_id, paper.npq_code, at)]
+    return [e.participant for e in entries if has_read(e.participant_id, paper, at)]

@@ -181,8 +181,8 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
     if standing is attempts.Standing.IN_PROGRESS:
         return "has an attempt in progress"
     paper = window.paper_for(npq_code)
-    if (paper is not None and paper.paper_id is not None
-            and paper.paper_id in papers.papers_read_by(user.id, npq_code, now())):
+    if (paper is not None and paper.case_paper is not None
+            and papers.has_read(user.id, paper.case_paper, now())):
         return "has already read this window's case study; a resit needs a different one"
     return None
 
