@@ -1,6 +1,7 @@
 """Factories for tests that need rows: users, windows with case studies, entries."""
 
 import hashlib
+import io
 from datetime import date, time
 
 from assessment_app.extensions import db
@@ -85,3 +86,28 @@ def count_queries(app, request):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return len(statements)
+
+
+def word_case_study(title="Oakfield Primary") -> bytes:
+    """A short case study in Word: title, headings, emphasis, lists and a table."""
+    from docx import Document
+
+    document = Document()
+    if title:
+        document.add_paragraph(title, style="Title")
+    document.add_heading("The school", level=1)
+    paragraph = document.add_paragraph("Oakfield has ")
+    paragraph.add_run("420 pupils").bold = True
+    paragraph.add_run(" and a ")
+    paragraph.add_run("new").italic = True
+    paragraph.add_run(" head_teacher *now*.")
+    document.add_paragraph("First point", style="List Bullet")
+    document.add_paragraph("Second point", style="List Bullet")
+    document.add_paragraph("Diagnose the problem.", style="List Number")
+    table = document.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "Year", (0, 1): "Score", (1, 0): "2024", (1, 1): "71%"}.items():
+        table.cell(row, col).text = text
+    document.add_heading("Your task", level=2)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
