@@ -13,8 +13,9 @@ A case-study file looks like this::
     ...
 
 Every problem with a file raises CaseStudyError naming the file and the field, so a broken
-file is never skipped silently. No Flask here: the admin pages, the demo seeder and the tests
-all use these functions directly.
+file is never skipped silently. An uploaded file gets the same checks (parse_case_study) before
+it goes into the paper bank (services/papers.py). No Flask here: the admin pages, the demo
+seeder and the tests all use these functions directly.
 """
 
 import html

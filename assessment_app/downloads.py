@@ -2,10 +2,13 @@
 
 import io
 
-from flask import send_file
+from flask import abort, send_file
 
 
-def send_handout(handout):
-    """A case-study handout (models.PaperHandout) as an attachment with its own name and type."""
+def send_handout(handouts: list, number: int):
+    """Handout `number` (from 1, in listed order) of a case study as an attachment, else 404."""
+    if not 1 <= number <= len(handouts):
+        abort(404)
+    handout = handouts[number - 1]
     return send_file(io.BytesIO(handout.data), mimetype=handout.content_type, as_attachment=True,
                      download_name=handout.filename)

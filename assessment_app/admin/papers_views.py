@@ -34,13 +34,6 @@ def _paper_or_404(paper_id: int) -> CasePaper:
     return paper
 
 
-def _handout_or_404(paper: CasePaper, number: int):
-    """Handouts are numbered from 1 in their listed order (by file name)."""
-    if not 1 <= number <= len(paper.handouts):
-        abort(404)
-    return paper.handouts[number - 1]
-
-
 @bp.get("/papers")
 @admin_required
 def paper_bank():
@@ -95,7 +88,7 @@ def preview_paper(paper_id: int):
 @bp.get("/papers/<int:paper_id>/handouts/<int:number>")
 @admin_required
 def paper_handout(paper_id: int, number: int):
-    return send_handout(_handout_or_404(_paper_or_404(paper_id), number))
+    return send_handout(_paper_or_404(paper_id).handouts, number)
 
 
 @bp.get("/windows/<int:window_id>/papers/<npq_code>/preview")

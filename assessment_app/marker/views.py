@@ -113,10 +113,7 @@ def script(allocation_id: int):
 @marker_required
 def handout(allocation_id: int, number: int):
     """A handout of the script's case study, for the marker it is allocated to only."""
-    handouts = _allocation_for(current_user, allocation_id).entry.paper.handouts
-    if not 1 <= number <= len(handouts):
-        abort(404)
-    return send_handout(handouts[number - 1])
+    return send_handout(_allocation_for(current_user, allocation_id).entry.paper.handouts, number)
 
 
 @bp.post("/scripts/<int:allocation_id>/return")

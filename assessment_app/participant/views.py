@@ -96,10 +96,7 @@ def case_study(entry_id: int):
 def handout(entry_id: int, number: int):
     """A handout of the entry's paper (numbered from 1), from the release minute only."""
     entry = entry_for(current_user, entry_id)
-    paper = _released_paper(entry)
-    if not 1 <= number <= len(paper.handouts):
-        abort(404)
-    return send_handout(paper.handouts[number - 1])
+    return send_handout(_released_paper(entry).handouts, number)
 
 
 @bp.route("/<int:entry_id>/response", methods=["GET", "POST"])
