@@ -1,6 +1,6 @@
 """Markers read the case study, and download its handouts, only with a script allocated to them."""
 
-from conftest import AFTER_CLOSE
+from marking.conftest import AFTER_CLOSE
 from factories import login
 
 from assessment_app.extensions import db
