@@ -48,7 +48,7 @@ DEMO_ENTRIES = {
 
 
 # A different paper in each window, so a resit or a deferral always meets a new one; the
-# bank also keeps an unused NPQLTD paper. Files under case_studies/ and case_studies/demo/.
+# bank also keeps unused NPQLTD papers. Files under case_studies/ and case_studies/demo/.
 OPEN_PAPERS = {code: f"{code.lower()}-autumn-2026.md" for code in NPQ_CODES}
 SPRING_PAPERS = {"NPQLTD": "npqltd-spring-2027.md", "NPQH": "npqh-spring-2027.md"}
 MARKING_PAPERS = {"NPQLTD": "npqltd-summer-2026.md"}
