@@ -13,8 +13,9 @@ A case-study file looks like this::
     ...
 
 Every problem with a file raises CaseStudyError naming the file and the field, so a broken
-file is never skipped silently. No Flask here: the admin pages, the demo seeder and the tests
-all use these functions directly.
+file is never skipped silently. An uploaded file gets the same checks (parse_case_study) before
+it goes into the paper bank (services/papers.py). No Flask here: the admin pages, the demo
+seeder and the tests all use these functions directly.
 """
 
 import html
@@ -70,7 +71,25 @@ class CaseStudyFile:
 def load_case_study(path) -> CaseStudyFile:
     """Read and check one case-study file; raises CaseStudyError on any problem."""
     path = Path(path)
-    meta, body = _split_front_matter(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CaseStudyError(path, None, f"cannot be read ({error.strerror or error})") from None
+    study = parse_case_study(data, path)
+    handout = study.handout_filename
+    if handout is not None and not (path.parent / handout).is_file():
+        raise CaseStudyError(path, "handout",
+                             f"'{handout}' does not exist beside the case-study file")
+    return study
+
+
+def parse_case_study(data: bytes, name) -> CaseStudyFile:
+    """Check a case-study file's bytes (an upload, or a file read from disk); `name` is its file name.
+
+    A handout named in the front matter is checked as a name only: the caller checks the file.
+    """
+    path = Path(name)
+    meta, body = _split_front_matter(path, data)
 
     unknown = sorted(set(meta) - set(FRONT_MATTER_FIELDS))
     if unknown:
@@ -96,15 +115,7 @@ def load_case_study(path) -> CaseStudyFile:
 
     handout = _text_field(path, meta, "handout") or None
     if handout is not None:
-        if Path(handout).suffix.lower() not in HANDOUT_SUFFIXES:
-            raise CaseStudyError(path, "handout",
-                                 f"'{handout}' must be a {' or '.join(HANDOUT_SUFFIXES)} file")
-        if Path(handout).name != handout or handout.startswith("."):
-            raise CaseStudyError(path, "handout",
-                                 f"'{handout}' must be a file name only, with no folder")
-        if not (path.parent / handout).is_file():
-            raise CaseStudyError(path, "handout",
-                                 f"'{handout}' does not exist beside the case-study file")
+        check_handout_name(path, handout)
 
     return CaseStudyFile(
         npq=npq,
@@ -115,6 +126,16 @@ def load_case_study(path) -> CaseStudyFile:
         source_path=path,
         word_count=len(body.split()),
     )
+
+
+def check_handout_name(path, handout: str) -> None:
+    """A handout is a .docx or .pdf named without any folder; raises CaseStudyError if not."""
+    if Path(handout).suffix.lower() not in HANDOUT_SUFFIXES:
+        raise CaseStudyError(path, "handout",
+                             f"'{handout}' must be a {' or '.join(HANDOUT_SUFFIXES)} file")
+    if Path(handout).name != handout or handout.startswith(".") or "\\" in handout:
+        raise CaseStudyError(path, "handout",
+                             f"'{handout}' must be a file name only, with no folder")
 
 
 def available_case_studies(directory) -> list[CaseStudyFile]:
@@ -153,13 +174,11 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _split_front_matter(path: Path) -> tuple[dict, str]:
+def _split_front_matter(path: Path, data: bytes) -> tuple[dict, str]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CaseStudyError(path, None, "is not UTF-8 text") from None
-    except OSError as error:
-        raise CaseStudyError(path, None, f"cannot be read ({error.strerror or error})") from None
     text = text.lstrip()
     handler = YAMLHandler()
     if not handler.detect(text):

@@ -43,6 +43,25 @@ def register_commands(app: Flask) -> None:
         for line in seed_demo():
             click.echo(line)
 
+    @app.cli.command("import-papers")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    def import_papers_command(directory):
+        """Load the case-study files of a folder (default: case_studies/) into the paper bank."""
+        from .case_studies import CaseStudyError
+        from .clock import now
+        from .services.papers import PaperError, import_directory
+
+        try:
+            added, skipped = import_directory(directory or current_app.config["CASE_STUDY_DIR"],
+                                              now())
+        except (CaseStudyError, PaperError) as problem:
+            raise click.ClickException(f"Nothing was imported. {problem}") from None
+        for paper in added:
+            click.echo(f"Added {paper.npq_code}: {paper.title} ({paper.original_filename})")
+        if skipped:
+            click.echo(f"Already in the bank: {', '.join(skipped)}")
+        click.echo(f"{len(added)} paper{'s' if len(added) != 1 else ''} added.")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

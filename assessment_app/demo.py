@@ -1,16 +1,16 @@
 """Demo data, so a newcomer sees a working system at once. Safe to run more than once."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
 from . import clock, deadlines
-from .case_studies import available_case_studies
 from .extensions import db
-from .models import Allocation, AssessmentWindow, MarkerProfile, Role, User
+from .models import Allocation, AssessmentWindow, CasePaper, MarkerProfile, Role, User
 from .npqs import NPQ_CODES
-from .services import amendments, eligibility, marking, submissions, windows
+from .services import amendments, eligibility, marking, papers, submissions, windows
 from .services.windows import WindowSettings
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -52,12 +52,24 @@ DEMO_ENTRIES = {
 }
 
 
+# A different paper in each window, so a resit or a deferral always meets a new one; the
+# bank also keeps unused NPQLTD papers. Files under case_studies/ and case_studies/demo/.
+OPEN_PAPERS = {code: f"{code.lower()}-autumn-2026.md" for code in NPQ_CODES}
+SPRING_PAPERS = {"NPQLTD": "npqltd-spring-2027.md", "NPQH": "npqh-spring-2027.md"}
+MARKING_PAPERS = {"NPQLTD": "npqltd-summer-2026.md"}
+RELEASED_PAPERS = {"NPQLTD": "npqltd-spring-2026.md"}
+
+
 def seed_demo() -> list[str]:
     admin = _users()
     now = clock.now()
     today = clock.to_london(now).date()
-    open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2), NPQ_CODES)
-    _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), ("NPQLTD", "NPQH"))
+    case_study_dir = Path(current_app.config["CASE_STUDY_DIR"])
+    for directory in (case_study_dir, case_study_dir / "demo"):
+        papers.import_directory(directory, now)
+    open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2),
+                          OPEN_PAPERS)
+    _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), SPRING_PAPERS)
     _marking_window(admin, today)
     _released_window(admin, today)
     if not open_window.entries:
@@ -72,7 +84,8 @@ def seed_demo() -> list[str]:
               "moderator: sign in as either to mark them.",
               "Jo Evans has an extenuating circumstances claim waiting in the admin's Requests.",
               "“Spring 2026 (demo, results released)” has an amended outcome: see its DfE return "
-              "under Dashboard and reports."]
+              "under Dashboard and reports.",
+              "Papers (admin) shows each NPQ's bank of case studies, used and unused."]
     return lines
 
 
@@ -100,7 +113,7 @@ def _marking_window(admin: User, today) -> None:
     name = "Summer 2026 (demo, being marked)"
     if db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name)):
         return
-    window = _window(admin, name, today - timedelta(days=40), ("NPQLTD",))
+    window = _window(admin, name, today - timedelta(days=40), MARKING_PAPERS)
     window.marking_deadline = today + timedelta(days=30)
     for email, full_name, partner, school in MARKING_PARTICIPANTS:
         user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
@@ -122,7 +135,7 @@ def _released_window(admin: User, today) -> None:
     name = "Spring 2026 (demo, results released)"
     if db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name)):
         return
-    window = _window(admin, name, today - timedelta(days=100), ("NPQLTD",))
+    window = _window(admin, name, today - timedelta(days=100), RELEASED_PAPERS)
     window.second_marking_percent = 0
     for email, full_name, partner, school in RELEASED_PARTICIPANTS:
         user = User(email=email, name=full_name, role=Role.PARTICIPANT, delivery_partner=partner,
@@ -170,7 +183,8 @@ def _users() -> User:
     return db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
 
 
-def _window(admin: User, name: str, first_day, npq_codes) -> AssessmentWindow:
+def _window(admin: User, name: str, first_day, paper_files: dict[str, str]) -> AssessmentWindow:
+    """The window serving these NPQs, each with the bank paper loaded from the named file."""
     window = db.session.scalar(select(AssessmentWindow).where(AssessmentWindow.name == name))
     if window is not None:
         return window
@@ -178,15 +192,15 @@ def _window(admin: User, name: str, first_day, npq_codes) -> AssessmentWindow:
         WindowSettings(name=name, first_day=first_day, length_days=deadlines.DEFAULT_LENGTH_DAYS,
                        release_time=deadlines.DEFAULT_RELEASE_TIME,
                        deadline_time=deadlines.DEFAULT_DEADLINE_TIME, word_limit=1500,
-                       tolerance_percent=0, npq_codes=tuple(npq_codes)),
+                       tolerance_percent=0, npq_codes=tuple(paper_files)),
         admin,
     )
     # Attach while "before release": the demo window opened two days ago.
     attach_at = window.release_at - timedelta(minutes=1)
-    for case_study in available_case_studies(current_app.config["CASE_STUDY_DIR"]):
-        paper = window.paper_for(case_study.npq)
-        if paper is not None and not paper.has_case_study:
-            windows.attach_case_study(paper, case_study, admin, attach_at)
+    for code, filename in paper_files.items():
+        chosen = db.session.scalar(select(CasePaper).where(CasePaper.npq_code == code,
+                                                           CasePaper.original_filename == filename))
+        windows.attach_case_study(window.paper_for(code), chosen, admin, attach_at)
     return window
 
 

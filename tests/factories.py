@@ -1,11 +1,14 @@
 """Factories for tests that need rows: users, windows with case studies, entries."""
 
+import hashlib
+import io
 from datetime import date, time
 
 from assessment_app import clock
 from assessment_app.extensions import db
-from assessment_app.models import EngagementRecord, Role, User
+from assessment_app.models import CasePaper, EngagementRecord, PaperHandout, PaperSource, Role, User
 from assessment_app.services import windows
+from assessment_app.services.papers import text_sha256
 from assessment_app.services.windows import WindowSettings
 
 PASSWORD = "correct horse battery staple"
@@ -36,14 +39,27 @@ def make_window(name="Autumn 2026", first_day=date(2026, 11, 24), npqs=("NPQLTD"
     )
     if case_study:
         for paper in window.papers:
-            paper.case_study_file = f"{paper.npq_code.lower()}-test.md"
-            paper.case_study_title = f"Test case study for {paper.npq_code}"
-            paper.case_study_markdown = f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {paper.npq_code}"
-            paper.handout_filename = "handout.docx"
-            paper.handout_data = b"PK-handout-bytes"
-            paper.handout_sha256 = "0" * 64
+            paper.case_paper = make_paper(paper.npq_code, f"{name} {paper.npq_code}")
         db.session.commit()
     return window
+
+
+def make_paper(npq="NPQLTD", name="paper", handout=True) -> CasePaper:
+    """A bank paper (a different one per name) with one handout, not yet attached."""
+    paper = CasePaper(
+        npq_code=npq, title=f"Test case study for {npq}",
+        markdown=f"## Brookside School\n\nSECRET-CASE-STUDY-TEXT {npq}\n\nPaper {name}.",
+        source=PaperSource.MARKDOWN, original_filename=f"{npq.lower()}-test.md",
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+    )
+    paper.text_sha256 = text_sha256(paper.markdown)
+    if handout:
+        paper.handouts = [PaperHandout(filename="handout.docx", content_type="application/vnd."
+                                       "openxmlformats-officedocument.wordprocessingml.document",
+                                       size=16, sha256="0" * 64, data=b"PK-handout-bytes")]
+    db.session.add(paper)
+    db.session.commit()
+    return paper
 
 
 def make_entry(window, participant=None, npq="NPQLTD"):
@@ -78,3 +94,28 @@ def count_queries(app, request):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return len(statements)
+
+
+def word_case_study(title="Oakfield Primary") -> bytes:
+    """A short case study in Word: title, headings, emphasis, lists and a table."""
+    from docx import Document
+
+    document = Document()
+    if title:
+        document.add_paragraph(title, style="Title")
+    document.add_heading("The school", level=1)
+    paragraph = document.add_paragraph("Oakfield has ")
+    paragraph.add_run("420 pupils").bold = True
+    paragraph.add_run(" and a ")
+    paragraph.add_run("new").italic = True
+    paragraph.add_run(" head_teacher *now*.")
+    document.add_paragraph("First point", style="List Bullet")
+    document.add_paragraph("Second point", style="List Bullet")
+    document.add_paragraph("Diagnose the problem.", style="List Number")
+    table = document.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "Year", (0, 1): "Score", (1, 0): "2024", (1, 1): "71%"}.items():
+        table.cell(row, col).text = text
+    document.add_heading("Your task", level=2)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

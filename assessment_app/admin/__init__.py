@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     amendment_views,
     eligibility_views,
     marking_views,
+    papers_views,
     people_views,
     report_pages,
     views,

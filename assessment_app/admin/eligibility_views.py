@@ -68,7 +68,7 @@ def requests():
 
 
 def _window_choices(entry):
-    return options([("", "Choose a window")] + [(str(w.id), w.name) for w in eligibility.later_windows(entry)])
+    return options([("", "Choose a window")] + [(str(w.id), w.name) for w in eligibility.later_windows(entry, clock.now())])
 
 
 @bp.route("/deferrals/<int:request_id>", methods=["GET", "POST"])

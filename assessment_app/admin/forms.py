@@ -120,12 +120,6 @@ class WindowForm(FlaskForm):
             raise ValidationError("In a one-day window the deadline must be after the release time")
 
 
-class CaseStudyForm(FlaskForm):
-    case_study = SelectField("Case study file", widget=GovSelect(),
-                             validators=[DataRequired("Select a case study")])
-    submit = SubmitField("Attach case study", widget=GovSubmitInput())
-
-
 class EntryForm(FlaskForm):
     npq_code = SelectField("NPQ", widget=GovSelect(), validators=[DataRequired("Select the NPQ")])
     emails = TextAreaField("Participants' email addresses", widget=GovTextArea(),

@@ -1,5 +1,4 @@
 from datetime import timedelta
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -8,17 +7,16 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import admin_required
-from ..case_studies import CaseStudyError, available_case_studies, render_case_study
 from ..clock import LONDON
 from ..extensions import db
 from ..forms_shared import options
-from ..models import AssessmentWindow, Entry, SubmissionVersion, WindowPaper
+from ..models import AssessmentWindow, Entry, SubmissionVersion
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..scheduling import notify_window_changed
 from ..services import windows
 from ..services.windows import NeedsConfirmation, WindowError, WindowSettings
 from . import bp
-from .forms import CaseStudyForm, EntryForm, WindowForm
+from .forms import EntryForm, WindowForm
 
 
 def _window_or_404(window_id: int) -> AssessmentWindow:
@@ -134,44 +132,6 @@ def window(window_id: int):
                            submitted=submitted, at=clock.now())
 
 
-@bp.route("/windows/<int:window_id>/papers/<npq_code>", methods=["GET", "POST"])
-@admin_required
-def case_study(window_id: int, npq_code: str):
-    window = _window_or_404(window_id)
-    paper = window.paper_for(npq_code)
-    if paper is None:
-        abort(404)
-    form = CaseStudyForm()
-    try:
-        files = {
-            Path(cs.source_path).name: cs
-            for cs in available_case_studies(current_app.config["CASE_STUDY_DIR"])
-            if cs.npq == npq_code
-        }
-    except CaseStudyError as broken:
-        # One broken file blocks the list: say which, rather than hide the others' problem.
-        files = {}
-        form.case_study.errors = [str(broken)]
-    form.case_study.choices = options([("", "Select a case study")] + [
-        (name, f"{cs.title} ({name})") for name, cs in files.items()
-    ])
-    if form.validate_on_submit():
-        chosen = files.get(form.case_study.data)
-        if chosen is None:
-            form.case_study.errors.append("Select a case study from the list")
-        else:
-            try:
-                windows.attach_case_study(paper, chosen, current_user, clock.now())
-            except WindowError as error:
-                db.session.rollback()
-                form.case_study.errors.append(str(error))
-            else:
-                flash(f"Case study attached for {npq_code}.", "success")
-                return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/case_study.html", window=window, paper=paper, form=form,
-                           at=clock.now())
-
-
 @bp.route("/windows/<int:window_id>/entries", methods=["GET", "POST"])
 @admin_required
 def enter(window_id: int):
@@ -198,17 +158,3 @@ def enter(window_id: int):
                   "success")
             return redirect(url_for(".window", window_id=window.id))
     return render_template("admin/enter.html", window=window, form=form, warnings=warnings)
-
-
-@bp.get("/windows/<int:window_id>/papers/<npq_code>/preview")
-@admin_required
-def preview_case_study(window_id: int, npq_code: str):
-    """Admins can read an attached case study before release, to check it."""
-    paper = db.session.scalar(
-        select(WindowPaper).where(WindowPaper.window_id == window_id,
-                                  WindowPaper.npq_code == npq_code)
-    )
-    if paper is None or not paper.has_case_study:
-        abort(404)
-    return render_template("admin/preview.html", paper=paper,
-                           body=render_case_study(paper.case_study_markdown))

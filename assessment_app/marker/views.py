@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..access import marker_required, role_required
 from ..case_studies import render_case_study
+from ..downloads import send_handout
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -103,6 +104,13 @@ def script(allocation_id: int):
         case_study=render_case_study(entry.paper.case_study_markdown),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
+
+
+@bp.get("/scripts/<int:allocation_id>/handouts/<int:number>")
+@marker_required
+def handout(allocation_id: int, number: int):
+    """A handout of the script's case study, for the marker it is allocated to only."""
+    return send_handout(_allocation_for(current_user, allocation_id).entry.paper.handouts, number)
 
 
 @bp.post("/scripts/<int:allocation_id>/return")

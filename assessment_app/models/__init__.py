@@ -27,6 +27,7 @@ from .marking import (
     SampleReason,
     SecondMarkingSample,
 )
+from .papers import CasePaper, PaperHandout, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
@@ -56,6 +57,9 @@ __all__ = [
     "SampleReason",
     "SecondMarkingSample",
     "AssessmentWindow",
+    "CasePaper",
+    "PaperHandout",
+    "PaperSource",
     "AuditEvent",
     "Draft",
     "Entry",

@@ -6,17 +6,16 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    LargeBinary,
     String,
-    Text,
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import deadlines
 from ..extensions import db
 from ._types import UTCDateTime, now
+from .papers import CasePaper
 
 
 class Npq(db.Model):
@@ -102,7 +101,7 @@ class AssessmentWindow(db.Model):
 
 
 class WindowPaper(db.Model):
-    """An NPQ served by a window, with the case study attached for it (a snapshot of the file)."""
+    """An NPQ served by a window, with the bank paper attached for it (at most one window each)."""
 
     __tablename__ = "window_paper"
     __table_args__ = (UniqueConstraint("window_id", "npq_code"),)
@@ -110,21 +109,29 @@ class WindowPaper(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id", ondelete="CASCADE"))
     npq_code: Mapped[str] = mapped_column(ForeignKey("npq.code"))
-    case_study_file: Mapped[str | None] = mapped_column(String(200))
-    case_study_title: Mapped[str | None] = mapped_column(String(300))
-    # A snapshot, so editing the file later never changes what participants were given.
-    case_study_markdown: Mapped[str | None] = mapped_column(Text)
-    handout_filename: Mapped[str | None] = mapped_column(String(200))
-    handout_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
-    handout_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Unique: a paper is sat in one window only, so nobody meets it twice.
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("case_paper.id"), unique=True)
     attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     window: Mapped[AssessmentWindow] = relationship(back_populates="papers")
     npq: Mapped[Npq] = relationship()
+    case_paper: Mapped["CasePaper | None"] = relationship(back_populates="used_in")
 
     @property
     def has_case_study(self) -> bool:
-        return self.case_study_markdown is not None
+        return self.paper_id is not None
+
+    @property
+    def case_study_title(self) -> str | None:
+        return self.case_paper.title if self.case_paper else None
+
+    @property
+    def case_study_markdown(self) -> str | None:
+        return self.case_paper.markdown if self.case_paper else None
+
+    @property
+    def handouts(self) -> list:
+        return self.case_paper.handouts if self.case_paper else []
 
 
 class Entry(db.Model):

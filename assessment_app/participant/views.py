@@ -11,6 +11,7 @@ from ..access import entry_for, participant_required, submission_for, upload_for
 from ..attempts import AttemptOutcome, Standing
 from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
+from ..downloads import send_handout
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, submissions
@@ -86,21 +87,16 @@ def case_study(entry_id: int):
         entry=entry,
         paper=paper,
         body=render_case_study(paper.case_study_markdown),
+        handout_url=lambda number: url_for(".handout", entry_id=entry.id, number=number),
     )
 
 
-@bp.get("/<int:entry_id>/case-study/handout")
+@bp.get("/<int:entry_id>/case-study/handouts/<int:number>")
 @participant_required
-def handout(entry_id: int):
+def handout(entry_id: int, number: int):
+    """A handout of the entry's paper (numbered from 1), from the release minute only."""
     entry = entry_for(current_user, entry_id)
-    paper = _released_paper(entry)
-    if paper.handout_data is None:
-        abort(404)
-    return send_file(
-        io.BytesIO(paper.handout_data),
-        as_attachment=True,
-        download_name=paper.handout_filename,
-    )
+    return send_handout(_released_paper(entry).handouts, number)
 
 
 @bp.route("/<int:entry_id>/response", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ from ..timeformat import deadline_text
 from . import audit, notifications
 from .engagement import below_gate, deadline_day
 from .engagement import latest_engagement  # noqa: F401  (pages read it from here)
+from .papers import has_read
 from .windows import new_candidate_number
 
 
@@ -192,16 +193,38 @@ def request_deferral(entry: Entry, reason: str, actor: User, at: datetime) -> De
     return request
 
 
-def later_windows(entry: Entry) -> list[AssessmentWindow]:
-    """Windows after this one that serve the entry's NPQ: where a deferral or resit can go."""
+def later_windows(entry: Entry, at: datetime) -> list[AssessmentWindow]:
+    """Windows a deferral can move this entry to (see move_problem), soonest first."""
     from ..models import WindowPaper
 
-    return list(db.session.scalars(
+    candidates = db.session.scalars(
         select(AssessmentWindow).join(WindowPaper)
-        .where(WindowPaper.npq_code == entry.npq_code,
-               AssessmentWindow.release_at > entry.window.release_at)
+        .where(WindowPaper.npq_code == entry.npq_code, AssessmentWindow.release_at > at)
         .order_by(AssessmentWindow.release_at)
-    ))
+    ).all()
+    return [window for window in candidates if move_problem(entry, window, at) is None]
+
+
+def move_problem(entry: Entry, window: AssessmentWindow, at: datetime) -> str | None:
+    """Why this entry cannot be moved to that window, or None: the window must come later, not
+    be released yet (the participant starts it fresh), serve the NPQ, and not give them a paper
+    they have already read."""
+    paper = window.paper_for(entry.npq_code)
+    if window.id == entry.window_id or window.release_at <= entry.window.release_at:
+        return f"{window.name} is not later than {entry.window.name}. Choose a later window."
+    if window.is_released(at):
+        return (f"{window.name} has already been released. Choose a window that has not "
+                "started yet.")
+    if paper is None:
+        return f"{window.name} does not assess {entry.npq_code}. Choose a window that does."
+    if db.session.scalar(select(Entry.id).where(Entry.window_id == window.id,
+                                                Entry.participant_id == entry.participant_id)):
+        return f"The participant is already entered for {window.name}."
+    if paper.case_paper is not None and has_read(entry.participant_id, paper.case_paper, at):
+        return (f"The participant has already read the {entry.npq_code} case study of "
+                f"{window.name} (“{paper.case_study_title}”). Choose a window with a "
+                "different paper.")
+    return None
 
 
 def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: User, at: datetime,
@@ -213,7 +236,7 @@ def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: U
     entry = request.entry
     request.decided_at, request.decided_by, request.decision_reason = at, actor.id, reason.strip()
     if agree:
-        if to_window is None or to_window not in later_windows(entry):
+        if to_window is None:
             raise EligibilityError("Choose a later window that serves this NPQ.")
         request.status, request.to_window_id = RequestStatus.AGREED, to_window.id
         move_to_window(entry, to_window, at, actor, entered=False)
@@ -230,7 +253,11 @@ def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: U
 
 def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: User,
                    entered: bool) -> Entry:
-    """Close this attempt as deferred (it does not count) and enter the participant later."""
+    """Close this attempt as deferred (it does not count) and enter the participant later;
+    raises EligibilityError if the window is not one later_windows offers."""
+    problem = move_problem(entry, window, at)
+    if problem:
+        raise EligibilityError(problem)
     entry.outcome, entry.completed_at = attempts.AttemptOutcome.DEFERRED, at
     moved = Entry(window_id=window.id, participant_id=entry.participant_id,
                   npq_code=entry.npq_code, candidate_number=new_candidate_number(),
@@ -375,7 +402,7 @@ def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: da
             raise EligibilityError("Enter the date the extension runs to.")
         grant_extensions([entry], until, reason, actor, at, claim=claim)
     elif claim.decision is EcDecision.DEFER:
-        if to_window is None or to_window not in later_windows(entry):
+        if to_window is None:
             raise EligibilityError("Choose a later window that serves this NPQ.")
         move_to_window(entry, to_window, at, actor, entered=True)
     elif claim.decision is EcDecision.VOID:

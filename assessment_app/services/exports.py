@@ -122,8 +122,8 @@ def paper_files(paper: WindowPaper | None) -> list[tuple[str, bytes, str]]:
         return []
     files = [("case-study.md", paper.case_study_markdown.encode("utf-8"),
               f"The case study “{paper.case_study_title}” (Markdown, as participants read it)")]
-    if paper.handout_filename and paper.handout_data:
-        files.append((_safe_name(paper.handout_filename), paper.handout_data,
+    for handout in paper.handouts:
+        files.append((_safe_name(handout.filename), handout.data,
                       "A handout given with the case study"))
     return files
 

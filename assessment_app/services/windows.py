@@ -1,22 +1,19 @@
 """Creating windows, attaching case studies and entering participants."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
 from .. import attempts
-from ..case_studies import CaseStudyFile
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
-from ..models import AssessmentWindow, Entry, Npq, Role, User, WindowPaper
+from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, WindowPaper
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
-from . import audit, engagement, notifications
+from . import audit, engagement, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -114,26 +111,26 @@ def _describe(window: AssessmentWindow) -> dict:
     }
 
 
-def attach_case_study(paper: WindowPaper, case_study: CaseStudyFile, actor: User,
+def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
                       at: datetime) -> None:
-    """Snapshot a case-study file (and its handout) into the window, before release only."""
+    """Attach an unused bank paper of the NPQ to the window, before release only."""
     if paper.window.is_released(at):
         raise WindowError("The case study has been released and can no longer be changed.")
-    if case_study.npq != paper.npq_code:
-        raise WindowError(f"That case study is for {case_study.npq}, not {paper.npq_code}.")
-    paper.case_study_file = Path(case_study.source_path).name
-    paper.case_study_title = case_study.title
-    paper.case_study_markdown = case_study.body_markdown
-    paper.attached_at = at
-    if case_study.handout_filename:
-        data = (Path(case_study.source_path).parent / case_study.handout_filename).read_bytes()
-        paper.handout_filename = case_study.handout_filename
-        paper.handout_data = data
-        paper.handout_sha256 = hashlib.sha256(data).hexdigest()
-    else:
-        paper.handout_filename = paper.handout_data = paper.handout_sha256 = None
+    if case_paper.npq_code != paper.npq_code:
+        raise WindowError(f"That paper is for {case_paper.npq_code}, not {paper.npq_code}.")
+    if case_paper.used_in is not None and case_paper.used_in is not paper:
+        raise WindowError(f"“{case_paper.title}” is already used in {case_paper.used_in.window.name}: "
+                          "attach a paper nobody has been given.")
+    readers = papers.readers_of(case_paper, paper.window, at)
+    if readers:
+        names = ", ".join(f"{u.name} ({u.email})" for u in readers)
+        raise WindowError(f"“{case_paper.title}” has already been read by people entered for "
+                          f"{paper.npq_code} in this window: {names}. Attach a different paper.")
+    replaced = paper.paper_id
+    paper.case_paper, paper.attached_at = case_paper, at
     audit.record("case_study.attached", actor=actor, window_id=paper.window_id,
-                 npq=paper.npq_code, file=paper.case_study_file)
+                 npq=paper.npq_code, paper_id=case_paper.id, title=case_paper.title,
+                 replaced_paper_id=replaced)
     db.session.commit()
 
 
@@ -224,10 +221,9 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
     if standing is attempts.Standing.IN_PROGRESS:
         return "has an attempt in progress"
     paper = window.paper_for(npq_code)
-    taken = {e.window.paper_for(npq_code).case_study_file for e in previous
-             if e.window.paper_for(npq_code) is not None}
-    if paper is not None and paper.case_study_file and paper.case_study_file in taken:
-        return "has already sat this case study; a resit needs a different one"
+    if (paper is not None and paper.case_paper is not None
+            and papers.has_read(user.id, paper.case_paper, now())):
+        return "has already read this window's case study; a resit needs a different one"
     return None
 
 

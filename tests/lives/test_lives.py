@@ -32,7 +32,6 @@ class World:
         self.windows = []
         for name, first_day in WINDOWS:
             window = make_window(name=name, first_day=first_day, admin=self.admin)
-            window.paper_for("NPQLTD").case_study_file = f"npqltd-{first_day}.md"
             window.engagement_deadline = datetime.combine(first_day - timedelta(days=14),
                                                           datetime.min.time(), tzinfo=UTC)
             window.second_marking_percent = 0

@@ -68,7 +68,6 @@ def test_a_resit_never_goes_to_the_first_attempts_marker(app, closed, clock):
 
         clock.at(AFTER_CLOSE)
         resit_window = make_window(name="Resit", first_day=date(2027, 3, 1), admin=db.session.get(User, closed.admin_id))
-        resit_window.paper_for("NPQLTD").case_study_file = "npqltd-resit.md"
         jo = User.query.filter_by(email="jo@example.org").one()
         db.session.get(Entry, closed.entry_ids[1]).outcome = "failed"  # her first attempt
         db.session.commit()

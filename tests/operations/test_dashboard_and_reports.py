@@ -86,7 +86,6 @@ def test_a_resit_is_the_second_attempt_and_a_voided_one_does_not_count(app, clos
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
         resit = make_window(name="Resit", first_day=date(2027, 3, 9), admin=admin)
-        resit.paper_for("NPQLTD").case_study_file = "other.md"
         db.session.commit()
         for email in ("sam@example.org", "jo@example.org"):
             make_entry(resit, User.query.filter_by(email=email).one())

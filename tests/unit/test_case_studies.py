@@ -237,7 +237,7 @@ def test_every_shipped_case_study_renders_with_its_tables_wrapped(shipped):
         assert '<h2 class="govuk-heading-l">Your task</h2>' in html
 
 
-@pytest.mark.parametrize("module", ["case_studies.py", "npqs.py"])
+@pytest.mark.parametrize("module", ["case_studies.py", "case_study_docx.py", "npqs.py"])
 def test_the_case_study_modules_do_not_import_flask(module):
     """Loading and rendering are plain Python: no Flask import, so any caller can use them."""
     tree = ast.parse((Path(__file__).resolve().parents[2] / "assessment_app" / module).read_text())

@@ -6,7 +6,7 @@ from moments import DURING
 
 from assessment_app.models import Role
 
-PARTICIPANT_PATHS = ["", "/case-study", "/case-study/handout", "/response", "/upload",
+PARTICIPANT_PATHS = ["", "/case-study", "/case-study/handouts/1", "/response", "/upload",
                      "/submissions"]
 
 

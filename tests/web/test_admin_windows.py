@@ -86,34 +86,6 @@ def test_the_release_cannot_move_once_released(app, admin, clock):
         assert db.session.get(AssessmentWindow, window_id).first_day == date(2026, 11, 20)
 
 
-def test_a_case_study_file_is_attached_as_a_snapshot_with_its_handout(app, admin, tmp_path):
-    """The file's text and handout are copied into the window when attached."""
-    (tmp_path / "handout.docx").write_bytes(b"PK handout")
-    (tmp_path / "ltd.md").write_text(
-        "---\nnpq: NPQLTD\ntitle: Brookside Academy\nhandout: handout.docx\n---\n\n## Context\n\nText.\n"
-    )
-    app.config["CASE_STUDY_DIR"] = str(tmp_path)
-    with app.app_context():
-        window_id = make_window(case_study=False).id
-    response = admin.post(f"/admin/windows/{window_id}/papers/NPQLTD", data={"case_study": "ltd.md"})
-    assert response.status_code == 302
-    (tmp_path / "ltd.md").write_text("---\nnpq: NPQLTD\ntitle: Changed\n---\n\nChanged.\n")
-    with app.app_context():
-        paper = db.session.get(AssessmentWindow, window_id).paper_for("NPQLTD")
-        assert paper.case_study_title == "Brookside Academy"
-        assert "## Context" in paper.case_study_markdown
-        assert paper.handout_data == b"PK handout"
-
-
-def test_a_case_study_cannot_be_changed_after_release(app, admin, tmp_path, clock):
-    (tmp_path / "ltd.md").write_text("---\nnpq: NPQLTD\ntitle: Late\n---\n\nText.\n")
-    app.config["CASE_STUDY_DIR"] = str(tmp_path)
-    with app.app_context():
-        window_id = make_window(first_day=date(2026, 11, 20)).id
-    response = admin.post(f"/admin/windows/{window_id}/papers/NPQLTD", data={"case_study": "ltd.md"})
-    assert "released and can no longer be changed" in response.text
-
-
 def test_entering_participants_is_all_or_nothing_with_every_problem_listed(app, admin):
     with app.app_context():
         window_id = make_window().id
@@ -150,13 +122,3 @@ def test_the_window_list_makes_a_fixed_number_of_queries(app, admin):
         for i in range(1, 6):
             make_window(name=f"W{i}")
     assert count_queries(app, lambda: admin.get("/admin/")) == one
-
-
-def test_a_broken_case_study_file_is_named_on_the_attach_page(app, admin, tmp_path):
-    (tmp_path / "bad.md").write_text("---\nnpq: NPQXX\ntitle: T\n---\nText\n")
-    app.config["CASE_STUDY_DIR"] = str(tmp_path)
-    with app.app_context():
-        window_id = make_window(case_study=False).id
-    page = admin.get(f"/admin/windows/{window_id}/papers/NPQLTD")
-    assert page.status_code == 200
-    assert "bad.md" in page.text and "govuk-error-summary" in page.text

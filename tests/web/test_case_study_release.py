@@ -3,7 +3,7 @@
 import pytest
 from moments import BEFORE_RELEASE, CLOSED, RELEASED
 
-CASE_STUDY_ROUTES = ["/case-study", "/case-study/handout", "/response", "/upload"]
+CASE_STUDY_ROUTES = ["/case-study", "/case-study/handouts/1", "/response", "/upload"]
 
 
 @pytest.mark.parametrize("path", CASE_STUDY_ROUTES)
@@ -35,7 +35,7 @@ def test_case_study_readable_from_the_release_minute(journey, clock):
     page = journey.client.get(journey.url("/case-study"))
     assert page.status_code == 200
     assert b"SECRET-CASE-STUDY-TEXT NPQLTD" in page.data
-    handout = journey.client.get(journey.url("/case-study/handout"))
+    handout = journey.client.get(journey.url("/case-study/handouts/1"))
     assert handout.status_code == 200
     assert handout.data == b"PK-handout-bytes"
     assert "attachment" in handout.headers["Content-Disposition"]

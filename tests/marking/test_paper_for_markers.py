@@ -1,0 +1,25 @@
+"""Markers read the case study, and download its handouts, only with a script allocated to them."""
+
+from marking.conftest import AFTER_CLOSE
+from factories import login
+
+from assessment_app.extensions import db
+from assessment_app.models import Allocation, Entry, User
+from assessment_app.services import marking
+
+
+def test_the_allocated_marker_gets_the_handout_and_no_one_else_does(app, closed, clock):
+    with app.app_context():
+        marking.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+        emails = {u.id: u.email for u in User.query}
+    clock.at(AFTER_CLOSE)
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, emails[closed.marker_ids[0]])
+    login(theirs, emails[closed.marker_ids[1]])
+    url = f"/marking/scripts/{allocation.id}/handouts/1"
+    page = mine.get(f"/marking/scripts/{allocation.id}").text
+    assert "SECRET-CASE-STUDY-TEXT NPQLTD" in page and url in page
+    assert mine.get(url).data == b"PK-handout-bytes"
+    assert mine.get(f"/marking/scripts/{allocation.id}/handouts/2").status_code == 404
+    assert theirs.get(url).status_code == 404
