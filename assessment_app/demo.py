@@ -138,11 +138,12 @@ def _released_window(admin: User, today) -> None:
     window = _window(admin, name, today - timedelta(days=100), RELEASED_PAPERS)
     window.second_marking_percent = 0
     for email, full_name, partner, school in RELEASED_PARTICIPANTS:
-        user = User(email=email, name=full_name, role=Role.PARTICIPANT, delivery_partner=partner,
-                    school=school, cohort="NPQ autumn 2024")
+        user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
+                    delivery_partner=partner, school=school, cohort="NPQ autumn 2024")
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     db.session.commit()
+    _engagement(admin, [e for e, *_ in RELEASED_PARTICIPANTS], clock.now())
     passing, missing = windows.enter_participants(
         window, "NPQLTD", [e for e, *_ in RELEASED_PARTICIPANTS], admin)
     submissions.submit(passing, DEMO_RESPONSE, declaration=True, client_token="demo-released",
