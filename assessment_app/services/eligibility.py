@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 
 from .. import attempts
 from ..clock import to_london
-from ..deadlines import deadline_closes_at
+from ..deadlines import deadline_closes_at, last_minute
 from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
 from ..extensions import db
 from ..models import (
@@ -285,7 +285,10 @@ def record_non_submissions(at: datetime) -> list[int]:
     for entry in due:
         if entry.is_in_time(at):  # an extension still running
             continue
-        entry.outcome, entry.completed_at = attempts.AttemptOutcome.NOT_SUBMITTED, entry.closes_at
+        # Completed at the deadline's last minute: its London day is the DfE completion date
+        # (closes_at, the first late instant, falls on the next day).
+        entry.outcome = attempts.AttemptOutcome.NOT_SUBMITTED
+        entry.completed_at = last_minute(entry.closes_at)
         audit.record("attempt.not_submitted", window_id=entry.window_id,
                      participant_id=entry.participant_id,
                      reason=f"nothing submitted by {deadline_text(entry.closes_at)}")

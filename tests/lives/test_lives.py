@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from factories import make_user, make_window
 
+from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, Role
 from assessment_app.rubrics import load_rubric
@@ -207,6 +208,17 @@ def test_non_submission_without_ec_counts(world):
     eligibility.record_non_submissions(world.at(entry.window.closes_at))
     assert entry.outcome == "not_submitted"
     assert world.standing().counted == 1 and world.standing().attempts_left == 1
+
+
+def test_a_non_submission_is_completed_on_the_deadline_day_not_the_day_after(world):
+    """The DfE completion date of a non-submission is the London day of the deadline (day 8):
+    the first late instant, 00:00 on day 9, must not leak into the return."""
+    entry = world.enter(0)
+    world.engagement(95, 0)
+    world.gate(0)
+    eligibility.record_non_submissions(world.at(entry.window.closes_at))
+    last_day = entry.window.first_day + timedelta(days=entry.window.length_days - 1)
+    assert completion_date(entry.completed_at) == last_day.isoformat()
 
 
 def test_an_extension_accepts_a_submission_inside_it_and_refuses_one_after(world):
