@@ -258,14 +258,25 @@ def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: 
     problem = move_problem(entry, window, at)
     if problem:
         raise EligibilityError(problem)
+    gate_to_come = window.engagement_deadline is not None and window.engagement_deadline > at
+    if not entered and not gate_to_come:
+        # No engagement gate left in that window to check them at: the 90% rule applies now.
+        below = below_gate(entry.participant_id, entry.npq_code, window)
+        if below:
+            raise EligibilityError(
+                f"{window.name} has no engagement deadline still to come and the participant's "
+                f"{below}. Choose a window whose engagement deadline is still to come, or record "
+                "an engagement exemption first.")
     entry.outcome, entry.completed_at = attempts.AttemptOutcome.DEFERRED, at
     moved = Entry(window_id=window.id, participant_id=entry.participant_id,
                   npq_code=entry.npq_code, candidate_number=new_candidate_number(),
-                  entered=entered or window.engagement_deadline is None
-                  or window.engagement_deadline <= at)
+                  entered=entered or not gate_to_come)
     db.session.add(moved)
+    db.session.flush()
     audit.record("attempt.deferred", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, to_window=window.id)
+    if moved.entered:
+        notifications.entered(moved, at)
     return moved
 
 

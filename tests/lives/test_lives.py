@@ -8,7 +8,7 @@ from factories import make_user, make_window
 
 from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, Role
+from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, OutboxMessage, Role
 from assessment_app.rubrics import load_rubric
 from assessment_app.services import eligibility, marking, submissions, windows
 from assessment_app.services.eligibility import ClaimInput, EligibilityError
@@ -170,6 +170,40 @@ def test_a_deferral_agreed_before_the_deadline_costs_no_attempt(world):
     world.submit(moved)
     world.mark_and_release(1, PASS)
     assert world.standing().counted == 1 and world.standing().standing.value == "achieved"
+
+
+def _deferral_into_ungated_window(world):
+    """A deferral agreed after window 0's engagement deadline, into window 1 with no gate left."""
+    entry = world.enter(0)
+    at = world.at(entry.window.engagement_deadline - timedelta(days=5))
+    request = eligibility.request_deferral(entry, "Moving schools this term.", world.person, at)
+    world.windows[1].engagement_deadline = None
+    db.session.commit()
+    return entry, request, entry.window.engagement_deadline + timedelta(days=1)
+
+
+def test_a_deferral_into_a_window_with_no_gate_left_needs_90_percent_now(world):
+    """The 90% gate always applies: with no engagement deadline to come in the later window,
+    a deferral there is refused while the participant is below 90%, and nothing changes."""
+    entry, request, decided = _deferral_into_ungated_window(world)
+    world.engagement(80, 0)
+    with pytest.raises(EligibilityError, match="no engagement deadline still to come.*80%"):
+        eligibility.decide_deferral(request, True, "Agreed.", world.admin, decided,
+                                    world.windows[1])
+    db.session.rollback()
+    assert entry.outcome is None
+    assert Entry.query.filter_by(window_id=world.windows[1].id).count() == 0
+
+
+def test_a_deferral_into_a_window_with_no_gate_left_enters_and_tells_them(world):
+    """At 90% or more the participant is entered in the later window at once, and told."""
+    entry, request, decided = _deferral_into_ungated_window(world)
+    world.engagement(92, 0)
+    eligibility.decide_deferral(request, True, "Agreed.", world.admin, decided, world.windows[1])
+    moved = Entry.query.filter_by(window_id=world.windows[1].id).one()
+    assert moved.entered and entry.outcome == "deferred"
+    notice = OutboxMessage.query.filter_by(kind="entered").one()
+    assert notice.to == world.person.email and world.windows[1].name in notice.subject
 
 
 def test_a_deferral_cannot_be_asked_for_after_the_engagement_deadline(world):
