@@ -122,7 +122,7 @@ def test_the_extension_limit_cannot_fall_below_an_extension_already_granted():
     assert not review(CURRENT, proposed(max_extension_days=5), RELEASED, granted).refusals
     result = review(CURRENT, proposed(max_extension_days=4), RELEASED, granted)
     assert fields(result) == ["max_extension_days"]
-    assert "at least 5 days" in result.refusals[0].message
+    assert "cannot be less than 5 days" in result.refusals[0].message
     assert "11:59pm on Sunday 6 December 2026" in result.refusals[0].message
     assert "It is 14 days now" in result.refusals[0].message
 
