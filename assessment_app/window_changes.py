@@ -104,7 +104,7 @@ def review(current: Terms, proposed: Terms, at: datetime,
             # A moved release is refused whole; its deadline is not judged on top of it.
             _judge_deadline(current, proposed, closed, refusals, improvements)
         _judge_word_limit(current, proposed, closed, refusals, improvements)
-        if proposed.engagement_deadline != current.engagement_deadline:
+        if _day(proposed.engagement_deadline) != _day(current.engagement_deadline):
             refusals.append(Refusal("engagement_deadline", (
                 "The engagement deadline cannot change after the case study is released: it "
                 f"was {_engagement_text(current.engagement_deadline)}, and entries were decided "
@@ -168,8 +168,8 @@ def _judge_word_limit(current: Terms, proposed: Terms, closed: bool, refusals: l
     if before == after:
         return
     if closed:
-        field = "word_limit" if proposed.word_limit != current.word_limit else "tolerance_percent"
-        refusals.append(Refusal(field, (
+        changed = "word_limit" if proposed.word_limit != current.word_limit else "tolerance_percent"
+        refusals.append(Refusal(changed, (
             "The word limit and tolerance cannot change after the window has closed: they are "
             f"{before.describe()}."
         )))
@@ -198,7 +198,7 @@ def _extension_refusal(current: Terms, proposed: Terms,
     if latest_extension is None or \
             latest_extension <= proposed.closes_at + timedelta(days=proposed.max_extension_days):
         return None
-    needed = (_london_day(latest_extension) - _london_day(proposed.closes_at)).days
+    needed = (_day(latest_extension) - _day(proposed.closes_at)).days
     return Refusal("max_extension_days", (
         f"The longest extension cannot be less than {needed} days after the deadline: an "
         f"extension already granted runs to {deadline_text(latest_extension)}. It is "
@@ -206,8 +206,9 @@ def _extension_refusal(current: Terms, proposed: Terms,
     ))
 
 
-def _london_day(closes_at: datetime) -> date:
-    return to_london(last_minute(closes_at)).date()
+def _day(closes_at: datetime | None) -> date | None:
+    """The London day of a deadline (what the admin's form shows and sends back)."""
+    return to_london(last_minute(closes_at)).date() if closes_at else None
 
 
 def _engagement_text(engagement_deadline: datetime | None) -> str:

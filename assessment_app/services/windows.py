@@ -65,7 +65,7 @@ def review_update(window: AssessmentWindow, settings: WindowSettings, at: dateti
 
 
 def live_entries(window: AssessmentWindow) -> list[Entry]:
-    """Everyone entered whose attempt is still running: the people a change to the window reaches."""
+    """Everyone entered whose attempt is still running: whom a change to the window reaches."""
     return list(db.session.scalars(
         select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True),
                             Entry.outcome.is_(None)).order_by(Entry.id)

@@ -72,8 +72,9 @@ def _mail(app, kind="window_changed"):
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"length_days": "7"}, "The window cannot be shortened after the case study is released: "
-                           "it is 8 days long, with the deadline at 11:59pm on Tuesday 1 December 2026"),
+    ({"length_days": "7"}, "The window cannot be shortened after the case study is released: it "
+                           "is 8 days long, with the deadline at 11:59pm on Tuesday 1 December "
+                           "2026"),
     ({"deadline_time": "17:00"}, "The deadline time cannot be made earlier after the case study "
                                  "is released: it is 23:59 on the last day"),
     ({"word_limit": "1000"}, "The word limit cannot be lowered after the case study is released: "
@@ -87,7 +88,8 @@ def test_from_the_release_instant_changes_that_hurt_are_refused_and_name_the_cur
     assert "govuk-error-summary" in response.text and message in response.text
     with app.app_context():
         window = admin.window()
-        assert (window.length_days, window.deadline_time, window.word_limit) == (8, time(23, 59), 1500)
+        assert (window.length_days, window.deadline_time, window.word_limit) == \
+            (8, time(23, 59), 1500)
     assert _updates(app) == 0 and not _mail(app)
 
 
@@ -118,7 +120,8 @@ def test_a_lower_tolerance_is_refused_with_its_current_value(app, admin):
         db.session.commit()
     admin.at(RELEASED)
     page = admin.edit(tolerance_percent="5", word_limit="2000")
-    assert "The tolerance cannot be lowered after the case study is released: it is 10%" in page.text
+    assert "The tolerance cannot be lowered after the case study is released: it is 10%" \
+        in page.text
     with app.app_context():
         assert (admin.window().word_limit, admin.window().tolerance_percent) == (1500, 10)
 
@@ -141,7 +144,7 @@ def test_a_later_deadline_asks_for_confirmation_showing_the_change_and_who_is_to
     with app.app_context():
         window = admin.window()
         assert window.closes_at == deadline_closes_at(date(2026, 12, 3), time(23, 59))
-        event = AuditEvent.query.filter_by(action="window.updated").order_by(AuditEvent.id.desc()).first()
+        event = AuditEvent.query.filter_by(action="window.updated").one()
         assert event.detail["before"]["closes_at"] == "2026-12-02T00:00:00+00:00"
         assert event.detail["after"]["closes_at"] == "2026-12-04T00:00:00+00:00"
         assert event.detail["confirmed"] is True and event.detail["participants_notified"] == 2
@@ -272,3 +275,15 @@ def test_changing_the_length_to_other_than_8_before_release_asks_for_confirmatio
     with app.app_context():
         assert admin.window().length_days == 7
     assert not _mail(app)  # before release nobody has started: no email
+
+
+def test_the_engagement_deadline_is_kept_on_save_but_cannot_move_after_release(app, admin):
+    """Saving the form as shown keeps the engagement deadline; moving it is refused."""
+    admin.at(BEFORE_RELEASE)
+    assert admin.edit(engagement_deadline=["10", "11", "2026"]).status_code == 302
+    admin.at(RELEASED)
+    kept = admin.edit(name="Autumn 2026 (all)", engagement_deadline=["10", "11", "2026"])
+    assert kept.status_code == 302
+    moved = admin.edit(engagement_deadline=["12", "11", "2026"])
+    assert "The engagement deadline cannot change after the case study is released: it was " \
+           "11:59pm on Tuesday 10 November 2026" in moved.text
