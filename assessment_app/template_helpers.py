@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 
-from . import clock
+from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
 from .timeformat import deadline_text, london_time, time_left
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.add_template_global(timedelta)
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
+    app.add_template_global(attempt_status, "attempt_status")
 
     @app.context_processor
     def _globals():

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovDateInput,
     GovFileInput,
     GovRadioInput,
@@ -15,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     HiddenField,
@@ -108,7 +110,25 @@ class WindowForm(FlaskForm):
         "Longest extension (days after the deadline)", widget=GovTextInput(), default=14,
         validators=[InputRequired("Enter the longest extension in days"),
                     NumberRange(0, 120, "The longest extension must be between 0 and 120 days")])
+    # Shown only when a change needs confirming; `confirmed_plan` names what was shown.
+    confirm_changes = BooleanField("I confirm these changes", widget=GovCheckboxInput())
+    confirmed_plan = HiddenField()
     submit = SubmitField("Save window", widget=GovSubmitInput())
+
+    def confirmed(self, review) -> bool:
+        """True when nothing is refused and whatever needs confirming was shown and confirmed;
+        otherwise the refusals and the missing confirmation become field errors."""
+        for refusal in review.refusals:
+            getattr(self, refusal.field).errors.append(refusal.message)
+        if review.refusals or not review.needs_confirmation:
+            return not review.refusals
+        if self.confirmed_plan.data == review.fingerprint:
+            if self.confirm_changes.data:
+                return True
+            self.confirm_changes.errors.append("Confirm the changes to save them, or go back")
+        # Shown afresh (or changed since it was shown): ask about what is on the page now.
+        self.confirmed_plan.data, self.confirm_changes.data = review.fingerprint, False
+        return False
 
     def validate_engagement_deadline(self, field):
         if field.data and self.first_day.data and field.data >= self.first_day.data:

@@ -84,12 +84,15 @@ def _name_taken(form: WindowForm, window_id: int | None) -> bool:
 def new_window():
     form = WindowForm()
     form.npq_codes.choices = _npq_choices()
+    review = None
     if form.validate_on_submit() and not _name_taken(form, None):
-        window = windows.create_window(_settings(form), current_user)
-        notify_window_changed(current_app)
-        flash(f"Window “{window.name}” created.", "success")
-        return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/window_form.html", form=form, window=None)
+        review = windows.review_new_window(_settings(form))
+        if form.confirmed(review):
+            window = windows.create_window(_settings(form), current_user)
+            notify_window_changed(current_app)
+            flash(f"Window “{window.name}” created.", "success")
+            return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/window_form.html", form=form, window=None, review=review)
 
 
 @bp.route("/windows/<int:window_id>/edit", methods=["GET", "POST"])
@@ -104,17 +107,22 @@ def edit_window(window_id: int):
         form.deadline_time.set_time(window.deadline_time)
         if window.engagement_deadline:
             form.engagement_deadline.data = (window.engagement_deadline - timedelta(minutes=1)).astimezone(LONDON).date()
+    review = None
     if form.validate_on_submit() and not _name_taken(form, window.id):
-        try:
-            windows.update_window(window, _settings(form), current_user, clock.now())
-        except WindowError as error:
-            db.session.rollback()
-            form.first_day.errors.append(str(error))
-        else:
-            notify_window_changed(current_app)
-            flash("Window saved.", "success")
-            return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/window_form.html", form=form, window=window)
+        review = windows.review_update(window, _settings(form), clock.now())
+        if form.confirmed(review):
+            try:
+                windows.update_window(window, _settings(form), current_user, clock.now(),
+                                      confirmed=review.fingerprint)
+            except WindowError as error:
+                db.session.rollback()
+                form.first_day.errors.append(str(error))
+            else:
+                notify_window_changed(current_app)
+                flash("Window saved.", "success")
+                return redirect(url_for(".window", window_id=window.id))
+    return render_template("admin/window_form.html", form=form, window=window, review=review,
+                           affected=len(windows.live_entries(window)) if review else 0)
 
 
 @bp.get("/windows/<int:window_id>")

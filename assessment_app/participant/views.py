@@ -32,6 +32,11 @@ def _released_paper(entry: Entry) -> WindowPaper:
     return paper
 
 
+def _attempt_ended(entry: Entry):
+    """The page for a route that writes to an attempt that has ended: it says what happened."""
+    return render_template("participant/attempt_ended.html", entry=entry), 409
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -103,6 +108,8 @@ def handout(entry_id: int, number: int):
 @participant_required
 def response(entry_id: int):
     entry = entry_for(current_user, entry_id)
+    if entry.outcome:
+        return _attempt_ended(entry)
     paper = _released_paper(entry)
     form = ResponseForm()
     error = None
@@ -149,6 +156,8 @@ def _error_field(message: str | None) -> str | None:
 def autosave(entry_id: int):
     """Autosave from the editor (fetch, or sendBeacon when the tab closes)."""
     entry = entry_for(current_user, entry_id)
+    if entry.outcome:
+        return _attempt_ended(entry)
     _released_paper(entry)
     draft = submissions.save_draft(entry, request.form.get("text", ""), clock.now())
     return jsonify(saved_at=draft.saved_at.isoformat(), words=draft.word_count)
@@ -158,6 +167,8 @@ def autosave(entry_id: int):
 @participant_required
 def upload(entry_id: int):
     entry = entry_for(current_user, entry_id)
+    if entry.outcome:
+        return _attempt_ended(entry)
     _released_paper(entry)
     form = UploadForm()
     if form.validate_on_submit():
@@ -179,6 +190,8 @@ def upload(entry_id: int):
 def confirm_upload(entry_id: int, upload_id: int):
     stored = upload_for(current_user, entry_id, upload_id)
     entry = stored.entry
+    if entry.outcome:
+        return _attempt_ended(entry)
     form = ConfirmUploadForm()
     error = None
     if form.validate_on_submit():

@@ -181,3 +181,16 @@ def password_link(user: User, token: str, at: datetime, *, first_time: bool) -> 
           f"Dear {user.name},\n\n{action} your password with this link. It works once and "
           f"expires in 48 hours:\n\n{link(f'/password/{token}')}\n\nIf you did not ask for "
           "this, you can ignore this email." + _sign_off(), "password_link", at)
+
+
+def window_changed(window: AssessmentWindow, entries: list[Entry], improvements: list,
+                   at: datetime) -> None:
+    """After release, a change that helps (a later deadline, a higher word limit) is told to
+    everyone entered, with their own deadline in UK time."""
+    changes = "\n".join(f"- {i.label}: now {i.after} (it was {i.before})" for i in improvements)
+    for entry in entries:
+        queue(entry.participant.email, f"Your NPQ assessment has changed: {window.name}",
+              f"Dear {entry.participant.name},\n\nYour provider has changed the assessment for "
+              f"the NPQ in {entry.npq.name} ({window.name}):\n\n{changes}\n\n"
+              f"Your deadline is {deadline_text(entry.closes_at)}.\n\n"
+              f"{link(f'/assessments/{entry.id}')}" + _sign_off(), "window_changed", at)

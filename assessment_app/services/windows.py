@@ -4,15 +4,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .. import attempts
+from .. import attempts, deadlines, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
 from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, WindowPaper
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
+from ..window_changes import Review
 from . import audit, engagement, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
@@ -57,21 +58,76 @@ def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
     return window
 
 
+def review_new_window(settings: WindowSettings) -> Review:
+    """What an admin must confirm before creating a window (a length other than 8 days)."""
+    return Review(warnings=[w for w in [window_changes.length_warning(settings.length_days)] if w])
+
+
+def review_update(window: AssessmentWindow, settings: WindowSettings, at: datetime) -> Review:
+    """Which of the proposed changes are refused, and which need confirming (window_changes)."""
+    latest_extension = db.session.scalar(
+        select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id)
+    )
+    return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension)
+
+
+def live_entries(window: AssessmentWindow) -> list[Entry]:
+    """Everyone entered whose attempt is still running: whom a change to the window reaches."""
+    return list(db.session.scalars(
+        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True),
+                            Entry.outcome.is_(None)).order_by(Entry.id)
+    ))
+
+
+def _terms(window: AssessmentWindow) -> window_changes.Terms:
+    return window_changes.Terms(
+        release_at=window.release_at, closes_at=window.closes_at, length_days=window.length_days,
+        deadline_time=window.deadline_time, word_limit=window.word_limit,
+        tolerance_percent=window.tolerance_percent, max_extension_days=window.max_extension_days,
+        engagement_deadline=window.engagement_deadline,
+        npq_codes=frozenset(p.npq_code for p in window.papers),
+    )
+
+
+def _proposed_terms(settings: WindowSettings) -> window_changes.Terms:
+    instants = deadlines.window_instants(settings.first_day, settings.length_days,
+                                         settings.release_time, settings.deadline_time)
+    return window_changes.Terms(
+        release_at=instants.release_at, closes_at=instants.closes_at,
+        length_days=settings.length_days, deadline_time=settings.deadline_time,
+        word_limit=settings.word_limit, tolerance_percent=settings.tolerance_percent,
+        max_extension_days=settings.max_extension_days,
+        engagement_deadline=_engagement_closes_at(settings.engagement_deadline),
+        npq_codes=frozenset(settings.npq_codes),
+    )
+
+
+def _engagement_closes_at(day: date | None) -> datetime | None:
+    return deadline_closes_at(day, time(23, 59)) if day else None
+
+
 def update_window(window: AssessmentWindow, settings: WindowSettings, actor: User,
-                  at: datetime) -> AssessmentWindow:
+                  at: datetime, confirmed: str | None = None) -> AssessmentWindow:
+    """Change a window. Changes that hurt participants after release are refused; those that
+    need confirming (review_update) are made only with `confirmed` equal to the fingerprint
+    of what the admin was shown, and those that help are emailed to everyone entered."""
     before = _describe(window)
-    if window.is_released(at):
-        moved = (settings.first_day, settings.release_time) != (window.first_day, window.release_time)
-        dropped = set(p.npq_code for p in window.papers) - set(settings.npq_codes)
-        if moved or dropped:
-            raise WindowError(
-                "The case study has been released, so the release date and time and the NPQs "
-                "can no longer change. You can still change the deadline and the word limit."
-            )
+    review = review_update(window, settings, at)
+    if review.refusals:
+        raise WindowError(" ".join(refusal.message for refusal in review.refusals))
+    if review.needs_confirmation and confirmed != review.fingerprint:
+        raise WindowError("Confirm the changes before they are saved.")
     window.name = settings.name.strip()
     _apply(window, settings)
+    notified = live_entries(window) if review.improvements else []
+    if notified:
+        notifications.window_changed(window, notified, review.improvements, at)
     audit.record("window.updated", actor=actor, window_id=window.id, before=before,
-                 after=_describe(window))
+                 after=_describe(window), confirmed=review.needs_confirmation,
+                 changes_for_participants=[
+                     {"change": i.label, "before": i.before, "after": i.after}
+                     for i in review.improvements
+                 ], participants_notified=len(notified))
     db.session.commit()
     return window
 
@@ -84,10 +140,7 @@ def _apply(window: AssessmentWindow, settings: WindowSettings) -> None:
     window.marking_deadline = settings.marking_deadline
     window.second_marking_percent = settings.second_marking_percent
     window.max_extension_days = settings.max_extension_days
-    window.engagement_deadline = (
-        deadline_closes_at(settings.engagement_deadline, time(23, 59))
-        if settings.engagement_deadline else None
-    )
+    window.engagement_deadline = _engagement_closes_at(settings.engagement_deadline)
     existing = {paper.npq_code: paper for paper in window.papers}
     for code in settings.npq_codes:
         if code not in existing:
@@ -107,6 +160,7 @@ def _describe(window: AssessmentWindow) -> dict:
         "closes_at": window.closes_at.isoformat(),
         "word_limit": window.word_limit,
         "tolerance_percent": window.tolerance_percent,
+        "max_extension_days": window.max_extension_days,
         "npqs": sorted(p.npq_code for p in window.papers),
     }
 

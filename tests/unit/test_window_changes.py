@@ -1,0 +1,165 @@
+"""The rule of which changes to a live window hurt participants, help them, or touch no one."""
+
+import ast
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from assessment_app.deadlines import deadline_closes_at, window_instants
+from assessment_app.window_changes import Terms, length_warning, review
+
+# The test window: 24 November to 1 December 2026 (GMT), released at 00:01 on day 1.
+INSTANTS = window_instants(date(2026, 11, 24))
+BEFORE_RELEASE = datetime(2026, 11, 24, 0, 0, 59, tzinfo=UTC)
+RELEASED = datetime(2026, 11, 24, 0, 1, tzinfo=UTC)
+LAST_SECOND = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
+CLOSED = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+CURRENT = Terms(release_at=INSTANTS.release_at, closes_at=INSTANTS.closes_at, length_days=8,
+                deadline_time=time(23, 59), word_limit=1500, tolerance_percent=10,
+                max_extension_days=14, npq_codes=frozenset({"NPQLTD", "NPQSL"}))
+
+
+def proposed(length_days=8, deadline_time=time(23, 59), **changes) -> Terms:
+    instants = window_instants(date(2026, 11, 24), length_days, time(0, 1),
+                               deadline_time)
+    return replace(CURRENT, closes_at=instants.closes_at, length_days=length_days,
+                   deadline_time=deadline_time, **changes)
+
+
+def fields(result):
+    return [r.field for r in result.refusals]
+
+
+@pytest.mark.parametrize("change,field", [
+    (dict(length_days=7), "length_days"),
+    (dict(deadline_time=time(17, 0)), "deadline_time"),
+    (dict(word_limit=1000), "word_limit"),
+    (dict(tolerance_percent=5), "tolerance_percent"),
+    (dict(npq_codes=frozenset({"NPQLTD"})), "npq_codes"),
+    (dict(release_at=INSTANTS.release_at + timedelta(hours=9)), "release_time"),
+])
+def test_after_release_every_change_that_hurts_is_refused_on_its_field(change, field):
+    """Fewer days, an earlier time, a lower limit or tolerance, a dropped NPQ, a moved release."""
+    result = review(CURRENT, proposed(**change), RELEASED)
+    assert fields(result) == [field]
+    assert not result.improvements
+
+
+def test_the_same_changes_are_free_a_second_before_release():
+    """Before the release minute nobody has the case study: nothing is refused or emailed."""
+    result = review(CURRENT, proposed(length_days=8, deadline_time=time(17, 0), word_limit=1000,
+                                      tolerance_percent=0), BEFORE_RELEASE)
+    assert not result.refusals and not result.improvements and not result.needs_confirmation
+
+
+def test_refusals_name_the_current_value():
+    result = review(CURRENT, proposed(length_days=6, word_limit=1000, tolerance_percent=0),
+                    RELEASED)
+    messages = " ".join(r.message for r in result.refusals)
+    assert "it is 8 days long, with the deadline at 11:59pm on Tuesday 1 December 2026" in messages
+    assert "The word limit cannot be lowered" in messages and "it is 1,500 words" in messages
+    assert "The tolerance cannot be lowered" in messages and "it is 10%" in messages
+
+
+def test_an_earlier_deadline_by_any_route_is_refused_even_if_one_part_moves_later():
+    """Seven days ending at 23:59 is earlier than eight ending at 09:00: the length is blamed."""
+    assert fields(review(CURRENT, proposed(length_days=7, deadline_time=time(23, 59)), RELEASED)) \
+        == ["length_days"]
+    both = review(CURRENT, proposed(length_days=7, deadline_time=time(9, 0)), RELEASED)
+    assert fields(both) == ["length_days", "deadline_time"]
+
+
+def test_more_days_with_an_earlier_time_is_still_a_later_deadline():
+    """Judged by the deadline instant: 9 days to 09:00 ends after 8 days to 23:59."""
+    result = review(CURRENT, proposed(length_days=9, deadline_time=time(9, 0)), RELEASED)
+    assert not result.refusals
+    assert [i.field for i in result.improvements] == ["deadline"]
+
+
+def test_a_lower_tolerance_is_refused_even_when_the_limit_rises():
+    result = review(CURRENT, proposed(word_limit=2000, tolerance_percent=0), RELEASED)
+    assert fields(result) == ["tolerance_percent"]
+    assert not result.improvements
+
+
+def test_changes_that_help_need_confirmation_and_describe_before_and_after():
+    """A later deadline and a higher limit are allowed at the last second, with confirmation."""
+    result = review(CURRENT, proposed(length_days=10, word_limit=2000), LAST_SECOND)
+    assert not result.refusals and result.needs_confirmation
+    deadline, limit = result.improvements
+    assert (deadline.before, deadline.after) == ("11:59pm on Tuesday 1 December 2026",
+                                                 "11:59pm on Thursday 3 December 2026")
+    assert limit.before.startswith("1,500 words") and limit.after.startswith("2,000 words")
+
+
+def test_a_higher_tolerance_alone_helps():
+    result = review(CURRENT, proposed(tolerance_percent=20), RELEASED)
+    assert [i.field for i in result.improvements] == ["word_limit"]
+    assert "20%" in result.improvements[0].after
+
+
+@pytest.mark.parametrize("change", [
+    dict(length_days=10), dict(word_limit=2000), dict(tolerance_percent=20),
+])
+def test_after_the_deadline_even_helpful_changes_are_refused(change):
+    """From the first late instant, submissions are closed: extensions give more time."""
+    result = review(CURRENT, proposed(**change), CLOSED)
+    assert len(result.refusals) == 1 and not result.improvements
+
+
+def test_changes_that_touch_no_participant_need_no_confirmation():
+    """A longer extension limit (or a shorter one still covering every extension) is neutral."""
+    for change in (dict(max_extension_days=30), dict(max_extension_days=5)):
+        result = review(CURRENT, proposed(**change), RELEASED)
+        assert not result.refusals and not result.needs_confirmation
+
+
+def test_the_extension_limit_cannot_fall_below_an_extension_already_granted():
+    """An extension to 6 December is 5 days after the deadline: 5 is allowed, 4 is not."""
+    granted = deadline_closes_at(date(2026, 12, 6), time(23, 59))
+    assert not review(CURRENT, proposed(max_extension_days=5), RELEASED, granted).refusals
+    result = review(CURRENT, proposed(max_extension_days=4), RELEASED, granted)
+    assert fields(result) == ["max_extension_days"]
+    assert "cannot be less than 5 days" in result.refusals[0].message
+    assert "11:59pm on Sunday 6 December 2026" in result.refusals[0].message
+    assert "It is 14 days now" in result.refusals[0].message
+
+
+def test_the_engagement_deadline_cannot_change_after_release():
+    moved = CURRENT.release_at - timedelta(days=3)
+    assert fields(review(CURRENT, proposed(engagement_deadline=moved), RELEASED)) \
+        == ["engagement_deadline"]
+
+
+@pytest.mark.parametrize("length,previous,warned", [
+    (8, None, False), (7, None, True), (9, None, True), (1, None, True),
+    (10, 10, False), (10, 8, True), (8, 10, False),
+])
+def test_a_window_is_8_days_unless_the_admin_confirms_another_length(length, previous, warned):
+    assert (length_warning(length, previous) is not None) is warned
+
+
+def test_a_non_8_day_length_asks_for_confirmation_before_release_too():
+    result = review(CURRENT, proposed(length_days=9), BEFORE_RELEASE)
+    assert result.warnings == ["This window will be 9 days long. Assessment windows are "
+                               "normally 8 days."]
+    assert result.needs_confirmation and not result.improvements
+
+
+def test_the_fingerprint_changes_with_what_is_confirmed():
+    """A confirmation of a 10-day window never confirms an 11-day one."""
+    ten = review(CURRENT, proposed(length_days=10), RELEASED)
+    eleven = review(CURRENT, proposed(length_days=11), RELEASED)
+    assert ten.fingerprint != eleven.fingerprint
+    assert ten.fingerprint == review(CURRENT, proposed(length_days=10), RELEASED).fingerprint
+
+
+def test_the_rule_imports_no_flask():
+    source = Path(__file__).resolve().parents[2] / "assessment_app" / "window_changes.py"
+    tree = ast.parse(source.read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not [name for name in imported if "flask" in name.lower()]
