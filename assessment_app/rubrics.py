@@ -298,7 +298,7 @@ def parse_rubric(text: bytes | str, source: str = "<rubric>", *, recorded: bool 
     """
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     try:
-        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader subclass
+        data = yaml.load(raw, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         raise RubricError(source, None, f"is not valid YAML: {_yaml_problem(error)}") from None
     return _Checker(source, recorded).rubric(data, hashlib.sha256(raw).hexdigest())

@@ -5,7 +5,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on bp when imported.
-from . import (  # noqa: E402,F401
+from . import (  # noqa: F401
     amendment_views,
     eligibility_views,
     marking_views,

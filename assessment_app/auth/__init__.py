@@ -86,4 +86,4 @@ def _safe_next() -> str | None:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
-from . import passwords  # noqa: E402,F401  (routes register on import)
+from . import passwords  # noqa: F401  (routes register on import)

@@ -35,8 +35,11 @@ from ..models import (
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
 from . import audit, notifications
-from .engagement import below_gate, deadline_day
-from .engagement import latest_engagement  # noqa: F401  (pages read it from here)
+from .engagement import (
+    below_gate,
+    deadline_day,
+    latest_engagement,  # noqa: F401  (pages read it from here)
+)
 from .papers import has_read
 from .windows import new_candidate_number
 

@@ -17,7 +17,15 @@ from ..case_studies import (
 )
 from ..case_study_docx import docx_to_markdown
 from ..extensions import db
-from ..models import AssessmentWindow, CasePaper, Entry, PaperHandout, PaperSource, User, WindowPaper
+from ..models import (
+    AssessmentWindow,
+    CasePaper,
+    Entry,
+    PaperHandout,
+    PaperSource,
+    User,
+    WindowPaper,
+)
 from . import audit
 
 MAX_PAPER_BYTES = 2 * 1024 * 1024

@@ -29,6 +29,8 @@ def gated(app, clock):
         window = make_window(admin=admin)
         window.engagement_deadline = datetime(2026, 11, 10, 23, 59, tzinfo=UTC) + timedelta(minutes=1)
         later = make_window(name="Spring 2027", first_day=date(2027, 3, 9), admin=admin)
+        # A deferral waits for the later window's own 90% gate.
+        later.engagement_deadline = datetime(2027, 2, 23, 23, 59, tzinfo=UTC) + timedelta(minutes=1)
         db.session.commit()
         participant = make_user(email="sam@example.org", name="Sam Taylor")
         make_user(Role.MARKER, email="marker@example.org")

@@ -1,7 +1,7 @@
 """Markers read the case study, and download its handouts, only with a script allocated to them."""
 
-from marking.conftest import AFTER_CLOSE
 from factories import login
+from marking.conftest import AFTER_CLOSE
 
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, User

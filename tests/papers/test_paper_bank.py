@@ -38,7 +38,7 @@ def upload(client, npq="NPQLTD", name="brookside.md", data=MARKDOWN.encode(),
 
 
 def article(html: str) -> str:
-    return re.search(r'<article class="app-case-study">.*?</article>', html, re.S).group(0)
+    return re.search(r'<article class="app-case-study">.*?</article>', html, re.DOTALL).group(0)
 
 
 def test_a_markdown_paper_and_its_handouts_go_into_the_bank_and_are_audited(app, admin):
@@ -136,7 +136,7 @@ def test_the_bank_lists_each_paper_with_the_window_it_was_used_in_or_unused(app,
     assert re.search(r"NPQLTD\)</a></td>\s*<td[^>]*>2</td>\s*<td[^>]*>1</td>", index)
     bank = admin.get("/admin/papers/npq/NPQLTD").text
     assert "Autumn 2026</a> (not yet released)" in bank
-    assert re.search(r"Spare paper.*?Unused", bank, re.S)
+    assert re.search(r"Spare paper.*?Unused", bank, re.DOTALL)
     assert "NPQH" not in bank.split("<main", 1)[1].split("</h1>", 1)[1]
 
 
@@ -211,7 +211,7 @@ def test_the_preview_is_exactly_what_participants_see(app, admin, clock):
     login(sam, "sam@example.org")
     page = sam.get(f"/assessments/{entry_id}/case-study").text
     assert article(page) == article(preview)
-    handout_list = re.compile(r'<ul class="govuk-list">.*?</ul>', re.S)
+    handout_list = re.compile(r'<ul class="govuk-list">.*?</ul>', re.DOTALL)
     strip_links = re.compile(r'href="[^"]*"')
     assert (strip_links.sub("", handout_list.search(page.split("<main", 1)[1]).group(0))
             == strip_links.sub("", handout_list.search(preview.split("</h1>", 1)[1]).group(0)))

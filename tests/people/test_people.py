@@ -1,6 +1,5 @@
 """People: CSV import (all or nothing), single-use password links, deactivation, the audit log."""
 
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -14,28 +13,13 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 HEADER = "role,name,email,programme,cohort,delivery_partner,school\n"
 
 
-@pytest.fixture
-def admin(app, clock):
-    clock.at(NOW)
-    with app.app_context():
-        make_user(Role.ADMIN, email="admin@example.org", name="Aisha Khan")
-    client = app.test_client()
-    login(client, "admin@example.org")
-    return client
-
-
-def upload(admin, text):
-    return admin.post("/admin/people/import", data={"document": (io.BytesIO(text.encode()), "people.csv")},
-                      content_type="multipart/form-data", follow_redirects=True)
-
-
 def link_in(app, email):
     with app.app_context():
         body = OutboxMessage.query.filter_by(to=email, kind="password_link").order_by(OutboxMessage.id.desc()).first().body
     return re.search(r"http://[^\s]+(/password/[\w-]+)", body).group(1)
 
 
-def test_a_bad_people_file_is_refused_whole_with_line_numbers(app, admin):
+def test_a_bad_people_file_is_refused_whole_with_line_numbers(app, admin, upload):
     page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,Spring 2026,Alliance,Oakfield\n"
                   "teacher,Jo Evans,jo@example.org,NPQLTD,,,\n"
                   "participant,Alex,not-an-email,NPQLTD,,,\n"
@@ -51,7 +35,7 @@ def test_a_bad_people_file_is_refused_whole_with_line_numbers(app, admin):
         assert User.query.count() == 1
 
 
-def test_imported_people_get_a_single_use_link_to_set_their_password(app, admin, clock):
+def test_imported_people_get_a_single_use_link_to_set_their_password(app, admin, clock, upload):
     page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,npqltd,Spring 2026,Alliance,Oakfield\n"
                   "marker,Kim Lee,kim@example.org,NPQLTD;NPQH,,Northern,\n").text
     assert "2 people added" in page
@@ -69,7 +53,7 @@ def test_imported_people_get_a_single_use_link_to_set_their_password(app, admin,
     assert app.test_client().get(path).status_code == 404  # used once, never again
 
 
-def test_a_password_link_expires_after_48_hours(app, admin, clock):
+def test_a_password_link_expires_after_48_hours(app, admin, clock, upload):
     upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,,,\n")
     path = link_in(app, "sam@example.org")
     clock.at(NOW + timedelta(hours=48))

@@ -1,35 +1,15 @@
 """A participant's programme end date: an optional people-CSV column and a field when adding
 one person, shown on their admin page (entry warns outside three months of it)."""
 
-import io
 from datetime import UTC, date, datetime
 
-import pytest
-from factories import login, make_user
-
-from assessment_app.models import Role, User
+from assessment_app.models import User
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 HEADER = "role,name,email,programme,cohort,delivery_partner,school,programme_end_date\n"
 
 
-@pytest.fixture
-def admin(app, clock):
-    clock.at(NOW)
-    with app.app_context():
-        make_user(Role.ADMIN, email="admin@example.org", name="Aisha Khan")
-    client = app.test_client()
-    login(client, "admin@example.org")
-    return client
-
-
-def upload(admin, text):
-    return admin.post("/admin/people/import",
-                      data={"document": (io.BytesIO(text.encode()), "people.csv")},
-                      content_type="multipart/form-data", follow_redirects=True)
-
-
-def test_the_people_csv_takes_an_optional_programme_end_date(app, admin):
+def test_the_people_csv_takes_an_optional_programme_end_date(app, admin, upload):
     page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,,,,2026-07-31\n"
                   "participant,Jo Evans,jo@example.org,NPQH,,,,\n").text
     assert "2 people added" in page
@@ -40,7 +20,7 @@ def test_the_people_csv_takes_an_optional_programme_end_date(app, admin):
     assert "ends 31 July 2026" in admin.get(f"/admin/participants/{sam_id}").text
 
 
-def test_a_bad_programme_end_date_refuses_the_file_with_its_line(app, admin):
+def test_a_bad_programme_end_date_refuses_the_file_with_its_line(app, admin, upload):
     page = upload(admin, HEADER + "participant,Sam Taylor,sam@example.org,NPQLTD,,,,31/07/2026\n"
                   "marker,Kim Lee,kim@example.org,NPQLTD,,,,2026-07-31\n").text
     assert "Line 2: programme_end_date “31/07/2026” must be a date like 2026-07-31." in page
@@ -49,7 +29,7 @@ def test_a_bad_programme_end_date_refuses_the_file_with_its_line(app, admin):
         assert User.query.count() == 1
 
 
-def test_the_old_people_csv_without_the_column_still_imports(app, admin):
+def test_the_old_people_csv_without_the_column_still_imports(app, admin, upload):
     old = "role,name,email,programme,cohort,delivery_partner,school\n"
     assert "1 people added" in upload(admin, old + "participant,Sam,sam@example.org,NPQLTD,,,\n").text
 

@@ -14,7 +14,6 @@ from alembic import op
 
 import assessment_app.timetypes
 
-
 # revision identifiers, used by Alembic.
 revision = 'e74471313698'
 down_revision = 'a53383a7565f'
