@@ -126,7 +126,14 @@ class AdvisoryLock:
 
     def release(self) -> None:
         with self._mutex:
-            self._close()  # closing the session releases its advisory locks
+            if self._connection is not None:
+                try:
+                    # Closing the session would release it too, but only once the server has
+                    # ended the session; unlocking first lets a standby take over at its next try.
+                    self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                except DBAPIError:
+                    pass
+            self._close()
         self._engine.dispose()
 
     def status(self) -> list[str]:
