@@ -1,6 +1,9 @@
 """Command-line tasks: `flask --app assessment_app <command>`."""
 
+import logging
+import os
 import signal
+import sys
 import threading
 
 import click
@@ -78,16 +81,36 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Created {role} {user.email}.")
 
     @app.cli.command("scheduler")
-    def scheduler_command():
-        """Run the scheduler (case-study releases); run exactly one of these in production."""
-        from .scheduling import start_scheduler, stop_scheduler
+    @click.option("--stop-after", type=float, hidden=True,
+                  help="Stop after this many seconds (a bound for tests).")
+    def scheduler_command(stop_after):
+        """Run the scheduler; run one on each of two servers: one leads, the other stands by."""
+        from .scheduling import LOST_LOCK_EXIT_CODE, run_scheduler
 
-        start_scheduler(app)
-        click.echo("Scheduler running. Stop with Ctrl+C or SIGTERM.")
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-        try:
-            stopping.wait()
-        except KeyboardInterrupt:
-            pass
-        stop_scheduler(app)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+        if stop_after is not None:
+            timer = threading.Timer(stop_after, stopping.set)
+            timer.daemon = True
+            timer.start()
+        code = run_scheduler(app, stopping)
+        if code == LOST_LOCK_EXIT_CODE:
+            # Leave now: waiting for a running job could let two schedulers overlap.
+            logging.shutdown()
+            os._exit(code)
+        sys.exit(code)
+
+    @app.cli.command("scheduler-status")
+    def scheduler_status_command():
+        """Say which scheduler process leads and which stand by (exit code 1 if none leads)."""
+        from .scheduler_lock import leader_lock
+
+        lines = leader_lock(db.engine.url, app.instance_path).status()
+        for line in lines or ["No scheduler is running."]:
+            click.echo(line)
+        if not any(line.startswith("leader:") for line in lines):
+            sys.exit(1)

@@ -12,9 +12,18 @@ date job at its release instant; jobs survive a restart because they live in the
 database. At start-up, and every minute, releases that are due are recorded (catch-up
 after downtime) and jobs for windows created or moved by other processes are (re)made.
 Every job is idempotent, so running one twice or late is harmless.
+
+With several servers, `flask scheduler` runs on two or more of them and exactly one leads:
+run_scheduler takes the leader lock (scheduler_lock: a PostgreSQL advisory lock) before it
+starts APScheduler, and the others wait as standbys, trying again every few seconds. The
+leader checks its lock at every tick and before every job; if the lock is gone it stops at
+once. A new leader first waits one tick, so a leader that lost its lock has stopped before
+the new one's catch-up runs. Work a dead leader left half done is safe to redo: each duty
+commits its own work and skips what is already recorded.
 """
 
 import logging
+import threading
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -23,6 +32,7 @@ from flask import Flask
 
 from . import clock
 from .extensions import db
+from .scheduler_lock import LeaderLock, identity, leader_lock
 from .services import eligibility, mail, marking, notifications, releases
 
 log = logging.getLogger(__name__)
@@ -33,6 +43,13 @@ SYNC_JOB_ID = "sync-windows"
 # The app the jobs run in; set when this process starts its scheduler. Jobs are stored
 # by reference ("module:function"), so they need a module-level way to reach it.
 _app: Flask | None = None
+# The lock this process leads by (None when the scheduler runs inside the development server).
+_lock: LeaderLock | None = None
+
+CHECK_SECONDS = 5  # how often the leader checks its lock (ASSESSMENT_SCHEDULER_CHECK_SECONDS)
+STANDBY_RETRY_SECONDS = 5  # how often a standby tries (ASSESSMENT_SCHEDULER_STANDBY_RETRY_SECONDS)
+STANDBY_LOG_EVERY = 60  # a standby says it is still waiting every this many tries
+LOST_LOCK_EXIT_CODE = 75  # EX_TEMPFAIL: systemd restarts the process, which becomes a standby
 
 
 def release_job_id(window_id: int) -> str:
@@ -73,10 +90,63 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     return scheduler
 
 
-def stop_scheduler(app: Flask) -> None:
+def stop_scheduler(app: Flask, wait: bool = True) -> None:
     scheduler = app.extensions.pop("scheduler", None)
     if scheduler is not None and scheduler.running:
-        scheduler.shutdown()
+        scheduler.shutdown(wait=wait)
+
+
+def run_scheduler(app: Flask, stopping: threading.Event, lock: LeaderLock | None = None) -> int:
+    """Wait as a standby until this process holds the leader lock, then run the scheduler
+    until `stopping` is set (exit code 0) or the lock is lost (LOST_LOCK_EXIT_CODE)."""
+    global _lock
+    check = float(app.config.get("SCHEDULER_CHECK_SECONDS", CHECK_SECONDS))
+    retry = float(app.config.get("SCHEDULER_STANDBY_RETRY_SECONDS", STANDBY_RETRY_SECONDS))
+    if lock is None:
+        with app.app_context():
+            url = db.engine.url
+        lock = leader_lock(url, app.instance_path)
+    try:
+        if not _wait_for_lock(lock, stopping, retry):
+            return 0
+        log.info("scheduler %s is the leader; starting in %g s", identity(), check)
+        # A leader whose lock vanished under it stops within one check: let it, before catching up.
+        if stopping.wait(check):
+            return 0
+        _lock = lock
+        start_scheduler(app)
+        log.info("scheduler %s is running the jobs", identity())
+        while not stopping.wait(check):
+            if not lock.held():
+                log.critical("scheduler %s lost the leader lock: stopping at once", identity())
+                stop_scheduler(app, wait=False)
+                return LOST_LOCK_EXIT_CODE
+        return 0
+    finally:
+        stop_scheduler(app)
+        _lock = None
+        lock.release()
+
+
+def _wait_for_lock(lock: LeaderLock, stopping: threading.Event, retry: float) -> bool:
+    """Try the lock every `retry` seconds until it is ours (True) or we are stopped (False)."""
+    tries = 0
+    while not lock.try_acquire():
+        if tries % STANDBY_LOG_EVERY == 0:
+            log.info("scheduler %s is a standby: another scheduler leads; trying every %g s",
+                     identity(), retry)
+        tries += 1
+        if stopping.wait(retry):
+            return False
+    return True
+
+
+def _leading() -> bool:
+    """False if this process runs by a lock it no longer holds: a job then does nothing."""
+    if _lock is None or _lock.held():
+        return True
+    log.error("scheduler %s skipped a job: it no longer holds the leader lock", identity())
+    return False
 
 
 def schedule_release_jobs(scheduler: BackgroundScheduler) -> None:
@@ -96,6 +166,8 @@ def sync_windows() -> None:
     """Record releases that are due, allocate scripts whose deadline has passed, record
     released results, and keep the job store in step with the windows."""
     app = _require_app()
+    if not _leading():
+        return
     with app.app_context():
         at = clock.now()
         recorded = releases.record_due_releases(at)
@@ -118,6 +190,8 @@ def sync_windows() -> None:
 def release_window(window_id: int) -> None:
     """The job run at a window's release minute."""
     app = _require_app()
+    if not _leading():
+        return
     with app.app_context():
         if releases.record_release(window_id, clock.now()):
             log.info("released case studies of window %s", window_id)
