@@ -17,24 +17,25 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import time as wall_time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask import Flask  # noqa: E402
-from flask_login.utils import _create_identifier  # noqa: E402
-from sqlalchemy import event, insert  # noqa: E402
+from flask import Flask
+from flask_login.utils import _create_identifier
+from sqlalchemy import event, insert
 
-from assessment_app import case_studies, clock, create_app  # noqa: E402
-from assessment_app.cli import ensure_npqs  # noqa: E402
-from assessment_app.extensions import db  # noqa: E402
-from assessment_app.models import CasePaper, Entry, PaperSource, Role, User  # noqa: E402
-from assessment_app.services import windows  # noqa: E402
-from assessment_app.services.papers import text_sha256  # noqa: E402
-from assessment_app.services.windows import WindowSettings  # noqa: E402
+from assessment_app import case_studies, clock, create_app
+from assessment_app.cli import ensure_npqs
+from assessment_app.extensions import db
+from assessment_app.models import CasePaper, Entry, PaperSource, Role, User
+from assessment_app.services import windows
+from assessment_app.services.papers import text_sha256
+from assessment_app.services.windows import WindowSettings
 
 P95_TARGET_MS = 250
 USER_AGENT = "bench-case-study"
@@ -51,7 +52,7 @@ def build_app(database: str | None, workdir: str) -> Flask:
     return app
 
 
-def seed(app: Flask, participants: int) -> list[int]:
+def seed(app: Flask, participants: int) -> list[tuple[int, int]]:
     """A released NPQLTD window with the full-length demo paper and N entered participants."""
     with app.app_context():
         admin = User(email="admin@bench.example", name="Admin", role=Role.ADMIN)
@@ -60,8 +61,7 @@ def seed(app: Flask, participants: int) -> list[int]:
         today = clock.to_london(clock.now()).date()
         window = windows.create_window(WindowSettings(
             name="Bench window", first_day=today - timedelta(days=1), length_days=8,
-            release_time=datetime.min.time().replace(minute=1),
-            deadline_time=datetime.min.time().replace(hour=23, minute=59), word_limit=1500,
+            release_time=wall_time(0, 1), deadline_time=wall_time(23, 59), word_limit=1500,
             tolerance_percent=0, npq_codes=("NPQLTD",)), admin)
         study = case_studies.parse_case_study(
             (ROOT / "case_studies" / "npqltd-autumn-2026.md").read_bytes(), "npqltd-autumn-2026.md")
@@ -80,8 +80,7 @@ def seed(app: Flask, participants: int) -> list[int]:
              "candidate_number": f"B{uid:09d}", "entered": True, "created_at": now}
             for uid in users])
         db.session.commit()
-        entries = db.session.execute(db.select(Entry.id, Entry.participant_id)).all()
-    return [(entry_id, participant_id) for entry_id, participant_id in entries]
+        return [tuple(row) for row in db.session.execute(db.select(Entry.id, Entry.participant_id))]
 
 
 def session_cookies(app: Flask, entries) -> list[tuple[int, str]]:
@@ -129,7 +128,7 @@ def main() -> None:
         statements = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *_: statements.append(1)  # noqa: E731
+        listener = lambda *_: statements.append(1)
         event.listen(engine, "before_cursor_execute", listener)
         cached = timed(client, page)
         event.remove(engine, "before_cursor_execute", listener)

@@ -162,14 +162,16 @@ def test_download_filename_cannot_break_the_header(name, expected):
 
 
 def test_static_files_are_versioned_and_cached_for_a_year(journey, clock):
-    """Pages link CSS and JS with a content hash, and those URLs may be kept for a year."""
+    """Pages link scripts and styles with a hash of the file, and those URLs may be kept for a
+    year; the same file without its hash is revalidated, so a deployment is seen at once."""
     journey.at(RELEASED)
     page = journey.client.get(journey.url()).text
-    assert "/static/css/app.css?v=" in page
-    href = page.split('href="/static/css/app.css?v=', 1)[1].split('"', 1)[0]
-    with journey.client.get(f"/static/css/app.css?v={href}") as response:
+    assert '/static/js/init.js?v=' in page
+    version = page.split('/static/js/init.js?v=', 1)[1].split('"', 1)[0]
+    assert len(version) == 12
+    with journey.client.get(f"/static/js/init.js?v={version}") as response:
         assert response.status_code == 200
         cache = response.headers["Cache-Control"]
     assert "max-age=31536000" in cache and "public" in cache and "immutable" in cache
-    with journey.client.get("/static/css/app.css") as unversioned:
+    with journey.client.get("/static/js/init.js") as unversioned:
         assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
