@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from . import errors, security
+    from . import errors, security, static_assets
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cli import register_commands
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     errors.register(app)
     security.register(app)
+    static_assets.register(app)
     register_commands(app)
 
     if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING"):

@@ -5,9 +5,10 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
 
 from .extensions import db
-from .models import Entry, ResponseUpload, Role, SubmissionVersion
+from .models import CasePaper, Entry, ResponseUpload, Role, SubmissionVersion, WindowPaper
 
 
 def role_required(*roles: Role):
@@ -37,6 +38,26 @@ def entry_for(user, entry_id: int) -> Entry:
     if entry is None or entry.participant_id != user.id:
         abort(404)
     return entry
+
+
+def entry_and_paper_for(user, entry_id: int) -> tuple[Entry, WindowPaper | None]:
+    """entry_for, with the window, NPQ, paper and handout list in the same single statement.
+
+    The case-study page is what a whole cohort opens in the release minute, so it loads nothing
+    lazily; the paper's text is left unloaded because the rendered page is usually cached.
+    """
+    row = db.session.execute(
+        select(Entry, WindowPaper)
+        .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
+                   & (WindowPaper.npq_code == Entry.npq_code))
+        .where(Entry.id == entry_id, Entry.participant_id == user.id)
+        .options(joinedload(Entry.window), joinedload(Entry.npq),
+                 joinedload(WindowPaper.case_paper).options(
+                     defer(CasePaper.markdown), joinedload(CasePaper.handouts)))
+    ).unique().first()
+    if row is None:
+        abort(404)
+    return row.Entry, row.WindowPaper
 
 
 def submission_for(user, entry_id: int, version_id: int) -> SubmissionVersion:

@@ -21,7 +21,7 @@ seeder and the tests all use these functions directly.
 import html
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from markdown.util import AMP_SUBSTITUTE
 from markupsafe import Markup
 
 from .npqs import NPQ_CODES
+from .version_cache import VersionCache
 
 HANDOUT_SUFFIXES = (".docx", ".pdf")
 FRONT_MATTER_FIELDS = ("npq", "title", "summary", "handout")
@@ -322,3 +323,17 @@ def render_case_study(markdown_text: str) -> Markup:
         markdown_text, extensions=["tables", "sane_lists", _GovukExtension()]
     )
     return Markup(html_text)
+
+
+# Rendering a 2,000-word paper costs milliseconds, and thousands of participants open the same
+# paper in the release minute: each process renders each paper version once.
+_RENDERED = VersionCache(maxsize=64)
+
+
+def rendered_case_study(paper_id: int, text_sha256: str, markdown_text: Callable[[], str]) -> Markup:
+    """render_case_study once per paper version (its id and text SHA-256) in this process.
+
+    `markdown_text` is called only when the version is not yet rendered, so callers can leave
+    the text unloaded.
+    """
+    return _RENDERED.get((paper_id, text_sha256), lambda: render_case_study(markdown_text()))

@@ -26,7 +26,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "static":
+        if request.endpoint != "static" and not response.cache_control.private:
             # Case studies and responses are private: never kept by a browser or proxy cache.
+            # A download that set "private" itself (a handout, for its one reader) keeps it.
             response.headers["Cache-Control"] = "no-store"
         return response

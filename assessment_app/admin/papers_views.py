@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..access import admin_required
-from ..case_studies import render_case_study
 from ..downloads import send_handout
 from ..extensions import db
 from ..forms_shared import options
@@ -102,7 +101,7 @@ def preview_case_study(window_id: int, npq_code: str):
 
 def _preview(paper: CasePaper):
     return render_template(
-        "admin/preview.html", paper=paper, body=render_case_study(paper.markdown), at=clock.now(),
+        "admin/preview.html", paper=paper, body=papers.paper_html(paper), at=clock.now(),
         handout_url=lambda number: url_for(".paper_handout", paper_id=paper.id, number=number))
 
 

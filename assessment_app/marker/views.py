@@ -5,7 +5,6 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import marker_required, role_required
-from ..case_studies import render_case_study
 from ..downloads import send_handout
 from ..extensions import db
 from ..models import (
@@ -20,6 +19,7 @@ from ..models import (
 from ..services import marking
 from ..services.marking import MarkingError, MarkInput
 from ..services.marking_stats import agreement_by_marker
+from ..services.papers import paper_html
 from ..wordcount import cut_at_limit
 from . import bp
 
@@ -101,7 +101,7 @@ def script(allocation_id: int):
     return render_template(
         "marker/script.html", allocation=allocation, entry=entry, rubric=rubric, data=data,
         error=error, page_error=error, script=script_view(allocation.version, entry.window.word_limit),
-        case_study=render_case_study(entry.paper.case_study_markdown),
+        case_study=paper_html(entry.paper.case_paper),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
 

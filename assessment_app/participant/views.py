@@ -7,9 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..access import entry_for, participant_required, submission_for, upload_for
+from ..access import (
+    entry_and_paper_for,
+    entry_for,
+    participant_required,
+    submission_for,
+    upload_for,
+)
 from ..attempts import AttemptOutcome, Standing
-from ..case_studies import render_case_study
 from ..docx_upload import DocxRejected
 from ..downloads import send_handout
 from ..extensions import db
@@ -17,14 +22,16 @@ from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, results_visible, rubric_at
+from ..services.papers import paper_html
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
 
 
-def _released_paper(entry: Entry) -> WindowPaper:
-    """The entry's case study, or 404 before release: unreleased content does not exist."""
-    paper = entry.paper
+def _released_paper(entry: Entry, paper: WindowPaper | None = None) -> WindowPaper:
+    """The entry's case study (`paper` if already loaded), or 404 before release: unreleased
+    content does not exist."""
+    paper = paper or entry.paper
     if (paper is None or not paper.has_case_study or not entry.entered
             or entry.outcome == AttemptOutcome.DEFERRED
             or not entry.window.is_released(clock.now())):
@@ -85,13 +92,13 @@ LEDGER_TEXT = {
 @bp.get("/<int:entry_id>/case-study")
 @participant_required
 def case_study(entry_id: int):
-    entry = entry_for(current_user, entry_id)
-    paper = _released_paper(entry)
+    entry, paper = entry_and_paper_for(current_user, entry_id)
+    paper = _released_paper(entry, paper)
     return render_template(
         "participant/case_study.html",
         entry=entry,
         paper=paper,
-        body=render_case_study(paper.case_study_markdown),
+        body=paper_html(paper.case_paper),
         handout_url=lambda number: url_for(".handout", entry_id=entry.id, number=number),
     )
 
@@ -100,8 +107,8 @@ def case_study(entry_id: int):
 @participant_required
 def handout(entry_id: int, number: int):
     """A handout of the entry's paper (numbered from 1), from the release minute only."""
-    entry = entry_for(current_user, entry_id)
-    return send_handout(_released_paper(entry).handouts, number)
+    entry, paper = entry_and_paper_for(current_user, entry_id)
+    return send_handout(_released_paper(entry, paper).handouts, number)
 
 
 @bp.route("/<int:entry_id>/response", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ Rules that need no database (the allocation algorithm, rubric pass rules) live i
 allocation.py and rubrics.py; this module maps rows to them and records what happens.
 """
 
+import hashlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from ..models import (
     User,
 )
 from ..rubrics import Rubric, parse_rubric
+from ..version_cache import VersionCache
 from . import audit, notifications
 
 # Criterion levels may differ by this many steps between two markers before moderation.
@@ -52,7 +54,7 @@ def rubric_for(npq_code: str) -> Rubric:
     if not path.is_file():
         raise MarkingError(f"There is no rubric for {npq_code}.")
     data = path.read_bytes()  # read once: the stored text is exactly what was hashed
-    rubric = parse_rubric(data, source=str(path))
+    rubric = _parsed(data, str(path), recorded=False)
     if rubric.npq != npq_code:
         raise MarkingError(f"{path.name} is the rubric for {rubric.npq}, not {npq_code}.")
     if db.session.get(RubricVersion, rubric.version) is None:
@@ -67,8 +69,18 @@ def rubric_at(version: str) -> Rubric:
     stored = db.session.get(RubricVersion, version)
     if stored is None:
         raise MarkingError("The rubric used for this mark is not on record.")
-    return parse_rubric(stored.content.encode("utf-8"), source=f"rubric {version[:12]}",
-                        recorded=True)
+    return _parsed(stored.content.encode("utf-8"), f"rubric {version[:12]}", recorded=True)
+
+
+# Every mark saved or shown needs its rubric; parsing and checking the YAML each time costs far
+# more than reading a few KB and hashing them, so each version is parsed once per process.
+_PARSED_RUBRICS = VersionCache(maxsize=64)
+
+
+def _parsed(data: bytes, source: str, *, recorded: bool) -> Rubric:
+    """parse_rubric, once per (SHA-256 of the bytes, source, recorded)."""
+    key = (hashlib.sha256(data).hexdigest(), source, recorded)
+    return _PARSED_RUBRICS.get(key, lambda: parse_rubric(data, source=source, recorded=recorded))
 
 
 # Scripts and allocation -------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +15,7 @@ from ..case_studies import (
     available_case_studies,
     check_handout_name,
     parse_case_study,
+    rendered_case_study,
 )
 from ..case_study_docx import docx_to_markdown
 from ..extensions import db
@@ -197,6 +199,11 @@ def unused_papers(npq_code: str) -> list[CasePaper]:
 
 def text_sha256(markdown: str) -> str:
     return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
+def paper_html(paper: CasePaper) -> Markup:
+    """The paper as participants read it, rendered once per version (its text may stay unloaded)."""
+    return rendered_case_study(paper.id, paper.text_sha256, lambda: paper.markdown)
 
 
 def papers_read_by(participant_id: int, npq_code: str, at: datetime) -> list[CasePaper]:
