@@ -1,6 +1,8 @@
 """Sign-in for a cohort: real client addresses behind a trusted proxy, failures limited per
 account and per address (generously, as a school shares one), and one password check each time."""
 
+import re
+
 import pytest
 from factories import PASSWORD, make_user
 
@@ -180,6 +182,29 @@ def test_password_links_from_one_address_are_limited_generously(app):
         assert ask_for_link(app, f"person{n}@school.example").status_code == 302
     assert ask_for_link(app, "one.more@school.example").status_code == 429
     assert ask_for_link(app, "one.more@school.example", address="198.51.100.1").status_code == 302
+
+
+def test_a_cohort_at_one_school_sets_its_passwords_together(app, cheap_hashes):
+    """60 people open their emailed links and set passwords in the same minute from one address
+    (120 requests): the links are unguessable, so only floods are limited."""
+    from assessment_app import clock
+    from assessment_app.services import accounts
+
+    emails = make_people(app, 60)
+    with app.app_context():
+        for user in User.query.filter(User.email.in_(emails)):
+            accounts.issue_password_link(user, clock.now(), first_time=True)
+        db.session.commit()
+        links = [re.search(r"http://[^\s]+(/password/[\w-]+)", message.body).group(1)
+                 for message in OutboxMessage.query.filter(OutboxMessage.to.in_(emails))]
+    assert len(links) == 60
+    for link in links:
+        browser = app.test_client()
+        assert browser.get(link, environ_base={"REMOTE_ADDR": SCHOOL}).status_code == 200
+        response = browser.post(link, data={"password": "a new long password",
+                                            "confirm": "a new long password"},
+                                environ_base={"REMOTE_ADDR": SCHOOL})
+        assert response.status_code == 302
 
 
 # Password checks
