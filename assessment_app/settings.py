@@ -29,8 +29,8 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # If that store stops answering, each process counts in memory rather than refuse sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Failed sign-ins and password-link requests, per email typed and per address (auth/limits.py).
-        # A school or a cohort behind one proxy shares an address, so its limits are generous.
+        # Failed sign-ins and password-link requests, per email typed and per address
+        # (auth/limits.py). A school, or a cohort behind one proxy, shares an address: be generous.
         "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
         "SIGN_IN_FAILURES_PER_ADDRESS": "100 per minute; 1000 per hour",
         "PASSWORD_LINKS_PER_EMAIL": "5 per hour",

@@ -2,8 +2,8 @@
 
 A school, or a whole cohort behind one proxy, shares an address, so the per-address limits are
 generous; the per-account limits stop guessing at one account from anywhere. A sign-in counts only
-when it fails, so signing in never uses up anyone's budget. The limits are the same for addresses
-with and without an account, so a 429 reveals nothing about who has one.
+when it fails, so signing in never uses up anyone's budget. An email with no account is limited
+exactly like one with an account, so a 429 reveals nothing about who has one.
 """
 
 from collections.abc import Callable
@@ -18,7 +18,8 @@ PASSWORD_LINK_REQUESTED = "password_link_requested"
 
 
 def count(event: str) -> None:
-    """Count this request against the limits of `event` (checked before the view runs)."""
+    """Count this request against the limits on `event` (they were checked before the view ran,
+    so a request over them never gets this far)."""
     setattr(g, event, True)
 
 
@@ -39,7 +40,7 @@ def _setting(name: str) -> Callable[[], str]:
 
 
 def _email_key() -> str:
-    # Normalised as stored, so "Sam@Example.org " and "sam@example.org" share one budget.
+    # Normalised as stored, so "Sam@Example.org" and "sam@example.org" share one budget.
     return "email:" + request.form.get("email", "").strip().lower()[:254]
 
 

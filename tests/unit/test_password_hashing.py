@@ -22,6 +22,6 @@ def test_no_stored_hash_still_costs_one_check_at_the_same_cost(monkeypatch):
     checked = []
     real_check = password_hashing.check_password_hash
     monkeypatch.setattr(password_hashing, "check_password_hash",
-                        lambda stored, password: checked.append(stored) or real_check(stored, password))
+                        lambda stored, given: checked.append(stored) or real_check(stored, given))
     assert not password_hashing.verify(None, "a long passphrase")
     assert len(checked) == 1 and checked[0].startswith(password_hashing.METHOD + "$")

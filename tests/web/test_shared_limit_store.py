@@ -60,18 +60,21 @@ def test_two_workers_sharing_redis_count_failures_together(app, account, key_pre
     assert redis.Redis.from_url(REDIS).ping()  # Redis must run here: fail, never skip
     assert run_worker(app, REDIS, key_prefix, account, ["wrong"] * 6) == [200] * 6
     assert any(redis.Redis.from_url(REDIS).scan_iter(match=f"*{key_prefix}*"))
-    assert run_worker(app, REDIS, key_prefix, account, ["wrong"] * 4 + [PASSWORD]) == [200] * 4 + [429]
+    second = run_worker(app, REDIS, key_prefix, account, ["wrong"] * 4 + [PASSWORD])
+    assert second == [200] * 4 + [429]
 
 
 def test_each_worker_counts_alone_without_a_shared_store(app, account, key_prefix):
     """The reason for Redis: with the default in-memory store, the second worker lets the 11th try
     through (which also shows the test above would catch a store that is not shared)."""
     assert run_worker(app, "memory://", key_prefix, account, ["wrong"] * 6) == [200] * 6
-    assert run_worker(app, "memory://", key_prefix, account, ["wrong"] * 4 + [PASSWORD]) == [200] * 4 + [302]
+    second = run_worker(app, "memory://", key_prefix, account, ["wrong"] * 4 + [PASSWORD])
+    assert second == [200] * 4 + [302]
 
 
 def test_sign_in_works_and_is_still_limited_when_redis_is_down(app, account, key_prefix):
     """Nothing listens on port 1: the worker counts in its own memory instead of refusing."""
     down = "redis://127.0.0.1:1/0?socket_connect_timeout=1"
     assert run_worker(app, down, key_prefix, account, [PASSWORD]) == [302]
-    assert run_worker(app, down, key_prefix, account, ["wrong"] * 10 + [PASSWORD]) == [200] * 10 + [429]
+    later = run_worker(app, down, key_prefix, account, ["wrong"] * 10 + [PASSWORD])
+    assert later == [200] * 10 + [429]

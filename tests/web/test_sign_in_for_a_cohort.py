@@ -132,7 +132,8 @@ def test_ten_wrong_passwords_for_one_email_stop_it_whatever_the_address(app, che
 
 
 def test_signing_in_never_uses_the_failure_budget(app, cheap_hashes):
-    """Nine failures, then twenty sign-ins: the tenth failure is still allowed, the 11th try is not."""
+    """Nine failures, then twenty sign-ins: the tenth failure is still allowed, the next try
+    is not."""
     with app.app_context():
         email = make_user().email
     for _ in range(9):
@@ -225,7 +226,7 @@ def test_each_sign_in_checks_one_password_whoever_it_is(app, monkeypatch, case):
     checks = []
     real_check = password_hashing.check_password_hash
     monkeypatch.setattr(password_hashing, "check_password_hash",
-                        lambda stored, password: checks.append(stored) or real_check(stored, password))
+                        lambda stored, given: checks.append(stored) or real_check(stored, given))
     response = sign_in(app, email, "wrong password" if case == "wrong password" else PASSWORD)
     assert response.status_code == (302 if case == "right password" else 200)
     assert len(checks) == 1 and checks[0].startswith(password_hashing.METHOD + "$")
