@@ -9,6 +9,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -66,6 +68,17 @@ def _instance_secret_key(instance_path: str) -> str:
         path.write_text(secrets.token_hex(32))
         os.chmod(path, 0o600)
     return path.read_text().strip()
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N proxies, take the client's address and scheme from the headers they add, so
+    limits and the audit log see each person, not the proxy."""
+    count = app.config["TRUSTED_PROXIES"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number, 0 or more (not {count!r}).")
+    if count:
+        # Not X-Forwarded-Host: the proxy passes Host itself, and a forged one must not count.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_login(app: Flask) -> None:

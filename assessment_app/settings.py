@@ -27,6 +27,17 @@ def defaults(instance_path: str) -> dict:
         # Rate limits are counted here; use a shared store (e.g. redis://) with several workers.
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If that store stops answering, each process counts in memory rather than refuse sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Failed sign-ins and password-link requests, per email typed and per address
+        # (auth/limits.py). A school, or a cohort behind one proxy, shares an address: be generous.
+        "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
+        "SIGN_IN_FAILURES_PER_ADDRESS": "100 per minute; 1000 per hour",
+        "PASSWORD_LINKS_PER_EMAIL": "5 per hour",
+        "PASSWORD_LINKS_PER_ADDRESS": "50 per minute; 500 per hour",
+        # How many proxies (e.g. the TLS proxy) stand before the app and add X-Forwarded-For and
+        # X-Forwarded-Proto. 0 ignores those headers, which a client could otherwise forge.
+        "TRUSTED_PROXIES": 0,
         "SERVICE_NAME": "NPQ assessment",
         # Email goes through an outbox; the scheduler hands it to this SMTP server each minute.
         "MAIL_SERVER": "localhost",

@@ -4,13 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
-from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Regexp
 
-from ..extensions import db, limiter
-from ..models import Role, User
-from ..services import audit
+from ..extensions import db
+from ..models import Role
+from ..services import accounts, audit
+from . import limits
 
 bp = Blueprint("auth", __name__)
 
@@ -38,21 +38,21 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limits.per_account_and_address(limits.SIGN_IN_FAILED, "SIGN_IN_FAILURES_PER_ACCOUNT",
+                                "SIGN_IN_FAILURES_PER_ADDRESS")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user, failure = accounts.authenticate(form.email.data, form.password.data)
+        if failure:
+            limits.count(limits.SIGN_IN_FAILED)
             # One message for every failure, so the form does not reveal who has an account.
             form.password.errors.append("Enter a correct email address and password")
             # The audit log (admins only) keeps the address tried and why, never the password.
             audit.record("user.sign_in_failed", email=form.email.data.strip().lower()[:254],
-                         reason="no such account" if user is None else
-                         "account deactivated" if not user.active else "wrong password",
-                         ip=request.remote_addr)
+                         reason=failure, ip=request.remote_addr)
             db.session.commit()
         else:
             session.clear()

@@ -10,7 +10,7 @@ from .. import clock
 from ..extensions import db, limiter
 from ..services import accounts
 from ..services.accounts import AccountError
-from . import bp
+from . import bp, limits
 
 
 class ForgotForm(FlaskForm):
@@ -28,10 +28,12 @@ class NewPasswordForm(FlaskForm):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+@limits.per_account_and_address(limits.PASSWORD_LINK_REQUESTED, "PASSWORD_LINKS_PER_EMAIL",
+                                "PASSWORD_LINKS_PER_ADDRESS")
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
+        limits.count(limits.PASSWORD_LINK_REQUESTED)
         accounts.request_reset(form.email.data, clock.now())
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to set a new password. "
@@ -41,7 +43,9 @@ def forgot_password():
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per minute")
+# Links are unguessable, so this only stops floods; a cohort setting passwords together at one
+# school shares an address.
+@limiter.limit("200 per minute")
 def set_password(token: str):
     if accounts.valid_token(token, clock.now()) is None:
         return render_template("auth/link_expired.html"), 404

@@ -6,8 +6,8 @@ from enum import StrEnum
 from flask_login import UserMixin
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import password_hashing
 from ..extensions import db
 from ._types import UTCDateTime, enum_column, now
 
@@ -44,10 +44,10 @@ class User(UserMixin, db.Model):
         return value.strip().lower()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = password_hashing.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+        return password_hashing.verify(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated users

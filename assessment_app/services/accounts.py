@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from .. import password_hashing
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
@@ -44,6 +45,20 @@ def request_reset(email: str, at: datetime) -> None:
         issue_password_link(user, at, first_time=False)
         audit.record("password.reset_requested", actor=user)
         db.session.commit()
+
+
+def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
+    """(the user, None) for the right password of an active account, else (None, why not).
+    One password check whatever the answer, so the time taken does not reveal who has an account."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    matches = password_hashing.verify(user.password_hash if user else None, password)
+    if user is None:
+        return None, "no such account"
+    if not user.active:
+        return None, "account deactivated"
+    if not matches:
+        return None, "wrong password"
+    return user, None
 
 
 def valid_token(token: str, at: datetime) -> PasswordToken | None:
