@@ -623,18 +623,24 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # A plain `kill` of the benchmark still runs the finally below: servers stopped, database gone.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n = args.participants
     url = args.database
     secret = secrets.token_hex(32)
     redis = redis_answers()
+    # Production settings, except cookies marked Secure: a browser sends none over plain HTTP.
+    # The database is also set with the prefix, which wins over any instance/config.py.
     env = {**os.environ, "DATABASE_URL": url, "BENCH_DATABASE_URL": url,
+           "ASSESSMENT_SQLALCHEMY_DATABASE_URI": url,
            "ASSESSMENT_SECRET_KEY": secret, "ASSESSMENT_SCHEDULER_ENABLED": "false",
            # The client plays the TLS proxy: it sends X-Forwarded-For for real sign-ins.
            "ASSESSMENT_TRUSTED_PROXIES": "1",
            "ASSESSMENT_RATELIMIT_STORAGE_URI":
                "redis://127.0.0.1:6379/0" if redis else "memory://",
            "ASSESSMENT_RATELIMIT_KEY_PREFIX": f"npq-bench-{secrets.token_hex(4)}"}
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "ASSESSMENT_SECRET_KEY",
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "ASSESSMENT_SQLALCHEMY_DATABASE_URI",
+                                           "ASSESSMENT_SECRET_KEY",
                                            "ASSESSMENT_SCHEDULER_ENABLED")})
     processes: list[subprocess.Popen] = []
     logs = Path(tempfile.mkdtemp(prefix="npq-bench-"))
