@@ -335,8 +335,8 @@ async def bounded(phase: Phase, tasks: list, seconds: float) -> None:
 
 
 class InFlight:
-    """At most `limit` requests in flight: the rest wait here, in order, and cheaply (httpx's
-    own pool slows down badly with thousands of requests queued in it)."""
+    """At most --connections requests in flight: the rest wait here, in order and cheaply
+    (httpx's own pool slows down badly with thousands of requests queued in it)."""
 
     gate: asyncio.Semaphore | None = None
 
