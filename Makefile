@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres bench clean
+.PHONY: install assets demo run scheduler test test-postgres bench bench-load clean
 
 install: $(VENV)/.installed
 
@@ -34,8 +34,18 @@ test-postgres: install
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
 
-bench: install
+## Benchmarks that print their figures beside the targets: allocation, then the load benchmark.
+bench: install bench-load
 	$(BIN)/python bench/bench_allocation.py
+
+## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres), N = 5,000 by default;
+## e.g. `make bench-load BENCH_ARGS="--participants 500"`. Needs nothing else on the machine busy.
+bench-load: $(VENV)/.bench-installed
+	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench,production]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assessment_app.allocation import Marker, Script, allocate  # noqa: E402
-from assessment_app.npqs import NPQS  # noqa: E402
+from assessment_app.allocation import Marker, Script, allocate
+from assessment_app.npqs import NPQS
 
 SCRIPTS, MARKERS, PARTNERS, SCHOOLS_PER_PARTNER = 5000, 100, 25, 40
 # Relative cohort sizes: the leadership NPQs and NPQSENCO are the big ones.
