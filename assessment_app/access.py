@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Entry, ResponseUpload, Role, SubmissionVersion
+from .models import Entry, Role, SubmissionVersion
 
 
 def role_required(*roles: Role):
@@ -50,14 +50,3 @@ def submission_for(user, entry_id: int, version_id: int) -> SubmissionVersion:
         abort(404)
     return version
 
-
-def upload_for(user, entry_id: int, upload_id: int) -> ResponseUpload:
-    entry = entry_for(user, entry_id)
-    upload = db.session.scalar(
-        select(ResponseUpload).where(
-            ResponseUpload.id == upload_id, ResponseUpload.entry_id == entry.id
-        )
-    )
-    if upload is None:
-        abort(404)
-    return upload
