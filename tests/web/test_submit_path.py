@@ -210,3 +210,10 @@ def test_autosave_503s_when_the_sign_in_check_itself_cannot_reach_the_database(
     response = journey.client.post(journey.url("/draft"), data={"text": "Kept."})
     assert response.status_code == 503
     assert "Retry-After" in response.headers
+
+
+def test_the_editor_page_loads_the_autosave_decisions(app, journey, clock):
+    """The response page includes autosave.js, which the editor (init.js) sends by."""
+    journey.at(DURING)
+    page = journey.client.get(journey.url("/response")).text
+    assert "/static/js/autosave.js" in page
