@@ -39,7 +39,7 @@ def run_js(*calls) -> list:
     node = shutil.which("node")
     if node is None:
         pytest.fail("Node.js (`node`) is required to test static/js/autosave.js.", pytrace=False)
-    run = subprocess.run([node, "-e", _NODE_PROGRAM, str(SCRIPT), "/dev/stdin"],
+    run = subprocess.run([node, "-e", _NODE_PROGRAM, str(SCRIPT), "/dev/stdin"], check=False,
                          input=json.dumps([list(call) for call in calls]),
                          capture_output=True, text=True, encoding="utf-8", timeout=60)
     if run.returncode != 0:
