@@ -37,12 +37,12 @@ def word_limit_for(entry: Entry) -> WordLimit:
     return WordLimit(entry.window.word_limit, entry.window.tolerance_percent)
 
 
-def save_draft(entry_id: int, text: str, at: datetime, words: int | None = None) -> int:
+def save_draft(entry_id: int, text: str, at: datetime) -> int:
     """Keep the editor's text in one upsert and commit; returns the word count.
 
     Always allowed: a draft is never refused, so nothing is lost.
     """
-    words = wordcount.count_words(text) if words is None else words
+    words = wordcount.count_words(text)
     _upsert_draft(entry_id, text, words, at)
     db.session.commit()
     return words
