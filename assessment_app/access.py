@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 
 from .extensions import db
-from .models import CasePaper, Entry, ResponseUpload, Role, SubmissionVersion, WindowPaper
+from .models import CasePaper, Entry, Role, SubmissionVersion, WindowPaper
 
 
 def role_required(*roles: Role):
@@ -71,14 +71,3 @@ def submission_for(user, entry_id: int, version_id: int) -> SubmissionVersion:
         abort(404)
     return version
 
-
-def upload_for(user, entry_id: int, upload_id: int) -> ResponseUpload:
-    entry = entry_for(user, entry_id)
-    upload = db.session.scalar(
-        select(ResponseUpload).where(
-            ResponseUpload.id == upload_id, ResponseUpload.entry_id == entry.id
-        )
-    )
-    if upload is None:
-        abort(404)
-    return upload

@@ -44,8 +44,14 @@ DOCX_RULE = (
 )
 
 
+# ASCII letters and digits are all in categories L and N: most tokens are decided by this one
+# regex search, without looking up each character's category (counting runs on every submit).
+_ASCII_LETTER_OR_DIGIT = re.compile("[A-Za-z0-9]")
+
+
 def _is_word(token: str) -> bool:
-    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+    return bool(_ASCII_LETTER_OR_DIGIT.search(token)) or any(
+        unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
 def _is_reference_heading(line: str) -> bool:

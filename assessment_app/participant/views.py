@@ -1,20 +1,28 @@
 import io
 import secrets
+from functools import wraps
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..access import (
-    entry_and_paper_for,
-    entry_for,
-    participant_required,
-    submission_for,
-    upload_for,
-)
+from ..access import entry_and_paper_for, entry_for, participant_required, submission_for
 from ..attempts import AttemptOutcome, Standing
+from ..deadlines import is_released
 from ..docx_upload import DocxRejected
 from ..downloads import send_handout
 from ..extensions import db
@@ -32,11 +40,29 @@ def _released_paper(entry: Entry, paper: WindowPaper | None = None) -> WindowPap
     """The entry's case study (`paper` if already loaded), or 404 before release: unreleased
     content does not exist."""
     paper = paper or entry.paper
-    if (paper is None or not paper.has_case_study or not entry.entered
-            or entry.outcome == AttemptOutcome.DEFERRED
-            or not entry.window.is_released(clock.now())):
+    if not _case_study_out(entry.entered, entry.outcome, paper and paper.paper_id,
+                           entry.window.release_at):
         abort(404)
     return paper
+
+
+def _case_study_out(entered: bool, outcome: str | None, paper_id: int | None, release_at) -> bool:
+    """Whether the participant may read (and so write to) the case study now."""
+    return (paper_id is not None and entered and outcome != AttemptOutcome.DEFERRED
+            and is_released(release_at, clock.now()))
+
+
+def _entry_for_writing(entry_id: int, lock: bool) -> Entry:
+    """The participant's entry loaded in one query, or 404 unless its case study is out (an
+    ended attempt is returned: the caller answers with what happened)."""
+    found = submissions.entry_for_writing(current_user.id, entry_id, lock=lock)
+    if found is None:
+        abort(404)
+    entry, paper_id = found
+    if not entry.outcome and not _case_study_out(entry.entered, entry.outcome, paper_id,
+                                                 entry.window.release_at):
+        abort(404)
+    return entry
 
 
 def _attempt_ended(entry: Entry):
@@ -114,27 +140,26 @@ def handout(entry_id: int, number: int):
 @bp.route("/<int:entry_id>/response", methods=["GET", "POST"])
 @participant_required
 def response(entry_id: int):
-    entry = entry_for(current_user, entry_id)
+    # A POST locks the entry's row until its commit: its versions are numbered in turn.
+    entry = _entry_for_writing(entry_id, lock=request.method == "POST")
     if entry.outcome:
         return _attempt_ended(entry)
-    paper = _released_paper(entry)
     form = ResponseForm()
     error = None
     if form.validate_on_submit():
-        text = form.text.data or ""
-        at = clock.now()
-        # Keep what was sent before judging it: a refused submission never loses text.
-        submissions.save_draft(entry, text, at)
         try:
+            # The text is kept as the draft in the same transaction, even when refused.
             version = submissions.submit(
-                entry, text, declaration=form.declaration.data,
-                client_token=form.client_token.data or _new_token(), at=at,
+                entry, form.text.data or "", declaration=form.declaration.data,
+                client_token=form.client_token.data or _new_token(), at=clock.now(),
+                keep_draft=True,
             )
         except SubmissionRefused as refused:
             error = str(refused)
         else:
             flash("Your response has been submitted.", "success")
-            return redirect(url_for(".receipt", entry_id=entry.id, version_id=version.id))
+            return redirect(url_for(".receipt", entry_id=entry_id,
+                                    version_id=submissions.saved_id(version)))
     else:
         draft = submissions.draft_for(entry)
         form.text.data = draft.text if draft else ""
@@ -142,7 +167,7 @@ def response(entry_id: int):
     return render_template(
         "participant/response.html",
         entry=entry,
-        paper=paper,
+        paper=entry.paper,
         form=form,
         error=error,
         error_field=_error_field(error),
@@ -158,16 +183,46 @@ def _error_field(message: str | None) -> str | None:
     return "declaration" if "own work" in message else "text"
 
 
+# How long the editor waits before trying again when the database is briefly unavailable.
+RETRY_AFTER_SECONDS = 5
+
+
+def _busy_means_retry_later(view):
+    """A database that is down or out of connections answers 503 with Retry-After, not 500:
+    the editor keeps its copy and tries again then."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except (OperationalError, PoolTimeout) as error:
+            db.session.rollback()
+            current_app.logger.warning("autosave deferred, database unavailable: %s", error)
+            response = jsonify(error="The server is busy. Your text is kept in this browser.")
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+
+    return wrapped
+
+
 @bp.post("/<int:entry_id>/draft")
+@_busy_means_retry_later
 @participant_required
 def autosave(entry_id: int):
-    """Autosave from the editor (fetch, or sendBeacon when the tab closes)."""
-    entry = entry_for(current_user, entry_id)
-    if entry.outcome:
-        return _attempt_ended(entry)
-    _released_paper(entry)
-    draft = submissions.save_draft(entry, request.form.get("text", ""), clock.now())
-    return jsonify(saved_at=draft.saved_at.isoformat(), words=draft.word_count)
+    """Autosave from the editor (fetch, or sendBeacon when the tab closes): one checking query
+    and one upsert, no entry loaded unless the attempt has ended."""
+    target = submissions.draft_target(current_user.id, entry_id)
+    if target is None:
+        abort(404)
+    outcome, entered, release_at, paper_id = target
+    if outcome:
+        return _attempt_ended(entry_for(current_user, entry_id))
+    if not _case_study_out(entered, outcome, paper_id, release_at):
+        abort(404)
+    at = clock.now()
+    words = submissions.save_draft(entry_id, request.form.get("text", ""), at)
+    return jsonify(saved_at=at.isoformat(), words=words)
 
 
 @bp.route("/<int:entry_id>/upload", methods=["GET", "POST"])
@@ -195,7 +250,11 @@ def upload(entry_id: int):
 @bp.route("/<int:entry_id>/uploads/<int:upload_id>", methods=["GET", "POST"])
 @participant_required
 def confirm_upload(entry_id: int, upload_id: int):
-    stored = upload_for(current_user, entry_id, upload_id)
+    # One query; a POST locks the entry's row until its commit, as for a typed response.
+    stored = submissions.upload_for_submitting(current_user.id, entry_id, upload_id,
+                                               lock=request.method == "POST")
+    if stored is None:
+        abort(404)
     entry = stored.entry
     if entry.outcome:
         return _attempt_ended(entry)
@@ -212,7 +271,8 @@ def confirm_upload(entry_id: int, upload_id: int):
             error = str(refused)
         else:
             flash("Your response has been submitted.", "success")
-            return redirect(url_for(".receipt", entry_id=entry.id, version_id=version.id))
+            return redirect(url_for(".receipt", entry_id=entry_id,
+                                    version_id=submissions.saved_id(version)))
     form.client_token.data = _new_token()
     limit = submissions.word_limit_for(entry)
     return render_template(

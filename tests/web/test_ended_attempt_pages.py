@@ -60,7 +60,7 @@ def ended(app, journey, clock):
             if outcome in SUBMITTED_FIRST:
                 version = submissions.submit(entry, "My response text.", declaration=True,
                                              client_token="first", at=at)
-            submissions.save_draft(entry, "Draft text kept.", at)
+            submissions.save_draft(entry.id, "Draft text kept.", at)
             upload = submissions.store_upload(entry, "response.docx", _docx("Uploaded text."), at)
             if outcome is AttemptOutcome.LOST_ENGAGEMENT:
                 # The gate enters no one below 90%: the entry was never entered.

@@ -56,8 +56,14 @@ function initResponseForm(form) {
   const allowed = Number(textarea.dataset.wordAllowed);
   const storageKey = form.dataset.storageKey;
   const csrf = form.querySelector("input[name=csrf_token]").value;
-  let dirty = false;
+  const policy = window.NPQAutosave;
+  // The text the server is known to hold: only a change from it is sent.
+  let lastSaved = textarea.value;
+  let inFlight = false;
+  let failures = 0;
+  let retryAt = 0;
   let saveTimer = null;
+  let retryTimer = null;
   let announceTimer = null;
 
   const describe = () => {
@@ -97,33 +103,48 @@ function initResponseForm(form) {
     return data;
   };
 
-  const save = async () => {
-    if (!dirty) return;
+  // Keep the browser's copy, say so, and try again when the policy says.
+  const saveFailed = (httpStatus, retryAfter) => {
+    failures += 1;
+    const delay = policy.retryDelaySeconds(httpStatus, retryAfter, failures, Date.now());
+    retryAt = Date.now() + delay * 1000;
+    status.textContent = policy.failureStatus(delay, httpStatus);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(save, delay * 1000);
+  };
+
+  async function save() {
     const sent = textarea.value;
-    dirty = false;
+    if (!policy.shouldSend(sent, lastSaved, inFlight, retryAt, Date.now())) return;
+    inFlight = true;
     try {
       const response = await fetch(form.dataset.autosaveUrl, {
         method: "POST", body: body(), credentials: "same-origin",
         headers: { Accept: "application/json" },
       });
       const json = response.ok && (response.headers.get("Content-Type") || "").includes("json");
-      if (!json) throw new Error("not saved");
+      if (!json) {
+        saveFailed(response.status, response.headers.get("Retry-After"));
+        return;
+      }
       const result = await response.json();
+      lastSaved = sent;
+      failures = 0;
+      retryAt = 0;
       status.textContent = `Draft saved at ${londonClock(result.saved_at)}.`;
       forgetLocal(sent);
     } catch (e) {
-      dirty = true;
-      status.textContent = "Your draft could not be saved to the server (you may be offline or signed out). "
-        + "It is kept in this browser: sign in again in a new tab, then come back to this page.";
+      saveFailed(0, null); // offline, or the connection dropped
+    } finally {
+      inFlight = false;
     }
-  };
+  }
 
   // Restore text typed here that never reached the server.
   try {
     const kept = JSON.parse(localStorage.getItem(storageKey) || "null");
     if (kept && kept.text && kept.text !== textarea.value) {
       textarea.value = kept.text;
-      dirty = true;
       status.textContent = "We restored text you typed in this browser that had not been saved. "
         + "Check it: it is being saved now.";
       save();
@@ -133,7 +154,6 @@ function initResponseForm(form) {
   } catch (e) { /* unreadable copy: ignore it */ }
 
   textarea.addEventListener("input", () => {
-    dirty = true;
     keepLocally();
     showCount();
     clearTimeout(saveTimer);
@@ -141,7 +161,8 @@ function initResponseForm(form) {
   });
   setInterval(save, 15000);
   window.addEventListener("pagehide", () => {
-    if (dirty) navigator.sendBeacon(form.dataset.autosaveUrl, body());
+    // Last chance, whatever the back-off: the copy in this browser stays if it fails.
+    if (textarea.value !== lastSaved) navigator.sendBeacon(form.dataset.autosaveUrl, body());
   });
   form.addEventListener("submit", keepLocally);
   showCount();

@@ -1,0 +1,63 @@
+// When the response editor sends its draft, and how long it waits after a failed save.
+// Pure decisions (no DOM, no network), so tests/unit/test_autosave_js.py runs them in Node;
+// init.js does the sending. The browser's copy (localStorage) is kept whatever happens here.
+(function (root, factory) {
+  "use strict";
+  var api = factory();
+  if (typeof module === "object" && module.exports) module.exports = api;
+  else root.NPQAutosave = api;
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+  var FIRST_RETRY_SECONDS = 2; // then 4, 8, 16... while failures go on
+  var MAX_BACKOFF_SECONDS = 60; // our own waits never grow past a minute
+  var MAX_RETRY_AFTER_SECONDS = 300; // a server's Retry-After is honoured up to five minutes
+
+  // Send only text the server does not have yet, one request at a time, and not while
+  // waiting out a Retry-After or a back-off.
+  function shouldSend(text, lastSavedText, inFlight, retryAtMs, nowMs) {
+    return text !== lastSavedText && !inFlight && nowMs >= retryAtMs;
+  }
+
+  // Seconds from a Retry-After header: delta-seconds or an HTTP date; null if unreadable.
+  function parseRetryAfter(value, nowMs) {
+    if (value === null || value === undefined) return null;
+    var text = String(value).trim();
+    if (/^\d+$/.test(text)) return Number(text);
+    var at = Date.parse(text);
+    if (isNaN(at)) return null;
+    return Math.max(0, Math.ceil((at - nowMs) / 1000));
+  }
+
+  // How long to wait after the failures-th failure in a row (1, 2, ...). A 429 or 503 says
+  // when to come back (Retry-After): honour it. Otherwise (offline, signed out, a 500) back
+  // off exponentially, capped, so a struggling server is not hammered by every open editor.
+  function retryDelaySeconds(status, retryAfter, failures, nowMs) {
+    if (status === 429 || status === 503) {
+      var asked = parseRetryAfter(retryAfter, nowMs);
+      if (asked !== null) return Math.min(Math.max(asked, 1), MAX_RETRY_AFTER_SECONDS);
+    }
+    var n = Math.max(1, failures);
+    return Math.min(FIRST_RETRY_SECONDS * Math.pow(2, n - 1), MAX_BACKOFF_SECONDS);
+  }
+
+  // What the participant is told: honestly where the text is, and when we try again.
+  function failureStatus(delaySeconds, status) {
+    var when = delaySeconds === 1 ? "1 second" : delaySeconds + " seconds";
+    var text = "Saved on this device; will retry in " + when + ".";
+    if (status === 0) text += " You may be offline.";
+    else if (status === 400 || status === 401 || status === 403 || status === 200) {
+      // 200 without JSON is the sign-in page: the session has ended.
+      text += " You may be signed out: sign in again in a new tab, then come back to this page.";
+    }
+    return text;
+  }
+
+  return {
+    shouldSend: shouldSend,
+    parseRetryAfter: parseRetryAfter,
+    retryDelaySeconds: retryDelaySeconds,
+    failureStatus: failureStatus,
+    MAX_BACKOFF_SECONDS: MAX_BACKOFF_SECONDS,
+    MAX_RETRY_AFTER_SECONDS: MAX_RETRY_AFTER_SECONDS,
+  };
+});

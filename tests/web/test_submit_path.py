@@ -1,0 +1,219 @@
+"""Deadline night: a submission is one transaction of a fixed few statements, versions never
+collide between tabs, and autosave is one check and one upsert that says "later" (503 with
+Retry-After) rather than failing when the database is briefly unavailable."""
+
+import threading
+
+import pytest
+from moments import DURING
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from assessment_app.extensions import db
+from assessment_app.models import AuditEvent, Draft, OutboxMessage, SubmissionVersion
+from assessment_app.services import submissions
+
+TEN_KB = ("A diagnosis of the school's professional development, with evidence. " * 150)[:10240]
+
+
+def statements(app, request, whole=False) -> tuple[object, list[str]]:
+    """The response of `request()` and every SQL statement (its first word) sent meanwhile."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _conn, _cursor, sql, *args: sent.append(sql if whole else
+                                                              sql.split()[0].upper())
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return response, sent
+
+
+def test_a_typed_submission_is_one_transaction_of_a_fixed_few_statements(app, journey, clock):
+    """Sign-in check, the entry with its window and NPQ (one query), the next number, the draft
+    upsert, the version, its audit row and its receipt email: no lazy loads, no second commit."""
+    journey.at(DURING)
+    response, sent = statements(app, lambda: journey.submit(TEN_KB, token="one"))
+    assert response.status_code == 302
+    assert sent.count("SELECT") == 3, sent  # user, entry+window+npq, next number/token
+    assert sent.count("INSERT") == 4, sent  # draft upsert, version, audit, outbox
+    assert len(sent) == 7, sent
+    with app.app_context():
+        version = db.session.scalars(db.select(SubmissionVersion)).one()
+        assert response.headers["Location"].endswith(f"/submissions/{version.id}")
+        assert db.session.scalars(db.select(Draft)).one().text == TEN_KB
+        assert db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "response.submitted")).one()
+        assert db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).one()
+
+
+def test_a_submission_locks_only_its_entry_row_on_postgresql(app, journey, clock):
+    """FOR UPDATE OF entry: one entry's submissions wait for each other, nobody else's do."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's; SQLite lets one writer in at a time")
+    journey.at(DURING)
+    _, sent = statements(app, lambda: journey.submit("Locked.", token="one"), whole=True)
+    locking = [sql for sql in sent if "FOR UPDATE" in sql]
+    assert len(locking) == 1 and locking[0].rstrip().endswith("FOR UPDATE OF entry")
+
+
+def test_the_statement_count_does_not_grow_with_versions(app, journey, clock):
+    """The tenth version of a response costs what the first did."""
+    journey.at(DURING)
+    _, first = statements(app, lambda: journey.submit("Version one.", token="t0"))
+    for number in range(1, 9):
+        journey.submit(f"Version {number + 1}.", token=f"t{number}")
+    response, tenth = statements(app, lambda: journey.submit("Version ten.", token="t9"))
+    assert response.status_code == 302
+    assert len(tenth) == len(first)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.max(SubmissionVersion.number))) == 10
+
+
+def test_a_resent_submission_makes_no_second_version_in_fewer_statements(app, journey, clock):
+    """The same token again answers with the first version's receipt and writes nothing."""
+    journey.at(DURING)
+    first = journey.submit("Once.", token="same")
+    again, sent = statements(app, lambda: journey.submit("Once.", token="same"))
+    assert again.headers["Location"] == first.headers["Location"]
+    assert "INSERT" not in sent
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SubmissionVersion.id))) == 1
+
+
+def test_an_upload_is_submitted_in_one_transaction_too(app, journey, clock):
+    """Confirming an uploaded document: user, upload+entry+window+NPQ, next number, version,
+    audit and receipt email."""
+    import io
+
+    from docx import Document
+
+    journey.at(DURING)
+    document = Document()
+    document.add_paragraph("My uploaded response.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    uploaded = journey.client.post(journey.url("/upload"), data={
+        "document": (io.BytesIO(buffer.getvalue()), "response.docx")})
+    confirm = uploaded.headers["Location"]
+    response, sent = statements(app, lambda: journey.client.post(
+        confirm, data={"declaration": "y", "client_token": "upload-1"}))
+    assert response.status_code == 302
+    assert (sent.count("SELECT"), sent.count("INSERT"), len(sent)) == (3, 3, 6), sent
+
+
+def _two_tabs_at_once(app, journey, tokens, monkeypatch):
+    """Both tabs read the next number before either writes, unless a row lock holds one back."""
+    clients = [app.test_client() for _ in tokens]
+    for tab in clients:
+        journey.client = tab
+        journey.at(DURING)
+    meet = threading.Barrier(len(tokens))
+    read = submissions._next_number
+
+    def read_then_wait(*args):
+        found = read(*args)
+        try:
+            meet.wait(timeout=1)  # with the lock, the other tab is still waiting for the row
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(submissions, "_next_number", read_then_wait)
+    answers = [None] * len(tokens)
+
+    def send(i):
+        answers[i] = clients[i].post(journey.url("/response"), data={
+            "text": f"Written in tab {i}.", "declaration": "y", "client_token": tokens[i]})
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(tokens))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_two_tabs_submitting_at_the_same_moment_both_succeed_as_versions_n_and_n_plus_1(
+        app, journey, clock, monkeypatch):
+    """Different tokens, same instant, separate connections: two versions numbered 1 and 2,
+    never a 500 (PostgreSQL locks the entry's row; without it a collision is retried)."""
+    answers = _two_tabs_at_once(app, journey, ["tab-a", "tab-b"], monkeypatch)
+    assert [answer.status_code for answer in answers] == [302, 302]
+    with app.app_context():
+        rows = db.session.execute(db.select(SubmissionVersion.number, SubmissionVersion.client_token)
+                                  .order_by(SubmissionVersion.number)).all()
+    assert [number for number, _ in rows] == [1, 2]
+    assert {token for _, token in rows} == {"tab-a", "tab-b"}
+
+
+def test_the_same_token_from_two_connections_at_once_stays_one_version(
+        app, journey, clock, monkeypatch):
+    """A resent form racing the original: one version, and both answers show its receipt."""
+    answers = _two_tabs_at_once(app, journey, ["same", "same"], monkeypatch)
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SubmissionVersion.id))) == 1
+
+
+def test_autosave_is_one_check_and_one_upsert(app, journey, clock):
+    """The sign-in check, one query joining entry, window and paper, one upsert: the first save
+    and the hundredth cost the same, and no entry is loaded."""
+    journey.at(DURING)
+    first, sent_first = statements(app, lambda: journey.client.post(
+        journey.url("/draft"), data={"text": "First words."}))
+    again, sent_again = statements(app, lambda: journey.client.post(
+        journey.url("/draft"), data={"text": TEN_KB}))
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert sent_first == sent_again == ["SELECT", "SELECT", "INSERT"]
+    assert again.json["words"] == len(TEN_KB.split())
+    with app.app_context():
+        draft = db.session.scalars(db.select(Draft)).one()
+    assert (draft.text, draft.saved_at) == (TEN_KB, DURING)
+
+
+@pytest.mark.parametrize("failure", [
+    OperationalError("SELECT 1", {}, Exception("server closed the connection")),
+    PoolTimeout("QueuePool limit of size 5 overflow 10 reached"),
+])
+def test_autosave_answers_503_with_retry_after_when_the_database_is_unavailable(
+        app, journey, clock, monkeypatch, failure):
+    """A database outage or an exhausted pool is "try again in N seconds", never a 500."""
+    journey.at(DURING)
+
+    def unavailable(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(submissions, "draft_target", unavailable)
+    response = journey.client.post(journey.url("/draft"), data={"text": "Kept in the browser."})
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "kept in this browser" in response.json["error"]
+
+
+def test_autosave_503s_when_the_sign_in_check_itself_cannot_reach_the_database(
+        app, journey, clock, monkeypatch):
+    """The user is loaded before the view runs: an outage there is a 503 too."""
+    journey.at(DURING)
+    from assessment_app.extensions import login_manager
+
+    def unavailable(_user_id):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", unavailable)
+    response = journey.client.post(journey.url("/draft"), data={"text": "Kept."})
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+
+
+def test_the_editor_page_loads_the_autosave_decisions(app, journey, clock):
+    """The response page includes autosave.js, which the editor (init.js) sends by."""
+    journey.at(DURING)
+    page = journey.client.get(journey.url("/response")).text
+    assert "/static/js/autosave.js" in page
