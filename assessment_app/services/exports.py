@@ -25,13 +25,11 @@ from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_ro
 from ..docx_privacy import without_personal_details
 from ..extensions import db
 from ..models import (
-    Allocation,
-    CasePaper,
     AllocationStatus,
     AssessmentWindow,
+    CasePaper,
     Entry,
     Judgement,
-    Mark,
     MarkingRole,
     OutcomeAmendment,
     PaperHandout,

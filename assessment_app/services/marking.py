@@ -654,7 +654,7 @@ def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstandi
     """Every script whose deadline has passed and whose result is not final, by candidate
     number, in a fixed number of queries."""
     versions = marked_versions(window, at)
-    checking, moderators = _checking(versions.keys()), _moderators()
+    checking, moderators = window_checking(window), _moderators()
     out = []
     for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
         entry_id, number = version.entry_id, version.entry.candidate_number
