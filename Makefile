@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres bench clean
+.PHONY: install assets demo run scheduler test test-postgres bench bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,9 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python bench/bench_allocation.py
+
+bench-reports: install
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import allocation as allocating
 from ..extensions import db
@@ -587,19 +588,37 @@ def _checking(entry_ids) -> _Checking:
                      cases=cases, sampled=sampled)
 
 
-def window_checking(window: AssessmentWindow) -> _Checking:
-    """_checking for every script of a window, in three statements whatever its size (joins on
-    the window, not lists of ids), for the exports and the paged marking page."""
+def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Checking:
+    """_checking for every script of a window in a fixed number of statements whatever its
+    size (joins on the window, not lists of ids), for the exports and the marking page.
+    Criterion judgements come in one statement of their own and are attached to their marks and
+    cases (a join would repeat every allocation once per criterion); without `judgements` they
+    are left unloaded, for checking, which needs only outcomes."""
     live = db.session.scalars(
         select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Allocation.status != AllocationStatus.RETURNED)
-        .options(joinedload(Allocation.mark).joinedload(Mark.judgements),
-                 joinedload(Allocation.marker))
-    ).unique().all()
+        .options(joinedload(Allocation.mark), joinedload(Allocation.marker))
+    ).all()
     cases = {c.entry_id: c for c in db.session.scalars(
         select(Moderation).join(Entry, Entry.id == Moderation.entry_id)
-        .where(Entry.window_id == window.id)
-        .options(joinedload(Moderation.judgements), joinedload(Moderation.moderator))).unique()}
+        .where(Entry.window_id == window.id).options(joinedload(Moderation.moderator)))}
+    if judgements:
+        owned: dict[tuple[str, int], list[Judgement]] = {}
+        for j in db.session.scalars(
+            select(Judgement)
+            .outerjoin(Mark, Mark.id == Judgement.mark_id)
+            .outerjoin(Allocation, Allocation.id == Mark.allocation_id)
+            .outerjoin(Moderation, Moderation.id == Judgement.moderation_id)
+            .join(Entry, Entry.id == func.coalesce(Allocation.entry_id, Moderation.entry_id))
+            .where(Entry.window_id == window.id).order_by(Judgement.id)
+        ):
+            key = ("mark", j.mark_id) if j.mark_id else ("case", j.moderation_id)
+            owned.setdefault(key, []).append(j)
+        for a in live:
+            if a.mark is not None:
+                set_committed_value(a.mark, "judgements", owned.get(("mark", a.mark.id), []))
+        for case in cases.values():
+            set_committed_value(case, "judgements", owned.get(("case", case.id), []))
     sampled = set(db.session.scalars(
         select(SecondMarkingSample.entry_id).join(Entry, Entry.id == SecondMarkingSample.entry_id)
         .where(Entry.window_id == window.id)))
@@ -654,7 +673,7 @@ def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstandi
     """Every script whose deadline has passed and whose result is not final, by candidate
     number, in a fixed number of queries."""
     versions = marked_versions(window, at)
-    checking, moderators = window_checking(window), _moderators()
+    checking, moderators = window_checking(window, judgements=False), _moderators()
     out = []
     for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
         entry_id, number = version.entry_id, version.entry.candidate_number
