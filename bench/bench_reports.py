@@ -23,15 +23,14 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from sqlalchemy import event, text  # noqa: E402
+from bulk import seed_cohort
+from factories import PASSWORD, login, make_user, make_window
+from sqlalchemy import event, text
 
-from assessment_app import clock, create_app  # noqa: E402
-from assessment_app.cli import ensure_npqs  # noqa: E402
-from assessment_app.extensions import db  # noqa: E402
-from assessment_app.models import MarkerProfile, Role, User  # noqa: E402
-
-from bulk import seed_cohort  # noqa: E402
-from factories import PASSWORD, login, make_user, make_window  # noqa: E402
+from assessment_app import clock, create_app
+from assessment_app.cli import ensure_npqs
+from assessment_app.extensions import db
+from assessment_app.models import MarkerProfile, Role, User
 
 PAGES = [("results CSV (provider report)", "reports/provider-results.csv", "export"),
          ("DfE return CSV", "reports/dfe-return.csv", "export"),
@@ -84,7 +83,7 @@ def _fetch(app, client, url):
     statements = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *args: statements.append(1)  # noqa: E731
+    listener = lambda *args: statements.append(1)
     event.listen(engine, "before_cursor_execute", listener)
     started = time.perf_counter()
     try:
