@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 
 from sqlalchemy import func, inspect, select
@@ -282,14 +283,17 @@ def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
     papers = _papers(window, {v.entry.npq_code for v in data.versions.values()})
     manifest = [["path", "candidate_number", "npq", "what", "sha256"]]
     out = _Chunks()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def add(path, content, what, candidate="", npq=""):
             content = content.encode("utf-8") if isinstance(content, str) else content
             archive.writestr(path, content)
             manifest.append([path, candidate, npq, what, hashlib.sha256(content).hexdigest()])
 
         add("marks.csv", _csv(_marks_rows(data)), "Marks and decisions, one row per script")
-        for entry_id, text, upload, upload_sha256 in _script_files(window):
+        # Closed however the download ends (a client gone mid-way closes this generator):
+        # on PostgreSQL it is a server-side cursor.
+        files = stack.enter_context(closing(_script_files(window)))
+        for entry_id, text, upload, upload_sha256 in files:
             v = data.versions.get(entry_id)
             if v is None:  # still in time, or voided or deferred: not marked
                 continue
