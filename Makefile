@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres bench bench-load clean
+.PHONY: install assets demo run scheduler test test-postgres bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -34,9 +34,12 @@ test-postgres: install
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
 
-## Benchmarks that print their figures beside the targets: allocation, then the load benchmark.
-bench: install bench-load
+## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
+## the case-study page, the submit path and the reports, each beside its target.
+bench: install bench-load bench-reports
 	$(BIN)/python bench/bench_allocation.py
+	$(BIN)/python bench/bench_case_study.py
+	$(BIN)/python bench/bench_submit.py
 
 ## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres), N = 5,000 by default;
 ## e.g. `make bench-load BENCH_ARGS="--participants 500"`. Needs nothing else on the machine busy.
@@ -46,6 +49,10 @@ bench-load: $(VENV)/.bench-installed
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[bench,production]'
 	touch $@
+
+## Exports and paged admin lists at 5,000 marked scripts (SQLite, or BENCH_DATABASE_URL).
+bench-reports: install
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk

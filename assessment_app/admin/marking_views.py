@@ -5,40 +5,23 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import admin_required
 from ..deadlines import london_instant
 from ..extensions import db
 from ..forms_shared import options
-from ..models import Allocation, AllocationStatus, MarkerProfile, Moderation, Role, User
+from ..models import Allocation, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
-from ..services import audit, exports, marking
+from ..services import admin_lists, audit, exports, marking
 from ..services.marking import NO_MODERATOR, MarkingError
 from . import bp
 from .downloads import download
 from .forms import AssignModeratorForm, MarkerForm
 from .views import _window_or_404
 
-
-def _rows(window, at):
-    versions = marking.marked_versions(window, at)
-    allocations = db.session.scalars(
-        select(Allocation).where(Allocation.entry_id.in_(versions.keys()),
-                                 Allocation.status != AllocationStatus.RETURNED)
-        .options(selectinload(Allocation.marker), selectinload(Allocation.mark))
-    ).all()
-    cases = {c.entry_id: c for c in db.session.scalars(
-        select(Moderation).where(Moderation.entry_id.in_(versions.keys())))}
-    by_entry: dict[int, dict] = {}
-    for a in allocations:
-        by_entry.setdefault(a.entry_id, {})[a.role.value] = a
-    return [
-        {"entry": v.entry, "first": by_entry.get(k, {}).get("first"),
-         "second": by_entry.get(k, {}).get("second"), "case": cases.get(k)}
-        for k, v in sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)
-    ]
+# Listed on the marking page; the rest are counted (release refusals name them all).
+OUTSTANDING_LISTED = 20
 
 
 @bp.get("/windows/<int:window_id>/marking")
@@ -46,13 +29,26 @@ def _rows(window, at):
 def marking_overview(window_id: int):
     window = _window_or_404(window_id)
     at = clock.now()
-    markers = db.session.scalars(
-        select(User).join(MarkerProfile, MarkerProfile.user_id == User.id).order_by(User.name)
+    filters = {"npq": request.args.get("npq", ""), "status": request.args.get("status", ""),
+               "marker": request.args.get("marker", type=int)}
+    markers = db.session.execute(
+        select(User, MarkerProfile.npq_codes).join(MarkerProfile, MarkerProfile.user_id == User.id)
+        .order_by(User.name)
     ).all()
     outstanding = marking.outstanding_checks(window, at)
-    return render_template("admin/marking.html", window=window, rows=_rows(window, at),
-                           markers=markers, at=at, outstanding=outstanding,
-                           stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
+    page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
+                                      marker_id=filters["marker"],
+                                      page=request.args.get("page", 1, type=int))
+    return render_template(
+        "admin/marking.html", window=window, page=page, scripts=admin_lists.script_count(window, at),
+        markers=[m for m, _ in markers],
+        qualified={m.id: set((codes or "").split()) for m, codes in markers},
+        choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
+                 "status": [(k, text) for k, (text, _) in admin_lists.SCRIPT_STATUSES.items()],
+                 "marker": [(m.id, m.name) for m, _ in markers]},
+        filters=filters, at=at,
+        outstanding=outstanding[:OUTSTANDING_LISTED], outstanding_total=len(outstanding),
+        stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
 
 
 @bp.post("/windows/<int:window_id>/marking/allocate")

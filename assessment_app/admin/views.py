@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,7 @@ from ..forms_shared import options
 from ..models import AssessmentWindow, Entry, SubmissionVersion
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..scheduling import notify_window_changed
-from ..services import windows
+from ..services import admin_lists, windows
 from ..services.windows import NeedsConfirmation, WindowError, WindowSettings
 from . import bp
 from .forms import EntryForm, WindowForm
@@ -129,15 +129,15 @@ def edit_window(window_id: int):
 @admin_required
 def window(window_id: int):
     window = _window_or_404(window_id)
-    entries = db.session.scalars(
-        select(Entry).where(Entry.window_id == window.id)
-        .options(selectinload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
-    ).all()
-    submitted = set(db.session.scalars(
-        select(SubmissionVersion.entry_id).join(Entry).where(Entry.window_id == window.id)
-    ))
-    return render_template("admin/window.html", window=window, entries=entries,
-                           submitted=submitted, at=clock.now())
+    filters = {k: request.args.get(k, "").strip() for k in ("npq", "status", "q")}
+    page = admin_lists.window_entries(window, npq=filters["npq"], status=filters["status"],
+                                      search=filters["q"],
+                                      page=request.args.get("page", 1, type=int))
+    return render_template(
+        "admin/window.html", window=window, page=page, entered=admin_lists.entry_count(window),
+        filters=filters, at=clock.now(),
+        choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
+                 "status": [(k, text) for k, (text, _) in admin_lists.ENTRY_STATUSES.items()]})
 
 
 @bp.route("/windows/<int:window_id>/entries", methods=["GET", "POST"])

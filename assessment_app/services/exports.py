@@ -3,6 +3,10 @@ a CSV of marks and decisions and a pack of scripts.
 
 Scripts are identified by candidate number only, as markers see them. Every instant is written
 as ISO 8601 in London time with its offset (timeformat.iso_london); dates as YYYY-MM-DD.
+
+Each export is a generator, streamed to the admin as it is made, and reads the database in a
+fixed number of statements whatever the window's size: joins on the window, never a statement
+per script, and the scripts' texts through one cursor read a few rows at a time.
 """
 
 import csv
@@ -10,31 +14,35 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..attempts import NOT_COUNTED
 from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_row
 from ..docx_privacy import without_personal_details
 from ..extensions import db
 from ..models import (
-    Allocation,
     AllocationStatus,
     AssessmentWindow,
+    CasePaper,
     Entry,
     Judgement,
-    Mark,
     MarkingRole,
-    Moderation,
+    OutcomeAmendment,
+    PaperHandout,
+    ResponseUpload,
     RubricVersion,
+    SubmissionVersion,
     WindowPaper,
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
-from .amendments import as_amended, history
-from .marking import final_results, marked_versions
+from .amendments import as_amended
+from .marking import final_results, marked_versions, window_checking
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -59,20 +67,21 @@ class _Marking:
     results: dict
 
 
+def _attached(window: AssessmentWindow) -> AssessmentWindow:
+    """The window in the current session: a streamed export runs after the view's session has
+    closed, when the window it was given can no longer load anything."""
+    return db.session.get(AssessmentWindow, inspect(window).identity[0])
+
+
 def _marking(window: AssessmentWindow, at) -> _Marking:
     versions = marked_versions(window, at)
-    allocations = db.session.scalars(
-        select(Allocation).where(Allocation.entry_id.in_(versions.keys()),
-                                 Allocation.status == AllocationStatus.SUBMITTED)
-        .options(selectinload(Allocation.mark).selectinload(Mark.judgements),
-                 selectinload(Allocation.marker))
-    ).all()
-    cases = {c.entry_id: c for c in db.session.scalars(
-        select(Moderation).where(Moderation.entry_id.in_(versions.keys()))
-        .options(selectinload(Moderation.moderator), selectinload(Moderation.judgements)))}
+    checking = window_checking(window)
+    submitted = [a for a in (*checking.first.values(), *checking.second.values())
+                 if a.status is AllocationStatus.SUBMITTED and a.entry_id in versions]
     return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),
-                    {(a.entry_id, a.role): a for a in allocations}, cases,
-                    final_results(versions.keys()))
+                    {(a.entry_id, a.role): a for a in submitted},
+                    {k: c for k, c in checking.cases.items() if k in versions},
+                    final_results(versions.keys(), checking))
 
 
 def _when(instant) -> str:
@@ -101,15 +110,27 @@ def _marks_rows(data: _Marking):
         ]
 
 
-def _csv(rows) -> str:
+def _csv_chunks(rows, size: int = 64 * 1024) -> Iterator[str]:
+    """CSV text in pieces of about `size` characters, so no export is ever whole in memory."""
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(row)
+        if out.tell() >= size:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
-def marks_csv(window: AssessmentWindow, at) -> str:
+def _csv(rows) -> str:
+    return "".join(_csv_chunks(rows))
+
+
+def marks_csv(window: AssessmentWindow, at) -> Iterator[str]:
     """One row per marked script: each marker's outcome and levels, moderation, final outcome."""
-    return _csv(_marks_rows(_marking(window, at)))
+    window = _attached(window)
+    yield from _csv_chunks(_marks_rows(_marking(window, at)))
 
 
 # The external moderator's pack --------------------------------------------------------
@@ -199,9 +220,59 @@ papers/<NPQ>/                      the case study (Markdown) and handouts partic
 """
 
 
-def scripts_zip(window: AssessmentWindow, at) -> bytes:
+class _Chunks:
+    """A write-only file for zipfile whose bytes are handed on as they come (zipfile writes
+    data descriptors to a file it cannot seek), so the pack is never whole in memory."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _script_files(window: AssessmentWindow):
+    """(entry id, marked text, uploaded Word file or None) of every script's last version, by
+    candidate number: one statement whose rows are read a few at a time."""
+    newest = (
+        select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
+        .join(Entry, Entry.id == SubmissionVersion.entry_id)
+        .where(Entry.window_id == window.id).group_by(SubmissionVersion.entry_id).subquery()
+    )
+    return db.session.execute(
+        select(SubmissionVersion.entry_id, SubmissionVersion.text, ResponseUpload.data,
+               ResponseUpload.sha256)
+        .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
+              & (SubmissionVersion.number == newest.c.number))
+        .join(Entry, Entry.id == SubmissionVersion.entry_id)
+        .outerjoin(ResponseUpload, ResponseUpload.id == SubmissionVersion.upload_id)
+        .where(Entry.window_id == window.id)
+        .order_by(Entry.candidate_number)
+        .execution_options(yield_per=50)
+    )
+
+
+def _papers(window: AssessmentWindow, npqs: set[str]) -> dict[str, WindowPaper]:
+    return {p.npq_code: p for p in db.session.scalars(
+        select(WindowPaper).where(WindowPaper.window_id == window.id,
+                                  WindowPaper.npq_code.in_(npqs))
+        .options(selectinload(WindowPaper.case_paper).selectinload(CasePaper.handouts)
+                 .undefer(PaperHandout.data)))}
+
+
+def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
-    PACK_README), with a manifest. Nothing in it names a participant."""
+    PACK_README), with a manifest. Nothing in it names a participant. Yielded in pieces as
+    it is written."""
+    window = _attached(window)
     data = _marking(window, at)
     used = {a.mark.rubric_version for a in data.by_role.values() if a.mark}
     used |= {c.rubric_version for c in data.cases.values() if c.rubric_version}
@@ -209,30 +280,36 @@ def scripts_zip(window: AssessmentWindow, at) -> bytes:
         select(RubricVersion).where(RubricVersion.version.in_(used)))}
     rubrics = {k: parse_rubric(r.content.encode("utf-8"), source=f"rubric {k[:12]}")
                for k, r in stored.items()}
+    papers = _papers(window, {v.entry.npq_code for v in data.versions.values()})
     manifest = [["path", "candidate_number", "npq", "what", "sha256"]]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    out = _Chunks()
+    with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def add(path, content, what, candidate="", npq=""):
             content = content.encode("utf-8") if isinstance(content, str) else content
             archive.writestr(path, content)
             manifest.append([path, candidate, npq, what, hashlib.sha256(content).hexdigest()])
 
         add("marks.csv", _csv(_marks_rows(data)), "Marks and decisions, one row per script")
-        papers = {}
-        for v in data.versions.values():
+        # Closed however the download ends (a client gone mid-way closes this generator):
+        # on PostgreSQL it is a server-side cursor.
+        files = stack.enter_context(closing(_script_files(window)))
+        for entry_id, text, upload, upload_sha256 in files:
+            v = data.versions.get(entry_id)
+            if v is None:  # still in time, or voided or deferred: not marked
+                continue
             entry, base = v.entry, f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}"
-            papers.setdefault(entry.npq_code, entry.paper)
-            add(f"{base}.txt", v.text, "The marked text of the response", entry.candidate_number,
+            add(f"{base}.txt", text, "The marked text of the response", entry.candidate_number,
                 entry.npq_code)
             original = None
-            if v.upload is not None:
+            if upload is not None:
                 original = f"{base}-original.docx"
-                add(original, without_personal_details(v.upload.data),
+                add(original, without_personal_details(upload),
                     "The Word document uploaded (author names blanked; uploaded file's SHA-256 "
-                    f"{v.upload.sha256})", entry.candidate_number, entry.npq_code)
+                    f"{upload_sha256})", entry.candidate_number, entry.npq_code)
             add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
                 "Each mark with criterion levels and comments, feedback, moderation and outcome",
                 entry.candidate_number, entry.npq_code)
+            yield out.take()
         for version, row in sorted(stored.items()):
             add(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
                 f"The {row.npq_code} rubric, version {version}", npq=row.npq_code)
@@ -242,7 +319,7 @@ def scripts_zip(window: AssessmentWindow, at) -> bytes:
         add("README.txt", PACK_README.format(window=window.name, made=iso_london(at)),
             "What this pack holds")
         archive.writestr("manifest.csv", _csv(manifest))
-    return buffer.getvalue()
+    yield out.take()
 
 
 # Results: the DfE return and the provider's report --------------------------------------
@@ -258,53 +335,82 @@ PROVIDER_COLUMNS = ["name", "email", "npq", "cohort", "delivery_partner", "schoo
 def _window_entries(window: AssessmentWindow) -> list[Entry]:
     return db.session.scalars(
         select(Entry).where(Entry.window_id == window.id)
-        .options(selectinload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
+        .options(joinedload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
     ).all()
 
 
-def dfe_return_csv(window: AssessmentWindow) -> str:
+def _amendments(window: AssessmentWindow) -> dict[int, list[OutcomeAmendment]]:
+    """Each of the window's entries' amendments, oldest first, in one statement."""
+    by_entry: dict[int, list[OutcomeAmendment]] = {}
+    for row in db.session.scalars(
+        select(OutcomeAmendment).join(Entry, Entry.id == OutcomeAmendment.entry_id)
+        .where(Entry.window_id == window.id)
+        .order_by(OutcomeAmendment.amended_at, OutcomeAmendment.id)
+    ):
+        by_entry.setdefault(row.entry_id, []).append(row)
+    return by_entry
+
+
+def dfe_return_csv(window: AssessmentWindow) -> Iterator[str]:
     """The DfE return: one row per outcome the DfE records (passed, failed or voided), with its
     completion date; amended rows say so (dfe_return.return_row)."""
-    entries = _window_entries(window)
-    amended = history(e.id for e in entries)
-    rows = [RETURN_COLUMNS]
-    for entry in entries:
-        row = return_row(entry.outcome, entry.completed_at, as_amended(amended.get(entry.id, [])))
-        if row is not None:
-            row.update(email=entry.participant.email, name=entry.participant.name,
-                       npq=entry.npq_code, window=window.name)
-            rows.append([row[c] for c in RETURN_COLUMNS])
-    return _csv(rows)
+    window = _attached(window)
+    entries, amended = _window_entries(window), _amendments(window)
+
+    def rows():
+        yield RETURN_COLUMNS
+        for entry in entries:
+            row = return_row(entry.outcome, entry.completed_at,
+                             as_amended(amended.get(entry.id, [])))
+            if row is not None:
+                row.update(email=entry.participant.email, name=entry.participant.name,
+                           npq=entry.npq_code, window=window.name)
+                yield [row[c] for c in RETURN_COLUMNS]
+
+    yield from _csv_chunks(rows())
 
 
-def provider_report_csv(window: AssessmentWindow) -> str:
+def _attempt_numbers(window: AssessmentWindow) -> dict[int, int]:
+    """Which counted attempt at their NPQ each entry is, for every entry of everyone in the
+    window, in one statement (windows in release order). Voided and deferred attempts do not
+    count, so they have no number."""
+    everyone = select(Entry.participant_id).where(Entry.window_id == window.id)
+    counted: dict[tuple[int, str], int] = {}
+    numbers = {}
+    for h in db.session.execute(
+        select(Entry.id, Entry.participant_id, Entry.npq_code, Entry.outcome)
+        .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
+        .where(Entry.participant_id.in_(everyone))
+        .order_by(AssessmentWindow.release_at, Entry.id)
+    ):
+        if h.outcome not in NOT_COUNTED_VALUES:
+            key = (h.participant_id, h.npq_code)
+            counted[key] = numbers[h.id] = counted.get(key, 0) + 1
+    return numbers
+
+
+def provider_report_csv(window: AssessmentWindow) -> Iterator[str]:
     """The provider's own results report: one row per participant in the window with our
     internal outcome (passed, failed, voided, not_submitted, lost_engagement, deferred or
     in_progress), which counted attempt it is, the DfE state it maps to, and amendments."""
-    entries = _window_entries(window)
-    history_rows = db.session.execute(
-        select(Entry.id, Entry.participant_id, Entry.npq_code, Entry.outcome)
-        .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
-        .where(Entry.participant_id.in_([e.participant_id for e in entries]))
-        .order_by(AssessmentWindow.release_at)
-    ).all()
-    amended = history(e.id for e in entries)
-    rows = [PROVIDER_COLUMNS]
-    for entry in entries:
-        earlier = [h for h in history_rows
-                   if h.participant_id == entry.participant_id and h.npq_code == entry.npq_code]
-        # Voided and deferred attempts do not count, so they have no attempt number.
-        counted = [h for h in earlier if h.outcome not in NOT_COUNTED_VALUES]
-        number = next((i for i, h in enumerate(counted, start=1) if h.id == entry.id), "")
-        person, changes = entry.participant, amended.get(entry.id, [])
-        state = dfe_outcome(entry.outcome)
-        rows.append([
-            person.name, person.email, entry.npq_code, person.cohort or "",
-            person.delivery_partner or "", person.school or "", entry.candidate_number, number,
-            entry.outcome or "in_progress", state.value if state else "",
-            completion_date(entry.completed_at) if entry.completed_at else "",
-            _when(entry.completed_at), len(changes),
-            iso_london(changes[-1].amended_at) if changes else "",
-            changes[-1].reason if changes else "",
-        ])
-    return _csv(rows)
+    window = _attached(window)
+    entries, amended = _window_entries(window), _amendments(window)
+    numbers = _attempt_numbers(window)
+
+    def rows():
+        yield PROVIDER_COLUMNS
+        for entry in entries:
+            person, changes = entry.participant, amended.get(entry.id, [])
+            state = dfe_outcome(entry.outcome)
+            yield [
+                person.name, person.email, entry.npq_code, person.cohort or "",
+                person.delivery_partner or "", person.school or "", entry.candidate_number,
+                numbers.get(entry.id, ""), entry.outcome or "in_progress",
+                state.value if state else "",
+                completion_date(entry.completed_at) if entry.completed_at else "",
+                _when(entry.completed_at), len(changes),
+                iso_london(changes[-1].amended_at) if changes else "",
+                changes[-1].reason if changes else "",
+            ]
+
+    yield from _csv_chunks(rows())

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import allocation as allocating
 from ..extensions import db
@@ -101,8 +102,9 @@ def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, Submiss
         select(SubmissionVersion)
         .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
               & (SubmissionVersion.number == newest.c.number))
-        .options(selectinload(SubmissionVersion.entry).selectinload(Entry.participant),
-                 selectinload(SubmissionVersion.entry).selectinload(Entry.window))
+        # Joined, not IN lists: one statement however many scripts the window has.
+        .options(joinedload(SubmissionVersion.entry).joinedload(Entry.participant),
+                 joinedload(SubmissionVersion.entry).joinedload(Entry.window))
     )
     return {v.entry_id: v for v in versions if not v.entry.is_in_time(at)}
 
@@ -598,13 +600,52 @@ def _checking(entry_ids) -> _Checking:
                      cases=cases, sampled=sampled)
 
 
-def final_results(entry_ids) -> dict[int, FinalResult]:
+def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Checking:
+    """_checking for every script of a window in a fixed number of statements whatever its
+    size (joins on the window, not lists of ids), for the exports and the marking page.
+    Criterion judgements come in one statement of their own and are attached to their marks and
+    cases (a join would repeat every allocation once per criterion); without `judgements` they
+    are left unloaded, for checking, which needs only outcomes."""
+    live = db.session.scalars(
+        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Allocation.status != AllocationStatus.RETURNED)
+        .options(joinedload(Allocation.mark), joinedload(Allocation.marker))
+    ).all()
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).join(Entry, Entry.id == Moderation.entry_id)
+        .where(Entry.window_id == window.id).options(joinedload(Moderation.moderator)))}
+    if judgements:
+        owned: dict[tuple[str, int], list[Judgement]] = {}
+        for j in db.session.scalars(
+            select(Judgement)
+            .outerjoin(Mark, Mark.id == Judgement.mark_id)
+            .outerjoin(Allocation, Allocation.id == Mark.allocation_id)
+            .outerjoin(Moderation, Moderation.id == Judgement.moderation_id)
+            .join(Entry, Entry.id == func.coalesce(Allocation.entry_id, Moderation.entry_id))
+            .where(Entry.window_id == window.id).order_by(Judgement.id)
+        ):
+            key = ("mark", j.mark_id) if j.mark_id else ("case", j.moderation_id)
+            owned.setdefault(key, []).append(j)
+        for a in live:
+            if a.mark is not None:
+                set_committed_value(a.mark, "judgements", owned.get(("mark", a.mark.id), []))
+        for case in cases.values():
+            set_committed_value(case, "judgements", owned.get(("case", case.id), []))
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).join(Entry, Entry.id == SecondMarkingSample.entry_id)
+        .where(Entry.window_id == window.id)))
+    return _Checking(first={a.entry_id: a for a in live if a.role is MarkingRole.FIRST},
+                     second={a.entry_id: a for a in live if a.role is MarkingRole.SECOND},
+                     cases=cases, sampled=sampled)
+
+
+def final_results(entry_ids, checking: _Checking | None = None) -> dict[int, FinalResult]:
     """The results participants will see, for many entries in a fixed number of queries: the
     moderator's decision, else the first mark, once any second mark it needs is in and agrees.
     A fail or borderline first mark is never final without a second mark. Entries whose
     checking is unfinished are absent."""
     entry_ids = list(entry_ids)
-    checking = _checking(entry_ids)
+    checking = _checking(entry_ids) if checking is None else checking
     results = {}
     for entry_id in entry_ids:
         case = checking.cases.get(entry_id)
@@ -644,7 +685,7 @@ def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstandi
     """Every script whose deadline has passed and whose result is not final, by candidate
     number, in a fixed number of queries."""
     versions = marked_versions(window, at)
-    checking, moderators = _checking(versions.keys()), _moderators()
+    checking, moderators = window_checking(window, judgements=False), _moderators()
     out = []
     for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
         entry_id, number = version.entry_id, version.entry.candidate_number

@@ -1,0 +1,167 @@
+"""The admin's long lists (a window's entries, its scripts in marking), a page at a time with
+filters, in a fixed number of statements whatever the cohort's size."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..attempts import OUTCOME_TEXT, AttemptOutcome
+from ..extensions import db
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    Entry,
+    MarkingRole,
+    Moderation,
+    SubmissionVersion,
+    User,
+)
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a filtered list: its rows, how many match in all, and where it is."""
+
+    rows: list
+    total: int
+    page: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row, from 1 (0 when nothing matches)."""
+        return min(self.total, (self.page - 1) * self.size + 1)
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.size)
+
+
+def _page(query, order, page: int, size: int = PAGE_SIZE):
+    """The count and one page of `query`'s rows: two statements."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = min(max(1, page), max(1, -(-total // size)))
+    return total, page, query.order_by(*order).limit(size).offset((page - 1) * size)
+
+
+# A window's entries ---------------------------------------------------------------------
+
+_submitted = exists().where(SubmissionVersion.entry_id == Entry.id)
+
+ENTRY_STATUSES = {
+    "submitted": ("Submitted", _submitted),
+    "no_submission": ("Nothing submitted", ~_submitted & Entry.entered.is_(True)),
+    "waiting": ("Waiting for the engagement gate", Entry.entered.is_(False)),
+    "extension": ("With an extension", Entry.extended_closes_at.is_not(None)),
+    "in_progress": ("In progress (no outcome yet)", Entry.outcome.is_(None)),
+    **{o.value: (OUTCOME_TEXT[o], Entry.outcome == o.value) for o in AttemptOutcome},
+}
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entry: Entry
+    submitted: bool
+
+
+def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
+                   search: str = "", page: int = 1) -> Page:
+    """The window's entries by NPQ then entry order, filtered by NPQ, status (ENTRY_STATUSES)
+    and a name, email or candidate number; three statements."""
+    query = select(Entry, _submitted.label("submitted")).join(
+        User, User.id == Entry.participant_id).where(Entry.window_id == window.id)
+    if npq:
+        query = query.where(Entry.npq_code == npq)
+    if status in ENTRY_STATUSES:
+        query = query.where(ENTRY_STATUSES[status][1])
+    if search.strip():
+        text = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
+                                func.lower(Entry.candidate_number).like(text)))
+    total, page, rows = _page(query.options(joinedload(Entry.participant)),
+                              (Entry.npq_code, Entry.id), page)
+    return Page([EntryRow(e, bool(s)) for e, s in db.session.execute(rows)], total, page)
+
+
+def entry_count(window: AssessmentWindow) -> int:
+    return db.session.scalar(select(func.count(Entry.id)).where(Entry.window_id == window.id))
+
+
+# A window's scripts in marking -----------------------------------------------------------
+
+
+def _live(role: MarkingRole | None = None, *conditions):
+    query = exists().where(Allocation.entry_id == Entry.id,
+                           Allocation.status != AllocationStatus.RETURNED, *conditions)
+    return query.where(Allocation.role == role) if role else query
+
+
+SCRIPT_STATUSES = {
+    "unallocated": ("Not allocated", ~_live(MarkingRole.FIRST)),
+    "first_marking": ("Waiting for first marking",
+                      _live(MarkingRole.FIRST, Allocation.status == AllocationStatus.ALLOCATED)),
+    "second_marking": ("Waiting for second marking",
+                       _live(MarkingRole.SECOND, Allocation.status == AllocationStatus.ALLOCATED)),
+    "moderation": ("Waiting for moderation", exists().where(Moderation.entry_id == Entry.id,
+                                                            Moderation.decided_at.is_(None))),
+    "moderated": ("Moderated", exists().where(Moderation.entry_id == Entry.id,
+                                              Moderation.decided_at.is_not(None))),
+}
+
+
+@dataclass(frozen=True)
+class ScriptRow:
+    entry: Entry
+    first: Allocation | None
+    second: Allocation | None
+    case: Moderation | None
+
+
+def _scripts(window: AssessmentWindow, at: datetime):
+    """Entries whose script is marked (marking.marked_versions, as a query): submitted, not
+    voided or deferred, and past their own deadline (the later of the window's and any
+    extension)."""
+    query = select(Entry).where(
+        Entry.window_id == window.id, _submitted,
+        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
+    if window.closes_at > at:
+        return query.where(false())
+    return query.where(Entry.extended_closes_at.is_(None) | (Entry.extended_closes_at <= at))
+
+
+def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", status: str = "",
+                   marker_id: int | None = None, page: int = 1) -> Page:
+    """The window's marked scripts by candidate number with their live allocations and any
+    moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements."""
+    query = _scripts(window, at)
+    if npq:
+        query = query.where(Entry.npq_code == npq)
+    if status in SCRIPT_STATUSES:
+        query = query.where(SCRIPT_STATUSES[status][1])
+    if marker_id:
+        query = query.where(_live(None, Allocation.marker_id == marker_id))
+    total, page, rows = _page(query, (Entry.candidate_number,), page)
+    entries = db.session.scalars(rows).all()
+    ids = [e.id for e in entries]
+    allocations = {(a.entry_id, a.role): a for a in db.session.scalars(
+        select(Allocation).where(Allocation.entry_id.in_(ids),
+                                 Allocation.status != AllocationStatus.RETURNED)
+        .options(joinedload(Allocation.marker), joinedload(Allocation.mark)))}
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).where(Moderation.entry_id.in_(ids)))}
+    return Page([ScriptRow(e, allocations.get((e.id, MarkingRole.FIRST)),
+                           allocations.get((e.id, MarkingRole.SECOND)), cases.get(e.id))
+                 for e in entries], total, page)
+
+
+def script_count(window: AssessmentWindow, at: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(_scripts(window, at).subquery()))
