@@ -75,3 +75,26 @@ def seed_cohort(window, n: int, markers: list[User], submitted_at, marked_at, np
                                                 for m in cases for c, lv in levels])
     db.session.commit()
     return entries
+
+
+def seeded_windows(app, clock, sizes, submitted_at, marked_at, *, released=False) -> dict[int, int]:
+    """Closed windows of `sizes` marked scripts each (two markers, an admin), by size: their ids.
+    The clock is left at `marked_at`."""
+    from factories import make_user, make_window
+    from marking.conftest import add_marker
+
+    from assessment_app.models import Role
+
+    clock.at(marked_at.replace(month=11, day=1))
+    with app.app_context():
+        markers = [add_marker("Martin Doyle", "m1@example.org"),
+                   add_marker("Nina Patel", "m2@example.org")]
+        make_user(Role.ADMIN, email="boss@example.org")
+        ids = {}
+        for n in sizes:
+            window = make_window(name=f"Window of {n}")
+            seed_cohort(window, n, markers, submitted_at, marked_at, start=n * 1000,
+                        released=released)
+            ids[n] = window.id
+    clock.at(marked_at)
+    return ids

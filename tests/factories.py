@@ -79,21 +79,27 @@ def login(client, user_or_email, password=PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
 
-def count_queries(app, request):
-    """How many SQL statements `request()` makes: list pages must not grow with their rows."""
+def sql_sent(app, request):
+    """The result of `request()` and every SQL statement sent while it ran."""
     from sqlalchemy import event
 
-    statements = []
+    sent = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *args: statements.append(1)
+    listener = lambda _conn, _cursor, sql, *args: sent.append(sql)
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = request()
-        assert response.status_code == 200
+        result = request()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
+    return result, sent
+
+
+def count_queries(app, request):
+    """How many SQL statements `request()` makes: list pages must not grow with their rows."""
+    response, sent = sql_sent(app, request)
+    assert response.status_code == 200
+    return len(sent)
 
 
 def word_case_study(title="Oakfield Primary") -> bytes:

@@ -6,14 +6,10 @@ import io
 import zipfile
 
 import pytest
-from bulk import seed_cohort
-from factories import PASSWORD, login, make_user, make_window
-from marking.conftest import AFTER_CLOSE, add_marker
+from bulk import seeded_windows
+from factories import PASSWORD, login, sql_sent
+from marking.conftest import AFTER_CLOSE
 from moments import DURING
-from sqlalchemy import event
-
-from assessment_app.extensions import db
-from assessment_app.models import Role
 
 EXPORTS = ["export/marks.csv", "export/scripts.zip", "reports/dfe-return.csv",
            "reports/provider-results.csv"]
@@ -22,36 +18,20 @@ EXPORTS = ["export/marks.csv", "export/scripts.zip", "reports/dfe-return.csv",
 @pytest.fixture
 def windows(app, clock):
     """Two windows with results released: 3 scripts and 30 (every tenth moderated)."""
-    clock.at(AFTER_CLOSE.replace(month=11, day=1))
-    with app.app_context():
-        markers = [add_marker("Martin Doyle", "m1@example.org"),
-                   add_marker("Nina Patel", "m2@example.org")]
-        make_user(Role.ADMIN, email="boss@example.org")
-        ids = {}
-        for n in (3, 30):
-            window = make_window(name=f"Window of {n}")
-            seed_cohort(window, n, markers, DURING, AFTER_CLOSE, start=n * 1000, released=True)
-            ids[n] = window.id
-    clock.at(AFTER_CLOSE)
-    return ids
+    return seeded_windows(app, clock, (3, 30), DURING, AFTER_CLOSE, released=True)
 
 
 def fetch(app, client, url):
     """The response, whether it came as a stream, its body read to the end, and how many SQL
     statements it took."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(1)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    def download():
         response = client.get(url)
         streamed = response.is_streamed  # before reading, which buffers it
-        body = response.get_data()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        return response, streamed, response.get_data()
+
+    (response, streamed, body), sent = sql_sent(app, download)
     assert response.status_code == 200
-    return streamed, body, len(statements)
+    return streamed, body, len(sent)
 
 
 @pytest.mark.parametrize("path", EXPORTS)

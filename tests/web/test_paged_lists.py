@@ -4,30 +4,19 @@ number of statements and a bounded size of page whatever the cohort's size."""
 import re
 
 import pytest
-from bulk import seed_cohort
-from factories import PASSWORD, count_queries, login, make_user, make_window
-from marking.conftest import AFTER_CLOSE, add_marker
+from bulk import seeded_windows
+from factories import PASSWORD, count_queries, login
+from marking.conftest import AFTER_CLOSE
 from moments import DURING
 
 from assessment_app.extensions import db
-from assessment_app.models import Entry, Role
+from assessment_app.models import Entry
 
 
 @pytest.fixture
 def cohorts(app, clock):
     """Two closed windows whose scripts are marked: 10 participants and 120."""
-    clock.at(AFTER_CLOSE.replace(month=11, day=1))
-    with app.app_context():
-        markers = [add_marker("Martin Doyle", "m1@example.org"),
-                   add_marker("Nina Patel", "m2@example.org")]
-        make_user(Role.ADMIN, email="boss@example.org")
-        ids = {}
-        for n in (10, 120):
-            window = make_window(name=f"Window of {n}")
-            seed_cohort(window, n, markers, DURING, AFTER_CLOSE, start=n * 1000)
-            ids[n] = window.id
-    clock.at(AFTER_CLOSE)
-    return ids
+    return seeded_windows(app, clock, (10, 120), DURING, AFTER_CLOSE)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ Retry-After) rather than failing when the database is briefly unavailable."""
 import threading
 
 import pytest
+from factories import sql_sent
 from moments import DURING
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -19,17 +19,8 @@ TEN_KB = ("A diagnosis of the school's professional development, with evidence. 
 
 def statements(app, request, whole=False) -> tuple[object, list[str]]:
     """The response of `request()` and every SQL statement (its first word) sent meanwhile."""
-    sent = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda _conn, _cursor, sql, *args: sent.append(sql if whole else
-                                                              sql.split()[0].upper())
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = request()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return response, sent
+    response, sent = sql_sent(app, request)
+    return response, [sql if whole else sql.split()[0].upper() for sql in sent]
 
 
 def test_a_typed_submission_is_one_transaction_of_a_fixed_few_statements(app, journey, clock):
