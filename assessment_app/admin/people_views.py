@@ -8,7 +8,8 @@ from .. import clock
 from ..access import admin_required
 from ..extensions import db
 from ..models import AssessmentWindow, Role, User
-from ..services import accounts, audit, audit_search
+from ..npqs import NPQ_CODES
+from ..services import accounts, admin_lists, audit, audit_search
 from ..services.accounts import AccountError
 from . import bp
 from .forms import PeopleImportForm, PersonForm
@@ -18,12 +19,12 @@ from .imports import import_page
 @bp.get("/people")
 @admin_required
 def people():
-    role = request.args.get("role", "")
-    query = select(User).order_by(User.name)
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == Role(role))
-    return render_template("admin/people.html", people=db.session.scalars(query).all(), role=role,
-                           roles=[r.value for r in Role])
+    filters = {name: request.args.get(name, "") for name in ("role", "programme", "q")}
+    found = admin_lists.people(role=filters["role"], programme=filters["programme"],
+                               search=filters["q"], page=request.args.get("page", 1, type=int))
+    choices = {"role": [(r.value, f"{r.value.capitalize()}s") for r in Role],
+               "programme": [(code, code) for code in NPQ_CODES]}
+    return render_template("admin/people.html", page=found, filters=filters, choices=choices)
 
 
 @bp.route("/people/import", methods=["GET", "POST"])

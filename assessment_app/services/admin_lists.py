@@ -16,6 +16,7 @@ from ..models import (
     Entry,
     MarkingRole,
     Moderation,
+    Role,
     SubmissionVersion,
     User,
 )
@@ -90,6 +91,22 @@ def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
     total, page, rows = _page(query.options(joinedload(Entry.participant)),
                               (Entry.npq_code, Entry.id), page)
     return Page([EntryRow(e, bool(s)) for e, s in db.session.execute(rows)], total, page)
+
+
+def people(*, role: str = "", programme: str = "", search: str = "", page: int = 1) -> Page:
+    """Everyone by name, filtered by role, programme and a name, email or school; two
+    statements."""
+    query = select(User)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    if programme:
+        query = query.where(User.programme == programme)
+    if search.strip():
+        text = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
+                                func.lower(User.school).like(text)))
+    total, page, rows = _page(query, (User.name, User.id), page)
+    return Page(list(db.session.scalars(rows)), total, page)
 
 
 def entry_count(window: AssessmentWindow) -> int:

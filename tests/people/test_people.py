@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import login, make_entry, make_user, make_window
+from factories import count_queries, login, make_entry, make_user, make_window
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, MarkerProfile, OutboxMessage, Role, User
@@ -127,3 +127,29 @@ def test_an_admin_adds_one_person_with_the_same_checks_as_an_import(app, admin):
     again = admin.post("/admin/people/new", data={**form, "programme": "NPQLTD"})
     assert "sam@example.org already has an account" in again.text
     assert link_in(app, "sam@example.org").startswith("/password/")
+
+
+def _add_participants(app, n, start=0):
+    with app.app_context():
+        db.session.add_all(User(email=f"p{start + i:04d}@example.org", name=f"Person {start + i:04d}",
+                                role=Role.PARTICIPANT, programme="NPQH" if i % 2 else "NPQLTD",
+                                school="Oak School" if i % 10 == 0 else "Elm School")
+                           for i in range(n))
+        db.session.commit()
+
+
+def test_the_people_list_is_paged_and_filtered_in_a_fixed_number_of_statements(app, admin):
+    """A cohort of thousands must not make one huge page: 50 people a page, filters by role,
+    programme and name/email/school, and the same statements for 10 people as for 120."""
+    _add_participants(app, 10)
+    few = count_queries(app, lambda: admin.get("/admin/people"))
+    _add_participants(app, 110, start=10)
+    many = count_queries(app, lambda: admin.get("/admin/people"))
+    assert few == many
+    page = admin.get("/admin/people").text
+    assert "Showing 1 to 50 of 121 people" in page and 'rel="next"' in page
+    assert len(page.encode()) < 200_000
+    assert "Showing 101 to 121 of 121 people" in admin.get("/admin/people?page=3").text
+    assert "of 60 people" in admin.get("/admin/people?role=participant&programme=NPQH").text
+    oak = admin.get("/admin/people?q=oak+school").text
+    assert "of 12 people" in oak and "Person 0010" in oak and "Person 0011" not in oak
