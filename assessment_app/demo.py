@@ -115,19 +115,24 @@ def _marking_window(admin: User, today) -> None:
         return
     window = _window(admin, name, today - timedelta(days=40), MARKING_PAPERS)
     window.marking_deadline = today + timedelta(days=30)
-    for email, full_name, partner, school in MARKING_PARTICIPANTS:
-        user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
-                    delivery_partner=partner, school=school, cohort="NPQ spring 2025")
-        user.set_password(DEMO_PASSWORD)
-        db.session.add(user)
-    db.session.commit()
-    _engagement(admin, [e for e, *_ in MARKING_PARTICIPANTS], clock.now())
-    entries = windows.enter_participants(window, "NPQLTD", [e for e, *_ in MARKING_PARTICIPANTS],
-                                         admin)
+    entries = _enter_new_participants(admin, window, MARKING_PARTICIPANTS, "NPQ spring 2025")
     for number, entry in enumerate(entries):
         submissions.submit(entry, DEMO_RESPONSE, declaration=True, client_token=f"demo-{number}",
                            at=window.release_at + timedelta(days=3, hours=number))
     marking.allocate_window(window, clock.now(), admin)
+
+
+def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohort: str):
+    """NPQLTD participants of an earlier cohort, with engagement figures, entered for `window`."""
+    for email, full_name, partner, school in people:
+        user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
+                    delivery_partner=partner, school=school, cohort=cohort)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+    emails = [email for email, *_ in people]
+    _engagement(admin, emails, clock.now())
+    return windows.enter_participants(window, "NPQLTD", emails, admin)
 
 
 def _released_window(admin: User, today) -> None:
@@ -137,15 +142,8 @@ def _released_window(admin: User, today) -> None:
         return
     window = _window(admin, name, today - timedelta(days=100), RELEASED_PAPERS)
     window.second_marking_percent = 0
-    for email, full_name, partner, school in RELEASED_PARTICIPANTS:
-        user = User(email=email, name=full_name, role=Role.PARTICIPANT, programme="NPQLTD",
-                    delivery_partner=partner, school=school, cohort="NPQ autumn 2024")
-        user.set_password(DEMO_PASSWORD)
-        db.session.add(user)
-    db.session.commit()
-    _engagement(admin, [e for e, *_ in RELEASED_PARTICIPANTS], clock.now())
-    passing, missing = windows.enter_participants(
-        window, "NPQLTD", [e for e, *_ in RELEASED_PARTICIPANTS], admin)
+    passing, missing = _enter_new_participants(admin, window, RELEASED_PARTICIPANTS,
+                                               "NPQ autumn 2024")
     submissions.submit(passing, DEMO_RESPONSE, declaration=True, client_token="demo-released",
                        at=window.release_at + timedelta(days=2))
     eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
