@@ -9,7 +9,15 @@ from marking.conftest import AFTER_CLOSE, closed, rubric_form  # noqa: F401
 from moments import DURING
 
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, Entry, MarkingRole, Moderation, User
+from assessment_app.models import (
+    Allocation,
+    EcClaim,
+    EcEvidence,
+    Entry,
+    MarkingRole,
+    Moderation,
+    User,
+)
 from assessment_app.services import marking, submissions
 from assessment_app.services.marking import MarkInput
 
@@ -73,3 +81,15 @@ def signed_in(app, clock, email, at=AFTER_CLOSE):
     client = app.test_client()
     login(client, email, PASSWORD)
     return client
+
+
+def add_ec_claim(entry: Entry, description: str, filename: str) -> EcClaim:
+    """An EC claim with one small PDF of evidence on `entry` (inside an app context)."""
+    claim = EcClaim(entry_id=entry.id, category="illness", description=description,
+                    affected_from=entry.window.first_day, affected_to=entry.window.first_day,
+                    filed_by=entry.participant_id)
+    claim.evidence = [EcEvidence(filename=filename, content_type="application/pdf", size=4,
+                                 sha256="0" * 64, data=b"%PDF")]
+    db.session.add(claim)
+    db.session.commit()
+    return claim

@@ -4,10 +4,10 @@ import re
 
 import pytest
 from factories import PASSWORD
-from returns.conftest import signed_in
+from returns.conftest import add_ec_claim, signed_in
 
 from assessment_app.extensions import db
-from assessment_app.models import AuditEvent, EcClaim, EcEvidence, Entry
+from assessment_app.models import AuditEvent, Entry
 
 
 @pytest.mark.parametrize("path, export", [
@@ -36,13 +36,7 @@ def test_a_refused_export_records_nothing(app, released, clock):
 def test_viewing_ec_evidence_is_audited(app, closed, clock):
     with app.app_context():
         entry = db.session.get(Entry, closed.entry_ids[0])
-        claim = EcClaim(entry_id=entry.id, category="illness", description="Hospital",
-                        affected_from=entry.window.first_day, affected_to=entry.window.first_day,
-                        filed_by=entry.participant_id)
-        claim.evidence = [EcEvidence(filename="letter.pdf", content_type="application/pdf",
-                                     size=4, sha256="0" * 64, data=b"%PDF")]
-        db.session.add(claim)
-        db.session.commit()
+        claim = add_ec_claim(entry, "Hospital", "letter.pdf")
         url = f"/admin/claims/{claim.id}/evidence/{claim.evidence[0].id}"
         participant_id, claim_id = entry.participant_id, claim.id
     response = signed_in(app, clock, "boss@example.org").get(url)

@@ -5,10 +5,10 @@ import io
 import zipfile
 
 from docx import Document
-from returns.conftest import PARTICIPANT_SECRETS, UPLOADED_TEXT, signed_in
+from returns.conftest import PARTICIPANT_SECRETS, UPLOADED_TEXT, add_ec_claim, signed_in
 
 from assessment_app.extensions import db
-from assessment_app.models import EcClaim, EcEvidence, Entry, RubricVersion
+from assessment_app.models import Entry, RubricVersion
 
 
 def pack(app, clock, window_id) -> zipfile.ZipFile:
@@ -64,13 +64,7 @@ def test_the_pack_names_no_participant_school_partner_or_ec(app, released, clock
     """Not in any file, nor inside the Word document's properties (Sam's file named her)."""
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[2])
-        claim = EcClaim(entry_id=entry.id, category="illness", description="EC-SECRET hospital stay",
-                        affected_from=entry.window.first_day, affected_to=entry.window.first_day,
-                        filed_by=entry.participant_id)
-        claim.evidence = [EcEvidence(filename="EC-SECRET-letter.pdf", content_type="application/pdf",
-                                     size=4, sha256="0" * 64, data=b"%PDF")]
-        db.session.add(claim)
-        db.session.commit()
+        add_ec_claim(entry, "EC-SECRET hospital stay", "EC-SECRET-letter.pdf")
     archive = pack(app, clock, released.window_id)
     texts = []
     for name in archive.namelist():
