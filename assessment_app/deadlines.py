@@ -69,6 +69,12 @@ def last_minute(closes_at: datetime) -> datetime:
     return closes_at - _MINUTE
 
 
+def deadline_day(closes_at: datetime) -> date:
+    """The London day a deadline ends on (its last minute's day; closes_at is the next day's
+    first instant): what forms show, and the last day whose figures count."""
+    return last_minute(closes_at).astimezone(LONDON).date()
+
+
 def is_released(release_at: datetime, now: datetime) -> bool:
     return now >= release_at
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from .clock import to_london
-from .deadlines import DEFAULT_LENGTH_DAYS, is_in_time, is_released, last_minute
+from .deadlines import DEFAULT_LENGTH_DAYS, deadline_day, is_in_time, is_released
 from .timeformat import deadline_text, london_time
 from .word_limits import WordLimit
 
@@ -207,8 +207,7 @@ def _extension_refusal(current: Terms, proposed: Terms,
 
 
 def _day(closes_at: datetime | None) -> date | None:
-    """The London day of a deadline (what the admin's form shows and sends back)."""
-    return to_london(last_minute(closes_at)).date() if closes_at else None
+    return deadline_day(closes_at) if closes_at else None
 
 
 def _engagement_text(engagement_deadline: datetime | None) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 
 from .. import attempts
 from ..clock import to_london
-from ..deadlines import deadline_closes_at, last_minute
+from ..deadlines import deadline_closes_at, deadline_day, last_minute
 from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
 from ..extensions import db
 from ..models import (
@@ -37,7 +37,6 @@ from ..timeformat import deadline_text
 from . import audit, notifications
 from .engagement import (
     below_gate,
-    deadline_day,
     latest_engagement,  # noqa: F401  (pages read it from here)
 )
 from .papers import has_read

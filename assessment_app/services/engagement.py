@@ -9,8 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from .. import attempts
-from ..clock import to_london
-from ..deadlines import last_minute
 from ..extensions import db
 from ..models import AssessmentWindow, EngagementExemption, EngagementRecord, User, WindowPaper
 from . import audit
@@ -28,12 +26,6 @@ def latest_engagement(participant_id: int, npq_code: str,
         query = query.where(EngagementRecord.as_of <= by)
     return db.session.scalar(query.order_by(EngagementRecord.as_of.desc(),
                                             EngagementRecord.id.desc()).limit(1))
-
-
-def deadline_day(engagement_deadline: datetime) -> date:
-    """The London day an engagement deadline ends: figures dated that day count, the next do not."""
-    # The deadline is stored as its first late instant (00:00 the next London day).
-    return to_london(last_minute(engagement_deadline)).date()
 
 
 def exemption_for(participant_id: int, window_id: int) -> EngagementExemption | None:

@@ -100,3 +100,9 @@ def test_naive_datetimes_are_refused():
     """Instants must be aware; a naive datetime is a bug, not a London or UTC time."""
     with pytest.raises(ValueError):
         london_time(datetime(2026, 1, 1))
+
+
+def test_a_deadlines_day_is_the_london_day_of_its_last_minute_in_winter_and_summer():
+    """closes_at is the next day's first instant; the deadline's day is the day before it."""
+    for day in (date(2026, 12, 1), date(2026, 6, 30)):
+        assert deadlines.deadline_day(deadlines.deadline_closes_at(day, time(23, 59))) == day
