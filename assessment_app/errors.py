@@ -2,6 +2,11 @@
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+# How long a page asks the browser to wait when the database is briefly unavailable.
+RETRY_AFTER_SECONDS = 5
 
 
 def register(app: Flask) -> None:
@@ -25,6 +30,17 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error):
+        """A dropped connection or an exhausted pool: "try again shortly", not a 500."""
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", error)
+        return (render_template("errors/503.html"), 503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(500)
     def server_error(_error):

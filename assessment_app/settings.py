@@ -11,7 +11,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each request (a round trip on every page): a connection the database
+        # dropped fails one request with the 503 page (errors.py), and SQLAlchemy then replaces
+        # the whole pool; connections are renewed every half hour anyway.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "CASE_STUDY_DIR": str(PROJECT_ROOT / "case_studies"),
         "RUBRIC_DIR": str(PROJECT_ROOT / "rubrics"),
         # Uploads: a .docx response is far smaller than this; anything bigger gets a 413 page.

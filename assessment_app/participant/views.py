@@ -25,6 +25,7 @@ from ..attempts import AttemptOutcome, Standing
 from ..deadlines import is_released
 from ..docx_upload import DocxRejected
 from ..downloads import send_handout
+from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, submissions
@@ -145,24 +146,23 @@ def response(entry_id: int):
     if entry.outcome:
         return _attempt_ended(entry)
     form = ResponseForm()
-    error = None
+    error = saved_at = None
     if form.validate_on_submit():
+        at = clock.now()
         try:
-            # The text is kept as the draft in the same transaction, even when refused.
+            # A refused text is kept as the draft, so nothing is lost.
             version = submissions.submit(
                 entry, form.text.data or "", declaration=form.declaration.data,
-                client_token=form.client_token.data or _new_token(), at=clock.now(),
-                keep_draft=True,
+                client_token=form.client_token.data or _new_token(), at=at, keep_draft=True,
             )
         except SubmissionRefused as refused:
-            error = str(refused)
+            error, saved_at = str(refused), at
         else:
             flash("Your response has been submitted.", "success")
             return redirect(url_for(".receipt", entry_id=entry_id,
                                     version_id=submissions.saved_id(version)))
     else:
-        draft = submissions.draft_for(entry)
-        form.text.data = draft.text if draft else ""
+        form.text.data, saved_at = submissions.editor_text(entry)
     form.client_token.data = _new_token()
     return render_template(
         "participant/response.html",
@@ -173,7 +173,7 @@ def response(entry_id: int):
         error_field=_error_field(error),
         at=clock.now(),
         limit=submissions.word_limit_for(entry),
-        draft=submissions.draft_for(entry),
+        draft_saved_at=saved_at,
     )
 
 
@@ -181,10 +181,6 @@ def _error_field(message: str | None) -> str | None:
     if message is None:
         return None
     return "declaration" if "own work" in message else "text"
-
-
-# How long the editor waits before trying again when the database is briefly unavailable.
-RETRY_AFTER_SECONDS = 5
 
 
 def _busy_means_retry_later(view):
@@ -210,8 +206,12 @@ def _busy_means_retry_later(view):
 @_busy_means_retry_later
 @participant_required
 def autosave(entry_id: int):
-    """Autosave from the editor (fetch, or sendBeacon when the tab closes): one checking query
-    and one upsert, no entry loaded unless the attempt has ended."""
+    """Autosave from the editor (fetch, or sendBeacon when the tab closes): one upsert that
+    checks as it writes; only when it saved nothing does a query find out why."""
+    at = clock.now()
+    words = submissions.autosave_draft(current_user.id, entry_id, request.form.get("text", ""), at)
+    if words is not None:
+        return jsonify(saved_at=at.isoformat(), words=words)
     target = submissions.draft_target(current_user.id, entry_id)
     if target is None:
         abort(404)
@@ -220,7 +220,7 @@ def autosave(entry_id: int):
         return _attempt_ended(entry_for(current_user, entry_id))
     if not _case_study_out(entered, outcome, paper_id, release_at):
         abort(404)
-    at = clock.now()
+    # Allowed by the rule after all (the entry changed between the two statements): save it.
     words = submissions.save_draft(entry_id, request.form.get("text", ""), at)
     return jsonify(saved_at=at.isoformat(), words=words)
 

@@ -3,10 +3,10 @@
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import case, func, inspect, select
+from sqlalchemy import Integer, Text, bindparam, func, inspect, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, make_transient_to_detached
 
 from .. import wordcount
 from ..docx_upload import read_response_docx
@@ -20,6 +20,7 @@ from ..models import (
     SubmissionVersion,
     WindowPaper,
 )
+from ..models._types import UTCDateTime
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
 from . import audit, notifications
@@ -48,11 +49,15 @@ def save_draft(entry_id: int, text: str, at: datetime) -> int:
     return words
 
 
+def _insert(model):
+    """INSERT for the session's database, with its ON CONFLICT clauses."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def _upsert_draft(entry_id: int, text: str, words: int, at: datetime) -> None:
     """INSERT .. ON CONFLICT (entry_id) DO UPDATE: one statement, no read first."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Draft).values(entry_id=entry_id, text=text, word_count=words,
-                                          saved_at=at)
+    insert = _insert(Draft).values(entry_id=entry_id, text=text, word_count=words, saved_at=at)
     db.session.execute(insert.on_conflict_do_update(
         index_elements=[Draft.entry_id],
         set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
@@ -60,9 +65,55 @@ def _upsert_draft(entry_id: int, text: str, words: int, at: datetime) -> None:
     ))
 
 
+def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) -> int | None:
+    """Autosave in one statement: the upsert runs only if the entry is this participant's, its
+    attempt is running and its case study is out (the rule of participant.views.
+    _case_study_out, in SQL). Returns the word count, or None when nothing was saved: the
+    caller then finds out why."""
+    words = wordcount.count_words(text)
+    saved = db.session.execute(_guarded_draft_upsert(), {
+        "entry_id": entry_id, "participant_id": participant_id, "text": text,
+        "word_count": words, "saved_at": at, "now": at,
+    }).rowcount
+    db.session.commit()
+    return words if saved else None
+
+
+def _guarded_draft_upsert():
+    """INSERT INTO draft SELECT .. FROM entry JOIN window JOIN paper WHERE <may write>
+    ON CONFLICT (entry_id) DO UPDATE, built once per database and cached by SQLAlchemy."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _GUARDED_UPSERTS:
+        allowed = (
+            select(Entry.id, bindparam("text", type_=Text()),
+                   bindparam("word_count", type_=Integer()),
+                   bindparam("saved_at", type_=UTCDateTime()))
+            .join(Entry.window)
+            .join(WindowPaper, (WindowPaper.window_id == Entry.window_id)
+                  & (WindowPaper.npq_code == Entry.npq_code))
+            .where(Entry.id == bindparam("entry_id"),
+                   Entry.participant_id == bindparam("participant_id"),
+                   Entry.outcome.is_(None), Entry.entered == true(),
+                   WindowPaper.paper_id.is_not(None),
+                   AssessmentWindow.release_at <= bindparam("now"))
+        )
+        draft = Draft.__table__  # Core: the parameters are this statement's, not rows
+        insert = _insert(draft).from_select(
+            [draft.c.entry_id, draft.c.text, draft.c.word_count, draft.c.saved_at], allowed)
+        _GUARDED_UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=[draft.c.entry_id],
+            set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
+                  "saved_at": insert.excluded.saved_at},
+        )
+    return _GUARDED_UPSERTS[dialect]
+
+
+_GUARDED_UPSERTS: dict = {}
+
+
 def draft_target(participant_id: int, entry_id: int):
-    """What autosave checks, in one query: (outcome, entered, release_at, paper_id), or None
-    when the entry is not this participant's."""
+    """Why autosave saved nothing, in one query: (outcome, entered, release_at, paper_id), or
+    None when the entry is not this participant's."""
     return db.session.execute(
         select(Entry.outcome, Entry.entered, AssessmentWindow.release_at, WindowPaper.paper_id)
         .join(Entry.window)
@@ -157,8 +208,8 @@ def check_submittable(entry: Entry, count: int, at: datetime) -> None:
         )
 
 
-# Without the row lock (SQLite, or a caller that did not take it) two requests can pick the
-# same number; the loser's insert hits UNIQUE(entry_id, number) and simply tries again.
+# Without the row lock (a caller that did not take it) two requests can pick the same number;
+# the loser's insert hits UNIQUE(entry_id, number) and simply tries again.
 SUBMIT_TRIES = 5
 
 
@@ -168,56 +219,73 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
 
     Submitting the same form twice (a double click, a resent request) returns the
     version the first one made: the client token is unique per entry in the database.
-    With keep_draft the text is also kept as the draft, in the same transaction, and kept
-    even when the submission is refused. The text is counted once. Load the entry with
+    With keep_draft a refused text is kept as the draft, so a refusal loses nothing; an
+    accepted text is the newest version, which the editor shows when it is newer than the
+    draft (editor_text). The text is counted once. Load the entry with
     entry_for_writing(lock=True) (or upload_for_submitting) so nothing is lazy-loaded and
     concurrent versions are numbered in turn.
     """
     entry_id = entry.id
     count = wordcount.count_words(text)
-    for _ in range(SUBMIT_TRIES):
-        number, existing_id = _next_number(entry_id, client_token)
-        if existing_id is not None:
-            return db.session.get(SubmissionVersion, existing_id)
+    try:
+        if not declaration:
+            raise SubmissionRefused("Confirm that the response is your own work.")
+        check_submittable(entry, count, at)
+    except SubmissionRefused:
+        existing = _version_with_token(entry_id, client_token)
+        if existing is not None:  # a resent form whose first copy was taken in time
+            return existing
         if keep_draft:
             _upsert_draft(entry_id, text, count, at)
+            db.session.commit()
+        raise
+    version = SubmissionVersion(
+        entry_id=entry_id, text=text, word_count=count, word_limit=entry.window.word_limit,
+        sha256=sha256_text(text), source=ResponseSource.DOCX if upload else ResponseSource.TYPED,
+        upload_id=upload.id if upload else None, declaration_accepted=True,
+        client_token=client_token, submitted_at=at,
+    )
+    for _ in range(SUBMIT_TRIES):
         try:
-            if not declaration:
-                raise SubmissionRefused("Confirm that the response is your own work.")
-            check_submittable(entry, count, at)
-        except SubmissionRefused:
-            db.session.commit()  # the draft, when asked: a refused submission loses no text
-            raise
-        version = SubmissionVersion(
-            entry_id=entry_id,
-            number=number,
-            text=text,
-            word_count=count,
-            word_limit=entry.window.word_limit,
-            sha256=sha256_text(text),
-            source=ResponseSource.DOCX if upload else ResponseSource.TYPED,
-            upload_id=upload.id if upload else None,
-            declaration_accepted=True,
-            client_token=client_token,
-            submitted_at=at,
-        )
+            taken = _insert_version(version)
+        except IntegrityError:  # a concurrent request took this number: the next one is free
+            db.session.rollback()
+            continue
+        if taken is None:  # this token already made a version
+            return _version_with_token(entry_id, client_token)
+        version.id, version.number = taken
+        make_transient_to_detached(version)  # persistent without reading it back
         db.session.add(version)
         audit.record(
             "response.submitted", actor=entry.participant, window_id=entry.window_id,
-            participant_id=entry.participant_id, version=number, words=count,
+            participant_id=entry.participant_id, version=version.number, words=count,
             sha256=version.sha256,
         )
         notifications.submission_receipt(entry, version, at)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # A concurrent request took this token (its version is the answer, next time
-            # round) or this number (the next one is free).
-            db.session.rollback()
-            entry = db.session.get(Entry, entry_id)
-            continue
+        db.session.commit()
         return version
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
+
+
+def _insert_version(version: SubmissionVersion) -> tuple[int, int] | None:
+    """INSERT the version numbered one past the entry's highest, in one statement; (id,
+    number), or None when its client token already made a version."""
+    highest = (select(func.coalesce(func.max(SubmissionVersion.number), 0) + 1)
+               .where(SubmissionVersion.entry_id == version.entry_id).scalar_subquery())
+    columns = {column.key: getattr(version, column.key)
+               for column in SubmissionVersion.__table__.columns
+               if column.key not in ("id", "number")}
+    insert = (_insert(SubmissionVersion).values(number=highest, **columns)
+              .on_conflict_do_nothing(index_elements=[SubmissionVersion.entry_id,
+                                                      SubmissionVersion.client_token])
+              .returning(SubmissionVersion.id, SubmissionVersion.number))
+    row = db.session.execute(insert).first()
+    return None if row is None else tuple(row)
+
+
+def _version_with_token(entry_id: int, client_token: str) -> SubmissionVersion | None:
+    return db.session.scalar(select(SubmissionVersion).where(
+        SubmissionVersion.entry_id == entry_id, SubmissionVersion.client_token == client_token))
 
 
 def saved_id(version: SubmissionVersion) -> int:
@@ -225,15 +293,23 @@ def saved_id(version: SubmissionVersion) -> int:
     return inspect(version).identity[0]
 
 
-def _next_number(entry_id: int, client_token: str) -> tuple[int, int | None]:
-    """The next version number, and the id of a version already made with this token."""
-    highest, existing_id = db.session.execute(
-        select(func.max(SubmissionVersion.number),
-               func.max(case((SubmissionVersion.client_token == client_token,
-                              SubmissionVersion.id))))
-        .where(SubmissionVersion.entry_id == entry_id)
+def editor_text(entry: Entry) -> tuple[str, datetime | None]:
+    """What the editor opens with: the draft, or the newest version when that is newer (a
+    submission does not rewrite the draft), with when the draft was saved; one query."""
+    newest = (select(SubmissionVersion.text, SubmissionVersion.submitted_at)
+              .where(SubmissionVersion.entry_id == entry.id)
+              .order_by(SubmissionVersion.number.desc()).limit(1).subquery())
+    row = db.session.execute(
+        select(Draft.text, Draft.saved_at, newest.c.text, newest.c.submitted_at)
+        .select_from(Entry)
+        .outerjoin(Draft, Draft.entry_id == Entry.id)
+        .outerjoin(newest, true())
+        .where(Entry.id == entry.id)
     ).one()
-    return (highest or 0) + 1, existing_id
+    draft_text, saved_at, version_text, submitted_at = row
+    if version_text is not None and (saved_at is None or submitted_at > saved_at):
+        return version_text, saved_at
+    return draft_text or "", saved_at
 
 
 def versions_for(entry: Entry) -> list[SubmissionVersion]:

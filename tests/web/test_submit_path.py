@@ -2,6 +2,7 @@
 collide between tabs, and autosave is one check and one upsert that says "later" (503 with
 Retry-After) rather than failing when the database is briefly unavailable."""
 
+import html
 import threading
 
 import pytest
@@ -24,22 +25,47 @@ def statements(app, request, whole=False) -> tuple[object, list[str]]:
 
 
 def test_a_typed_submission_is_one_transaction_of_a_fixed_few_statements(app, journey, clock):
-    """Sign-in check, the entry with its window and NPQ (one query), the next number, the draft
-    upsert, the version, its audit row and its receipt email: no lazy loads, no second commit."""
+    """Sign-in check, the entry with its window and NPQ (one query), the version numbered in
+    its own INSERT, its audit row and its receipt email: no lazy loads, no second commit, and
+    no draft rewritten (the editor shows the newest version instead)."""
     journey.at(DURING)
     response, sent = statements(app, lambda: journey.submit(TEN_KB, token="one"))
     assert response.status_code == 302
-    assert sent.count("SELECT") == 3, sent  # user, entry+window+npq, next number/token
-    assert sent.count("INSERT") == 4, sent  # draft upsert, version, audit, outbox
-    assert len(sent) == 7, sent
+    assert sent == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT"], sent
     with app.app_context():
         version = db.session.scalars(db.select(SubmissionVersion)).one()
         assert response.headers["Location"].endswith(f"/submissions/{version.id}")
-        assert db.session.scalars(db.select(Draft)).one().text == TEN_KB
+        assert version.number == 1 and version.text == TEN_KB
+        assert db.session.scalars(db.select(Draft)).all() == []
         assert db.session.scalars(
             db.select(AuditEvent).where(AuditEvent.action == "response.submitted")).one()
         assert db.session.scalars(
             db.select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).one()
+    assert TEN_KB in html.unescape(journey.client.get(journey.url("/response")).text)
+
+
+def test_the_editor_opens_with_the_newer_of_the_draft_and_the_last_version(app, journey, clock):
+    """Autosaved after submitting: the draft. Submitted after the last autosave: the version."""
+    journey.at(DURING)
+    journey.client.post(journey.url("/draft"), data={"text": "Autosaved first."})
+    clock.move(seconds=1)
+    journey.submit("Submitted later.", token="one")
+    assert "Submitted later." in journey.client.get(journey.url("/response")).text
+    clock.move(seconds=1)
+    journey.client.post(journey.url("/draft"), data={"text": "Edited after submitting."})
+    page = journey.client.get(journey.url("/response")).text
+    assert "Edited after submitting." in page and "Submitted later." not in page
+
+
+def test_a_refused_submission_keeps_its_text_as_the_draft(app, journey, clock):
+    """Refused (here: no declaration): the text is the draft and the page says it was saved."""
+    journey.at(DURING)
+    refused = journey.client.post(journey.url("/response"), data={
+        "text": "Kept though refused.", "client_token": "no-declaration"})
+    assert refused.status_code == 200 and "Draft saved at" in refused.text
+    with app.app_context():
+        assert db.session.scalars(db.select(Draft)).one().text == "Kept though refused."
+        assert db.session.scalars(db.select(SubmissionVersion)).all() == []
 
 
 def test_a_submission_locks_only_its_entry_row_on_postgresql(app, journey, clock):
@@ -67,18 +93,24 @@ def test_the_statement_count_does_not_grow_with_versions(app, journey, clock):
 
 
 def test_a_resent_submission_makes_no_second_version_in_fewer_statements(app, journey, clock):
-    """The same token again answers with the first version's receipt and writes nothing."""
+    """The same token again answers with the first version's receipt and writes nothing: its
+    INSERT meets the token's unique constraint and does nothing, with no audit row or email."""
     journey.at(DURING)
     first = journey.submit("Once.", token="same")
+    _, first_sent = statements(app, lambda: journey.submit("Twice.", token="other"))
     again, sent = statements(app, lambda: journey.submit("Once.", token="same"))
     assert again.headers["Location"] == first.headers["Location"]
-    assert "INSERT" not in sent
+    assert len(sent) < len(first_sent) and sent.count("INSERT") == 1, sent
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(SubmissionVersion.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(SubmissionVersion.id))) == 2
+        assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "response.submitted")) == 2
+        assert db.session.scalar(db.select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "submission_receipt")) == 2
 
 
 def test_an_upload_is_submitted_in_one_transaction_too(app, journey, clock):
-    """Confirming an uploaded document: user, upload+entry+window+NPQ, next number, version,
+    """Confirming an uploaded document: user, upload+entry+window+NPQ, the numbered version,
     audit and receipt email."""
     import io
 
@@ -95,27 +127,27 @@ def test_an_upload_is_submitted_in_one_transaction_too(app, journey, clock):
     response, sent = statements(app, lambda: journey.client.post(
         confirm, data={"declaration": "y", "client_token": "upload-1"}))
     assert response.status_code == 302
-    assert (sent.count("SELECT"), sent.count("INSERT"), len(sent)) == (3, 3, 6), sent
+    assert (sent.count("SELECT"), sent.count("INSERT"), len(sent)) == (2, 3, 5), sent
 
 
 def _two_tabs_at_once(app, journey, tokens, monkeypatch):
-    """Both tabs read the next number before either writes, unless a row lock holds one back."""
+    """Both tabs are inside their transactions before either inserts its version, unless a
+    row lock holds one back."""
     clients = [app.test_client() for _ in tokens]
     for tab in clients:
         journey.client = tab
         journey.at(DURING)
     meet = threading.Barrier(len(tokens))
-    read = submissions._next_number
+    insert = submissions._insert_version
 
-    def read_then_wait(*args):
-        found = read(*args)
+    def wait_then_insert(*args):
         try:
             meet.wait(timeout=1)  # with the lock, the other tab is still waiting for the row
         except threading.BrokenBarrierError:
             pass
-        return found
+        return insert(*args)
 
-    monkeypatch.setattr(submissions, "_next_number", read_then_wait)
+    monkeypatch.setattr(submissions, "_insert_version", wait_then_insert)
     answers = [None] * len(tokens)
 
     def send(i):
@@ -153,16 +185,16 @@ def test_the_same_token_from_two_connections_at_once_stays_one_version(
         assert db.session.scalar(db.select(db.func.count(SubmissionVersion.id))) == 1
 
 
-def test_autosave_is_one_check_and_one_upsert(app, journey, clock):
-    """The sign-in check, one query joining entry, window and paper, one upsert: the first save
-    and the hundredth cost the same, and no entry is loaded."""
+def test_autosave_is_one_upsert_that_checks_as_it_writes(app, journey, clock):
+    """The sign-in check and one upsert joining entry, window and paper: the first save and the
+    hundredth cost the same, and no entry is loaded."""
     journey.at(DURING)
     first, sent_first = statements(app, lambda: journey.client.post(
         journey.url("/draft"), data={"text": "First words."}))
     again, sent_again = statements(app, lambda: journey.client.post(
         journey.url("/draft"), data={"text": TEN_KB}))
     assert (first.status_code, again.status_code) == (200, 200)
-    assert sent_first == sent_again == ["SELECT", "SELECT", "INSERT"]
+    assert sent_first == sent_again == ["SELECT", "INSERT"]
     assert again.json["words"] == len(TEN_KB.split())
     with app.app_context():
         draft = db.session.scalars(db.select(Draft)).one()
@@ -181,7 +213,7 @@ def test_autosave_answers_503_with_retry_after_when_the_database_is_unavailable(
     def unavailable(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(submissions, "draft_target", unavailable)
+    monkeypatch.setattr(submissions, "autosave_draft", unavailable)
     response = journey.client.post(journey.url("/draft"), data={"text": "Kept in the browser."})
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
@@ -201,6 +233,25 @@ def test_autosave_503s_when_the_sign_in_check_itself_cannot_reach_the_database(
     response = journey.client.post(journey.url("/draft"), data={"text": "Kept."})
     assert response.status_code == 503
     assert "Retry-After" in response.headers
+
+
+def test_a_page_answers_503_with_retry_after_when_the_database_drops_the_connection(
+        app, journey, clock, monkeypatch):
+    """No ping before each request: a dropped connection fails that one request with "try
+    again shortly" (and SQLAlchemy replaces the pool), never a 500."""
+    journey.at(DURING)
+    journey.client.get(journey.url("/response"))  # signed in, user loaded once
+
+    def dropped(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(submissions, "entry_for_writing", dropped)
+    response = journey.client.get(journey.url("/response"))
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Nothing you wrote has been lost" in response.text
+    with app.app_context():
+        assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
 def test_the_editor_page_loads_the_autosave_decisions(app, journey, clock):
