@@ -7,8 +7,9 @@ expressions in JavaScript), not from a hand list, so no invisible character can 
 """
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import regex
 from docx import Document

@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import regex
 
 from assessment_app.wordcount import BLANK_GLYPHS, count_response, count_words, split_references

@@ -5,10 +5,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-import regex
 
 from assessment_app.wordcount import (
     BLANK_GLYPHS,
