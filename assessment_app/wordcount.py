@@ -68,7 +68,7 @@ WORD_RULE = (
 REFERENCE_RULE = (
     "Your reference list does not count. Put it at the end, under a line that says only "
     "“References” or “Bibliography”. After the last such line, each line that looks like a "
-    f"reference entry (it has a year such as 2019 or (2019), “n.d.”, a web address or a DOI, "
+    "reference entry (it has a year such as 2019 or (2019), “n.d.”, a web address or a DOI, "
     f"and at most {MAX_ENTRY_WORDS} words) is left out. Any other line after that heading "
     "counts, so keep all of your response above it."
 )
