@@ -9,7 +9,7 @@ import logging
 import zipfile
 import zlib
 
-from .wordcount import count_words, docx_text
+from .wordcount import count_response, docx_text
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 1000
@@ -51,7 +51,9 @@ def read_response_docx(filename: str, data: bytes) -> str:
     except Exception:  # python-docx and lxml raise many types for a malformed package
         log.info("unreadable .docx upload %r", filename, exc_info=True)
         raise DocxRejected(_DAMAGED) from None
-    if count_words(text) == 0:
+    # A document of only reference entries is read (its count of 0 is refused at submit, with
+    # its own message); one with no words at all is the wrong file or text we cannot read.
+    if count_response(text) == (0, 0):
         raise DocxRejected("The document has no text we can read. Check it is the right file and "
                            "that your response is not in text boxes, headers or pictures.")
     return text

@@ -8,7 +8,7 @@ from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
 from .timeformat import deadline_text, london_time, time_left
-from .wordcount import DOCX_RULE, WORD_RULE, count_words
+from .wordcount import DOCX_RULE, REFERENCE_RULE, WORD_RULE, count_response
 
 
 def register(app: Flask) -> None:
@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(deadline_text)
     app.add_template_filter(lambda instant: instant.isoformat(), "iso")
     app.add_template_filter(lambda instant: last_minute(instant).isoformat(), "last_minute_iso")
-    app.add_template_filter(lambda text: count_words(text or ""), "count_words")
+    app.add_template_filter(lambda text: count_response(text or ""), "response_count")
     app.add_template_global(time_left)
     app.add_template_global(timedelta)
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
@@ -28,5 +28,6 @@ def register(app: Flask) -> None:
         return {
             "service_name": current_app.config["SERVICE_NAME"],
             "WORD_RULE": WORD_RULE,
+            "REFERENCE_RULE": REFERENCE_RULE,
             "DOCX_RULE": DOCX_RULE,
         }

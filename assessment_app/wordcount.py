@@ -1,39 +1,77 @@
 """The one word-count rule, for typed responses and .docx uploads alike.
 
 static/js/wordcount.js implements the same rule for the browser; tests/wordcount_cases.json and
-tests/unit/test_wordcount_js_parity.py hold the two equal, so change both together.
+tests/unit/test_wordcount_js_parity.py hold the two equal, so change both together. The
+character classes come from Unicode's own properties (the `regex` module here, /u regular
+expressions in JavaScript), not from a hand list, so no invisible character can join words.
 """
 
 import io
 import re
-import unicodedata
-from typing import BinaryIO
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, NamedTuple
 
+import regex
 from docx import Document
 from lxml import etree
 
-# An explicit set, identical in the JavaScript: Python's str.split() and JS's \s each have their
-# own idea of whitespace (str.split() splits on U+001C-U+001F, neither splits on U+200B).
-WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-# The whitespace characters that end a line (CRLF is two breaks around an empty line, which
-# cannot be a heading). Explicit for the same reason: str.splitlines() also splits on U+001C-E.
+# Characters drawn as a blank gap that Unicode does not call White_Space: the Hangul fillers
+# (letters by category, so alone each would even count as a word), the Braille blank and the
+# musical null notehead. tests/unit/test_wordcount_rule.py checks the fillers are exactly the
+# default-ignorable letters and scans every character named BLANK, FILLER or SPACE.
+BLANK_GLYPHS = "\u115f\u1160\u3164\uffa0\u2800\U0001d159"
+# Not White_Space, but its one job is to mark a word boundary (Thai, Khmer, pasted web text).
+ZERO_WIDTH_SPACE = "\u200b"
+# Everything that separates words, as the inside of a character class. Python's str.split() and
+# JS's \s each differ from White_Space, so neither is used.
+SEPARATORS = rf"\p{{White_Space}}{ZERO_WIDTH_SPACE}{BLANK_GLYPHS}"
+# The separators that end a line (CRLF is two breaks around an empty line, which cannot be a
+# heading). Explicit: str.splitlines() also splits on U+001C-E.
 LINE_BREAKS = "\n\x0b\x0c\r\x85\u2028\u2029"
 
-_SEPARATOR = re.compile(f"[{re.escape(WHITESPACE)}]+")
-_NON_SPACE_RUN = re.compile(f"[^{re.escape(WHITESPACE)}]+")
-_LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
+# Every other default-ignorable character (soft hyphen, joiners, bidi marks, word joiner, BOM,
+# variation selectors, tags) shows as nothing, so it is ignored: it neither separates words (a
+# Persian word with a zero-width non-joiner, or "co\u00adoperate", stays one word) nor counts as
+# a letter. Counting needs no code for that, as none of them is a letter or digit; heading and
+# reference-entry checks remove them first, so they read the line as a reader sees it.
+_IGNORABLE = regex.compile(rf"(?![{SEPARATORS}])\p{{Default_Ignorable_Code_Point}}")
+# Chinese and Japanese are written without spaces: each ideograph or kana counts as one word,
+# as Microsoft Word counts them (Korean, written with spaces, counts by spaces).
+_IDEOGRAPH = r"(?=[\p{L}\p{N}])[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]"
+_TOKEN = regex.compile(rf"{_IDEOGRAPH}|(?:(?!{_IDEOGRAPH})[^{SEPARATORS}])+")
+_LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{N}]")
+_TRIM = regex.compile(rf"^[{SEPARATORS}]+|[{SEPARATORS}]+\Z")
+_LINES = regex.compile(f"([{LINE_BREAKS}])")
 _REFERENCE_HEADINGS = frozenset({"references", "bibliography"})
+# What marks a line as a reference entry: a year (2019, (2019), 2019a), "n.d.", a web address
+# or a DOI. ASCII classes only, so Python and JavaScript read them alike.
+_REFERENCE_MARK = regex.compile(
+    r"(?<![0-9])(?:1[5-9]|20)[0-9]{2}(?![0-9])"
+    r"|(?<![A-Za-z])[nN]\. ?[dD]\."
+    r"|[Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\."
+    r"|[Dd][Oo][Ii]:|(?<![0-9])10\.[0-9]{4,9}/"
+)
+# A longer line is argument with a citation in it, not an entry, so it counts.
+MAX_ENTRY_WORDS = 80
 
 WORD_RULE = (
     "A word is anything between spaces or line breaks that contains at least one letter or "
     "number. So “well-being”, “don’t”, “1,500”, “e.g.” and a web address each count as one "
-    "word, and a dash, bullet or symbol on its own counts as none. Headings and tables count. "
-    "Your reference list does not count: everything from the last line that says only "
-    "“References” or “Bibliography” to the end is left out, so put that heading on its own "
-    "line just before your reference list."
+    "word, and a dash, bullet or symbol on its own counts as none. Every character that shows "
+    "as a gap counts as a space: ordinary, no-break, thin, zero-width and ideographic spaces, "
+    "the Braille blank and the Hangul fillers. Invisible formatting characters, such as a soft "
+    "hyphen or a zero-width joiner, are ignored: they neither join nor split words. Each Chinese "
+    "or Japanese character counts as one word, as in Microsoft Word; other alphabets (Greek, "
+    "Arabic, Welsh and so on) count by spaces. Headings and tables count."
+)
+
+REFERENCE_RULE = (
+    "Your reference list does not count. Put it at the end, under a line that says only "
+    "“References” or “Bibliography”. After the last such line, each line that looks like a "
+    "reference entry (it has a year such as 2019 or (2019), “n.d.”, a web address or a DOI, "
+    f"and at most {MAX_ENTRY_WORDS} words) is left out. Any other line after that heading "
+    "counts, so keep all of your response above it."
 )
 
 DOCX_RULE = (
@@ -44,55 +82,155 @@ DOCX_RULE = (
 )
 
 
-# ASCII letters and digits are all in categories L and N: most tokens are decided by this one
-# regex search, without looking up each character's category (counting runs on every submit).
-_ASCII_LETTER_OR_DIGIT = re.compile("[A-Za-z0-9]")
+def _words(text: str) -> Iterator[regex.Match]:
+    for token in _TOKEN.finditer(text):
+        if _LETTER_OR_DIGIT.search(token.group()):
+            yield token
 
 
-def _is_word(token: str) -> bool:
-    return bool(_ASCII_LETTER_OR_DIGIT.search(token)) or any(
-        unicodedata.category(ch)[0] in "LN" for ch in token)
+# Counting runs on every autosave and submit, so it is done by the regex engine alone: the words
+# are the runs between separators less the runs with no letter or digit (each found in linear
+# time). Text with an ideograph or kana takes the exact path, which splits those one by one.
+# The runs are found by the standard library's faster engine, with the separators listed from
+# the same Unicode property (White_Space lies wholly in the Basic Multilingual Plane).
+_SEPARATOR_CHARS = "".join(
+    regex.findall(rf"[{SEPARATORS}]", "".join(map(chr, range(0x10000))))
+) + "".join(ch for ch in BLANK_GLYPHS if ord(ch) > 0xFFFF)
+_RUN = re.compile(f"[^{re.escape(_SEPARATOR_CHARS)}]+")
+_RUN_WITHOUT_WORD = regex.compile(
+    rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\p{{L}}\p{{N}}]+(?![^{SEPARATORS}])")
+_MAY_HAVE_IDEOGRAPH = regex.compile(r"[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]")
+
+
+def _count(text: str) -> int:
+    if _MAY_HAVE_IDEOGRAPH.search(text):
+        return sum(1 for _ in _words(text))
+    return len(_RUN.findall(text)) - len(_RUN_WITHOUT_WORD.findall(text))
+
+
+def _visible(line: str) -> str:
+    return _TRIM.sub("", _IGNORABLE.sub("", line))
+
+
+# A heading line holds nothing but separators, ignorables, "#", ":" and the heading's letters;
+# any other character rules a line out at once (nearly every line, at its first few characters).
+_NOT_IN_A_HEADING = regex.compile(
+    rf"[^{SEPARATORS}\p{{Default_Ignorable_Code_Point}}#:"
+    + "".join(sorted(set("".join(_REFERENCE_HEADINGS)) | set("".join(_REFERENCE_HEADINGS).upper())))
+    + "]")
 
 
 def _is_reference_heading(line: str) -> bool:
-    core = line.strip(WHITESPACE).lstrip("#").strip(WHITESPACE)
-    core = core.removesuffix(":").rstrip(WHITESPACE)
+    if _NOT_IN_A_HEADING.search(line):
+        return False
+    core = _TRIM.sub("", _visible(line).lstrip("#"))
+    core = _TRIM.sub("", core.removesuffix(":"))
     # Only ASCII letters lower to these words, so Python and JS lower-casing agree here.
     return core.lower() in _REFERENCE_HEADINGS
 
 
-def split_references(text: str) -> tuple[str, str]:
-    """(counted body, excluded reference section): the section runs from the last line that is
-    only a References or Bibliography heading to the end; it is '' if there is no such line."""
-    start = None
-    offset = 0
-    for line in _LINE_BREAK.split(text):
-        if _is_reference_heading(line):
-            start = offset
-        offset += len(line) + 1  # every line break is one character
-    if start is None:
-        return text, ""
-    return text[:start], text[start:]
+def _is_reference_entry(line: str) -> bool:
+    return bool(_REFERENCE_MARK.search(_visible(line))) and _count(line) <= MAX_ENTRY_WORDS
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    text: str  # with its line break, if it has one
+    entry: bool  # looks like a reference entry, so is not counted
+
+
+@dataclass(frozen=True)
+class ReferenceSplit:
+    """A response split at its reference heading: body + heading + every line's text is the
+    whole text, in order. With no heading, heading is '' and lines is empty."""
+
+    body: str
+    heading: str
+    lines: tuple[ReferenceLine, ...]
+
+    @property
+    def entries(self) -> list[str]:
+        """The reference entries, trimmed: the lines that are not counted."""
+        return [_TRIM.sub("", line.text) for line in self.lines if line.entry]
+
+    @property
+    def counted_text(self) -> str:
+        """The text the count is made from: the body and every line after the heading that is
+        not an entry (each part ends in a line break, so no words join across parts)."""
+        return self.body + "".join(line.text for line in self.lines if not line.entry)
+
+
+def split_references(text: str) -> ReferenceSplit:
+    """Split at the last line that is only a References or Bibliography heading."""
+    pieces = _LINES.split(text)  # line, break, line, break, ..., last line
+    lines = ["".join(pieces[i:i + 2]) for i in range(0, len(pieces), 2)]
+    heading = max((i for i, line in enumerate(lines) if _is_reference_heading(line)), default=None)
+    if heading is None:
+        return ReferenceSplit(text, "", ())
+    return ReferenceSplit(
+        "".join(lines[:heading]), lines[heading],
+        tuple(ReferenceLine(line, _is_reference_entry(line)) for line in lines[heading + 1:]),
+    )
+
+
+class ResponseCount(NamedTuple):
+    words: int
+    reference_entries: int
+
+    @property
+    def sentence(self) -> str:
+        """As participants and markers read it; wordcount.js countedSentence writes the same."""
+        words = f"{self.words:,} word{'' if self.words == 1 else 's'}"
+        entries = f"{self.reference_entries:,} entr{'y' if self.reference_entries == 1 else 'ies'}"
+        return f"Counted: {words}. Reference list: {entries}, not counted."
+
+
+def count_response(text: str) -> ResponseCount:
+    """What a participant is shown before submitting: counted words and uncounted entries."""
+    split = split_references(text)
+    return ResponseCount(_count(split.counted_text), len(split.entries))
 
 
 def count_words(text: str) -> int:
-    body, _references = split_references(text)
-    return sum(1 for token in _SEPARATOR.split(body) if _is_word(token))
+    return _count(split_references(text).counted_text)
 
 
-def cut_at_limit(text: str, limit: int) -> int:
-    """The index in `text` just after its `limit`-th counted word, or len(text) if it has fewer,
-    so a marker can see where the limit falls. Words in the reference list are not counted."""
+@dataclass(frozen=True)
+class Part:
+    """A piece of a response as a marker sees it. kind: "body" (counted, before the reference
+    heading), "heading", "entry" (a reference entry, not counted), "counted" (another line
+    after the heading) or "limit" (an empty part where the word limit falls)."""
+
+    text: str
+    kind: str
+
+
+_COUNTED_KINDS = ("body", "counted")
+
+
+def marked_parts(text: str, limit: int) -> list[Part]:
+    """The whole response in order, with a "limit" part just after its limit-th counted word
+    when more counted words follow (a window with a tolerance let them in)."""
+    split = split_references(text)
+    parts = [Part(split.body, "body")]
+    if split.heading:
+        parts.append(Part(split.heading, "heading"))
+    parts += [Part(line.text, "entry" if line.entry else "counted") for line in split.lines]
+    if _count(split.counted_text) <= limit:
+        return parts
     if limit <= 0:
-        return 0
-    body, _references = split_references(text)
+        return [Part("", "limit"), *parts]
     seen = 0
-    for match in _NON_SPACE_RUN.finditer(body):
-        if _is_word(match.group()):
+    for index, part in enumerate(parts):
+        if part.kind not in _COUNTED_KINDS:
+            continue
+        for word in _words(part.text):
             seen += 1
             if seen == limit:
-                return match.end()
-    return len(text)
+                cut = word.end()
+                return [*parts[:index], Part(part.text[:cut], part.kind), Part("", "limit"),
+                        Part(part.text[cut:], part.kind), *parts[index + 1:]]
+    raise AssertionError("unreachable: the count is over the limit")
 
 
 _NS = {

@@ -20,7 +20,7 @@ from ..services import marking
 from ..services.marking import MarkingError, MarkInput
 from ..services.marking_stats import agreement_by_marker
 from ..services.papers import paper_html
-from ..wordcount import cut_at_limit
+from ..wordcount import count_response, marked_parts
 from . import bp
 
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
@@ -44,10 +44,13 @@ def _mark_input() -> MarkInput:
 
 
 def script_view(version: SubmissionVersion, word_limit: int) -> dict:
-    """The response split where the word limit falls, for windows that allowed a tolerance."""
-    text = version.text
-    cut = cut_at_limit(text, word_limit)
-    return {"within": text[:cut], "beyond": text[cut:] if version.word_count > word_limit else ""}
+    """The whole response as counted: its parts in order (body, reference heading, entries not
+    counted, other lines counted) with where the limit falls when a tolerance let more in."""
+    parts = marked_parts(version.text, word_limit)
+    kinds = [part.kind for part in parts]
+    heading = kinds.index("heading") if "heading" in kinds else len(parts)
+    return {"body": parts[:heading], "references": parts[heading:],
+            "counted": count_response(version.text)}
 
 
 @bp.get("/")

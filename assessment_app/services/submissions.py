@@ -21,6 +21,7 @@ from ..models import (
     WindowPaper,
 )
 from ..models._types import UTCDateTime
+from ..text_intake import normalise
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
 from . import audit, notifications
@@ -41,8 +42,10 @@ def word_limit_for(entry: Entry) -> WordLimit:
 def save_draft(entry_id: int, text: str, at: datetime) -> int:
     """Keep the editor's text in one upsert and commit; returns the word count.
 
-    Always allowed: a draft is never refused, so nothing is lost.
+    Always allowed: a draft is never refused, so nothing is lost (the text is normalised
+    first, so nothing in it can make the database refuse it).
     """
+    text = normalise(text)
     words = wordcount.count_words(text)
     _upsert_draft(entry_id, text, words, at)
     db.session.commit()
@@ -69,7 +72,8 @@ def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) 
     """Autosave in one statement: the upsert runs only if the entry is this participant's, its
     attempt is running and its case study is out (the rule of participant.views.
     _case_study_out, in SQL). Returns the word count, or None when nothing was saved: the
-    caller then finds out why."""
+    caller then finds out why. The text is normalised first, as in save_draft."""
+    text = normalise(text)
     words = wordcount.count_words(text)
     saved = db.session.execute(_guarded_draft_upsert(), {
         "entry_id": entry_id, "participant_id": participant_id, "text": text,
@@ -167,7 +171,8 @@ def draft_for(entry: Entry) -> Draft | None:
 
 def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> ResponseUpload:
     """Read an uploaded .docx (raises DocxRejected with a message) and keep it with its text."""
-    text = read_response_docx(filename, data)
+    text = normalise(read_response_docx(filename, data))
+    filename = normalise(filename)
     upload = ResponseUpload(
         entry_id=entry.id,
         filename=filename,
@@ -186,8 +191,8 @@ def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> Resp
     return upload
 
 
-def check_submittable(entry: Entry, count: int, at: datetime) -> None:
-    """Raise SubmissionRefused saying what is wrong and what to do, for a text of count words."""
+def check_submittable(entry: Entry, counted: wordcount.ResponseCount, at: datetime) -> None:
+    """Raise SubmissionRefused saying what is wrong and what to do, for a text so counted."""
     if not entry.window.is_released(at):
         raise SubmissionRefused("This assessment has not started yet.")
     if not entry.entered or entry.outcome is not None:
@@ -197,6 +202,12 @@ def check_submittable(entry: Entry, count: int, at: datetime) -> None:
         raise SubmissionRefused(
             f"The deadline was {deadline_text(entry.closes_at)}. "
             "Submissions are no longer accepted. Your text has been kept."
+        )
+    count = counted.words
+    if count == 0 and counted.reference_entries:
+        raise SubmissionRefused(
+            "Your response has no counted words: it is all reference list. Write your response "
+            "above the “References” or “Bibliography” heading, then submit."
         )
     if count == 0:
         raise SubmissionRefused("Your response is empty. Write your response before submitting.")
@@ -221,16 +232,18 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
     version the first one made: the client token is unique per entry in the database.
     With keep_draft a refused text is kept as the draft, so a refusal loses nothing; an
     accepted text is the newest version, which the editor shows when it is newer than the
-    draft (editor_text). The text is counted once. Load the entry with
+    draft (editor_text). The text is normalised and counted once. Load the entry with
     entry_for_writing(lock=True) (or upload_for_submitting) so nothing is lazy-loaded and
     concurrent versions are numbered in turn.
     """
     entry_id = entry.id
-    count = wordcount.count_words(text)
+    text = normalise(text)
+    counted = wordcount.count_response(text)
+    count = counted.words
     try:
         if not declaration:
             raise SubmissionRefused("Confirm that the response is your own work.")
-        check_submittable(entry, count, at)
+        check_submittable(entry, counted, at)
     except SubmissionRefused:
         existing = _version_with_token(entry_id, client_token)
         if existing is not None:  # a resent form whose first copy was taken in time

@@ -8,6 +8,7 @@ from docx import Document
 from factories import PASSWORD, login, make_entry, make_window
 from marking.conftest import AFTER_CLOSE, rubric_form
 
+from assessment_app import wordcount
 from assessment_app.extensions import db
 from assessment_app.models import (
     Allocation,
@@ -262,6 +263,51 @@ def test_the_word_limit_cut_off_is_shown_where_a_tolerance_allowed_more(app, clo
     before, after = page.split("Word limit of 1,500 reached here")
     assert "w1499" in before and "w1500" not in before
     assert "w1500" in after and "w1599" in after
+
+
+def _marker_page_for(app, closed, clock, text: str, *, tolerance: int = 0) -> str:
+    """The first marker's page for the second entry's script, with this text."""
+    with app.app_context():
+        entry = db.session.get(Entry, closed.entry_ids[1])
+        entry.window.word_limit, entry.window.tolerance_percent = 1500, tolerance
+        version = marking.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
+        version.text = text
+        version.word_count = wordcount.count_words(text)
+        db.session.commit()
+    allocate(app, closed)
+    with app.app_context():
+        allocation = Allocation.query.filter_by(entry_id=closed.entry_ids[1]).one()
+        email = allocation.marker.email
+    return signed_in(app, email, clock).get(f"/marking/scripts/{allocation.id}").text
+
+
+def test_a_response_exactly_at_the_limit_keeps_its_reference_list_for_the_marker(app, closed,
+                                                                                  clock):
+    """The bug in issue 10: at exactly 1,500 words the reference list vanished. Now the body,
+    the labelled list and the count are all on the page, and no limit line."""
+    body = " ".join(f"w{i}" for i in range(1500))
+    page = _marker_page_for(app, closed, clock,
+                            f"{body}\nReferences\nSmith, J. (2019) Coaching.\nDfE (n.d.) Guide.")
+    assert "w1499" in page
+    assert "Reference list (not counted)" in page
+    assert "Smith, J. (2019) Coaching." in page and "DfE (n.d.) Guide." in page
+    assert "Counted: 1,500 words. Reference list: 2 entries, not counted." in page
+    assert "Word limit of" not in page
+
+
+def test_the_marker_sees_counted_lines_after_the_heading_and_the_limit_among_them(app, closed,
+                                                                                   clock):
+    """A line after the heading that is no entry is marked [Counted]; with a tolerance the
+    limit can fall inside it, and the marker sees where."""
+    body = " ".join(f"w{i}" for i in range(1498))
+    page = _marker_page_for(app, closed, clock,
+                            f"{body}\nReferences\nSmith (2019).\nhidden argument goes on",
+                            tolerance=10)
+    references = page.split("Reference list (not counted)")[1]
+    assert "<strong>[Counted]</strong> hidden argument" in references
+    before, after = references.split("Word limit of 1,500 reached here")
+    assert "Smith (2019)." in before and "argument" in before and "goes on" in after
+    assert "Counted: 1,502 words. Reference list: 1 entry, not counted." in page
 
 
 def test_a_draft_mark_is_saved_without_submitting(app, closed, clock):

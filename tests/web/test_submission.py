@@ -162,7 +162,7 @@ def test_autosave_keeps_the_draft_and_the_editor_shows_it(app, journey, clock):
     assert saved.json["words"] == 4
     page = journey.client.get(journey.url("/response")).text
     assert "Half a thought, well-being." in page
-    assert "You have written 4 words" in page
+    assert "Counted: 4 words. Reference list: 0 entries, not counted." in page
 
 
 def test_autosave_after_the_deadline_still_keeps_the_text(app, journey, clock):

@@ -5,7 +5,7 @@ import { initAll } from "../govuk/govuk-frontend.min.js";
 
 initAll();
 
-const { countWords } = window.NPQWordCount;
+const { countResponse, countedSentence } = window.NPQWordCount;
 
 function plural(n, unit) {
   return `${n.toLocaleString("en-GB")} ${unit}${n === 1 ? "" : "s"}`;
@@ -66,9 +66,10 @@ function initResponseForm(form) {
   let retryTimer = null;
   let announceTimer = null;
 
+  // The sentence the server writes on the page, kept live.
   const describe = () => {
-    const words = countWords(textarea.value);
-    let text = `You have written ${plural(words, "word")}. The limit is ${limit.toLocaleString("en-GB")}.`;
+    const { words } = countResponse(textarea.value);
+    let text = `${countedSentence(textarea.value)} The limit is ${limit.toLocaleString("en-GB")}.`;
     if (words > allowed) text += ` You are ${plural(words - allowed, "word")} over.`;
     return { words, text };
   };

@@ -1,8 +1,9 @@
 // The word-count rule of assessment_app/wordcount.py, for the browser's live count.
 // tests/unit/test_wordcount_js_parity.py holds the two equal: change both together.
-// A word is a run of characters between whitespace containing at least one letter or digit; a
-// reference list at the end, from the last "References" or "Bibliography" heading line, does
-// not count.
+// A word is a run of characters between separators (Unicode White_Space, the zero-width space
+// and blank glyphs) containing at least one letter or digit; each Chinese or Japanese character
+// is a word; after the last "References" or "Bibliography" heading line, lines that look like
+// reference entries do not count.
 (function (root, factory) {
   "use strict";
   var api = factory();
@@ -10,47 +11,98 @@
   else root.NPQWordCount = api;
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
-  // The server's explicit sets (WHITESPACE, LINE_BREAKS): JS's \s and line terminators differ.
-  var WHITESPACE = "\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" +
-    "\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff";
-  var LINE_BREAKS = "\n\u000b\u000c\r\u0085\u2028\u2029";
+  // The server's SEPARATORS: White_Space, the zero-width space, then BLANK_GLYPHS (Hangul
+  // fillers, Braille blank, musical null notehead).
+  var SEPARATORS = "\\p{White_Space}\u200b\u115f\u1160\u3164\uffa0\u2800\u{1d159}";
+  var IDEOGRAPH = "(?=[\\p{L}\\p{N}])[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}]";
+  var MAX_ENTRY_WORDS = 80;
 
-  var separator = new RegExp("[" + WHITESPACE + "]+");
-  var lineBreak = new RegExp("[" + LINE_BREAKS + "]");
-  var trimStart = new RegExp("^[" + WHITESPACE + "]+");
-  var trimEnd = new RegExp("[" + WHITESPACE + "]+$");
-  var wordChar = /[\p{L}\p{N}]/u;
+  var token = new RegExp(IDEOGRAPH + "|(?:(?!" + IDEOGRAPH + ")[^" + SEPARATORS + "])+", "gu");
+  var letterOrDigit = /[\p{L}\p{N}]/u;
+  var ignorable = new RegExp("(?![" + SEPARATORS + "])\\p{Default_Ignorable_Code_Point}", "gu");
+  var trimmed = new RegExp("^[" + SEPARATORS + "]+|[" + SEPARATORS + "]+$", "gu");
+  var lines = /([\n\u000b\u000c\r\u0085\u2028\u2029])/;
+  var referenceMark = new RegExp(
+    "(?<![0-9])(?:1[5-9]|20)[0-9]{2}(?![0-9])" +
+    "|(?<![A-Za-z])[nN]\\. ?[dD]\\." +
+    "|[Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\\." +
+    "|[Dd][Oo][Ii]:|(?<![0-9])10\\.[0-9]{4,9}/", "u");
+
+  function count(text) {
+    var n = 0;
+    (text.match(token) || []).forEach(function (t) {
+      if (letterOrDigit.test(t)) n += 1;
+    });
+    return n;
+  }
 
   function trim(text) {
-    return text.replace(trimStart, "").replace(trimEnd, "");
+    return text.replace(trimmed, "");
+  }
+
+  function visible(line) {
+    return trim(line.replace(ignorable, ""));
   }
 
   function isReferenceHeading(line) {
-    var core = trim(trim(line).replace(/^#+/, ""));
-    if (core.charAt(core.length - 1) === ":") core = core.slice(0, -1).replace(trimEnd, "");
+    var core = trim(visible(line).replace(/^#+/, ""));
+    if (core.charAt(core.length - 1) === ":") core = trim(core.slice(0, -1));
     // Only ASCII letters lower to these words, so Python and JS lower-casing agree here.
     core = core.toLowerCase();
     return core === "references" || core === "bibliography";
   }
 
-  // [counted body, excluded reference section ("" if none)].
+  function isReferenceEntry(line) {
+    return referenceMark.test(visible(line)) && count(line) <= MAX_ENTRY_WORDS;
+  }
+
+  // {body, heading, lines: [{text, entry}]}: body + heading + every line's text is the text.
   function splitReferences(text) {
-    var start = -1;
-    var offset = 0;
-    text.split(lineBreak).forEach(function (line) {
-      if (isReferenceHeading(line)) start = offset;
-      offset += line.length + 1; // every line break is one character
+    var pieces = text.split(lines);
+    var all = [];
+    for (var i = 0; i < pieces.length; i += 2) all.push(pieces[i] + (pieces[i + 1] || ""));
+    var heading = -1;
+    all.forEach(function (line, index) {
+      if (isReferenceHeading(line)) heading = index;
     });
-    return start < 0 ? [text, ""] : [text.slice(0, start), text.slice(start)];
+    if (heading < 0) return { body: text, heading: "", lines: [] };
+    return {
+      body: all.slice(0, heading).join(""),
+      heading: all[heading],
+      lines: all.slice(heading + 1).map(function (line) {
+        return { text: line, entry: isReferenceEntry(line) };
+      }),
+    };
+  }
+
+  // {words, referenceEntries}: what the participant is shown before submitting.
+  function countResponse(text) {
+    var split = splitReferences(text);
+    var counted = split.body;
+    var entries = 0;
+    split.lines.forEach(function (line) {
+      if (line.entry) entries += 1;
+      else counted += line.text;
+    });
+    return { words: count(counted), referenceEntries: entries };
   }
 
   function countWords(text) {
-    var count = 0;
-    splitReferences(text)[0].split(separator).forEach(function (token) {
-      if (wordChar.test(token)) count += 1;
-    });
-    return count;
+    return countResponse(text).words;
   }
 
-  return { countWords: countWords, splitReferences: splitReferences };
+  // The server's ResponseCount.sentence: "Counted: 1,500 words. Reference list: 3 entries, ...".
+  function countedSentence(text) {
+    var counted = countResponse(text);
+    var n = counted.words;
+    var m = counted.referenceEntries;
+    return "Counted: " + n.toLocaleString("en-GB") + " word" + (n === 1 ? "" : "s") +
+      ". Reference list: " + m.toLocaleString("en-GB") + " entr" + (m === 1 ? "y" : "ies") +
+      ", not counted.";
+  }
+
+  return {
+    countWords: countWords, countResponse: countResponse, countedSentence: countedSentence,
+    splitReferences: splitReferences,
+  };
 });
