@@ -138,6 +138,7 @@ def definitive_scripts(window: AssessmentWindow) -> list[DefinitiveScript]:
 class MarkerRecord:
     """One marker's standardisation in a window and NPQ: seeds in order, decisions, standing."""
 
+    window: AssessmentWindow
     marker: User
     npq_code: str
     seeds: list[Seed]
@@ -181,7 +182,7 @@ def records(window: AssessmentWindow, marker_ids=None) -> dict[tuple[int, str], 
                     and s.definitive.npq_code == npq]
             taken = [d for d in decisions if d.marker_id == profile.user_id and d.npq_code == npq]
             out[(profile.user_id, npq)] = MarkerRecord(
-                profile.user, npq, mine, taken,
+                window, profile.user, npq, mine, taken,
                 rules.standing(in_force[npq], map(_state, mine),
                                [rules.Decision(d.action.value, d.decided_at) for d in taken]))
     return out
@@ -422,4 +423,57 @@ def per_criterion(record: MarkerRecord) -> list[CriterionAgreement]:
             same += gap == 0
             within += gap <= 1
         out.append(CriterionAgreement(c.title, len(checked), same, within))
+    return out
+
+
+# The marker's side ---------------------------------------------------------------------
+
+
+# What a marker reads about themselves: never that they drifted, which would tell them the
+# script they just submitted was a seed.
+MARKER_TEXT = {
+    rules.Standing.NOT_STARTED: "Qualification not started",
+    rules.Standing.QUALIFYING: "Qualification set to mark",
+    rules.Standing.NOT_QUALIFIED: "Outside tolerance: waiting for the assessment lead",
+    rules.Standing.LIVE: "Qualified: marking live",
+    rules.Standing.FLAGGED: "Qualified: marking live",
+    rules.Standing.STOPPED: "Stopped by the assessment lead",
+}
+
+
+def for_marker(user: User) -> list[MarkerRecord]:
+    """The marker's standardisation in each window still being marked that has definitive
+    scripts for one of their NPQs (qualification sets to start, or their standing)."""
+    windows = db.session.scalars(
+        select(AssessmentWindow).where(AssessmentWindow.results_recorded_at.is_(None),
+                                       AssessmentWindow.id.in_(select(DefinitiveScript.window_id)))
+        .order_by(AssessmentWindow.first_day)).all()
+    out = []
+    for window in windows:
+        out += [r for r in records(window, [user.id]).values()
+                if r.standing is not rules.Standing.NOT_REQUIRED]
+    return out
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One qualification script: the marker's levels beside the agreed ones, and why."""
+
+    seed: Seed
+    rows: list[tuple[str, str, str]]  # criterion, the marker's level, the agreed level
+    rationale: str
+
+
+def qualification_feedback(record: MarkerRecord) -> list[Feedback]:
+    """Once the whole set is submitted: each script's levels against the definitive ones."""
+    qualification = [s for s in record.seeds if s.purpose is SeedPurpose.QUALIFICATION]
+    if not qualification or any(s.checked_at is None for s in qualification):
+        return []
+    out = []
+    for seed in qualification:
+        rubric = marking.rubric_at(seed.definitive.rubric_version)
+        given = seed.allocation.mark.levels()
+        out.append(Feedback(seed, [(c.title, rubric.level(given[c.id]).title,
+                                    rubric.level(seed.definitive.levels[c.id]).title)
+                                   for c in rubric.criteria], seed.definitive.rationale))
     return out
