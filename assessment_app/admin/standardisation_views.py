@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..clock import to_london
 from ..access import admin_required
+from ..clock import to_london
 from ..extensions import db
 from ..models import LeadAction, User
 from ..services import marking, standardisation

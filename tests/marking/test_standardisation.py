@@ -253,7 +253,7 @@ def _normalised(html: str, allocation: Allocation, text: str) -> str:
 def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, clock):
     """The queue and the script page read the same for a seed and a live script: only the
     candidate number, the text and the numbers differ."""
-    martin, nina = closed.marker_ids
+    martin, _ = closed.marker_ids
     at = clock.at(AFTER_CLOSE)
     with app.app_context():
         add_definitives(closed)

@@ -97,3 +97,50 @@ def test_markers_cannot_open_the_leads_pages(app, closed, clock):
                 f"/admin/windows/{closed.window_id}/standardisation/definitive",
                 f"/admin/windows/{closed.window_id}/standardisation/markers/{closed.marker_ids[0]}/NPQLTD"):
         assert client.get(url).status_code in (403, 404)
+
+
+def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock):
+    """No N+1: the marker's queue and the lead's pages cost the same with more seeds."""
+    from factories import count_queries, make_entry, make_user
+    from moments import DURING
+
+    from assessment_app.models import Allocation, AllocationStatus, Entry
+    from assessment_app.services import submissions
+
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+
+    def allocate_and_mark():
+        with app.app_context():
+            window = db.session.get(Entry, closed.entry_ids[0]).window
+            marking.allocate_window(window, at)
+            for allocation in db.session.scalars(db.select(Allocation).where(
+                    Allocation.status == AllocationStatus.ALLOCATED)).all():
+                levels = AGREED if allocation.seed else {c: "strong" for c in AGREED}
+                marking.save_mark(allocation, marking.MarkInput(levels=levels), at, submit=True)
+
+    with app.app_context():
+        add_definitives(closed, count=12)
+        qualify(closed, martin, [AGREED] * 3, at)
+        qualify(closed, nina, [AGREED] * 3, at)
+    allocate_and_mark()
+    admin = admin_client(app, clock)
+    marker = app.test_client()
+    login(marker, "m2@example.org", PASSWORD)
+    pages = [(admin, f"/admin/windows/{closed.window_id}/standardisation"),
+             (admin, f"/admin/windows/{closed.window_id}/standardisation/markers/{nina}/NPQLTD"),
+             (marker, "/marking/"),
+             (marker, f"/marking/standardisation/{closed.window_id}/NPQLTD")]
+    before = [count_queries(app, lambda c=c, u=u: c.get(u)) for c, u in pages]
+    with app.app_context():
+        seeds = len(seeds_of(nina))
+        window = db.session.get(Entry, closed.entry_ids[0]).window
+        for i in range(6):
+            entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
+            submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}",
+                               at=DURING)
+    allocate_and_mark()
+    with app.app_context():
+        assert len(seeds_of(nina)) > seeds
+    after = [count_queries(app, lambda c=c, u=u: c.get(u)) for c, u in pages]
+    assert after == before
