@@ -123,9 +123,9 @@ BEFORE = ('fail', 'borderline', 'share')
 
 def _sample_reasons(old, values):
     if op.get_bind().dialect.name == 'postgresql':
-        op.drop_constraint('ck_second_marking_sample_samplereason', 'second_marking_sample', type_='check')
+        op.drop_constraint(op.f('ck_second_marking_sample_samplereason'), 'second_marking_sample', type_='check')
         listed = ", ".join(f"'{v}'" for v in values)
-        op.create_check_constraint('ck_second_marking_sample_samplereason', 'second_marking_sample',
+        op.create_check_constraint(op.f('ck_second_marking_sample_samplereason'), 'second_marking_sample',
                                    sa.text(f"reason IN ({listed})"))
         return
     # SQLite: rebuild the table with the new list (its CHECK goes with the column type).
