@@ -352,6 +352,15 @@ def _set_judgements(existing: list[Judgement], rubric: Rubric, data: MarkInput, 
         judgement.comment = data.comments.get(criterion.id, "").strip()
 
 
+def checked_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
+    """A level of the rubric for every criterion (say, a definitive script's agreed levels)."""
+    levels = {lv.id for lv in rubric.levels}
+    for criterion in rubric.criteria:
+        if data.levels.get(criterion.id) and data.levels[criterion.id] not in levels:
+            raise MarkingError(f"Choose a level for “{criterion.title}”.")
+    return _complete_levels(rubric, data)
+
+
 def _complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
     missing = [c.title for c in rubric.criteria if not data.levels.get(c.id)]
     if missing:

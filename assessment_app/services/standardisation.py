@@ -103,8 +103,7 @@ def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkI
     if not rationale.strip():
         raise marking.MarkingError("Give the rationale for the agreed levels.")
     rubric = marking.rubric_for(npq_code)
-    marking._set_judgements([], rubric, data, lambda j: None)  # refuses unknown levels
-    levels = marking._complete_levels(rubric, data)
+    levels = marking.checked_levels(rubric, data)
     script = DefinitiveScript(
         window_id=window.id, npq_code=npq_code, paper_id=case_paper.id if case_paper else None,
         source_entry_id=source.id if source else None, text=text.strip(),
@@ -324,14 +323,14 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
     if record is None or action not in ALLOWED.get(record.standing, set()):
         standing = record.standing.value if record else "not marking this NPQ"
         raise marking.MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
+    if action is LeadAction.SECOND_MARK and window.results_recorded_at is not None:
+        raise marking.MarkingError("Results are out: ask for a review of marking instead.")
     decision = LeadDecision(window_id=window.id, npq_code=npq_code, marker_id=marker.id,
                             action=action, reason=reason.strip(), decided_by=actor.id,
                             decided_at=at)
     db.session.add(decision)
     remark, unmarked = [], []
     if action is LeadAction.SECOND_MARK:
-        if window.results_recorded_at is not None:
-            raise marking.MarkingError("Results are out: ask for a review of marking instead.")
         remark = _since_last_good_seed(window, npq_code, marker, record)
         for entry_id in remark:
             db.session.add(SecondMarkingSample(entry_id=entry_id, reason=SampleReason.DRIFT,

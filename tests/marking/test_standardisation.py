@@ -314,3 +314,31 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     assert client.get(f"/marking/standardisation/{closed.window_id}/NPQSL").status_code == 404
     with app.app_context():
         assert standing_of(closed, martin) is Standing.NOT_QUALIFIED
+
+
+def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed, clock):
+    """A script submitted at the very instant of the last good seed is covered by it; one
+    submitted a second later goes to second marking when the lead so decides."""
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        window = window_of(closed)
+        qualify(closed, martin, [AGREED] * 3, at)
+        qualify(closed, nina, [AGREED] * 3, at)
+        marking.allocate_window(window, at)
+        first, second = seeds_of(martin)
+        covered, after = db.session.scalars(db.select(Allocation).where(
+            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
+        good = clock.move(hours=1)
+        mark(first.allocation, AGREED, good)
+        mark(covered, STRONG, good)
+        mark(after, STRONG, clock.move(seconds=1))
+        mark(second.allocation, OUT, clock.move(minutes=10))
+        assert standing_of(closed, martin) is Standing.FLAGGED
+        decision = standardisation.decide(window, "NPQLTD", db.session.get(User, martin),
+                                          LeadAction.SECOND_MARK, "Drifting on criterion 1.",
+                                          db.session.get(User, closed.admin_id), clock.move(minutes=1))
+        assert decision.remarked == 1
+        assert db.session.scalars(db.select(SecondMarkingSample.entry_id).where(
+            SecondMarkingSample.reason == SampleReason.DRIFT)).all() == [after.entry_id]
