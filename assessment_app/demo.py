@@ -107,8 +107,8 @@ def seed_demo() -> list[str]:
               "“Spring 2026 (demo, results released)” has an amended outcome: see its DfE return "
               "under Dashboard and reports.",
               "Papers (admin) shows each NPQ's bank of case studies, used and unused.",
-              "Standardisation (admin, from the marking window): definitive scripts, markers "
-              "who qualified, and Nadia Brooks flagged for drift on a seeded script."]
+              ("Standardisation (admin, from the marking window): definitive scripts, markers "
+               "who qualified, and Nadia Brooks flagged for drift on a seeded script.")]
     return lines
 
 
