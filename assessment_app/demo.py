@@ -8,9 +8,28 @@ from sqlalchemy import select
 
 from . import clock, deadlines
 from .extensions import db
-from .models import Allocation, AssessmentWindow, CasePaper, MarkerProfile, Role, User
+from .models import (
+    Allocation,
+    AssessmentWindow,
+    CasePaper,
+    Entry,
+    LeadAction,
+    MarkerProfile,
+    Role,
+    Seed,
+    SeedPurpose,
+    User,
+)
 from .npqs import NPQ_CODES
-from .services import amendments, eligibility, marking, papers, submissions, windows
+from .services import (
+    amendments,
+    eligibility,
+    marking,
+    papers,
+    standardisation,
+    submissions,
+    windows,
+)
 from .services.windows import WindowSettings
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -19,6 +38,7 @@ DEMO_USERS = [
     ("admin@example.org", "Aisha Khan", Role.ADMIN, None, None),
     ("marker@example.org", "Martin Doyle", Role.MARKER, "Northern Teaching Partnership", "Greenfield Academy"),
     ("moderator@example.org", "Priya Shah", Role.MODERATOR, None, None),
+    ("marker2@example.org", "Nadia Brooks", Role.MARKER, "Eastern Schools Partnership", "Fenside Academy"),
     ("sam.taylor@example.org", "Sam Taylor", Role.PARTICIPANT, "Midlands Schools Alliance", "Oakfield Primary School"),
     ("jo.evans@example.org", "Jo Evans", Role.PARTICIPANT, "Midlands Schools Alliance", "Riverside Academy"),
     ("alex.morgan@example.org", "Alex Morgan", Role.PARTICIPANT, "Coastal Learning Trust", "St Brendan's CE Primary"),
@@ -44,7 +64,7 @@ DEMO_RESPONSE = (
     "pupils' work each half-term.\n\nReferences\nSims, S. et al. (2021) What are the "
     "characteristics of effective teacher professional development?"
 )
-MARKER_PROFILES = {"marker@example.org": 60, "moderator@example.org": 20}
+MARKER_PROFILES = {"marker@example.org": 60, "moderator@example.org": 20, "marker2@example.org": 30}
 # Who is entered for which NPQ in the open window.
 DEMO_ENTRIES = {
     "NPQLTD": ["sam.taylor@example.org", "jo.evans@example.org", "alex.morgan@example.org"],
@@ -70,8 +90,9 @@ def seed_demo() -> list[str]:
     open_window = _window(admin, "Autumn 2026 (demo, open now)", today - timedelta(days=2),
                           OPEN_PAPERS)
     _window(admin, "Spring 2027 (demo, scheduled)", today + timedelta(days=90), SPRING_PAPERS)
-    _marking_window(admin, today)
+    # The released window first: a definitive script of the marking window is copied from it.
     _released_window(admin, today)
+    _marking_window(admin, today)
     if not open_window.entries:
         _engagement(admin, [e for emails in DEMO_ENTRIES.values() for e in emails], now)
         for code, emails in DEMO_ENTRIES.items():
@@ -85,7 +106,9 @@ def seed_demo() -> list[str]:
               "Jo Evans has an extenuating circumstances claim waiting in the admin's Requests.",
               "“Spring 2026 (demo, results released)” has an amended outcome: see its DfE return "
               "under Dashboard and reports.",
-              "Papers (admin) shows each NPQ's bank of case studies, used and unused."]
+              "Papers (admin) shows each NPQ's bank of case studies, used and unused.",
+              ("Standardisation (admin, from the marking window): definitive scripts, markers "
+               "who qualified, and Nadia Brooks flagged for drift on a seeded script.")]
     return lines
 
 
@@ -119,7 +142,53 @@ def _marking_window(admin: User, today) -> None:
     for number, entry in enumerate(entries):
         submissions.submit(entry, DEMO_RESPONSE, declaration=True, client_token=f"demo-{number}",
                            at=window.release_at + timedelta(days=3, hours=number))
-    marking.allocate_window(window, clock.now(), admin)
+    now = clock.now()
+    _standardisation(admin, window, now)
+    marking.allocate_window(window, now, admin)
+    # Nadia marks her seeded script far from the agreed levels: flagged to the lead.
+    rubric = marking.rubric_for("NPQLTD")
+    nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
+    seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
+                                                Seed.purpose == SeedPurpose.LIVE))
+    marking.save_mark(seed.allocation, marking.MarkInput(
+        levels={c.id: rubric.levels[1].id for c in rubric.criteria},
+        feedback="Not yet secure."), now, submit=True)
+
+
+# Levels (lowest first, by index) of the demo's definitive scripts; their rubric has 4 levels.
+DEFINITIVE_LEVELS = [2, 3, 1, 2, 3]
+
+
+def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
+    """Definitive scripts (one copied from the released window, the rest written examples),
+    three markers who qualified (Nadia after the lead cleared her), a seed rate of 1 in 2."""
+    standardisation.save_settings(window, 2, 3, 1, admin)
+    rubric = marking.rubric_for("NPQLTD")
+    copied = db.session.scalar(select(Entry).join(User, User.id == Entry.participant_id)
+                               .where(User.email == RELEASED_PARTICIPANTS[0][0]))
+    earlier = now - timedelta(hours=2)  # qualification, then the lead's clearance, then live
+    for number, index in enumerate(DEFINITIVE_LEVELS):
+        level = rubric.levels[index]
+        standardisation.add_definitive(
+            window, "NPQLTD", marking.MarkInput(levels={c.id: level.id for c in rubric.criteria}),
+            f"{level.title} on every criterion: the diagnosis, approach and plan are each judged "
+            f"“{level.title}” against the descriptors.", admin, earlier,
+            text="" if number == 0 else f"Written example {number}.\n\n{DEMO_RESPONSE}",
+            source_candidate=copied.candidate_number if number == 0 else "")
+    for email in ("marker@example.org", "moderator@example.org", "marker2@example.org"):
+        marker = db.session.scalar(select(User).where(User.email == email))
+        qualification = standardisation.start_qualification(window, "NPQLTD", marker, earlier)
+        for number, allocation in enumerate(qualification):
+            index = DEFINITIVE_LEVELS[number]
+            if email == "marker2@example.org" and number == 1:
+                index -= 2  # two levels below the agreed one: outside tolerance
+            marking.save_mark(allocation, marking.MarkInput(
+                levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
+                submit=True)
+    nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
+    standardisation.decide(window, "NPQLTD", nadia, LeadAction.CLEAR, "Went through script 2 "
+                           "with her: she now reads the 'Strong' descriptors as written.", admin,
+                           now - timedelta(hours=1))
 
 
 def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohort: str):

@@ -12,5 +12,6 @@ from . import (  # noqa: F401
     papers_views,
     people_views,
     report_pages,
+    standardisation_views,
     views,
 )

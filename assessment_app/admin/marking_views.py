@@ -70,7 +70,7 @@ def move_allocation(window_id: int, allocation_id: int):
     window = _window_or_404(window_id)
     allocation = db.session.get(Allocation, allocation_id)
     marker = db.session.get(User, request.form.get("marker_id", type=int) or 0)
-    if allocation is None or allocation.entry.window_id != window.id or marker is None:
+    if allocation is None or allocation.window.id != window.id or marker is None:
         flash("Choose a marker.", "error")
     else:
         try:
@@ -79,7 +79,7 @@ def move_allocation(window_id: int, allocation_id: int):
             db.session.rollback()
             flash(str(problem), "error")
         else:
-            flash(f"Script {allocation.entry.candidate_number} moved to {marker.name}.", "success")
+            flash(f"Script {allocation.candidate_number} moved to {marker.name}.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
 
 

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,16 +12,21 @@ from ..extensions import db
 from ..models import (
     Allocation,
     AllocationStatus,
+    AssessmentWindow,
+    CasePaper,
     Entry,
     MarkingRole,
     Moderation,
+    Npq,
     Role,
-    SubmissionVersion,
+    Seed,
+    SeedPurpose,
 )
-from ..services import marking
+from ..services import marking, standardisation
 from ..services.marking import MarkingError, MarkInput
 from ..services.marking_stats import agreement_by_marker
 from ..services.papers import paper_html
+from ..standardisation import Standing
 from ..wordcount import count_response, marked_parts
 from . import bp
 
@@ -43,14 +50,39 @@ def _mark_input() -> MarkInput:
     )
 
 
-def script_view(version: SubmissionVersion, word_limit: int) -> dict:
+def script_view(text: str, word_limit: int) -> dict:
     """The whole response as counted: its parts in order (body, reference heading, entries not
     counted, other lines counted) with where the limit falls when a tolerance let more in."""
-    parts = marked_parts(version.text, word_limit)
+    parts = marked_parts(text, word_limit)
     kinds = [part.kind for part in parts]
     heading = kinds.index("heading") if "heading" in kinds else len(parts)
     return {"body": parts[:heading], "references": parts[heading:],
-            "counted": count_response(version.text)}
+            "counted": count_response(text)}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the script page shows: the same fields, from an entry or from a seed."""
+
+    candidate_number: str
+    npq: Npq
+    window: AssessmentWindow
+    paper: CasePaper | None
+    text: str
+    word_count: int
+    qualification: bool
+
+
+def shown(allocation: Allocation) -> Shown:
+    if allocation.entry_id is None:
+        seed = allocation.seed
+        script = seed.definitive
+        return Shown(seed.candidate_number, db.session.get(Npq, script.npq_code), seed.window,
+                     script.paper, script.text, script.word_count,
+                     seed.purpose is SeedPurpose.QUALIFICATION)
+    entry, version = allocation.entry, allocation.version
+    return Shown(entry.candidate_number, entry.npq, entry.window, entry.paper.case_paper,
+                 version.text, version.word_count, False)
 
 
 @bp.get("/")
@@ -61,26 +93,32 @@ def home():
         .where(Allocation.marker_id == current_user.id,
                Allocation.status != AllocationStatus.RETURNED)
         .options(selectinload(Allocation.entry).selectinload(Entry.window),
+                 selectinload(Allocation.seed).selectinload(Seed.window),
+                 selectinload(Allocation.seed).selectinload(Seed.definitive),
                  selectinload(Allocation.mark))
-        .order_by(Allocation.status, Allocation.allocated_at)
     ).all()
-    todo = [a for a in allocations if a.status is AllocationStatus.ALLOCATED]
-    done = [a for a in allocations if a.status is AllocationStatus.SUBMITTED]
-    deadlines = sorted({a.entry.window.marking_deadline for a in todo
-                        if a.entry.window.marking_deadline})
+    # Seeds sit among live scripts in candidate-number order within each batch, so neither
+    # their place in the queue nor their id tells them apart; qualification is listed apart.
+    allocations.sort(key=lambda a: (a.allocated_at, a.candidate_number))
+    queue = [a for a in allocations
+             if a.seed is None or a.seed.purpose is not SeedPurpose.QUALIFICATION]
+    todo = [a for a in queue if a.status is AllocationStatus.ALLOCATED]
+    done = [a for a in queue if a.status is AllocationStatus.SUBMITTED]
+    deadlines = sorted({a.window.marking_deadline for a in todo if a.window.marking_deadline})
     cases = []
     if current_user.has_role(Role.MODERATOR):
         cases = marking.cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
-                           cases=cases)
+                           cases=cases, standardisation=standardisation.for_marker(current_user),
+                           marker_text=standardisation.MARKER_TEXT)
 
 
 @bp.route("/scripts/<int:allocation_id>", methods=["GET", "POST"])
 @marker_required
 def script(allocation_id: int):
     allocation = _allocation_for(current_user, allocation_id)
-    entry = allocation.entry
-    rubric = marking.rubric_for(entry.npq_code)
+    page = shown(allocation)
+    rubric = marking.rubric_for(page.npq.code)
     error = None
     data = None
     if request.method == "POST" and allocation.status is AllocationStatus.ALLOCATED:
@@ -93,6 +131,9 @@ def script(allocation_id: int):
             error = str(problem)
         else:
             flash("Mark submitted." if submit else "Draft saved.", "success")
+            if submit and page.qualification:
+                return redirect(url_for(".qualification", window_id=page.window.id,
+                                        npq=page.npq.code))
             return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
     mark = allocation.mark
     if data is None:
@@ -102,9 +143,10 @@ def script(allocation_id: int):
             feedback=mark.feedback if mark else "",
         )
     return render_template(
-        "marker/script.html", allocation=allocation, entry=entry, rubric=rubric, data=data,
-        error=error, page_error=error, script=script_view(allocation.version, entry.window.word_limit),
-        case_study=paper_html(entry.paper.case_paper),
+        "marker/script.html", allocation=allocation, shown=page, rubric=rubric, data=data,
+        error=error, page_error=error,
+        script=script_view(page.text, page.window.word_limit),
+        case_study=paper_html(page.paper) if page.paper else None,
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
 
@@ -113,7 +155,8 @@ def script(allocation_id: int):
 @marker_required
 def handout(allocation_id: int, number: int):
     """A handout of the script's case study, for the marker it is allocated to only."""
-    return send_handout(_allocation_for(current_user, allocation_id).entry.paper.handouts, number)
+    paper = shown(_allocation_for(current_user, allocation_id)).paper
+    return send_handout(paper.handouts if paper else [], number)
 
 
 @bp.post("/scripts/<int:allocation_id>/return")
@@ -163,7 +206,7 @@ def moderation(case_id: int):
     return render_template(
         "marker/moderation.html", case=case, entry=entry, rubric=rubric, first=first,
         second=second, data=data, error=error, page_error=error, back_url=done_url,
-        script=script_view(version, entry.window.word_limit), locked=case.decided_at is not None,
+        script=script_view(version.text, entry.window.word_limit), locked=case.decided_at is not None,
     )
 
 
@@ -171,3 +214,39 @@ def moderation(case_id: int):
 @moderator_required
 def agreement():
     return render_template("marker/agreement.html", rows=agreement_by_marker())
+
+
+def _record_or_404(window_id: int, npq: str) -> standardisation.MarkerRecord:
+    window = db.session.get(AssessmentWindow, window_id)
+    record = (standardisation.records(window, [current_user.id]).get((current_user.id, npq))
+              if window else None)
+    if record is None or record.standing is Standing.NOT_REQUIRED:
+        abort(404)
+    return record
+
+
+@bp.get("/standardisation/<int:window_id>/<npq>")
+@marker_required
+def qualification(window_id: int, npq: str):
+    """The marker's qualification set, then how their levels compare with the agreed ones."""
+    record = _record_or_404(window_id, npq)
+    window = db.session.get(AssessmentWindow, window_id)
+    return render_template("marker/qualification.html", record=record, window=window,
+                           standing_text=standardisation.MARKER_TEXT[record.standing],
+                           setting=standardisation.settings_for(window),
+                           feedback=standardisation.qualification_feedback(record),
+                           qualification=[s for s in record.seeds
+                                          if s.purpose is SeedPurpose.QUALIFICATION])
+
+
+@bp.post("/standardisation/<int:window_id>/<npq>/start")
+@marker_required
+def start_qualification(window_id: int, npq: str):
+    _record_or_404(window_id, npq)
+    window = db.session.get(AssessmentWindow, window_id)
+    try:
+        standardisation.start_qualification(window, npq, current_user, clock.now())
+    except MarkingError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    return redirect(url_for(".qualification", window_id=window_id, npq=npq))

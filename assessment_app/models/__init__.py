@@ -29,6 +29,14 @@ from .marking import (
 )
 from .papers import CasePaper, PaperHandout, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
+from .standardisation import (
+    DefinitiveScript,
+    LeadAction,
+    LeadDecision,
+    Seed,
+    SeedPurpose,
+    StandardisationSetting,
+)
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
@@ -39,6 +47,7 @@ __all__ = [
     "AuditEvent",
     "CasePaper",
     "DeferralRequest",
+    "DefinitiveScript",
     "Draft",
     "EcCategory",
     "EcClaim",
@@ -49,6 +58,8 @@ __all__ = [
     "Entry",
     "Extension",
     "Judgement",
+    "LeadAction",
+    "LeadDecision",
     "Mark",
     "MarkerProfile",
     "MarkingRole",
@@ -67,6 +78,9 @@ __all__ = [
     "RubricVersion",
     "SampleReason",
     "SecondMarkingSample",
+    "Seed",
+    "SeedPurpose",
+    "StandardisationSetting",
     "SubmissionVersion",
     "User",
     "WindowPaper",

@@ -38,6 +38,7 @@ class SampleReason(StrEnum):
     FAIL = "fail"
     BORDERLINE = "borderline"
     SHARE = "share"  # the window's share of the first marker's other scripts
+    DRIFT = "drift"  # marked since its marker's last good seed, sent back by the lead
 
 
 class RubricVersion(db.Model):
@@ -73,7 +74,10 @@ class MarkerProfile(db.Model):
 
 
 class Allocation(db.Model):
-    """A script (the entry's marked version) given to a marker as first or second marker."""
+    """A script (the entry's marked version) given to a marker as first or second marker.
+
+    A seeded script (standardisation) has no entry and no version: its text is a definitive
+    script's, so no path from entries to results can ever reach its mark."""
 
     __table_args__ = (
         # One live allocation per script and role; returned ones are kept as history.
@@ -88,8 +92,8 @@ class Allocation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("submission_version.id"))
     marker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     role: Mapped[MarkingRole] = mapped_column(enum_column(MarkingRole))
     status: Mapped[AllocationStatus] = mapped_column(
@@ -103,6 +107,20 @@ class Allocation(db.Model):
     version = relationship("SubmissionVersion")
     marker = relationship("User")
     mark: Mapped["Mark | None"] = relationship(back_populates="allocation", uselist=False)
+    seed = relationship("Seed", back_populates="allocation", uselist=False)
+
+    # What the marker's pages show, the same for a live script and a seeded one.
+    @property
+    def candidate_number(self) -> str:
+        return self.seed.candidate_number if self.entry_id is None else self.entry.candidate_number
+
+    @property
+    def npq_code(self) -> str:
+        return self.seed.definitive.npq_code if self.entry_id is None else self.entry.npq_code
+
+    @property
+    def window(self):
+        return self.seed.window if self.entry_id is None else self.entry.window
 
 
 class Mark(db.Model):

@@ -38,7 +38,7 @@ from ..models import (
 )
 from ..rubrics import Rubric, parse_rubric
 from ..version_cache import VersionCache
-from . import audit, notifications
+from . import audit, notifications, standardisation
 
 # Criterion levels may differ by this many steps between two markers before moderation.
 LEVEL_TOLERANCE = 1
@@ -126,9 +126,12 @@ def _marker_pool(window: AssessmentWindow, npqs: set[str]) -> list[allocating.Ma
         select(MarkerProfile).join(User).where(User.active.is_(True))
         .options(selectinload(MarkerProfile.user))
     )
+    # Markers not (or no longer) cleared by standardisation for an NPQ get none of its scripts.
+    barred = standardisation.barred_npqs(window)
     return [
         allocating.Marker(
-            id=p.user_id, npqs=p.npqs, capacity=p.capacity, share=p.share,
+            id=p.user_id, npqs=p.npqs - barred.get(p.user_id, set()), capacity=p.capacity,
+            share=p.share,
             delivery_partner=p.user.delivery_partner, school=p.user.school,
             current_load=load.get(p.user_id, 0),
         )
@@ -233,9 +236,14 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     for entry_id, marker_id in result.assignments.items():
         db.session.add(Allocation(entry_id=entry_id, version_id=by_entry[entry_id].id,
                                   marker_id=marker_id, role=role, allocated_at=at))
+    seeded = {}
+    if role is MarkingRole.FIRST and result.assignments:
+        db.session.flush()
+        seeded = standardisation.seed_queues(window, at)
     # The scheduler retries every minute: record only what changed, or what an admin asked for.
     if result.assignments or actor is not None:
-        notifications.scripts_allocated(result.assignments, window, at)
+        # Seeds count among the new scripts, as the marker's queue shows them.
+        notifications.scripts_allocated(result.assignments | seeded, window, at)
         audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
                      allocated=len(result.assignments), unallocated=len(result.unallocated))
     db.session.commit()
@@ -243,11 +251,15 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
 
 
 def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:
-    """Take a script back from its marker and offer it to another; returns the new allocation."""
+    """Take a script back from its marker and offer it to another; returns the new allocation.
+    A seed is withdrawn instead, never returned to the pool (the marker sees no difference)."""
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("Only a script that has not been submitted can be returned.")
     if not reason.strip():
         raise MarkingError("Give a reason for returning the script.")
+    if allocation.entry_id is None:
+        standardisation.withdraw_seed(allocation, reason, actor, at)
+        return None
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
@@ -259,6 +271,9 @@ def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetim
 
 def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) -> Allocation:
     """An admin moves an unmarked script to a named marker (the same hard rules apply)."""
+    if allocation.entry_id is None:
+        raise MarkingError("A seeded script belongs to its marker's standardisation: it cannot "
+                           "be moved.")
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("Only a script that has not been submitted can be moved.")
     entry = allocation.entry
@@ -300,7 +315,7 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
     """Save a draft mark, or submit it: the outcome comes from the rubric's rule, never typed."""
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("This mark has already been submitted.")
-    rubric = rubric_for(allocation.entry.npq_code)
+    rubric = rubric_for(allocation.npq_code)
     mark = allocation.mark or Mark(allocation=allocation, rubric_version=rubric.version)
     db.session.add(mark)
     mark.rubric_version, mark.feedback, mark.saved_at = rubric.version, data.feedback, at
@@ -311,11 +326,13 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
         mark.borderline = rubric.is_borderline(levels)
         mark.submitted_at = at
         allocation.status = AllocationStatus.SUBMITTED
-        audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.entry.window_id,
+        audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.window.id,
                      allocation=allocation.id, role=allocation.role.value, outcome=mark.outcome.value,
                      rubric_version=rubric.version)
         db.session.flush()
-        if allocation.role is MarkingRole.SECOND:
+        if allocation.seed is not None:
+            standardisation.check_seed(allocation, mark, at)
+        elif allocation.role is MarkingRole.SECOND:
             compare_marks(allocation.entry, at)
     db.session.commit()
     return mark
@@ -333,6 +350,15 @@ def _set_judgements(existing: list[Judgement], rubric: Rubric, data: MarkInput, 
             add(judgement)
         judgement.level_id = level
         judgement.comment = data.comments.get(criterion.id, "").strip()
+
+
+def checked_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
+    """A level of the rubric for every criterion (say, a definitive script's agreed levels)."""
+    levels = {lv.id for lv in rubric.levels}
+    for criterion in rubric.criteria:
+        if data.levels.get(criterion.id) and data.levels[criterion.id] not in levels:
+            raise MarkingError(f"Choose a level for “{criterion.title}”.")
+    return _complete_levels(rubric, data)
 
 
 def _complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:

@@ -10,7 +10,7 @@ from .. import attempts, deadlines, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
-from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, WindowPaper
+from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, Seed, User, WindowPaper
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..window_changes import Review
@@ -282,10 +282,12 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
 
 
 def new_candidate_number() -> str:
-    """A random, unguessable candidate number; unique in the database (checked here and by it)."""
+    """A random, unguessable candidate number; unique in the database (checked here and by it),
+    among entries and seeded scripts alike, which markers must not tell apart."""
     while True:
         number = "".join(secrets.choice(CANDIDATE_ALPHABET) for _ in range(8))
-        if db.session.scalar(select(Entry.id).where(Entry.candidate_number == number)) is None:
+        if (db.session.scalar(select(Entry.id).where(Entry.candidate_number == number)) is None
+                and db.session.scalar(select(Seed.id).where(Seed.candidate_number == number)) is None):
             return number
 
 

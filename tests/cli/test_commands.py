@@ -8,10 +8,13 @@ from assessment_app.extensions import db
 from assessment_app.models import (
     Allocation,
     AssessmentWindow,
+    DefinitiveScript,
     EcClaim,
     Entry,
     Npq,
     OutcomeAmendment,
+    Seed,
+    SeedPurpose,
     User,
 )
 
@@ -50,10 +53,14 @@ def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     with app.app_context():
-        assert User.query.count() == 12
+        assert User.query.count() == 13
         assert AssessmentWindow.query.count() == 4
         assert Entry.query.count() == 9
-        assert Allocation.query.count() == 4  # the marker's demo queue, and one marked script
+        # The markers' demo queues, and one marked script; seeds and qualification sets apart.
+        assert Allocation.query.filter(Allocation.entry_id.is_not(None)).count() == 4
+        assert Seed.query.filter_by(purpose=SeedPurpose.QUALIFICATION).count() == 9
+        assert Seed.query.filter_by(purpose=SeedPurpose.LIVE).count() == 3
+        assert DefinitiveScript.query.filter(DefinitiveScript.source_entry_id.is_not(None)).count() == 1
         assert EcClaim.query.count() == 1
         assert OutcomeAmendment.query.count() == 1  # an amended row in the DfE return
     with app.app_context(), db.engine.begin() as conn:
@@ -69,3 +76,19 @@ def test_create_user_hashes_the_password(app):
     with app.app_context():
         user = User.query.filter_by(email="new@example.org").one()
         assert user.check_password("a-long-password")
+
+
+def test_the_demo_shows_definitive_scripts_a_qualified_marker_and_one_flagged_for_drift(app):
+    from assessment_app.services import standardisation
+    from assessment_app.standardisation import Standing
+
+    _empty_database(app)
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        window = AssessmentWindow.query.filter_by(name="Summer 2026 (demo, being marked)").one()
+        assert len(standardisation.definitive_scripts(window)) == 5
+        standing = {r.marker.email: r.standing for r in standardisation.records(window).values()}
+        assert standing["marker@example.org"] is Standing.LIVE
+        assert standing["marker2@example.org"] is Standing.FLAGGED
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -1,0 +1,478 @@
+"""Standardisation: definitive scripts, qualification sets, seeds in live queues, the lead's
+decisions on drift, and the figures behind the reports.
+
+The rules (tolerance, standing, seed rate) are in ../standardisation.py; this module reads and
+records rows. A seed is an Allocation with no entry: its text is a definitive script's, and
+every path to results, exports and second marking starts from entries, so a seed's mark can
+never reach one. The lead is an assessment admin: standardisation decides who may mark, and
+stopping a marker or sending scripts to second marking are allocation decisions admins make.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import standardisation as rules
+from ..extensions import db
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    DefinitiveScript,
+    Entry,
+    LeadAction,
+    LeadDecision,
+    Mark,
+    MarkerProfile,
+    MarkingRole,
+    Outcome,
+    Role,
+    SampleReason,
+    SecondMarkingSample,
+    Seed,
+    SeedPurpose,
+    StandardisationSetting,
+    SubmissionVersion,
+    User,
+)
+from ..wordcount import count_words
+from . import audit, marking
+from .mail import queue
+
+
+def settings_for(window: AssessmentWindow) -> StandardisationSetting:
+    """The window's settings, or the defaults (not added to the session)."""
+    found = db.session.get(StandardisationSetting, window.id)
+    return found or StandardisationSetting(window_id=window.id, seed_every=20,
+                                           qualification_size=3, criteria_off_allowed=1)
+
+
+def save_settings(window: AssessmentWindow, seed_every: int, qualification_size: int,
+                  criteria_off_allowed: int, actor: User) -> StandardisationSetting:
+    setting = db.session.get(StandardisationSetting, window.id)
+    if setting is None:
+        setting = StandardisationSetting(window_id=window.id)
+        db.session.add(setting)
+    before = (setting.seed_every, setting.qualification_size, setting.criteria_off_allowed)
+    setting.seed_every, setting.qualification_size = seed_every, qualification_size
+    setting.criteria_off_allowed = criteria_off_allowed
+    audit.record("standardisation.settings", actor=actor, window_id=window.id,
+                 before=list(before), seed_every=seed_every,
+                 qualification_size=qualification_size, criteria_off_allowed=criteria_off_allowed)
+    db.session.commit()
+    return setting
+
+
+# Definitive scripts --------------------------------------------------------------------
+
+
+def copy_source(window: AssessmentWindow, npq_code: str, candidate_number: str) -> Entry:
+    """An earlier window's script to copy, by its candidate number, or MarkingError why not."""
+    entry = db.session.scalar(select(Entry).where(Entry.candidate_number == candidate_number.strip()))
+    if entry is None or entry.window_id == window.id:
+        raise marking.MarkingError(f"There is no script {candidate_number.strip()} from an earlier window.")
+    if entry.npq_code != npq_code:
+        raise marking.MarkingError(f"Script {entry.candidate_number} is for {entry.npq_code}, not {npq_code}.")
+    if entry.window.first_day >= window.first_day:
+        raise marking.MarkingError(f"Script {entry.candidate_number} is not from an earlier window.")
+    return entry
+
+
+def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkInput", rationale: str,
+                   actor: User, at: datetime, text: str = "",
+                   source_candidate: str = "") -> DefinitiveScript:
+    """The lead's definitive script: an earlier window's script (by candidate number) or a
+    written example, with the agreed level for every criterion and a rationale."""
+    paper = window.paper_for(npq_code)
+    if paper is None:
+        raise marking.MarkingError(f"{window.name} does not assess {npq_code}.")
+    source, case_paper = None, paper.case_paper
+    if source_candidate.strip():
+        source = copy_source(window, npq_code, source_candidate)
+        version = _last_version(source)
+        if version is None:
+            raise marking.MarkingError(f"Script {source.candidate_number} was never submitted.")
+        # Text given with a source is the lead's anonymised copy of it.
+        text, case_paper = text.strip() or version.text, source.paper.case_paper
+    if not text.strip():
+        raise marking.MarkingError("Paste the script's text, or give the candidate number of a script "
+                           "from an earlier window.")
+    if not rationale.strip():
+        raise marking.MarkingError("Give the rationale for the agreed levels.")
+    rubric = marking.rubric_for(npq_code)
+    levels = marking.checked_levels(rubric, data)
+    script = DefinitiveScript(
+        window_id=window.id, npq_code=npq_code, paper_id=case_paper.id if case_paper else None,
+        source_entry_id=source.id if source else None, text=text.strip(),
+        word_count=count_words(text), levels=levels, outcome=Outcome(rubric.outcome(levels)),
+        rubric_version=rubric.version, rationale=rationale.strip(), created_by=actor.id,
+        created_at=at)
+    db.session.add(script)
+    db.session.flush()
+    audit.record("standardisation.definitive_added", actor=actor, window_id=window.id,
+                 definitive=script.id, npq=npq_code, outcome=script.outcome.value,
+                 copied_from=source.candidate_number if source else None)
+    db.session.commit()
+    return script
+
+
+def _last_version(entry: Entry) -> SubmissionVersion | None:
+    return db.session.scalar(select(SubmissionVersion).where(SubmissionVersion.entry_id == entry.id)
+                             .order_by(SubmissionVersion.number.desc()).limit(1))
+
+
+def definitive_scripts(window: AssessmentWindow) -> list[DefinitiveScript]:
+    return list(db.session.scalars(
+        select(DefinitiveScript).where(DefinitiveScript.window_id == window.id)
+        .order_by(DefinitiveScript.npq_code, DefinitiveScript.id)))
+
+
+# Standing ------------------------------------------------------------------------------
+
+
+@dataclass
+class MarkerRecord:
+    """One marker's standardisation in a window and NPQ: seeds in order, decisions, standing."""
+
+    window: AssessmentWindow
+    marker: User
+    npq_code: str
+    seeds: list[Seed]
+    decisions: list[LeadDecision]
+    standing: rules.Standing
+
+
+def _in_force(window: AssessmentWindow) -> dict[str, bool]:
+    """Per NPQ: enough definitive scripts for a qualification set, so markers must qualify."""
+    size = settings_for(window).qualification_size
+    counts = dict(db.session.execute(
+        select(DefinitiveScript.npq_code, func.count(DefinitiveScript.id))
+        .where(DefinitiveScript.window_id == window.id).group_by(DefinitiveScript.npq_code)).all())
+    return {p.npq_code: counts.get(p.npq_code, 0) >= size for p in window.papers}
+
+
+def _state(seed: Seed) -> rules.SeedState:
+    return rules.SeedState(seed.purpose is SeedPurpose.QUALIFICATION, seed.checked_at, seed.agrees)
+
+
+def records(window: AssessmentWindow, marker_ids=None) -> dict[tuple[int, str], MarkerRecord]:
+    """Every marker's record for each NPQ of the window they are qualified for, in a fixed
+    number of statements."""
+    in_force = _in_force(window)
+    profiles = select(MarkerProfile).join(User).where(User.active.is_(True))
+    if marker_ids is not None:
+        profiles = profiles.where(MarkerProfile.user_id.in_(list(marker_ids)))
+    seeds = db.session.scalars(
+        select(Seed).where(Seed.window_id == window.id).order_by(Seed.issued_at, Seed.id)
+        .options(selectinload(Seed.definitive), selectinload(Seed.allocation)
+                 .selectinload(Allocation.mark).selectinload(Mark.judgements))).all()
+    decisions = db.session.scalars(
+        select(LeadDecision).where(LeadDecision.window_id == window.id)
+        .order_by(LeadDecision.decided_at, LeadDecision.id)).all()
+    out = {}
+    for profile in db.session.scalars(profiles.options(selectinload(MarkerProfile.user))):
+        if profile.capacity == 0:
+            continue  # moderates only
+        for npq in sorted(profile.npqs & in_force.keys()):
+            mine = [s for s in seeds if s.marker_id == profile.user_id
+                    and s.definitive.npq_code == npq]
+            taken = [d for d in decisions if d.marker_id == profile.user_id and d.npq_code == npq]
+            out[(profile.user_id, npq)] = MarkerRecord(
+                window, profile.user, npq, mine, taken,
+                rules.standing(in_force[npq], map(_state, mine),
+                               [rules.Decision(d.action.value, d.decided_at) for d in taken]))
+    return out
+
+
+def barred_npqs(window: AssessmentWindow) -> dict[int, set[str]]:
+    """Per marker, the window's NPQs they may not be given live scripts for now."""
+    barred: dict[int, set[str]] = {}
+    for (marker_id, npq), record in records(window).items():
+        if not record.standing.marks_live:
+            barred.setdefault(marker_id, set()).add(npq)
+    return barred
+
+
+# Issuing seeds -------------------------------------------------------------------------
+
+
+def _issue(window: AssessmentWindow, marker_id: int, script: DefinitiveScript,
+           purpose: SeedPurpose, at: datetime) -> Allocation:
+    from .windows import new_candidate_number
+
+    allocation = Allocation(entry_id=None, version_id=None, marker_id=marker_id,
+                            role=MarkingRole.FIRST, allocated_at=at)
+    db.session.add(allocation)
+    db.session.flush()
+    db.session.add(Seed(window_id=window.id, marker_id=marker_id, definitive_id=script.id,
+                        allocation_id=allocation.id, purpose=purpose,
+                        candidate_number=new_candidate_number(), issued_at=at))
+    return allocation
+
+
+def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
+                        at: datetime) -> list[Allocation]:
+    """Give the marker the window's qualification set for the NPQ (the first definitive
+    scripts set, in order)."""
+    record = records(window, [marker.id]).get((marker.id, npq_code))
+    if record is None or record.standing is rules.Standing.NOT_REQUIRED:
+        raise marking.MarkingError(f"There is no qualification set for {npq_code} in {window.name}.")
+    if record.standing is not rules.Standing.NOT_STARTED:
+        raise marking.MarkingError("You have already been given this qualification set.")
+    size = settings_for(window).qualification_size
+    chosen = [s for s in definitive_scripts(window) if s.npq_code == npq_code][:size]
+    issued = [_issue(window, marker.id, s, SeedPurpose.QUALIFICATION, at) for s in chosen]
+    audit.record("standardisation.qualification_started", actor=marker, window_id=window.id,
+                 npq=npq_code, scripts=len(issued))
+    db.session.commit()
+    return issued
+
+
+def seed_queues(window: AssessmentWindow, at: datetime, rng: random.Random | None = None) -> dict:
+    """Add seeds to each marker's queue so one script in `seed_every` is a seed, from the
+    definitive scripts on the window's own paper (so the case study beside it is the same
+    as beside their live scripts) that the marker has not met. Returns {("seed", id): marker}."""
+    rng = rng or random.Random()
+    in_force = {npq for npq, on in _in_force(window).items() if on}
+    if not in_force:
+        return {}
+    every = settings_for(window).seed_every
+    live = db.session.execute(
+        select(Allocation.marker_id, Entry.npq_code, func.count(Allocation.id))
+        .join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Allocation.role == MarkingRole.FIRST,
+               Allocation.status != AllocationStatus.RETURNED)
+        .group_by(Allocation.marker_id, Entry.npq_code)).all()
+    seeds = db.session.scalars(select(Seed).where(Seed.window_id == window.id)
+                               .options(selectinload(Seed.definitive))).all()
+    pool = [s for s in definitive_scripts(window)
+            if s.npq_code in in_force and s.paper_id == window.paper_for(s.npq_code).paper_id]
+    added = {}
+    for marker_id, npq, count in sorted(live):
+        if npq not in in_force:
+            continue
+        given = [s for s in seeds if s.marker_id == marker_id and s.definitive.npq_code == npq]
+        met = {s.definitive_id for s in seeds if s.marker_id == marker_id}
+        fresh = [s for s in pool if s.npq_code == npq and s.id not in met]
+        due = rules.seeds_due(count, sum(s.purpose is SeedPurpose.LIVE for s in given), every)
+        for script in rng.sample(fresh, min(due, len(fresh))):
+            allocation = _issue(window, marker_id, script, SeedPurpose.LIVE, at)
+            added[("seed", allocation.id)] = marker_id
+    if added:
+        audit.record("standardisation.seeded", window_id=window.id, seeds=len(added))
+    return added
+
+
+# Marks on seeds ------------------------------------------------------------------------
+
+
+def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Comparison:
+    """Compare a submitted mark on a seed with the definitive one; a live seed outside
+    tolerance flags the marker to the admins."""
+    seed = allocation.seed
+    setting = settings_for(seed.window)
+    definitive = seed.definitive
+    rubric = marking.rubric_at(definitive.rubric_version)
+    result = rules.compare(rubric, definitive.levels, mark.levels(), setting.criteria_off_allowed)
+    seed.agrees, seed.differences, seed.checked_at = result.agrees, result.summary(), at
+    audit.record("standardisation.seed_checked", actor=allocation.marker,
+                 window_id=seed.window_id, seed=seed.id, purpose=seed.purpose.value,
+                 agrees=result.agrees, differences=seed.differences)
+    if seed.purpose is SeedPurpose.LIVE and not result.agrees:
+        for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN,
+                                                           User.active.is_(True))):
+            queue(admin.email, f"A marker has drifted out of tolerance: {seed.window.name}",
+                  f"Dear {admin.name},\n\n{allocation.marker.name}'s mark on a seeded "
+                  f"{definitive.npq_code} script is outside the window's tolerance "
+                  f"({seed.differences}). They get no new scripts until you decide: feedback "
+                  "and continue, second marking of their scripts since the last good seed, or "
+                  "stop them.\n", "standardisation_drift", at)
+    return result
+
+
+def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime) -> None:
+    """A marker hands back a seed: it leaves their queue and is never offered to anyone."""
+    if allocation.seed.purpose is SeedPurpose.QUALIFICATION:
+        raise marking.MarkingError("A qualification script cannot be returned: mark it to qualify.")
+    allocation.status = AllocationStatus.RETURNED
+    allocation.returned_at, allocation.return_reason = at, reason.strip()
+    audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
+                 seed=allocation.seed.id, reason=reason.strip())
+    db.session.commit()
+
+
+# The lead's decisions ------------------------------------------------------------------
+
+ALLOWED = {
+    rules.Standing.NOT_QUALIFIED: {LeadAction.CLEAR},
+    rules.Standing.STOPPED: {LeadAction.CLEAR},
+    rules.Standing.FLAGGED: {LeadAction.FEEDBACK, LeadAction.SECOND_MARK, LeadAction.STOP},
+    rules.Standing.LIVE: {LeadAction.STOP},
+}
+
+
+def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAction,
+           reason: str, actor: User, at: datetime) -> LeadDecision:
+    """Record the lead's decision with its reason, and do what it says. Audited."""
+    record = records(window, [marker.id]).get((marker.id, npq_code))
+    if not reason.strip():
+        raise marking.MarkingError("Give the reason for your decision.")
+    if record is None or action not in ALLOWED.get(record.standing, set()):
+        standing = record.standing.value if record else "not marking this NPQ"
+        raise marking.MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
+    if action is LeadAction.SECOND_MARK and window.results_recorded_at is not None:
+        raise marking.MarkingError("Results are out: ask for a review of marking instead.")
+    decision = LeadDecision(window_id=window.id, npq_code=npq_code, marker_id=marker.id,
+                            action=action, reason=reason.strip(), decided_by=actor.id,
+                            decided_at=at)
+    db.session.add(decision)
+    remark, unmarked = [], []
+    if action is LeadAction.SECOND_MARK:
+        remark = _since_last_good_seed(window, npq_code, marker, record)
+        for entry_id in remark:
+            db.session.add(SecondMarkingSample(entry_id=entry_id, reason=SampleReason.DRIFT,
+                                               drawn_at=at))
+        decision.remarked = len(remark)
+    if action is LeadAction.STOP:
+        for allocation in _unmarked(window, npq_code, marker):
+            allocation.status = AllocationStatus.RETURNED
+            allocation.returned_at, allocation.return_reason = at, "marker stopped by the lead"
+            if allocation.entry_id is not None:
+                unmarked.append(allocation.entry_id)
+    audit.record(f"standardisation.{action.value}", actor=actor, window_id=window.id,
+                 marker=marker.id, npq=npq_code, reason=decision.reason,
+                 remarked=len(remark), returned=len(unmarked))
+    db.session.commit()
+    if remark:
+        marking.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
+    if unmarked:
+        marking.allocate_window(window, at, actor, MarkingRole.FIRST, set(unmarked))
+    return decision
+
+
+def _unmarked(window, npq_code, marker) -> list[Allocation]:
+    live = db.session.scalars(
+        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
+               Allocation.marker_id == marker.id,
+               Allocation.status == AllocationStatus.ALLOCATED)).all()
+    seeds = db.session.scalars(
+        select(Allocation).join(Seed, Seed.allocation_id == Allocation.id)
+        .join(DefinitiveScript, DefinitiveScript.id == Seed.definitive_id)
+        .where(Seed.window_id == window.id, DefinitiveScript.npq_code == npq_code,
+               Allocation.marker_id == marker.id,
+               Allocation.status == AllocationStatus.ALLOCATED)).all()
+    return [*live, *seeds]
+
+
+def _since_last_good_seed(window, npq_code, marker, record: MarkerRecord) -> list[int]:
+    """The marker's first-marked scripts submitted after their last seed within tolerance,
+    not already drawn for second marking."""
+    since = rules.last_good_seed(map(_state, record.seeds))
+    query = (select(Allocation.entry_id).join(Mark, Mark.allocation_id == Allocation.id)
+             .join(Entry, Entry.id == Allocation.entry_id)
+             .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
+                    Allocation.marker_id == marker.id, Allocation.role == MarkingRole.FIRST,
+                    Allocation.status == AllocationStatus.SUBMITTED))
+    if since is not None:
+        query = query.where(Mark.submitted_at > since)
+    drawn = select(SecondMarkingSample.entry_id)
+    seconded = select(Allocation.entry_id).where(Allocation.role == MarkingRole.SECOND,
+                                                 Allocation.status != AllocationStatus.RETURNED,
+                                                 Allocation.entry_id.is_not(None))
+    return sorted(db.session.scalars(query.where(Allocation.entry_id.not_in(drawn),
+                                                 Allocation.entry_id.not_in(seconded))))
+
+
+# Reports -------------------------------------------------------------------------------
+
+
+def drift_remarks(window: AssessmentWindow) -> int:
+    """How many of the window's scripts were sent to second marking because of drift."""
+    return db.session.scalar(
+        select(func.count()).select_from(SecondMarkingSample)
+        .join(Entry, Entry.id == SecondMarkingSample.entry_id)
+        .where(Entry.window_id == window.id, SecondMarkingSample.reason == SampleReason.DRIFT))
+
+
+@dataclass(frozen=True)
+class CriterionAgreement:
+    title: str
+    checked: int
+    same: int
+    within_one: int
+
+
+def per_criterion(record: MarkerRecord) -> list[CriterionAgreement]:
+    """For each criterion: on how many checked seeds the marker gave the agreed level, or one
+    level off."""
+    checked = [s for s in record.seeds if s.checked_at is not None]
+    if not checked:
+        return []
+    rubric = marking.rubric_at(checked[0].definitive.rubric_version)
+    out = []
+    for c in rubric.criteria:
+        same = within = 0
+        for s in checked:
+            given, agreed = s.allocation.mark.levels()[c.id], s.definitive.levels[c.id]
+            gap = abs(rubric.level_index(given) - rubric.level_index(agreed))
+            same += gap == 0
+            within += gap <= 1
+        out.append(CriterionAgreement(c.title, len(checked), same, within))
+    return out
+
+
+# The marker's side ---------------------------------------------------------------------
+
+
+# What a marker reads about themselves: never that they drifted, which would tell them the
+# script they just submitted was a seed.
+MARKER_TEXT = {
+    rules.Standing.NOT_STARTED: "Qualification not started",
+    rules.Standing.QUALIFYING: "Qualification set to mark",
+    rules.Standing.NOT_QUALIFIED: "Outside tolerance: waiting for the assessment lead",
+    rules.Standing.LIVE: "Qualified: marking live",
+    rules.Standing.FLAGGED: "Qualified: marking live",
+    rules.Standing.STOPPED: "Stopped by the assessment lead",
+}
+
+
+def for_marker(user: User) -> list[MarkerRecord]:
+    """The marker's standardisation in each window still being marked that has definitive
+    scripts for one of their NPQs (qualification sets to start, or their standing)."""
+    windows = db.session.scalars(
+        select(AssessmentWindow).where(AssessmentWindow.results_recorded_at.is_(None),
+                                       AssessmentWindow.id.in_(select(DefinitiveScript.window_id)))
+        .order_by(AssessmentWindow.first_day)).all()
+    out = []
+    for window in windows:
+        out += [r for r in records(window, [user.id]).values()
+                if r.standing is not rules.Standing.NOT_REQUIRED]
+    return out
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One qualification script: the marker's levels beside the agreed ones, and why."""
+
+    seed: Seed
+    rows: list[tuple[str, str, str]]  # criterion, the marker's level, the agreed level
+    rationale: str
+
+
+def qualification_feedback(record: MarkerRecord) -> list[Feedback]:
+    """Once the whole set is submitted: each script's levels against the definitive ones."""
+    qualification = [s for s in record.seeds if s.purpose is SeedPurpose.QUALIFICATION]
+    if not qualification or any(s.checked_at is None for s in qualification):
+        return []
+    out = []
+    for seed in qualification:
+        rubric = marking.rubric_at(seed.definitive.rubric_version)
+        given = seed.allocation.mark.levels()
+        out.append(Feedback(seed, [(c.title, rubric.level(given[c.id]).title,
+                                    rubric.level(seed.definitive.levels[c.id]).title)
+                                   for c in rubric.criteria], seed.definitive.rationale))
+    return out

@@ -1,0 +1,344 @@
+"""Standardisation: definitive scripts, qualification before live marking, seeds hidden in
+live queues, drift handled by the lead, and seeds never reaching a result."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from factories import PASSWORD, login
+from marking.conftest import AFTER_CLOSE, rubric_form
+
+from assessment_app.extensions import db
+from assessment_app.models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    AuditEvent,
+    Entry,
+    LeadAction,
+    MarkingRole,
+    OutboxMessage,
+    SampleReason,
+    SecondMarkingSample,
+    Seed,
+    SeedPurpose,
+    User,
+)
+from assessment_app.services import exports, marking, standardisation
+from assessment_app.services.marking import MarkingError, MarkInput
+from assessment_app.standardisation import Standing
+
+IDS = [k[6:] for k in rubric_form() if k.startswith("level-")]
+AGREED = {c: "secure" for c in IDS}  # every definitive script: a pass at Secure
+ONE_OFF = dict(AGREED, **{IDS[0]: "strong"})  # within tolerance
+STRONG = {c: "strong" for c in IDS}  # a clear pass (all Secure is borderline)
+OUT = dict(AGREED, **{IDS[0]: "developing"})  # a fail: outside tolerance
+
+
+def window_of(closed) -> AssessmentWindow:
+    return db.session.get(AssessmentWindow, closed.window_id)
+
+
+def add_definitives(closed, count=5, seed_every=2):
+    """Definitive NPQLTD scripts written for the window's own paper (a set of 3, the rest seeds)."""
+    window, admin = window_of(closed), db.session.get(User, closed.admin_id)
+    standardisation.save_settings(window, seed_every, 3, 1, admin)
+    for i in range(count):
+        standardisation.add_definitive(window, "NPQLTD", MarkInput(levels=AGREED),
+                                       f"Rationale {i}: secure throughout.", admin, AFTER_CLOSE,
+                                       text=f"Example response {i} on teacher development.")
+
+
+def mark(allocation, levels, at):
+    marking.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
+
+
+def qualify(closed, marker_id, levels_each, at):
+    window, marker = window_of(closed), db.session.get(User, marker_id)
+    for allocation, levels in zip(standardisation.start_qualification(window, "NPQLTD", marker, at),
+                                  levels_each, strict=True):
+        mark(allocation, levels, at)
+
+
+def standing_of(closed, marker_id) -> Standing:
+    return standardisation.records(window_of(closed))[(marker_id, "NPQLTD")].standing
+
+
+def seeds_of(marker_id, purpose=SeedPurpose.LIVE):
+    return db.session.scalars(db.select(Seed).where(Seed.marker_id == marker_id,
+                                                    Seed.purpose == purpose)).all()
+
+
+def test_a_definitive_script_needs_every_level_and_a_rationale(app, closed):
+    with app.app_context():
+        window, admin = window_of(closed), db.session.get(User, closed.admin_id)
+        partial = MarkInput(levels={IDS[0]: "secure"})
+        with pytest.raises(MarkingError, match="every criterion"):
+            standardisation.add_definitive(window, "NPQLTD", partial, "Why", admin, AFTER_CLOSE,
+                                           text="A script")
+        with pytest.raises(MarkingError, match="rationale"):
+            standardisation.add_definitive(window, "NPQLTD", MarkInput(levels=AGREED), " ", admin,
+                                           AFTER_CLOSE, text="A script")
+        with pytest.raises(MarkingError, match="earlier window"):
+            standardisation.add_definitive(window, "NPQLTD", MarkInput(levels=AGREED), "Why",
+                                           admin, AFTER_CLOSE, source_candidate="NOSUCH")
+        # A script of this window is not "from an earlier window" either.
+        own = db.session.get(Entry, closed.entry_ids[0]).candidate_number
+        with pytest.raises(MarkingError, match="earlier window"):
+            standardisation.add_definitive(window, "NPQLTD", MarkInput(levels=AGREED), "Why",
+                                           admin, AFTER_CLOSE, source_candidate=own)
+        assert standardisation.definitive_scripts(window) == []
+
+
+def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
+    """From the lead's definitive scripts to released results, on a frozen clock: markers
+    qualify before live scripts; one outside tolerance waits for the lead's clearance; seeds
+    come at 1 in 2; a seed marked out of tolerance flags its marker, who gets no new scripts
+    until the lead sends their scripts since the last good seed to second marking; seeds never
+    reach results."""
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        window = window_of(closed)
+        # No share sample: Sam's script (Nina's) could have no second marker but Martin.
+        window.second_marking_percent = 0
+        # Nobody has qualified: no live script is given.
+        assert marking.allocate_window(window, at).assignments == {}
+        assert standing_of(closed, martin) is Standing.NOT_STARTED
+        qualify(closed, martin, [AGREED, ONE_OFF, AGREED], at)
+        assert standing_of(closed, martin) is Standing.LIVE
+        at = clock.move(minutes=1)
+        qualify(closed, nina, [AGREED, OUT, AGREED], at)
+        assert standing_of(closed, nina) is Standing.NOT_QUALIFIED
+        with pytest.raises(MarkingError, match="reason"):
+            standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                                   "", db.session.get(User, closed.admin_id), at)
+        # Martin alone may mark; Sam shares his delivery partner, so Sam's script waits.
+        result = marking.allocate_window(window, at)
+        assert set(result.assignments.values()) == {martin}
+        assert closed.entry_ids[0] in result.unallocated
+        at = clock.move(minutes=1)
+        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                               "Discussed criterion 1; she applies the descriptor correctly now.",
+                               db.session.get(User, closed.admin_id), at)
+        assert standing_of(closed, nina) is Standing.LIVE
+        assert db.session.scalar(db.select(AuditEvent).where(
+            AuditEvent.action == "standardisation.clear")).detail["reason"].startswith("Discussed")
+        marking.allocate_window(window, at)
+        # One seed in two scripts: Martin has two live scripts and two seeds, Nina one of each.
+        assert len(seeds_of(martin)) == 2 and len(seeds_of(nina)) == 1
+        assert {s.definitive_id for s in seeds_of(martin)}.isdisjoint(
+            s.definitive_id for s in seeds_of(martin, SeedPurpose.QUALIFICATION))
+        # Martin marks his live scripts, then drifts on his seed.
+        at = clock.move(hours=1)
+        live = db.session.scalars(db.select(Allocation).where(
+            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
+        for allocation in live:
+            mark(allocation, ONE_OFF, at)
+        at = clock.move(minutes=5)
+        mark(seeds_of(martin)[0].allocation, OUT, at)
+        assert standing_of(closed, martin) is Standing.FLAGGED
+        drift_mail = db.session.scalars(db.select(OutboxMessage).where(
+            OutboxMessage.kind == "standardisation_drift")).all()
+        admins = db.session.scalars(db.select(User.email).where(User.role == "admin")).all()
+        assert sorted(m.to for m in drift_mail) == sorted(admins) and "boss@example.org" in admins
+        assert all("seed" not in m.to for m in drift_mail)
+        assert martin in standardisation.barred_npqs(window)
+        # The lead sends Martin's scripts since his last good seed (his qualification) to
+        # second marking; they are counted as re-marked because of drift.
+        at = clock.move(minutes=5)
+        decision = standardisation.decide(
+            window, "NPQLTD", db.session.get(User, martin), LeadAction.SECOND_MARK,
+            "Too generous on criterion 1 of late.", db.session.get(User, closed.admin_id), at)
+        assert decision.remarked == len(live) == standardisation.drift_remarks(window)
+        drift = db.session.scalars(db.select(SecondMarkingSample.entry_id).where(
+            SecondMarkingSample.reason == SampleReason.DRIFT)).all()
+        assert sorted(drift) == sorted(a.entry_id for a in live)
+        seconds = db.session.scalars(db.select(Allocation).where(
+            Allocation.role == MarkingRole.SECOND, Allocation.entry_id.in_(drift))).all()
+        assert {a.marker_id for a in seconds} == {nina}
+        assert standing_of(closed, martin) is Standing.LIVE
+        # Everyone marks the rest; Nina's seed is within tolerance.
+        at = clock.move(hours=1)
+        for allocation in db.session.scalars(db.select(Allocation).where(
+                Allocation.status == AllocationStatus.ALLOCATED)).all():
+            mark(allocation, ONE_OFF if allocation.seed else STRONG, at)
+        assert seeds_of(nina)[0].agrees
+        at = clock.move(hours=1)
+        marking.release_results(window, at, db.session.get(User, closed.admin_id), at)
+        window = window_of(closed)
+        assert window.results_recorded_at == at
+        assert {e.outcome for e in db.session.scalars(db.select(Entry))} == {"passed"}
+        seed_numbers = {s.candidate_number for s in db.session.scalars(db.select(Seed))}
+        assert len(seed_numbers) == 9
+        # No export names a seed: marks CSV, the moderation pack, DfE return, provider report.
+        marks_csv = "".join(exports.marks_csv(window, at))
+        pack = zipfile.ZipFile(io.BytesIO(b"".join(exports.scripts_zip(window, at))))
+        packed = " ".join(pack.namelist()) + "".join(
+            pack.read(n).decode("utf-8", "replace") for n in pack.namelist())
+        dfe = "".join(exports.dfe_return_csv(window))
+        provider = "".join(exports.provider_report_csv(window))
+        for number in seed_numbers:
+            for text in (marks_csv, packed, dfe, provider):
+                assert number not in text
+        assert "Example response" not in marks_csv + packed
+        assert marks_csv.count("\n") == provider.count("\n")  # header + one row per entry
+
+
+def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, closed, clock):
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        window = window_of(closed)
+        qualify(closed, martin, [AGREED] * 3, at)
+        qualify(closed, nina, [AGREED] * 3, at)
+        marking.allocate_window(window, at)
+        seed = seeds_of(martin)[0]
+        allocation, admin = seed.allocation, db.session.get(User, closed.admin_id)
+        with pytest.raises(MarkingError, match="cannot be moved"):
+            marking.reassign(allocation, db.session.get(User, nina), admin, at)
+        before = db.session.scalar(db.select(db.func.count(Allocation.id)))
+        assert marking.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
+        assert allocation.status is AllocationStatus.RETURNED
+        assert db.session.scalar(db.select(db.func.count(Allocation.id))) == before  # not re-offered
+        assert db.session.scalar(db.select(AuditEvent).where(
+            AuditEvent.action == "standardisation.seed_withdrawn")) is not None
+        # A qualification script cannot be handed back at all.
+        qualifying = seeds_of(martin, SeedPurpose.QUALIFICATION)[0].allocation
+        qualifying.status = AllocationStatus.ALLOCATED
+        with pytest.raises(MarkingError, match="qualification"):
+            marking.return_to_pool(qualifying, "No", qualifying.marker, at)
+        db.session.rollback()
+        # A seed's mark never becomes a result: results read entries' allocations only.
+        results = marking.final_results(closed.entry_ids)
+        assert all(r.feedback != "seed" for r in results.values())
+
+
+def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_seeds(app, closed, clock):
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        window, admin = window_of(closed), db.session.get(User, closed.admin_id)
+        qualify(closed, martin, [AGREED] * 3, at)
+        qualify(closed, nina, [AGREED] * 3, at)
+        marking.allocate_window(window, at)
+        at = clock.move(minutes=1)
+        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
+                               "Marking well below the standard.", admin, at)
+        assert standing_of(closed, nina) is Standing.STOPPED
+        held = db.session.scalars(db.select(Allocation).where(
+            Allocation.marker_id == nina, Allocation.status == AllocationStatus.ALLOCATED)).all()
+        assert held == []
+        # Her scripts went to Martin where no conflict stops it (Sam's script cannot).
+        firsts = db.session.scalars(db.select(Allocation).where(
+            Allocation.entry_id.is_not(None), Allocation.role == MarkingRole.FIRST,
+            Allocation.status == AllocationStatus.ALLOCATED)).all()
+        assert {a.marker_id for a in firsts} == {martin}
+        with pytest.raises(MarkingError, match="cannot feedback"):
+            standardisation.decide(window, "NPQLTD", db.session.get(User, nina),
+                                   LeadAction.FEEDBACK, "Why", admin, at)
+
+
+def _normalised(html: str, allocation: Allocation, text: str) -> str:
+    html = html.replace(allocation.candidate_number, "CANDIDATE").replace(text, "TEXT")
+    html = re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+    html = re.sub(r'nonce="[^"]*"', "", html)
+    return re.sub(r"\d", "0", html)
+
+
+def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, clock):
+    """The queue and the script page read the same for a seed and a live script: only the
+    candidate number, the text and the numbers differ."""
+    martin, _ = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        qualify(closed, martin, [AGREED] * 3, at)
+        marking.allocate_window(window_of(closed), at)
+        seed = seeds_of(martin)[0]
+        live = db.session.scalars(db.select(Allocation).where(
+            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).first()
+        pages = {}
+        for allocation, text in ((seed.allocation, seed.definitive.text),
+                                 (live, live.version.text)):
+            pages[allocation.id] = (allocation, text)
+        email = db.session.get(User, martin).email
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    home = client.get("/marking/").get_data(as_text=True)
+    rendered = []
+    for allocation_id, (allocation, text) in pages.items():
+        with app.app_context():
+            allocation = db.session.get(Allocation, allocation_id)
+            number = allocation.candidate_number
+            assert number in home
+            page = client.get(f"/marking/scripts/{allocation_id}").get_data(as_text=True)
+            assert "seed" not in page.lower() and "definitive" not in page.lower()
+            rendered.append(_normalised(page, allocation, text))
+    assert rendered[0] == rendered[1]
+    assert "seed" not in home.lower() and "definitive" not in home.lower()
+    # Returning either says the same thing.
+    with app.app_context():
+        seed_allocation = seeds_of(martin)[0].allocation_id
+    answer = client.post(f"/marking/scripts/{seed_allocation}/return",
+                         data={"reason": "I recognise it"}, follow_redirects=True)
+    assert "will be given to another marker" in answer.get_data(as_text=True)
+
+
+def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitted(app, closed, clock):
+    martin, _ = closed.marker_ids
+    clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        email = db.session.get(User, martin).email
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    page = client.get(f"/marking/standardisation/{closed.window_id}/NPQLTD").get_data(as_text=True)
+    assert "Start the qualification set" in page
+    client.post(f"/marking/standardisation/{closed.window_id}/NPQLTD/start")
+    with app.app_context():
+        ids = [s.allocation_id for s in seeds_of(martin, SeedPurpose.QUALIFICATION)]
+    assert len(ids) == 3
+    for i, allocation_id in enumerate(ids):
+        form = rubric_form(**({IDS[0]: "developing"} if i == 0 else {}))
+        answer = client.post(f"/marking/scripts/{allocation_id}", data=dict(form, action="submit"))
+        assert answer.status_code == 302
+    page = client.get(f"/marking/standardisation/{closed.window_id}/NPQLTD").get_data(as_text=True)
+    assert "Rationale 0: secure throughout." in page
+    assert "outside tolerance" in page and "Outside tolerance: waiting for the assessment lead" in page
+    # Nothing for another NPQ or window.
+    assert client.get(f"/marking/standardisation/{closed.window_id}/NPQSL").status_code == 404
+    with app.app_context():
+        assert standing_of(closed, martin) is Standing.NOT_QUALIFIED
+
+
+def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed, clock):
+    """A script submitted at the very instant of the last good seed is covered by it; one
+    submitted a second later goes to second marking when the lead so decides."""
+    martin, nina = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        window = window_of(closed)
+        qualify(closed, martin, [AGREED] * 3, at)
+        qualify(closed, nina, [AGREED] * 3, at)
+        marking.allocate_window(window, at)
+        first, second = seeds_of(martin)
+        covered, after = db.session.scalars(db.select(Allocation).where(
+            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
+        good = clock.move(hours=1)
+        mark(first.allocation, AGREED, good)
+        mark(covered, STRONG, good)
+        mark(after, STRONG, clock.move(seconds=1))
+        mark(second.allocation, OUT, clock.move(minutes=10))
+        assert standing_of(closed, martin) is Standing.FLAGGED
+        decision = standardisation.decide(window, "NPQLTD", db.session.get(User, martin),
+                                          LeadAction.SECOND_MARK, "Drifting on criterion 1.",
+                                          db.session.get(User, closed.admin_id), clock.move(minutes=1))
+        assert decision.remarked == 1
+        assert db.session.scalars(db.select(SecondMarkingSample.entry_id).where(
+            SecondMarkingSample.reason == SampleReason.DRIFT)).all() == [after.entry_id]
