@@ -1,6 +1,7 @@
 """Database models, one module per area."""
 
 from .amendments import OutcomeAmendment
+from .arrangements import AccessArrangement, ArrangementEvidence
 from .audit import AuditEvent
 from .eligibility import (
     DeferralRequest,
@@ -29,12 +30,15 @@ from .marking import (
 )
 from .papers import CasePaper, PaperHandout, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
+from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
+    "AccessArrangement",
     "Allocation",
     "AllocationStatus",
+    "ArrangementEvidence",
     "AssessmentWindow",
     "AuditEvent",
     "CasePaper",
@@ -63,6 +67,9 @@ __all__ = [
     "RequestStatus",
     "ResponseSource",
     "ResponseUpload",
+    "ReviewJudgement",
+    "ReviewRequest",
+    "ReviewStatus",
     "Role",
     "RubricVersion",
     "SampleReason",
