@@ -13,10 +13,13 @@ from ..models import (
     Entry,
     MarkingRole,
     Moderation,
+    ReviewRequest,
+    ReviewStatus,
     Role,
     SubmissionVersion,
 )
-from ..services import marking
+from ..review_rules import REVIEW_RULES, ReviewRefused
+from ..services import marking, reviews
 from ..services.marking import MarkingError, MarkInput
 from ..services.marking_stats import agreement_by_marker
 from ..services.papers import paper_html
@@ -69,7 +72,7 @@ def home():
     if current_user.has_role(Role.MODERATOR):
         cases = marking.cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
-                           cases=cases)
+                           cases=cases, reviews=reviews.for_reviewer(current_user))
 
 
 @bp.route("/scripts/<int:allocation_id>", methods=["GET", "POST"])
@@ -168,3 +171,37 @@ def moderation(case_id: int):
 @moderator_required
 def agreement():
     return render_template("marker/agreement.html", rows=agreement_by_marker())
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@marker_required
+def review(review_id: int):
+    """A review of marking: the script afresh, blind to the earlier marks and the participant."""
+    review = db.session.get(ReviewRequest, review_id)
+    if review is None or review.reviewer_id != current_user.id:
+        abort(404)
+    entry = review.entry
+    rubric = marking.rubric_for(entry.npq_code)
+    error, data, rationale = None, None, review.rationale or ""
+    locked = review.status is not ReviewStatus.ACCEPTED
+    if request.method == "POST" and not locked:
+        data, rationale = _mark_input(), request.form.get("rationale", "")
+        submit = request.form.get("action") == "submit"
+        try:
+            reviews.save_review(review, current_user, data, rationale, clock.now(), submit=submit)
+        except (MarkingError, ReviewRefused) as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            flash("Review submitted." if submit else "Draft saved.", "success")
+            return redirect(url_for(".home") if submit else url_for(".review", review_id=review.id))
+    if data is None:
+        data = MarkInput(levels=review.levels(), feedback=review.feedback,
+                         comments={j.criterion_id: j.comment for j in review.judgements})
+    version = reviews.reviewed_version(entry.id)
+    return render_template(
+        "marker/review.html", review=review, entry=entry, rubric=rubric, data=data,
+        rationale=rationale, error=error, page_error=error, rules=REVIEW_RULES, version=version,
+        script=script_view(version, entry.window.word_limit), locked=locked,
+        case_study=paper_html(entry.paper.case_paper),
+    )

@@ -14,7 +14,7 @@ from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, Window
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..window_changes import Review
-from . import audit, engagement, notifications, papers
+from . import arrangements, audit, engagement, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -234,6 +234,7 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     ]
     db.session.add_all(entries)
     db.session.flush()
+    arrangements.apply_arrangements(entries, at)  # before the notices, which give the deadline
     for entry in entries:
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,
