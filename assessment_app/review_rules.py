@@ -22,14 +22,14 @@ REVIEWABLE = frozenset({AttemptOutcome.PASSED, AttemptOutcome.FAILED})
 
 # Shown to the admin deciding a request and to the reviewer, and applied by outcome_after_review.
 REVIEW_RULES = (
-    "The reviewer did not mark this script before, shares no delivery partner or school with "
-    "the participant, and does not see the earlier marks.",
-    "They judge every criterion afresh; the rubric's pass rule turns their levels into pass or "
-    "fail, and they give the reason for their judgement.",
+    ("The reviewer did not mark this script before, shares no delivery partner or school with "
+     "the participant, and does not see the earlier marks."),
+    ("They judge every criterion afresh; the rubric's pass rule turns their levels into pass or "
+     "fail, and they give the reason for their judgement."),
     "If that outcome is the recorded one, the outcome is kept.",
-    "If it differs, the outcome is changed to the reviewer's, with their reason, dated the day "
-    "the review is submitted: it replaces the result the participant sees, the DfE return shows "
-    "it as an amendment, and the participant is emailed.",
+    ("If it differs, the outcome is changed to the reviewer's, with their reason, dated the day "
+     "the review is submitted: it replaces the result the participant sees, the DfE return shows "
+     "it as an amendment, and the participant is emailed."),
 )
 
 

@@ -66,6 +66,7 @@ def _settings(form: WindowForm) -> WindowSettings:
         second_marking_percent=form.second_marking_percent.data,
         engagement_deadline=form.engagement_deadline.data,
         max_extension_days=form.max_extension_days.data,
+        review_period_days=form.review_period_days.data,
     )
 
 
