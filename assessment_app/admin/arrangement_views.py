@@ -21,8 +21,19 @@ from . import bp
 from .eligibility_views import _participant_or_404
 
 
+class DaysField(IntegerField):
+    """IntegerField whose message for text that is not a number says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter the number of extra days as a whole number, for example "
+                             "5") from None
+
+
 class ArrangementForm(FlaskForm):
-    extra_days = IntegerField(
+    extra_days = DaysField(
         "Extra days after each window's deadline", widget=GovTextInput(),
         description="Applied to every window this participant is entered for, up to that "
                     "window's extension limit.",
