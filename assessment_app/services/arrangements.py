@@ -52,11 +52,14 @@ def record_arrangement(participant: User, extra_days: int | None, details: str,
         evidence = [check_evidence(name, blob) for name, blob in files]
     except EvidenceRejected as rejected:
         raise ArrangementRefused(str(rejected), "evidence") from None
+    values = {"extra_days": extra_days, "details": details.strip(), "recorded_at": at,
+              "recorded_by": actor.id, "ended_at": None}
     if arrangement is None:
-        arrangement = AccessArrangement(participant_id=participant.id)
+        arrangement = AccessArrangement(participant_id=participant.id, **values)
         db.session.add(arrangement)
-    arrangement.extra_days, arrangement.details = extra_days, details.strip()
-    arrangement.recorded_at, arrangement.recorded_by, arrangement.ended_at = at, actor.id, None
+    else:
+        for name, value in values.items():
+            setattr(arrangement, name, value)
     arrangement.evidence.extend(
         ArrangementEvidence(filename=e.filename, content_type=e.content_type, size=len(e.data),
                             sha256=hashlib.sha256(e.data).hexdigest(), data=e.data,

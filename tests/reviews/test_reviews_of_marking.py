@@ -131,7 +131,7 @@ def test_a_marker_of_the_script_cannot_be_given_its_review(app, released, clock)
     and naming one of its markers is refused with a reason."""
     ask(app, clock, released, JO, "jo@example.org")
     marker = first_marker(app, released.entry_ids[JO])
-    admin, response = accept(app, clock, review_id(app), marker)
+    _, response = accept(app, clock, review_id(app), marker)
     assert response.status_code == 200
     assert "marked this script, so cannot review it" in response.text
     assert "Nobody can review this script now" in response.text
