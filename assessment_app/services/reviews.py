@@ -189,7 +189,7 @@ def for_reviewer(user: User) -> list[ReviewRequest]:
     """The reviews given to this marker or moderator, waiting ones first (no participant data)."""
     return list(db.session.scalars(
         select(ReviewRequest).where(ReviewRequest.reviewer_id == user.id)
-        .options(selectinload(ReviewRequest.entry))
+        .options(selectinload(ReviewRequest.entry), selectinload(ReviewRequest.judgements))
         .order_by(ReviewRequest.completed_at.is_not(None), ReviewRequest.decided_at)))
 
 
@@ -199,6 +199,7 @@ def open_requests() -> list[ReviewRequest]:
         select(ReviewRequest)
         .where(or_(ReviewRequest.status == ReviewStatus.REQUESTED,
                    ReviewRequest.status == ReviewStatus.ACCEPTED))
-        .options(selectinload(ReviewRequest.entry).selectinload(Entry.participant),
+        .options(selectinload(ReviewRequest.entry).options(selectinload(Entry.participant),
+                                                           selectinload(Entry.window)),
                  selectinload(ReviewRequest.reviewer))
         .order_by(ReviewRequest.requested_at)))
