@@ -114,8 +114,9 @@ class WindowForm(FlaskForm):
     review_period_days = IntegerField(
         "Time to ask for a review of marking (working days after results)",
         widget=GovTextInput(), default=DEFAULT_REVIEW_PERIOD_DAYS,
-        description="Weekends and bank holidays in England and Wales do not count.",
-        validators=[InputRequired("Enter the time to ask for a review in working days"),
+        description=f"Weekends and bank holidays in England and Wales do not count. Left "
+                    f"blank, it is {DEFAULT_REVIEW_PERIOD_DAYS}.",
+        validators=[Optional(),
                     NumberRange(1, 60, "The time to ask for a review must be between 1 and 60 "
                                        "working days")])
     # Shown only when a change needs confirming; `confirmed_plan` names what was shown.

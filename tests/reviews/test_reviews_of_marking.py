@@ -11,6 +11,7 @@ from returns.conftest import mark_input, signed_in
 from assessment_app.extensions import db
 from assessment_app.models import (
     Allocation,
+    AssessmentWindow,
     AuditEvent,
     Entry,
     MarkingRole,
@@ -260,3 +261,46 @@ def test_only_the_named_reviewer_sees_the_review_and_a_marker_never_reviews_thei
         with pytest.raises(ReviewRefused, match="a marker cannot review their own script"):
             reviews.save_review(review, db.session.get(User, marker_id),
                                 mark_input(level="strong"), "Fine.", REVIEWED, submit=True)
+
+
+def test_the_review_period_is_set_per_window_in_working_days(app, released, clock):
+    """With 5 working days instead of 10, the period after results on Thursday 3 December ends
+    at 23:59 on Thursday 10 December: a request then is taken, one a second later refused."""
+    admin = signed_in(app, clock, "boss@example.org", at=ASKED)
+    form = admin.get(f"/admin/windows/{released.window_id}/edit").text
+    assert 'name="review_period_days"' in form and 'value="10"' in form
+    with app.app_context():
+        db.session.get(Entry, released.entry_ids[SAM]).window.review_period_days = 5
+        db.session.commit()
+    client, url, in_time = ask(app, clock, released, SAM, "sam@example.org",
+                               at=datetime(2026, 12, 10, 23, 59, 59, tzinfo=UTC))
+    assert in_time.status_code == 302
+    _, _, late = ask(app, clock, released, JO, "jo@example.org",
+                     at=datetime(2026, 12, 11, 0, 0, tzinfo=UTC))
+    assert "ended at 11:59pm on Thursday 10 December 2026" in late.text
+
+
+NEW_WINDOW = {"name": "Spring 2027", "first_day": ["25", "3", "2027"], "length_days": "8",
+              "release_time": "00:01", "deadline_time": "23:59", "word_limit": "1500",
+              "tolerance_percent": "0", "npq_codes": ["NPQLTD"], "second_marking_percent": "10",
+              "max_extension_days": "14"}
+
+
+@pytest.mark.parametrize("typed, stored", [("15", 15), ("", 10)])
+def test_the_window_form_sets_the_review_period(app, released, clock, typed, stored):
+    admin = signed_in(app, clock, "boss@example.org", at=ASKED)
+    response = admin.post("/admin/windows/new", data={**NEW_WINDOW, "review_period_days": typed})
+    assert response.status_code == 302
+    with app.app_context():
+        window = AssessmentWindow.query.filter_by(name="Spring 2027").one()
+        assert window.review_period_days == stored
+
+
+def test_a_review_period_out_of_range_is_refused_on_its_field(app, released, clock):
+    admin = signed_in(app, clock, "boss@example.org", at=ASKED)
+    response = admin.post("/admin/windows/new", data={**NEW_WINDOW, "review_period_days": "0"})
+    assert response.status_code == 200
+    assert "The time to ask for a review must be between 1 and 60 working days" in response.text
+    assert 'href="#review_period_days"' in response.text
+    with app.app_context():
+        assert AssessmentWindow.query.filter_by(name="Spring 2027").count() == 0
