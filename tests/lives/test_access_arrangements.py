@@ -20,7 +20,7 @@ from assessment_app.models import (
     Role,
     User,
 )
-from assessment_app.services import marking, submissions
+from assessment_app.services import eligibility, marking, submissions
 from assessment_app.services.submissions import SubmissionRefused
 
 BEFORE = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -179,3 +179,18 @@ def test_markers_never_see_an_arrangement(app, people, clock):
     for hidden in ("arrangement", "Arrangement", "SECRET-ARRANGEMENT-DETAIL", "extra days",
                    "6 December", "Sam Taylor"):
         assert hidden not in pages
+
+
+def test_an_arrangement_follows_a_deferral_to_the_later_window(app, people, clock):
+    """Moved to Spring 2027 (deadline 23:59 BST on Wednesday 31 March), Sam's own deadline there
+    is 23:59 BST on Monday 5 April, without asking again."""
+    record(admin_client(app), people["sam"])
+    with app.app_context():
+        window = db.session.get(AssessmentWindow, people["window"])
+        later = make_window(name="Spring 2027", first_day=date(2027, 3, 24))
+        entry = make_entry(window, db.session.get(User, people["sam"]))
+        moved = eligibility.move_to_window(entry, later, BEFORE, db.session.get(User, people["admin"]),
+                                           entered=True)
+        assert moved.closes_at == datetime(2027, 4, 5, 23, 0, tzinfo=UTC)
+        assert Extension.query.filter_by(entry_id=moved.id).one().reason.startswith(
+            "Access arrangement")

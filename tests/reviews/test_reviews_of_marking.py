@@ -272,8 +272,8 @@ def test_the_review_period_is_set_per_window_in_working_days(app, released, cloc
     with app.app_context():
         db.session.get(Entry, released.entry_ids[SAM]).window.review_period_days = 5
         db.session.commit()
-    client, url, in_time = ask(app, clock, released, SAM, "sam@example.org",
-                               at=datetime(2026, 12, 10, 23, 59, 59, tzinfo=UTC))
+    _, _, in_time = ask(app, clock, released, SAM, "sam@example.org",
+                     at=datetime(2026, 12, 10, 23, 59, 59, tzinfo=UTC))
     assert in_time.status_code == 302
     _, _, late = ask(app, clock, released, JO, "jo@example.org",
                      at=datetime(2026, 12, 11, 0, 0, tzinfo=UTC))
