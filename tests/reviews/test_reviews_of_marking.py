@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from factories import count_queries
 from returns.conftest import mark_input, signed_in
 
 from assessment_app.extensions import db
@@ -304,3 +305,24 @@ def test_a_review_period_out_of_range_is_refused_on_its_field(app, released, clo
     assert 'href="#review_period_days"' in response.text
     with app.app_context():
         assert AssessmentWindow.query.filter_by(name="Spring 2027").count() == 0
+
+
+def test_the_request_list_and_the_reviewer_queue_run_a_fixed_number_of_statements(
+        app, released, clock):
+    """One review or two: the admin's requests page and the reviewer's queue cost the same."""
+    ask(app, clock, released, SAM, "sam@example.org")
+    accept(app, clock, review_id(app), released.moderator_id)
+    admin = signed_in(app, clock, "boss@example.org", at=DECIDED)
+    reviewer = signed_in(app, clock, "mod@example.org", at=DECIDED)
+    one = (count_queries(app, lambda: admin.get("/admin/requests")),
+           count_queries(app, lambda: reviewer.get("/marking/")))
+    ask(app, clock, released, ALEX, "alex@example.org")
+    with app.app_context():
+        second = ReviewRequest.query.filter_by(entry_id=released.entry_ids[ALEX]).one().id
+    accept(app, clock, second, released.moderator_id)
+    admin = signed_in(app, clock, "boss@example.org", at=DECIDED)
+    reviewer = signed_in(app, clock, "mod@example.org", at=DECIDED)
+    assert "Reviews of marking (2)" in admin.get("/admin/requests").text
+    assert reviewer.get("/marking/").text.count("/marking/reviews/") == 2
+    assert (count_queries(app, lambda: admin.get("/admin/requests")),
+            count_queries(app, lambda: reviewer.get("/marking/"))) == one
