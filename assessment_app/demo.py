@@ -23,9 +23,11 @@ from .models import (
 from .npqs import NPQ_CODES
 from .services import (
     amendments,
+    arrangements,
     eligibility,
     marking,
     papers,
+    reviews,
     standardisation,
     submissions,
     windows,
@@ -39,6 +41,7 @@ DEMO_USERS = [
     ("marker@example.org", "Martin Doyle", Role.MARKER, "Northern Teaching Partnership", "Greenfield Academy"),
     ("moderator@example.org", "Priya Shah", Role.MODERATOR, None, None),
     ("marker2@example.org", "Nadia Brooks", Role.MARKER, "Eastern Schools Partnership", "Fenside Academy"),
+    ("reviewer@example.org", "Sol Reyes", Role.MODERATOR, None, None),
     ("sam.taylor@example.org", "Sam Taylor", Role.PARTICIPANT, "Midlands Schools Alliance", "Oakfield Primary School"),
     ("jo.evans@example.org", "Jo Evans", Role.PARTICIPANT, "Midlands Schools Alliance", "Riverside Academy"),
     ("alex.morgan@example.org", "Alex Morgan", Role.PARTICIPANT, "Coastal Learning Trust", "St Brendan's CE Primary"),
@@ -50,10 +53,13 @@ MARKING_PARTICIPANTS = [
     ("kim.ashdown@example.org", "Kim Ashdown", "Pennine Learning Trust", "Brook Lane Primary"),
     ("lee.fairfax@example.org", "Lee Fairfax", "Coastal Learning Trust", "Harbour High School"),
 ]
-# Earlier still: results released, and one outcome amended after a late EC decision.
+# Earlier still: results released, one outcome amended after a late EC decision, one changed
+# by a review of marking and one review asked for.
 RELEASED_PARTICIPANTS = [
     ("dana.whitfield@example.org", "Dana Whitfield", "Pennine Learning Trust", "Moorside Primary"),
     ("omar.haddad@example.org", "Omar Haddad", "Coastal Learning Trust", "Harbour High School"),
+    ("ellis.grant@example.org", "Ellis Grant", "Pennine Learning Trust", "Calder Bank Primary"),
+    ("farah.nasser@example.org", "Farah Nasser", "Coastal Learning Trust", "Seaview Academy"),
 ]
 DEMO_RESPONSE = (
     "Diagnosis\n\nTeachers attend training but rarely change practice because each topic is "
@@ -64,7 +70,9 @@ DEMO_RESPONSE = (
     "pupils' work each half-term.\n\nReferences\nSims, S. et al. (2021) What are the "
     "characteristics of effective teacher professional development?"
 )
-MARKER_PROFILES = {"marker@example.org": 60, "moderator@example.org": 20, "marker2@example.org": 30}
+# Capacity 0: Sol moderates and reviews without first marking.
+MARKER_PROFILES = {"marker@example.org": 60, "moderator@example.org": 20, "marker2@example.org": 30,
+                   "reviewer@example.org": 0}
 # Who is entered for which NPQ in the open window.
 DEMO_ENTRIES = {
     "NPQLTD": ["sam.taylor@example.org", "jo.evans@example.org", "alex.morgan@example.org"],
@@ -94,6 +102,7 @@ def seed_demo() -> list[str]:
     _released_window(admin, today)
     _marking_window(admin, today)
     if not open_window.entries:
+        _access_arrangement(admin, now)
         _engagement(admin, [e for emails in DEMO_ENTRIES.values() for e in emails], now)
         for code, emails in DEMO_ENTRIES.items():
             windows.enter_participants(open_window, code, emails, admin)
@@ -108,7 +117,10 @@ def seed_demo() -> list[str]:
               "under Dashboard and reports.",
               "Papers (admin) shows each NPQ's bank of case studies, used and unused.",
               ("Standardisation (admin, from the marking window): definitive scripts, markers "
-               "who qualified, and Nadia Brooks flagged for drift on a seeded script.")]
+               "who qualified, and Nadia Brooks flagged for drift on a seeded script."),
+              ("In that window Ellis Grant's fail became a pass on a review of marking by Sol "
+               "Reyes; Farah Nasser's review request waits in the admin's Requests."),
+              "Alex Morgan has an access arrangement (5 extra days): see the participant's page."]
     return lines
 
 
@@ -211,27 +223,69 @@ def _released_window(admin: User, today) -> None:
         return
     window = _window(admin, name, today - timedelta(days=100), RELEASED_PAPERS)
     window.second_marking_percent = 0
-    passing, missing = _enter_new_participants(admin, window, RELEASED_PARTICIPANTS,
-                                               "NPQ autumn 2024")
-    submissions.submit(passing, DEMO_RESPONSE, declaration=True, client_token="demo-released",
-                       at=window.release_at + timedelta(days=2))
+    passing, missing, reviewed, asking = _enter_new_participants(
+        admin, window, RELEASED_PARTICIPANTS, "NPQ autumn 2024")
+    for number, entry in enumerate((passing, reviewed, asking)):
+        submissions.submit(entry, DEMO_RESPONSE, declaration=True,
+                           client_token=f"demo-released-{number}",
+                           at=window.release_at + timedelta(days=2, hours=number))
     eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
     marked_at = window.closes_at + timedelta(days=20)
     marking.allocate_window(window, marked_at, admin)
     rubric = marking.rubric_for("NPQLTD")
-    strongest = rubric.levels[-1].id
-    for allocation in db.session.scalars(select(Allocation).where(Allocation.entry_id == passing.id)):
-        marking.save_mark(allocation, marking.MarkInput(
-            levels={c.id: strongest for c in rubric.criteria},
-            comments={c.id: "Clear and well evidenced." for c in rubric.criteria},
-            feedback="A precise diagnosis and a realistic, well-sequenced plan."),
-            marked_at, submit=True)
+    weakest, strongest = rubric.levels[0].id, rubric.levels[-1].id
+    # Two fails (diagnosis not evident), second-marked in agreement; one clear pass.
+    failing = {c.id: strongest for c in rubric.criteria} | {rubric.criteria[0].id: weakest}
+    _mark_all(window, {passing.id: {c.id: strongest for c in rubric.criteria},
+                       reviewed.id: failing, asking.id: failing}, marked_at)
+    marking.draw_second_marking_sample(window, marked_at, admin)
+    _mark_all(window, {reviewed.id: failing, asking.id: failing}, marked_at)
     released_at = marked_at + timedelta(days=10)
     marking.release_results(window, released_at, admin, released_at)
     amendments.amend_outcome(
         missing, "voided", False, "Extenuating circumstances accepted after the window: a "
         "hospital admission during the assessment, with evidence received late.", admin,
         released_at + timedelta(days=7))
+    _reviews(admin, reviewed, asking, rubric, released_at)
+
+
+def _mark_all(window: AssessmentWindow, levels: dict[int, dict[str, str]], at) -> None:
+    """Submit the given levels on every unmarked allocation of these scripts."""
+    for allocation in db.session.scalars(
+            select(Allocation).where(Allocation.entry_id.in_(levels), ~Allocation.mark.has())):
+        marking.save_mark(allocation, marking.MarkInput(
+            levels=levels[allocation.entry_id],
+            comments={c: "Clear and well evidenced." for c in levels[allocation.entry_id]},
+            feedback="A realistic, well-sequenced plan."), at, submit=True)
+
+
+def _reviews(admin: User, reviewed, asking, rubric, released_at) -> None:
+    """Ellis's fail reviewed blind by Sol, who had not marked it: changed to a pass. Farah's
+    request waits for the admin."""
+    sol = db.session.scalar(select(User).where(User.email == "reviewer@example.org"))
+    request = reviews.request_review(
+        reviewed, "My diagnosis names the cause (one-off training) and gives the evidence from "
+        "lesson visits; I believe it meets the criterion.", reviewed.participant,
+        released_at + timedelta(days=2))
+    reviews.decide(request, True, "The grounds point to a specific criterion.", sol, admin,
+                   released_at + timedelta(days=4))
+    secure = rubric.levels[-2].id
+    reviews.save_review(request, sol, marking.MarkInput(
+        levels={c.id: secure for c in rubric.criteria},
+        comments={c.id: "Secure on a fresh reading." for c in rubric.criteria},
+        feedback="The diagnosis is evidenced from the lesson visits and leads to the plan."),
+        "The diagnosis is stated and evidenced: it meets the criterion at Secure.",
+        released_at + timedelta(days=12), submit=True)
+    reviews.request_review(asking, "I think the diagnosis criterion was judged too harshly.",
+                           asking.participant, released_at + timedelta(days=5))
+
+
+def _access_arrangement(admin: User, now) -> None:
+    """Alex's standing arrangement, applied when Alex is entered for the open window."""
+    alex = db.session.scalar(select(User).where(User.email == "alex.morgan@example.org"))
+    arrangements.record_arrangement(
+        alex, 5, "Specific learning difficulty (dyslexia): 5 extra days in each window.",
+        [("assessment-report.pdf", b"%PDF-1.4\n% demo evidence\n")], admin, now)
 
 
 def _users() -> User:

@@ -25,7 +25,7 @@ from ..models import (
     User,
 )
 from ..participant.eligibility_views import claim_page
-from ..services import amendments, audit, eligibility, groups
+from ..services import amendments, arrangements, audit, eligibility, groups, reviews
 from ..services.eligibility import EligibilityError
 from ..services.engagement import (
     ExemptionError,
@@ -64,7 +64,8 @@ def requests():
         select(EcClaim).where(EcClaim.decided_at.is_(None))
         .options(selectinload(EcClaim.entry).selectinload(Entry.participant))
         .order_by(EcClaim.filed_at)).all()
-    return render_template("admin/requests.html", deferrals=deferrals, claims=claims)
+    return render_template("admin/requests.html", deferrals=deferrals, claims=claims,
+                           reviews=reviews.open_requests())
 
 
 def _window_choices(entry):
@@ -228,6 +229,7 @@ def _participant_page(user: User, exemption_form: ExemptionForm):
         amendments=[a for e in entries for a in changes.get(e.id, [])],
         amendable={e.id for e in entries if amendments.choices_for(e, changes.get(e.id, []))},
         form=exemption_form, exemptions=exemptions_of(user.id),
+        arrangement=arrangements.arrangement_of(user.id),
         engagement=db.session.scalars(select(EngagementRecord).where(
             EngagementRecord.participant_id == user.id).order_by(EngagementRecord.as_of.desc())).all(),
         extensions=db.session.scalars(select(Extension).join(Entry).where(

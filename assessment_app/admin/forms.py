@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import deadlines
 from ..forms_shared import options
+from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 
 
 class ClockTimeField(StringField):
@@ -110,6 +111,14 @@ class WindowForm(FlaskForm):
         "Longest extension (days after the deadline)", widget=GovTextInput(), default=14,
         validators=[InputRequired("Enter the longest extension in days"),
                     NumberRange(0, 120, "The longest extension must be between 0 and 120 days")])
+    review_period_days = IntegerField(
+        "Time to ask for a review of marking (working days after results)",
+        widget=GovTextInput(), default=DEFAULT_REVIEW_PERIOD_DAYS,
+        description=f"Weekends and bank holidays in England and Wales do not count. Left "
+                    f"blank, it is {DEFAULT_REVIEW_PERIOD_DAYS}.",
+        validators=[Optional(),
+                    NumberRange(1, 60, "The time to ask for a review must be between 1 and 60 "
+                                       "working days")])
     # Shown only when a change needs confirming; `confirmed_plan` names what was shown.
     confirm_changes = BooleanField("I confirm these changes", widget=GovCheckboxInput())
     confirmed_plan = HiddenField()

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms_shared import options
 from ..models import AssessmentWindow, Entry, SubmissionVersion
 from ..npqs import NPQ_CODES, NPQ_NAMES
+from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..scheduling import notify_window_changed
 from ..services import admin_lists, windows
 from ..services.windows import NeedsConfirmation, WindowError, WindowSettings
@@ -66,6 +67,7 @@ def _settings(form: WindowForm) -> WindowSettings:
         second_marking_percent=form.second_marking_percent.data,
         engagement_deadline=form.engagement_deadline.data,
         max_extension_days=form.max_extension_days.data,
+        review_period_days=form.review_period_days.data or DEFAULT_REVIEW_PERIOD_DAYS,
     )
 
 

@@ -18,11 +18,14 @@ from ..models import (
     MarkingRole,
     Moderation,
     Npq,
+    ReviewRequest,
+    ReviewStatus,
     Role,
     Seed,
     SeedPurpose,
 )
-from ..services import marking, standardisation
+from ..review_rules import REVIEW_RULES, ReviewRefused
+from ..services import marking, reviews, standardisation
 from ..services.marking import MarkingError, MarkInput
 from ..services.marking_stats import agreement_by_marker
 from ..services.papers import paper_html
@@ -110,7 +113,8 @@ def home():
         cases = marking.cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
                            cases=cases, standardisation=standardisation.for_marker(current_user),
-                           marker_text=standardisation.MARKER_TEXT)
+                           marker_text=standardisation.MARKER_TEXT,
+                           reviews=reviews.for_reviewer(current_user))
 
 
 @bp.route("/scripts/<int:allocation_id>", methods=["GET", "POST"])
@@ -250,3 +254,35 @@ def start_qualification(window_id: int, npq: str):
         db.session.rollback()
         flash(str(problem), "error")
     return redirect(url_for(".qualification", window_id=window_id, npq=npq))
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@marker_required
+def review(review_id: int):
+    """A review of marking: the script afresh, blind to the earlier marks and the participant."""
+    review = db.session.get(ReviewRequest, review_id)
+    if review is None or review.reviewer_id != current_user.id:
+        abort(404)
+    entry = review.entry
+    rubric = marking.rubric_for(entry.npq_code)
+    error, data, rationale = None, None, review.rationale or ""
+    locked = review.status is not ReviewStatus.ACCEPTED
+    if request.method == "POST" and not locked:
+        data, rationale = _mark_input(), request.form.get("rationale", "")
+        submit = request.form.get("action") == "submit"
+        try:
+            reviews.save_review(review, current_user, data, rationale, clock.now(), submit=submit)
+        except (MarkingError, ReviewRefused) as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            flash("Review submitted." if submit else "Draft saved.", "success")
+            return redirect(url_for(".home") if submit else url_for(".review", review_id=review.id))
+    if data is None:
+        data = MarkInput(levels=review.levels(), feedback=review.feedback,
+                         comments={j.criterion_id: j.comment for j in review.judgements})
+    version = reviews.reviewed_version(entry.id)
+    return render_template(
+        "marker/review.html", review=review, entry=entry, rubric=rubric, data=data,
+        rationale=rationale, error=error, page_error=error, rules=REVIEW_RULES, version=version,
+        script=script_view(version.text, entry.window.word_limit), locked=locked,
+        case_study=paper_html(entry.paper.case_paper),
+    )

@@ -1,6 +1,7 @@
 """Database models, one module per area."""
 
 from .amendments import OutcomeAmendment
+from .arrangements import AccessArrangement, ArrangementEvidence
 from .audit import AuditEvent
 from .eligibility import (
     DeferralRequest,
@@ -37,12 +38,15 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
+from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
+    "AccessArrangement",
     "Allocation",
     "AllocationStatus",
+    "ArrangementEvidence",
     "AssessmentWindow",
     "AuditEvent",
     "CasePaper",
@@ -74,6 +78,9 @@ __all__ = [
     "RequestStatus",
     "ResponseSource",
     "ResponseUpload",
+    "ReviewJudgement",
+    "ReviewRequest",
+    "ReviewStatus",
     "Role",
     "RubricVersion",
     "SampleReason",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import deadlines
 from ..extensions import db
+from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ._types import UTCDateTime, now
 from .papers import CasePaper
 
@@ -42,6 +43,7 @@ class AssessmentWindow(db.Model):
             name="second_marking_range",
         ),
         CheckConstraint("max_extension_days >= 0", name="max_extension_non_negative"),
+        CheckConstraint("review_period_days >= 1", name="review_period_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +71,9 @@ class AssessmentWindow(db.Model):
     engagement_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest personal deadline an extension may give, in days after the window's.
     max_extension_days: Mapped[int] = mapped_column(default=14)
+    # Working days after results are released in which a participant may ask for a review.
+    review_period_days: Mapped[int] = mapped_column(
+        default=DEFAULT_REVIEW_PERIOD_DAYS, server_default=str(DEFAULT_REVIEW_PERIOD_DAYS))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     papers: Mapped[list["WindowPaper"]] = relationship(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("participant", __name__, url_prefix="/assessments")
 
-from . import eligibility_views, views  # noqa: F401  (routes register on import)
+from . import eligibility_views, review_views, views  # noqa: F401  (routes register on import)

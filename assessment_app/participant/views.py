@@ -28,7 +28,7 @@ from ..downloads import send_handout
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
-from ..services import amendments, eligibility, submissions
+from ..services import amendments, eligibility, reviews, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, results_visible, rubric_at
 from ..services.papers import paper_html
@@ -303,13 +303,14 @@ def receipt(entry_id: int, version_id: int):
 
 
 def _released_result(entry: Entry):
-    """The final result, or 404 until the window's results are released (decided by the clock)."""
+    """The final result (a review's, if it changed the outcome), or 404 until the window's
+    results are released (decided by the clock)."""
     if not results_visible(entry.window, clock.now()):
         abort(404)
     result = final_result(entry)
     if result is None:
         abort(404)
-    return result
+    return reviews.result_after_review(entry, result)
 
 
 @bp.get("/<int:entry_id>/result")
@@ -320,7 +321,8 @@ def result(entry_id: int):
     return render_template("participant/result.html", entry=entry, result=outcome,
                            rubric=rubric_at(outcome.rubric_version),
                            headline=amendments.headline(entry, outcome),
-                           amended=amendments.history([entry.id]).get(entry.id, []))
+                           amended=amendments.history([entry.id]).get(entry.id, []),
+                           review_closes_at=reviews.closes_at(entry.window))
 
 
 @bp.get("/<int:entry_id>/result/feedback.docx")

@@ -63,6 +63,14 @@ def headline(entry: Entry, result) -> str:
 def amend_outcome(entry: Entry, new_outcome: str, keep_date: bool, reason: str, actor: User,
                   at: datetime) -> OutcomeAmendment:
     """Change a recorded outcome with a reason; the completion date stays or becomes today."""
+    amendment = record_amendment(entry, new_outcome, keep_date, reason, actor, at)
+    db.session.commit()
+    return amendment
+
+
+def record_amendment(entry: Entry, new_outcome: str, keep_date: bool, reason: str, actor: User,
+                     at: datetime) -> OutcomeAmendment:
+    """amend_outcome within the caller's transaction (a review records its own part too)."""
     earlier = history([entry.id]).get(entry.id, [])
     if entry.completed_at is None:
         raise AmendmentRefused("This attempt has no completion recorded, so it cannot be amended.")
@@ -79,7 +87,6 @@ def amend_outcome(entry: Entry, new_outcome: str, keep_date: bool, reason: str, 
            before=amendment.previous_outcome, after=new.value,
            completed_at=amendment.new_completed_at.isoformat(), reason=amendment.reason)
     _tell_participant(entry, amendment, at)
-    db.session.commit()
     return amendment
 
 

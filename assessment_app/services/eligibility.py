@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
-from . import audit, notifications
+from . import arrangements, audit, notifications
 from .engagement import (
     below_gate,
     latest_engagement,  # noqa: F401  (pages read it from here)
@@ -275,6 +275,7 @@ def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: 
                   entered=entered or not gate_to_come)
     db.session.add(moved)
     db.session.flush()
+    arrangements.apply_arrangements([moved], at)
     audit.record("attempt.deferred", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, to_window=window.id)
     if moved.entered:

@@ -319,9 +319,9 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
     mark = allocation.mark or Mark(allocation=allocation, rubric_version=rubric.version)
     db.session.add(mark)
     mark.rubric_version, mark.feedback, mark.saved_at = rubric.version, data.feedback, at
-    _set_judgements(mark.judgements, rubric, data, lambda j: mark.judgements.append(j))
+    set_judgements(mark.judgements, rubric, data, lambda j: mark.judgements.append(j))
     if submit:
-        levels = _complete_levels(rubric, data)
+        levels = complete_levels(rubric, data)
         mark.outcome = Outcome(rubric.outcome(levels))
         mark.borderline = rubric.is_borderline(levels)
         mark.submitted_at = at
@@ -338,7 +338,9 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
     return mark
 
 
-def _set_judgements(existing: list[Judgement], rubric: Rubric, data: MarkInput, add) -> None:
+def set_judgements(existing: list, rubric: Rubric, data: MarkInput, add,
+                    make=Judgement) -> None:
+    """Set each criterion's level and comment, adding a `make` row where one is missing."""
     by_criterion = {j.criterion_id: j for j in existing}
     for criterion in rubric.criteria:
         level = data.levels.get(criterion.id) or None
@@ -346,7 +348,7 @@ def _set_judgements(existing: list[Judgement], rubric: Rubric, data: MarkInput, 
             raise MarkingError(f"Choose a level for “{criterion.title}”.")
         judgement = by_criterion.get(criterion.id)
         if judgement is None:
-            judgement = Judgement(criterion_id=criterion.id)
+            judgement = make(criterion_id=criterion.id)
             add(judgement)
         judgement.level_id = level
         judgement.comment = data.comments.get(criterion.id, "").strip()
@@ -358,10 +360,10 @@ def checked_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
     for criterion in rubric.criteria:
         if data.levels.get(criterion.id) and data.levels[criterion.id] not in levels:
             raise MarkingError(f"Choose a level for “{criterion.title}”.")
-    return _complete_levels(rubric, data)
+    return complete_levels(rubric, data)
 
 
-def _complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
+def complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
     missing = [c.title for c in rubric.criteria if not data.levels.get(c.id)]
     if missing:
         raise MarkingError("Choose a level for every criterion: " + "; ".join(missing) + ".")
@@ -554,8 +556,8 @@ def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at
     if not by_admin and not may_decide(case, moderator):
         raise MarkingError("You cannot decide this script: it is for another moderator.")
     rubric = rubric_for(case.entry.npq_code)
-    _set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
-    levels = _complete_levels(rubric, data)
+    set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
+    levels = complete_levels(rubric, data)
     case.outcome = Outcome(rubric.outcome(levels))
     case.rubric_version, case.feedback, case.reason = rubric.version, data.feedback, reason.strip()
     case.moderator_id, case.decided_at = moderator.id, at

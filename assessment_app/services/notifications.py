@@ -194,3 +194,22 @@ def window_changed(window: AssessmentWindow, entries: list[Entry], improvements:
               f"the NPQ in {entry.npq.name} ({window.name}):\n\n{changes}\n\n"
               f"Your deadline is {deadline_text(entry.closes_at)}.\n\n"
               f"{link(f'/assessments/{entry.id}')}" + _sign_off(), "window_changed", at)
+
+
+def review_assigned(reviewer: User, review, at: datetime) -> None:
+    """A marker or moderator is asked to review a script (candidate number only)."""
+    entry = review.entry
+    queue(reviewer.email, f"A script to review: {entry.window.name}",
+          f"Dear {reviewer.name},\n\nAn assessment admin has asked you to review the marking of "
+          f"candidate {entry.candidate_number} ({entry.npq_code}). Mark it afresh: you will not "
+          f"see the earlier marks.\n\n{link(f'/marking/reviews/{review.id}')}" + _sign_off(),
+          "review_assigned", at)
+
+
+def review_kept(entry: Entry, at: datetime) -> None:
+    """A review of marking that kept the recorded outcome (a change is emailed as an amendment)."""
+    queue(entry.participant.email, f"Your review of marking is complete: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nThe review of the marking of your assessment for "
+          f"the NPQ in {entry.npq.name} ({entry.window.name}) is complete. The reviewer did not "
+          "mark your script before and did not see the earlier marks. Your outcome is unchanged."
+          f"\n\n{link(f'/assessments/{entry.id}/review')}" + _sign_off(), "review_kept", at)

@@ -13,8 +13,9 @@ from ..extensions import db
 from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, Seed, User, WindowPaper
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
+from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..window_changes import Review
-from . import audit, engagement, notifications, papers
+from . import arrangements, audit, engagement, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -46,6 +47,7 @@ class WindowSettings:
     second_marking_percent: int = 10
     engagement_deadline: date | None = None
     max_extension_days: int = 14
+    review_period_days: int = DEFAULT_REVIEW_PERIOD_DAYS
 
 
 def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
@@ -140,6 +142,7 @@ def _apply(window: AssessmentWindow, settings: WindowSettings) -> None:
     window.marking_deadline = settings.marking_deadline
     window.second_marking_percent = settings.second_marking_percent
     window.max_extension_days = settings.max_extension_days
+    window.review_period_days = settings.review_period_days
     window.engagement_deadline = _engagement_closes_at(settings.engagement_deadline)
     existing = {paper.npq_code: paper for paper in window.papers}
     for code in settings.npq_codes:
@@ -161,6 +164,7 @@ def _describe(window: AssessmentWindow) -> dict:
         "word_limit": window.word_limit,
         "tolerance_percent": window.tolerance_percent,
         "max_extension_days": window.max_extension_days,
+        "review_period_days": window.review_period_days,
         "npqs": sorted(p.npq_code for p in window.papers),
     }
 
@@ -234,6 +238,7 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     ]
     db.session.add_all(entries)
     db.session.flush()
+    arrangements.apply_arrangements(entries, at)  # before the notices, which give the deadline
     for entry in entries:
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,

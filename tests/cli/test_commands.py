@@ -6,6 +6,7 @@ from sqlalchemy import inspect, text
 
 from assessment_app.extensions import db
 from assessment_app.models import (
+    AccessArrangement,
     Allocation,
     AssessmentWindow,
     DefinitiveScript,
@@ -13,6 +14,7 @@ from assessment_app.models import (
     Entry,
     Npq,
     OutcomeAmendment,
+    ReviewRequest,
     Seed,
     SeedPurpose,
     User,
@@ -53,16 +55,23 @@ def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     with app.app_context():
-        assert User.query.count() == 13
+        assert User.query.count() == 16
         assert AssessmentWindow.query.count() == 4
-        assert Entry.query.count() == 9
-        # The markers' demo queues, and one marked script; seeds and qualification sets apart.
-        assert Allocation.query.filter(Allocation.entry_id.is_not(None)).count() == 4
+        assert Entry.query.count() == 11
+        # The marker's demo queue, a marked pass, and two fails marked twice; seeds and
+        # qualification sets apart.
+        assert Allocation.query.filter(Allocation.entry_id.is_not(None)).count() == 8
         assert Seed.query.filter_by(purpose=SeedPurpose.QUALIFICATION).count() == 9
         assert Seed.query.filter_by(purpose=SeedPurpose.LIVE).count() == 3
         assert DefinitiveScript.query.filter(DefinitiveScript.source_entry_id.is_not(None)).count() == 1
         assert EcClaim.query.count() == 1
-        assert OutcomeAmendment.query.count() == 1  # an amended row in the DfE return
+        # Amended rows in the DfE return: a late EC decision, and a review of marking.
+        assert OutcomeAmendment.query.count() == 2
+        assert [r.status.value for r in ReviewRequest.query.order_by(ReviewRequest.id)] == [
+            "completed", "requested"]
+        alex = Entry.query.join(Entry.participant).filter_by(email="alex.morgan@example.org").one()
+        assert alex.extended_closes_at is not None  # the access arrangement, applied at entry
+        assert AccessArrangement.query.count() == 1
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 

@@ -1,0 +1,93 @@
+"""Working days in England and Wales, the review-request period and its refusals (pure rules)."""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from assessment_app.access_arrangements import arrangement_closes_at
+from assessment_app.review_rules import outcome_after_review, request_closes_at, request_problem
+from assessment_app.working_days import add_working_days, bank_holidays
+
+RELEASED = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # a Thursday
+PERIOD_ENDS = datetime(2026, 12, 18, 0, 0, tzinfo=UTC)  # after 23:59 on Thursday 17 December
+
+
+def test_the_shipped_list_has_the_bank_holidays_of_england_and_wales():
+    """Boxing Day 2026 falls on a Saturday: Monday 28 December is the substitute day."""
+    holidays = bank_holidays()
+    assert {date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1)} <= holidays
+    assert date(2026, 8, 31) in holidays  # summer bank holiday: England and Wales, not Scotland
+    assert date(2026, 8, 3) not in holidays  # Scotland's summer bank holiday
+
+
+def test_working_days_skip_weekends_and_do_not_count_the_start_day():
+    assert add_working_days(date(2026, 12, 3), 1, frozenset()) == date(2026, 12, 4)
+    assert add_working_days(date(2026, 12, 4), 1, frozenset()) == date(2026, 12, 7)
+    assert add_working_days(date(2026, 12, 3), 10, frozenset()) == date(2026, 12, 17)
+
+
+def test_working_days_skip_christmas_boxing_day_substitute_and_new_year():
+    """From Friday 18 December 2026, ten working days end on Wednesday 6 January 2027."""
+    assert add_working_days(date(2026, 12, 18), 10, bank_holidays()) == date(2027, 1, 6)
+    assert add_working_days(date(2026, 12, 18), 10, frozenset()) == date(2027, 1, 1)
+
+
+def test_counting_needs_at_least_one_day():
+    with pytest.raises(ValueError):
+        add_working_days(date(2026, 12, 3), 0, frozenset())
+
+
+def test_the_review_period_ends_at_2359_london_on_its_last_working_day():
+    assert request_closes_at(RELEASED, 10, bank_holidays()) == PERIOD_ENDS
+
+
+def test_the_review_period_is_counted_from_the_london_day_of_release_in_summer_time():
+    """Results out at 23:30 UTC on Monday 31 May 2027 are out on Tuesday 1 June in London;
+    after 31 May (a bank holiday) the period ends at 23:59 BST (22:59 UTC) on Tuesday 15 June."""
+    released = datetime(2027, 5, 31, 23, 30, tzinfo=UTC)
+    assert request_closes_at(released, 10, bank_holidays()) == datetime(2027, 6, 15, 23, 0,
+                                                                          tzinfo=UTC)
+
+
+def test_a_request_is_taken_up_to_the_last_second_of_the_period_and_refused_after():
+    assert request_problem("passed", RELEASED, PERIOD_ENDS, False,
+                           datetime(2026, 12, 17, 23, 59, 59, tzinfo=UTC)) is None
+    late = request_problem("passed", RELEASED, PERIOD_ENDS, False, PERIOD_ENDS)
+    assert late == ("The time to ask for a review of this attempt ended at 11:59pm on Thursday "
+                    "17 December 2026, so a review can no longer be asked for.")
+
+
+def test_one_request_per_attempt_and_only_for_a_released_marked_result():
+    assert "Only one review" in request_problem("failed", RELEASED, PERIOD_ENDS, True, RELEASED)
+    for outcome in (None, "voided", "not_submitted", "deferred", "lost_engagement"):
+        assert "once the result" in request_problem(outcome, RELEASED, PERIOD_ENDS, False, RELEASED)
+    assert "once the result" in request_problem("passed", None, None, False, RELEASED)
+
+
+def test_a_review_keeps_an_outcome_it_agrees_with_and_changes_one_it_does_not():
+    assert outcome_after_review("passed", True) is None
+    assert outcome_after_review("failed", False) is None
+    assert outcome_after_review("passed", False) == "failed"
+    assert outcome_after_review("failed", True) == "passed"
+
+
+WINDOW_CLOSES = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)  # after 23:59 on 1 December (GMT)
+
+
+def test_an_arrangement_moves_the_deadline_by_whole_london_days_at_the_window_time():
+    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 5, 14) == datetime(
+        2026, 12, 7, 0, 0, tzinfo=UTC)
+
+
+def test_an_arrangement_never_passes_the_window_extension_limit():
+    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 20, 14) == datetime(
+        2026, 12, 16, 0, 0, tzinfo=UTC)
+    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 5, 0) is None
+
+
+def test_an_arrangement_across_the_clock_change_keeps_the_wall_clock_deadline():
+    """A window ending 23:59 BST on Friday 23 October 2026, with 3 extra days: 23:59 GMT on
+    Monday 26 October (the clocks went back on the 25th)."""
+    closes = datetime(2026, 10, 23, 23, 0, tzinfo=UTC)
+    assert arrangement_closes_at(closes, time(23, 59), 3, 14) == datetime(2026, 10, 27, 0, 0,
+                                                                          tzinfo=UTC)
