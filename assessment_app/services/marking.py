@@ -190,10 +190,17 @@ def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
 
 
 def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
-    """Closed windows whose results are not yet recorded: scripts may still need allocating."""
+    """Closed windows with results still to record: every one before its release, and after it
+    those with an attempt still open (an extension) or unmarked, whose script may still need
+    allocating, sampling and recording."""
+    open_attempt = (select(Entry.id)
+                    .where(Entry.window_id == AssessmentWindow.id, Entry.entered.is_(True),
+                           Entry.outcome.is_(None))
+                    .exists())
     return list(db.session.scalars(
-        select(AssessmentWindow).where(AssessmentWindow.closes_at <= at,
-                                       AssessmentWindow.results_recorded_at.is_(None))
+        select(AssessmentWindow).where(
+            AssessmentWindow.closes_at <= at,
+            AssessmentWindow.results_recorded_at.is_(None) | open_attempt)
     ))
 
 
@@ -720,11 +727,14 @@ def refusal(outstanding: list[Outstanding], listed: int = 20) -> str:
     return text + "."
 
 
-def results_visible(window: AssessmentWindow, at: datetime) -> bool:
-    """Results are out once recorded, or from the release minute if checking is complete (the
-    scheduler records them within the minute; a release it must hold is never shown)."""
+def result_visible(entry: Entry, at: datetime) -> bool:
+    """A participant sees their result once it is recorded for them, or from the release minute
+    if the window's checking is complete (the scheduler records it within the minute; a release
+    it must hold is never shown). After the window's release, an attempt that was still open or
+    unmarked shows nothing until its own result is recorded (record_results)."""
+    window = entry.window
     if window.results_recorded_at is not None:
-        return True
+        return entry.outcome is not None
     return window.results_released(at) and not outstanding_checks(window, at)
 
 
@@ -750,8 +760,10 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     """Set each attempt's outcome and completion date once results are out. Idempotent.
     A release whose checking became incomplete after it was set (say a late fail) is
     withdrawn instead, and the admins are told: they release again when checking is done."""
-    if window.results_recorded_at is not None or not window.results_released(at):
+    if not window.results_released(at):
         return False
+    if window.results_recorded_at is not None:
+        return _record_late_results(window, at)
     outstanding = outstanding_checks(window, at)
     if outstanding:
         audit.record("results.release_held", window_id=window.id,
@@ -770,5 +782,33 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     window.results_recorded_at = at
     notifications.results_released([v.entry for v in versions.values()], at)
     audit.record("results.released", window_id=window.id, entries=len(versions))
+    db.session.commit()
+    return True
+
+
+def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
+    """After a window's release, record each attempt that was still open (an extension) or
+    unmarked then, as soon as its checking is complete: outcome, completion date (the day its
+    result is released) and the notice together, never a result without its record."""
+    pending = {k: v for k, v in marked_versions(window, at).items() if v.entry.outcome is None}
+    if not pending:
+        return False
+    checking = _checking(pending.keys())
+    first_marked = {k for k in pending if checking.first_mark(k) is not None}
+    if not first_marked:
+        return False
+    # A first mark given after the release still faces the sample, as at the release itself.
+    draw_second_marking_sample(window, at)
+    results = final_results(first_marked)
+    done = [pending[k] for k in sorted(results)]
+    if not done:
+        return False
+    for version in done:
+        result = results[version.entry_id]
+        version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
+        version.entry.completed_at = at
+    notifications.results_released([v.entry for v in done], at)
+    audit.record("results.released", window_id=window.id, entries=len(done),
+                 after_window_release=True)
     db.session.commit()
     return True
