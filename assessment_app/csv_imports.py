@@ -107,7 +107,7 @@ def check_no_formulas(row: dict[str, str]) -> None:
 
 
 def chunked(values: list, size: int = 1000):
-    """An import's keys in slices for IN lookups: SQLite takes at most 32,766 parameters in one
-    statement, and a file may have 50,000 rows."""
+    """An import's keys in slices for IN lookups: a file may have 50,000 rows, and one statement
+    takes at most 32,766 parameters on a default SQLite build, 65,535 on PostgreSQL."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
