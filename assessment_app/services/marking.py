@@ -356,12 +356,16 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
                                seed: int | None = None) -> set[int]:
     """Choose scripts for blind second marking: every fail, every borderline, and a share of
     each first marker's other scripts; record them and allocate their second marking.
-    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn."""
+    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn.
+    A script whose result is recorded is never drawn (it counts towards its marker's share):
+    after a release, only the scripts of attempts still open then are drawn from."""
     rng = random.Random(seed)
     in_window = select(Entry.id).where(Entry.window_id == window.id)
     marks = db.session.execute(
-        select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline)
+        select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline,
+               Entry.outcome.label("recorded"))
         .join(Mark, Mark.allocation_id == Allocation.id)
+        .join(Entry, Entry.id == Allocation.entry_id)
         .where(Allocation.entry_id.in_(in_window), Allocation.role == MarkingRole.FIRST,
                Allocation.status == AllocationStatus.SUBMITTED)
         .order_by(Allocation.entry_id)
@@ -373,9 +377,11 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     # Second allocations made before samples were recorded count as drawn.
     drawn = allocated | set(db.session.scalars(
         select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(in_window))))
+    closed = {m.entry_id for m in marks if m.recorded is not None}  # too late to draw
     new: dict[int, SampleReason] = {}
     for m in marks:
-        if m.entry_id not in drawn and (m.outcome is Outcome.FAIL or m.borderline):
+        if m.entry_id not in drawn and m.entry_id not in closed \
+                and (m.outcome is Outcome.FAIL or m.borderline):
             new[m.entry_id] = (SampleReason.FAIL if m.outcome is Outcome.FAIL
                                else SampleReason.BORDERLINE)
     by_marker: dict[int, list[int]] = {}
@@ -384,7 +390,7 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     for _, scripts in sorted(by_marker.items()):
         wanted = math.ceil(len(scripts) * window.second_marking_percent / 100)
         have = [s for s in scripts if s in drawn or s in new]
-        others = sorted(s for s in scripts if s not in have)
+        others = sorted(s for s in scripts if s not in have and s not in closed)
         for entry_id in rng.sample(others, max(0, min(len(others), wanted - len(have)))):
             new[entry_id] = SampleReason.SHARE
     for entry_id, reason in new.items():

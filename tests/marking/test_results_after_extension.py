@@ -19,6 +19,7 @@ from assessment_app.models import (
     MarkingRole,
     OutboxMessage,
     Role,
+    SecondMarkingSample,
     User,
 )
 from assessment_app.rubrics import load_rubric
@@ -32,12 +33,14 @@ FAIL = {c.id: "not_evident" for c in RUBRIC.criteria}
 # The extension runs to the window's deadline time on 4 December (GMT): 23:59:59 is in time.
 EXTENDED_LAST_SECOND = datetime(2026, 12, 4, 23, 59, 59, tzinfo=UTC)
 EXTENDED_CLOSED = datetime(2026, 12, 5, 0, 0, 0, tzinfo=UTC)
-PEOPLE = ["sam", "jo", "alex", "kim"]
+ON_TIME, EXTENDED = ["sam", "jo", "lee", "max"], ["alex", "kim"]
+PEOPLE = ON_TIME + EXTENDED  # in the order their entries are made: Alex's and Kim's ids are last
 
 
 @pytest.fixture
 def window_with_extensions(app, clock):
-    """Sam and Jo submit in the window; Alex and Kim are given an extension to 4 December."""
+    """Sam, Jo, Lee and Max submit in the window; Alex and Kim are given an extension to
+    4 December."""
     clock.at(datetime(2026, 11, 1, tzinfo=UTC))
     with app.app_context():
         admin = make_user(Role.ADMIN, email="boss@example.org")
@@ -48,7 +51,7 @@ def window_with_extensions(app, clock):
         add_marker("Martin Doyle", "m1@example.org")
         add_marker("Nina Patel", "m2@example.org")
         clock.at(DURING)
-        for p in ("sam", "jo"):
+        for p in ON_TIME:
             submissions.submit(entries[p], f"{p}'s response.", declaration=True,
                                client_token=p, at=DURING)
         eligibility.grant_extensions([entries["alex"], entries["kim"]], date(2026, 12, 4),
@@ -105,8 +108,8 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
         mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
         # Released while Alex's and Kim's extensions still run.
         marking.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
-        assert recorded(people) == {"sam": ("passed", AFTER_CLOSE), "jo": ("passed", AFTER_CLOSE),
-                                    "alex": (None, None), "kim": (None, None)}
+        assert recorded(people) == ({p: ("passed", AFTER_CLOSE) for p in ON_TIME}
+                                    | {p: (None, None) for p in EXTENDED})
     assert sees_result(app, clock, ids, "sam", AFTER_CLOSE)
     assert not sees_result(app, clock, ids, "alex", AFTER_CLOSE)
 
@@ -151,10 +154,10 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
     sync(app, clock, second_marked + timedelta(minutes=2))  # a second run records nothing twice
     with app.app_context():
         assert recorded(people)["kim"] == ("failed", second_marked + timedelta(minutes=1))
-        assert [notices(p) for p in PEOPLE] == [1, 1, 1, 1]
+        assert [notices(p) for p in PEOPLE] == [1] * len(PEOPLE)
         late = AuditEvent.query.filter_by(action="results.released").order_by(AuditEvent.id).all()
         assert [(e.detail["entries"], e.detail.get("after_window_release")) for e in late] == [
-            (2, None), (1, True), (1, True)]
+            (len(ON_TIME), None), (1, True), (1, True)]
         assert "kim@example.org,Kim,NPQLTD,Autumn 2026,failed,2026-12-06" in "".join(
             exports.dfe_return_csv(db.session.get(Entry, ids["sam"]).window))
     assert sees_result(app, clock, ids, "kim", second_marked + timedelta(minutes=1))
@@ -190,3 +193,45 @@ def test_a_pass_marked_after_the_release_still_faces_the_second_marking_sample(
     with app.app_context():
         assert db.session.get(Entry, ids["alex"]).outcome == "passed"
     assert sees_result(app, clock, ids, "alex", EXTENDED_CLOSED + timedelta(hours=1, minutes=1))
+
+
+class FirstChoices:
+    """A stand-in for random.Random whose sample is the first k (the lowest entry ids)."""
+
+    def __init__(self, seed=None):
+        pass
+
+    def sample(self, population, k):
+        return list(population)[:k]
+
+
+def test_a_result_already_released_is_never_drawn_for_second_marking_afterwards(
+        app, clock, window_with_extensions, monkeypatch):
+    """Half of each marker's scripts are sampled. When Alex's late script joins a marker's two
+    released ones, the share grows by one: it is Alex's script that is drawn (the only one still
+    open), never a released result, however the draw falls (here: lowest ids first)."""
+    monkeypatch.setattr(marking.random, "Random", FirstChoices)
+    ids = window_with_extensions
+    released = [ids[p] for p in ON_TIME]
+    sync(app, clock, CLOSED)
+    with app.app_context():
+        window = db.session.get(Entry, ids["sam"]).window
+        window.second_marking_percent = 50
+        db.session.commit()
+        mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
+        marking.draw_second_marking_sample(window, AFTER_CLOSE)
+        mark_all(MarkingRole.SECOND, AFTER_CLOSE, lambda e: PASS)
+        marking.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
+        drawn_at_release = {s.entry_id for s in SecondMarkingSample.query}
+        assert len(drawn_at_release) == 2 and drawn_at_release <= set(released)
+        submissions.submit(db.session.get(Entry, ids["alex"]), "Alex's late response.",
+                           declaration=True, client_token="alex", at=AFTER_CLOSE)
+    sync(app, clock, EXTENDED_CLOSED)
+    with app.app_context():
+        mark_all(MarkingRole.FIRST, EXTENDED_CLOSED, lambda e: PASS)
+    sync(app, clock, EXTENDED_CLOSED + timedelta(minutes=1))
+    with app.app_context():
+        assert {s.entry_id for s in SecondMarkingSample.query} == drawn_at_release | {ids["alex"]}
+        second = {a.entry_id for a in Allocation.query.filter_by(role=MarkingRole.SECOND)}
+        assert second == drawn_at_release | {ids["alex"]}
+        assert db.session.get(Entry, ids["alex"]).outcome is None
