@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres bench bench-load bench-reports clean
+.PHONY: install assets demo run scheduler test test-postgres test-chaos bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,12 @@ test: install
 test-postgres: install
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+
+## Chaos: gunicorn on PostgreSQL (127.0.0.1:5432, user postgres) SIGKILLed mid-surge and
+## restarted; fails unless every receipted submission and receipt email is there exactly once.
+## Not in `make test` (about a minute); e.g. `make test-chaos CHAOS_ARGS="--participants 1000"`.
+test-chaos: $(VENV)/.bench-installed
+	$(BIN)/python bench/chaos_kill.py $(CHAOS_ARGS)
 
 ## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
 ## the case-study page, the submit path and the reports, each beside its target.

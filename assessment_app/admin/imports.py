@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template
 from flask_login import current_user
 
 from .. import clock
+from ..csv_imports import ImportRefused
 from ..extensions import db
-from ..services.eligibility import ImportRefused
 
 
 def import_page(form, template: str, importer: Callable, done: Callable[[object], str],
@@ -17,9 +17,10 @@ def import_page(form, template: str, importer: Callable, done: Callable[[object]
     problems = []
     if form.validate_on_submit():
         upload = form.document.data
+        with upload.stream:  # a large file is spooled to disk: free it as soon as it is read
+            data = upload.read()
         try:
-            result = importer(upload.read(), upload.filename or "upload.csv", current_user,
-                              clock.now())
+            result = importer(data, upload.filename or "upload.csv", current_user, clock.now())
         except ImportRefused as refused:
             db.session.rollback()
             problems = refused.problems

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, reviews, submissions
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, results_visible, rubric_at
+from ..services.marking import final_result, result_visible, rubric_at
 from ..services.papers import paper_html
 from ..services.submissions import SubmissionRefused
 from . import bp
@@ -95,11 +95,13 @@ def overview(entry_id: int):
     entry = entry_for(current_user, entry_id)
     versions = submissions.versions_for(entry)
     standing = eligibility.ledger_for(entry.participant_id, entry.npq_code)
+    at = clock.now()
     return render_template(
         "participant/overview.html",
         entry=entry,
-        at=clock.now(),
+        at=at,
         latest=versions[0] if versions else None,
+        result_ready=bool(versions) and result_visible(entry, at),
         draft=submissions.draft_for(entry),
         limit=submissions.word_limit_for(entry),
         engagement=eligibility.latest_engagement(entry.participant_id, entry.npq_code),
@@ -303,9 +305,9 @@ def receipt(entry_id: int, version_id: int):
 
 
 def _released_result(entry: Entry):
-    """The final result (a review's, if it changed the outcome), or 404 until the window's
-    results are released (decided by the clock)."""
-    if not results_visible(entry.window, clock.now()):
+    """The final result (a review's, if it changed the outcome), or 404 until this entry's
+    result is released and recorded (decided by the clock)."""
+    if not result_visible(entry, clock.now()):
         abort(404)
     result = final_result(entry)
     if result is None:

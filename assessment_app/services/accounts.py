@@ -1,8 +1,6 @@
 """People: importing them, deactivating them, and single-use links to set a password."""
 
-import csv
 import hashlib
-import io
 import re
 import secrets
 from datetime import date, datetime, timedelta
@@ -10,11 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from .. import password_hashing
+from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
 from . import audit, notifications
-from .eligibility import ImportRefused
 
 TOKEN_LIFETIME = timedelta(hours=48)
 MIN_PASSWORD_LENGTH = 10
@@ -101,9 +99,11 @@ def set_active(user: User, active: bool, actor: User) -> None:
     db.session.commit()
 
 
-def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, list[str], date | None]:
+def _checked(row: dict, taken: set[str], seen: dict[str, int],
+             line: int = 0) -> tuple[str, Role, list[str], date | None]:
     """(email, role, programmes, programme end date) for a valid person, else ValueError saying
-    what is wrong."""
+    what is wrong. `seen` maps the emails of earlier rows to their line."""
+    check_no_formulas(row)
     email, role = row["email"].strip().lower(), row["role"].strip().lower()
     programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
     if role not in ("participant", "marker", "moderator"):
@@ -115,13 +115,13 @@ def _checked(row: dict, taken: set[str], seen: set[str]) -> tuple[str, Role, lis
     if email in taken:
         raise ValueError(f"{email} already has an account.")
     if email in seen:
-        raise ValueError(f"{email} appears twice in the file.")
+        raise ValueError(f"{email} appears twice in the file (first on line {seen[email]}).")
     if any(p not in NPQ_CODES for p in programmes):
         raise ValueError("programme must be NPQ codes such as NPQLTD.")
     if role == "participant" and len(programmes) != 1:
         raise ValueError("a participant needs exactly one programme.")
     end_date = _end_date(row.get("programme_end_date", "").strip(), role)
-    seen.add(email)
+    seen[email] = line
     return email, Role(role), programmes, end_date
 
 
@@ -157,7 +157,7 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
     taken = set(db.session.scalars(
         select(User.email).where(func.lower(User.email) == row["email"].strip().lower())))
     try:
-        email, role, programmes, end_date = _checked(row, taken, set())
+        email, role, programmes, end_date = _checked(row, taken, {})
     except ValueError as problem:
         message = str(problem)
         if "@" not in message.split()[0]:  # a sentence, not one that starts with an address
@@ -173,25 +173,14 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
 def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list[User]:
     """Create participants, markers and moderators from CSV, all or none; each is emailed a
     link to set their password."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRefused(["The file is not UTF-8 text. Save it as CSV (UTF-8)."]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in PEOPLE_COLUMNS if c not in header]
-    if missing:
-        raise ImportRefused([f"Line 1: the header must include {', '.join(PEOPLE_COLUMNS)} "
-                             f"(missing: {', '.join(missing)})."])
-    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-    if not rows:
-        raise ImportRefused(["The file has a header but no rows."])
-    emails = [r["email"].lower() for r in rows]
-    taken = set(db.session.scalars(select(User.email).where(func.lower(User.email).in_(emails))))
-    problems, people, seen = [], [], set()
-    for line, row in enumerate(rows, start=2):
+    rows = read_rows(data, PEOPLE_COLUMNS, optional=("programme_end_date",))
+    emails = [r["email"].lower() for _, r in rows]
+    taken = {email for some in chunked(emails) for email in db.session.scalars(
+        select(User.email).where(func.lower(User.email).in_(some)))}
+    problems, people, seen = [], [], {}
+    for line, row in rows:
         try:
-            people.append((row, *_checked(row, taken, seen)))
+            people.append((row, *_checked(row, taken, seen, line)))
         except ValueError as problem:
             problems.append(f"Line {line}: {problem}")
     if problems:

@@ -4,9 +4,7 @@ Every decision here is recorded in the audit trail with who, when and why, and s
 the participant's timeline.
 """
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,6 +12,7 @@ from sqlalchemy import exists, func, select
 
 from .. import attempts
 from ..clock import to_london
+from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
 from ..deadlines import deadline_closes_at, deadline_day, last_minute
 from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
 from ..extensions import db
@@ -51,14 +50,6 @@ class EligibilityError(Exception):
         self.field = field
 
 
-class ImportRefused(Exception):
-    """A refused import: nothing was changed. `problems` are line-numbered messages."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}")
-        self.problems = problems
-
-
 # Engagement ---------------------------------------------------------------------------
 
 ENGAGEMENT_COLUMNS = ("participant", "programme", "percent_complete", "as_of")
@@ -75,28 +66,22 @@ def _parse_date(text: str) -> date:
 
 def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> int:
     """Import engagement figures from the learning platform's CSV, all rows or none."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRefused(["The file is not UTF-8 text. Export it from the learning platform "
-                             "as CSV (UTF-8) and upload it again."]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ENGAGEMENT_COLUMNS if c not in header]
-    if missing:
-        raise ImportRefused([f"Line 1: the header must include {', '.join(ENGAGEMENT_COLUMNS)} "
-                             f"(missing: {', '.join(missing)})."])
-    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-    if not rows:
-        raise ImportRefused(["The file has a header but no rows."])
-    keys = {r["participant"].lower() for r in rows}
-    ids = {int(k) for k in keys if k.isdigit()}
-    users = db.session.scalars(select(User).where(
-        (func.lower(User.email).in_(keys)) | (User.id.in_(ids)))).all()
+    rows = read_rows(data, ENGAGEMENT_COLUMNS)
+    keys = list({r["participant"].lower() for _, r in rows})
+    ids = [int(k) for k in keys if k.isdigit()]
+    users = [u for some in chunked(keys) for u in db.session.scalars(
+        select(User).where(func.lower(User.email).in_(some)))]
+    users += [u for some in chunked(ids) for u in db.session.scalars(
+        select(User).where(User.id.in_(some)))]
     by_key = {u.email: u for u in users} | {str(u.id): u for u in users}
-    problems, records, seen = [], [], set()
+    problems, records, seen = [], [], {}
     today = to_london(at).date()
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
+        try:
+            check_no_formulas(row)
+        except ValueError as problem:
+            problems.append(f"Line {line}: {problem}")
+            continue
         user = by_key.get(row["participant"].lower())
         if user is None or user.role is not Role.PARTICIPANT:
             problems.append(f"Line {line}: no participant “{row['participant']}”.")
@@ -125,9 +110,10 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
                             f"{user.programme or 'no programme'}, not {npq}.")
             continue
         if (user.id, npq) in seen:
-            problems.append(f"Line {line}: {user.email} appears twice for {npq}.")
+            problems.append(f"Line {line}: {user.email} appears twice for {npq} "
+                            f"(first on line {seen[user.id, npq]}).")
             continue
-        seen.add((user.id, npq))
+        seen[user.id, npq] = line
         records.append(EngagementRecord(participant_id=user.id, npq_code=npq, percent=percent,
                                         as_of=as_of, imported_at=at, imported_by=actor.id,
                                         source=filename))

@@ -193,10 +193,17 @@ def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
 
 
 def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
-    """Closed windows whose results are not yet recorded: scripts may still need allocating."""
+    """Closed windows with results still to record: every one before its release, and after it
+    those with an attempt still open (an extension) or unmarked, whose script may still need
+    allocating, sampling and recording."""
+    open_attempt = (select(Entry.id)
+                    .where(Entry.window_id == AssessmentWindow.id, Entry.entered.is_(True),
+                           Entry.outcome.is_(None))
+                    .exists())
     return list(db.session.scalars(
-        select(AssessmentWindow).where(AssessmentWindow.closes_at <= at,
-                                       AssessmentWindow.results_recorded_at.is_(None))
+        select(AssessmentWindow).where(
+            AssessmentWindow.closes_at <= at,
+            AssessmentWindow.results_recorded_at.is_(None) | open_attempt)
     ))
 
 
@@ -377,12 +384,16 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
                                seed: int | None = None) -> set[int]:
     """Choose scripts for blind second marking: every fail, every borderline, and a share of
     each first marker's other scripts; record them and allocate their second marking.
-    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn."""
+    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn.
+    A script whose result is recorded is never drawn (it counts towards its marker's share):
+    after a release, only the scripts of attempts still open then are drawn from."""
     rng = random.Random(seed)
     in_window = select(Entry.id).where(Entry.window_id == window.id)
     marks = db.session.execute(
-        select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline)
+        select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline,
+               Entry.outcome.label("recorded"))
         .join(Mark, Mark.allocation_id == Allocation.id)
+        .join(Entry, Entry.id == Allocation.entry_id)
         .where(Allocation.entry_id.in_(in_window), Allocation.role == MarkingRole.FIRST,
                Allocation.status == AllocationStatus.SUBMITTED)
         .order_by(Allocation.entry_id)
@@ -394,9 +405,11 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     # Second allocations made before samples were recorded count as drawn.
     drawn = allocated | set(db.session.scalars(
         select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(in_window))))
+    closed = {m.entry_id for m in marks if m.recorded is not None}  # too late to draw
     new: dict[int, SampleReason] = {}
     for m in marks:
-        if m.entry_id not in drawn and (m.outcome is Outcome.FAIL or m.borderline):
+        if m.entry_id not in drawn and m.entry_id not in closed \
+                and (m.outcome is Outcome.FAIL or m.borderline):
             new[m.entry_id] = (SampleReason.FAIL if m.outcome is Outcome.FAIL
                                else SampleReason.BORDERLINE)
     by_marker: dict[int, list[int]] = {}
@@ -405,7 +418,7 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
     for _, scripts in sorted(by_marker.items()):
         wanted = math.ceil(len(scripts) * window.second_marking_percent / 100)
         have = [s for s in scripts if s in drawn or s in new]
-        others = sorted(s for s in scripts if s not in have)
+        others = sorted(s for s in scripts if s not in have and s not in closed)
         for entry_id in rng.sample(others, max(0, min(len(others), wanted - len(have)))):
             new[entry_id] = SampleReason.SHARE
     for entry_id, reason in new.items():
@@ -748,11 +761,14 @@ def refusal(outstanding: list[Outstanding], listed: int = 20) -> str:
     return text + "."
 
 
-def results_visible(window: AssessmentWindow, at: datetime) -> bool:
-    """Results are out once recorded, or from the release minute if checking is complete (the
-    scheduler records them within the minute; a release it must hold is never shown)."""
+def result_visible(entry: Entry, at: datetime) -> bool:
+    """A participant sees their result once it is recorded for them, or from the release minute
+    if the window's checking is complete (the scheduler records it within the minute; a release
+    it must hold is never shown). After the window's release, an attempt that was still open or
+    unmarked shows nothing until its own result is recorded (record_results)."""
+    window = entry.window
     if window.results_recorded_at is not None:
-        return True
+        return entry.outcome is not None
     return window.results_released(at) and not outstanding_checks(window, at)
 
 
@@ -778,8 +794,10 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     """Set each attempt's outcome and completion date once results are out. Idempotent.
     A release whose checking became incomplete after it was set (say a late fail) is
     withdrawn instead, and the admins are told: they release again when checking is done."""
-    if window.results_recorded_at is not None or not window.results_released(at):
+    if not window.results_released(at):
         return False
+    if window.results_recorded_at is not None:
+        return _record_late_results(window, at)
     outstanding = outstanding_checks(window, at)
     if outstanding:
         audit.record("results.release_held", window_id=window.id,
@@ -798,5 +816,33 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     window.results_recorded_at = at
     notifications.results_released([v.entry for v in versions.values()], at)
     audit.record("results.released", window_id=window.id, entries=len(versions))
+    db.session.commit()
+    return True
+
+
+def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
+    """After a window's release, record each attempt that was still open (an extension) or
+    unmarked then, as soon as its checking is complete: outcome, completion date (the day its
+    result is released) and the notice together, never a result without its record."""
+    pending = {k: v for k, v in marked_versions(window, at).items() if v.entry.outcome is None}
+    if not pending:
+        return False
+    checking = _checking(pending.keys())
+    first_marked = {k for k in pending if checking.first_mark(k) is not None}
+    if not first_marked:
+        return False
+    # A first mark given after the release still faces the sample, as at the release itself.
+    draw_second_marking_sample(window, at)
+    results = final_results(first_marked)
+    done = [pending[k] for k in sorted(results)]
+    if not done:
+        return False
+    for version in done:
+        result = results[version.entry_id]
+        version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
+        version.entry.completed_at = at
+    notifications.results_released([v.entry for v in done], at)
+    audit.record("results.released", window_id=window.id, entries=len(done),
+                 after_window_release=True)
     db.session.commit()
     return True
