@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from flask import Flask, current_app
+from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
@@ -22,6 +24,7 @@ def register(app: Flask) -> None:
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")
+    app.add_template_global(wtforms_errors)  # in place of govuk_frontend_wtf's own
 
     @app.context_processor
     def _globals():
@@ -30,3 +33,14 @@ def register(app: Flask) -> None:
             "WORD_RULE": WORD_RULE,
             "DOCX_RULE": DOCX_RULE,
         }
+
+
+def wtforms_errors(form, params=None) -> dict:
+    """govuk_frontend_wtf's error summary, with each date's link going to its day input (the
+    GOV.UK pattern) rather than to the wrapper round its three inputs, which takes no focus."""
+    summary = govuk_wtforms_errors(form, params or {})
+    days = {f"#{field.id}": f"#{field.name}-day" for field in form
+            if isinstance(field.widget, GovDateInput)}
+    for error in summary["errorList"]:
+        error["href"] = days.get(error["href"], error["href"])
+    return summary

@@ -8,6 +8,11 @@ def parse(response) -> html.HtmlElement:
     return html.fromstring(response.text)
 
 
+def classed(name: str) -> str:
+    """An XPath test for elements with the class `name` (one of the words of @class)."""
+    return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
+
+
 def one(page: html.HtmlElement, xpath: str) -> html.HtmlElement:
     """The single element `xpath` finds (the test fails if there are none or several)."""
     found = page.xpath(xpath)
@@ -29,7 +34,7 @@ def described_by(element: html.HtmlElement) -> list[str]:
 
 def error_links(page: html.HtmlElement) -> list[str]:
     """The hrefs of the error summary's links: where each error sends the keyboard."""
-    return page.xpath('//*[contains(@class, "govuk-error-summary__list")]//a/@href')
+    return page.xpath(f"//*[{classed('govuk-error-summary__list')}]//a/@href")
 
 
 def text_of(element: html.HtmlElement) -> str:
