@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import Flask, current_app
+from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")
     app.add_template_global(wtforms_errors)  # in place of govuk_frontend_wtf's own
+    app.add_template_global(draft_storage_key)
 
     @app.context_processor
     def _globals():
@@ -33,6 +35,12 @@ def register(app: Flask) -> None:
             "WORD_RULE": WORD_RULE,
             "DOCX_RULE": DOCX_RULE,
         }
+
+
+def draft_storage_key(entry_id: int | str = "") -> str:
+    """Where the editor keeps this browser's copy of the signed-in participant's draft for an
+    entry; with no entry, the start of every such key (signing out sends and deletes them)."""
+    return f"npq-response-{current_user.id}-{entry_id}"
 
 
 def wtforms_errors(form, params=None) -> dict:

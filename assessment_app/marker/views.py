@@ -106,6 +106,7 @@ def _script_page(allocation: Allocation, data: MarkInput | None = None, error: s
         rubric=marking.rubric_for(entry.npq_code), data=data, error=error,
         return_error=return_error, script=script_view(allocation.version, entry.window.word_limit),
         case_study=paper_html(entry.paper.case_paper),
+        handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
 
