@@ -47,8 +47,6 @@ function initCountdown(el) {
   setInterval(tick, 15000);
 }
 
-// One POST of a draft. The server holds it only if it answers with JSON: a 200 without it is
-// the sign-in page (the session has ended).
 function draftData(text, csrf) {
   const data = new FormData();
   data.append("csrf_token", csrf);
@@ -56,6 +54,8 @@ function draftData(text, csrf) {
   return data;
 }
 
+// One POST of a draft. The server holds it only if it answers with JSON: a 200 without it is
+// the sign-in page (the session has ended).
 function postDraft(url, text, csrf) {
   return fetch(url, {
     method: "POST", body: draftData(text, csrf), credentials: "same-origin",
@@ -194,7 +194,9 @@ function initResponseForm(form) {
 
   // Signing out sends what this browser still holds (see initSignOut): make sure that is the
   // latest text, even if the last keystroke's copy could not be written.
-  document.addEventListener("app:before-sign-out", keepLocally);
+  document.addEventListener("app:before-sign-out", () => {
+    if (textarea.value !== lastSaved) keepLocally();
+  });
   textarea.addEventListener("input", () => {
     keepLocally();
     showCount();
@@ -240,7 +242,11 @@ function initSignOut(form) {
       form.submit(); // no storage here: nothing kept to send or delete
       return;
     }
-    const send = async (url, text) => heldByServer(await postDraft(url, text, csrf));
+    // A 409 says the attempt has ended: no draft of it is kept any more, so none is lost.
+    const send = async (url, text) => {
+      const response = await postDraft(url, text, csrf);
+      return heldByServer(response) || response.status === 409;
+    };
     const failed = await window.NPQAutosave.sendKeptCopies(copies, send);
     if (!failed.length) {
       signOut(copies);
