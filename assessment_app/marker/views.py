@@ -122,9 +122,6 @@ def home():
 def script(allocation_id: int):
     allocation = _allocation_for(current_user, allocation_id)
     page = shown(allocation)
-    rubric = marking.rubric_for(page.npq.code)
-    error = None
-    data = None
     if request.method == "POST" and allocation.status is AllocationStatus.ALLOCATED:
         data = _mark_input()
         submit = request.form.get("action") == "submit"
@@ -132,13 +129,19 @@ def script(allocation_id: int):
             marking.save_mark(allocation, data, clock.now(), submit=submit)
         except MarkingError as problem:
             db.session.rollback()
-            error = str(problem)
-        else:
-            flash("Mark submitted." if submit else "Draft saved.", "success")
-            if submit and page.qualification:
-                return redirect(url_for(".qualification", window_id=page.window.id,
-                                        npq=page.npq.code))
-            return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
+            return _script_page(allocation, page, data=data, error=str(problem))
+        flash("Mark submitted." if submit else "Draft saved.", "success")
+        if submit and page.qualification:
+            return redirect(url_for(".qualification", window_id=page.window.id, npq=page.npq.code))
+        return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
+    return _script_page(allocation, page)
+
+
+def _script_page(allocation: Allocation, page: Shown, data: MarkInput | None = None,
+                 error: str | None = None, return_error: str | None = None):
+    """The workbench: the script and case study beside the rubric, with what the marker typed
+    (`data`) and the problem with it, or with their reason for handing the script back. A seed
+    is shown exactly as a live script is (`page`)."""
     mark = allocation.mark
     if data is None:
         data = MarkInput(
@@ -147,10 +150,11 @@ def script(allocation_id: int):
             feedback=mark.feedback if mark else "",
         )
     return render_template(
-        "marker/script.html", allocation=allocation, shown=page, rubric=rubric, data=data,
-        error=error, page_error=error,
-        script=script_view(page.text, page.window.word_limit),
+        "marker/script.html", allocation=allocation, shown=page,
+        rubric=marking.rubric_for(page.npq.code), data=data, error=error,
+        return_error=return_error, script=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
+        handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
 
@@ -171,8 +175,7 @@ def give_back(allocation_id: int):
         marking.return_to_pool(allocation, request.form.get("reason", ""), current_user, clock.now())
     except MarkingError as problem:
         db.session.rollback()
-        flash(str(problem), "error")
-        return redirect(url_for(".script", allocation_id=allocation.id))
+        return _script_page(allocation, shown(allocation), return_error=str(problem))
     flash("The script has been returned and will be given to another marker.", "success")
     return redirect(url_for(".home"))
 

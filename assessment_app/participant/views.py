@@ -31,7 +31,7 @@ from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, reviews, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, result_visible, rubric_at
-from ..services.papers import paper_html
+from ..services.papers import paper_as_read, paper_html
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
@@ -166,10 +166,13 @@ def response(entry_id: int):
     else:
         form.text.data, saved_at = submissions.editor_text(entry)
     form.client_token.data = _new_token()
+    paper = paper_as_read(entry.window_id, entry.npq_code)
     return render_template(
         "participant/response.html",
         entry=entry,
-        paper=entry.paper,
+        paper=paper,
+        body=paper_html(paper.case_paper),
+        handout_url=lambda number: url_for(".handout", entry_id=entry.id, number=number),
         form=form,
         error=error,
         error_field=_error_field(error),

@@ -213,10 +213,7 @@ def check_submittable(entry: Entry, counted: wordcount.ResponseCount, at: dateti
         raise SubmissionRefused("Your response is empty. Write your response before submitting.")
     limit = word_limit_for(entry)
     if not limit.accepts(count):
-        raise SubmissionRefused(
-            f"Your response has {count:,} words. The limit is {limit.describe()}. "
-            f"Remove {count - limit.allowed:,} words and submit again."
-        )
+        raise SubmissionRefused(limit.over_limit_message(count))
 
 
 # Without the row lock (a caller that did not take it) two requests can pick the same number;
