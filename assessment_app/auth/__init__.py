@@ -13,9 +13,9 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
-from wtforms import EmailField, PasswordField
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import db
