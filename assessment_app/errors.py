@@ -3,6 +3,8 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from .services.marking import RubricUnavailable
+
 
 def register(app: Flask) -> None:
     @app.errorhandler(404)
@@ -25,6 +27,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(RubricUnavailable)
+    def rubric_unavailable(problem):
+        # A file edited on the server broke this NPQ's rubric: say which file and field, on
+        # this page only; nothing else depends on it.
+        app.logger.error("rubric unavailable: %s", problem)
+        return render_template("errors/rubric.html", problem=str(problem)), 503
 
     @app.errorhandler(500)
     def server_error(_error):
