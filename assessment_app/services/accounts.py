@@ -66,6 +66,8 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
         return None, "account deactivated"
     if not matches:
         return None, "wrong password"
+    if password_hashing.needs_rehash(user.password_hash):
+        user.set_password(password)  # committed with the sign-in's audit event
     return user, None
 
 
