@@ -34,6 +34,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 from markupsafe import Markup
 
+from .file_text import printable, unusable_character
 from .npqs import NPQ_CODES
 from .version_cache import VersionCache
 
@@ -46,9 +47,9 @@ class CaseStudyError(Exception):
 
     def __init__(self, path, field: str | None, problem: str):
         self.path = Path(path)
-        self.field = field
-        self.problem = problem
-        where = f"{self.path.name}, field '{field}'" if field else self.path.name
+        self.field = printable(field) if field else field
+        self.problem = printable(problem)
+        where = f"{self.path.name}, field '{self.field}'" if field else self.path.name
         super().__init__(f"Case study {where}: {problem}")
 
 
@@ -113,6 +114,10 @@ def parse_case_study(data: bytes, name) -> CaseStudyFile:
     if not body.strip():
         raise CaseStudyError(path, "body",
                              "is empty: there is no text after the front matter")
+    bad = unusable_character(body)
+    if bad:
+        raise CaseStudyError(path, "body", f"has a control character that cannot be stored "
+                                           f"({bad} after the front matter): remove it")
 
     handout = _text_field(path, meta, "handout") or None
     if handout is not None:
@@ -194,6 +199,8 @@ def _split_front_matter(path: Path, data: bytes) -> tuple[dict, str]:
         meta = yaml.load(front, Loader=_StrictLoader)  # a SafeLoader: no arbitrary objects
     except _DuplicateKey as duplicate:
         raise CaseStudyError(path, str(duplicate.key), "is given twice") from None
+    except RecursionError:
+        raise CaseStudyError(path, "front matter", "is nested too deeply to read") from None
     except yaml.YAMLError as error:
         detail = str(error).replace("\n", " ")
         raise CaseStudyError(path, "front matter", f"is not valid YAML ({detail})") from None
@@ -210,6 +217,10 @@ def _text_field(path: Path, meta: dict, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise CaseStudyError(path, field, "must be text (put the value in quotes)")
+    bad = unusable_character(value)
+    if bad:
+        raise CaseStudyError(path, field, f"has a character that cannot be stored ({bad}): "
+                                          "remove it")
     return value.strip()
 
 

@@ -75,6 +75,14 @@ def deadline_day(closes_at: datetime) -> date:
     return last_minute(closes_at).astimezone(LONDON).date()
 
 
+def latest_extension(window_closes_at: datetime, deadline_time: time, max_days: int) -> datetime:
+    """The latest personal deadline an extension may give: the window's deadline time, `max_days`
+    London days after the window's deadline day. Counted in wall-clock days, not 24-hour spans,
+    so a limit that crosses a clock change still ends at the deadline time."""
+    return deadline_closes_at(deadline_day(window_closes_at) + timedelta(days=max_days),
+                              deadline_time)
+
+
 def is_released(release_at: datetime, now: datetime) -> bool:
     return now >= release_at
 

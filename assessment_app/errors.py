@@ -8,6 +8,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # How long a page asks the browser to wait when the database is briefly unavailable.
 RETRY_AFTER_SECONDS = 5
 
+from .services.marking import RubricUnavailable
+
 
 def register(app: Flask) -> None:
     @app.errorhandler(404)
@@ -41,6 +43,12 @@ def register(app: Flask) -> None:
         app.logger.warning("database unavailable: %s", error)
         return (render_template("errors/503.html"), 503,
                 {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    @app.errorhandler(RubricUnavailable)
+    def rubric_unavailable(problem):
+        # A file edited on the server broke this NPQ's rubric: say which file and field, on
+        # this page only; nothing else depends on it.
+        app.logger.error("rubric unavailable: %s", problem)
+        return render_template("errors/rubric.html", problem=str(problem)), 503
 
     @app.errorhandler(500)
     def server_error(_error):

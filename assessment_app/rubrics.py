@@ -63,6 +63,7 @@ from typing import Literal
 import yaml
 from yaml.constructor import ConstructorError
 
+from .file_text import printable, unusable_character
 from .npqs import NPQ_CODES
 
 PASS = "pass"
@@ -83,10 +84,10 @@ class RubricError(Exception):
     """A rubric file that cannot be used; the message names the file and the field path."""
 
     def __init__(self, source, field: str | None, problem: str):
-        self.source = str(source)
-        self.field = field
-        self.problem = problem
-        where = f"{field} " if field else ""
+        self.source = printable(str(source))
+        self.field = printable(field) if field else field
+        self.problem = printable(problem)
+        where = f"{self.field} " if field else ""
         super().__init__(f"{self.source}: {where}{problem}")
 
 
@@ -301,6 +302,8 @@ def parse_rubric(text: bytes | str, source: str = "<rubric>", *, recorded: bool 
         data = yaml.load(raw, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         raise RubricError(source, None, f"is not valid YAML: {_yaml_problem(error)}") from None
+    except RecursionError:
+        raise RubricError(source, None, "is nested too deeply to read") from None
     return _Checker(source, recorded).rubric(data, hashlib.sha256(raw).hexdigest())
 
 
@@ -364,6 +367,9 @@ class _Checker:
             self.fail(where, "must be text (put the value in quotes)")
         if not value.strip():
             self.fail(where, "is empty")
+        bad = unusable_character(value)
+        if bad:
+            self.fail(where, f"has a character that cannot be stored ({bad}): remove it")
         return value.strip()
 
     def ident(self, value, where: str) -> str:

@@ -1,7 +1,5 @@
 """Filters and globals the templates use."""
 
-from datetime import timedelta
-
 from flask import Flask, current_app
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
@@ -21,7 +19,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda instant: last_minute(instant).isoformat(), "last_minute_iso")
     app.add_template_filter(lambda text: count_response(text or ""), "response_count")
     app.add_template_global(time_left)
-    app.add_template_global(timedelta)
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")

@@ -23,8 +23,9 @@ share, and a longest extension that still covers every extension granted.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
+from . import deadlines
 from .clock import to_london
 from .deadlines import DEFAULT_LENGTH_DAYS, deadline_day, is_in_time, is_released
 from .timeformat import deadline_text, london_time
@@ -195,8 +196,8 @@ def _judge_word_limit(current: Terms, proposed: Terms, closed: bool, refusals: l
 def _extension_refusal(current: Terms, proposed: Terms,
                        latest_extension: datetime | None) -> Refusal | None:
     """A longest extension that no longer reaches an extension already granted."""
-    if latest_extension is None or \
-            latest_extension <= proposed.closes_at + timedelta(days=proposed.max_extension_days):
+    if latest_extension is None or latest_extension <= deadlines.latest_extension(
+            proposed.closes_at, proposed.deadline_time, proposed.max_extension_days):
         return None
     needed = (_day(latest_extension) - _day(proposed.closes_at)).days
     return Refusal("max_extension_days", (

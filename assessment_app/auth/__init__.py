@@ -1,13 +1,25 @@
 """Signing in and out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import db
+from ..local_redirects import local_path
 from ..models import Role
 from ..services import accounts, audit
 from . import limits
@@ -81,9 +93,17 @@ def index():
 
 
 def _safe_next() -> str | None:
-    """Only follow a `next` that stays on this site."""
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only follow a `next` that is a page of this site (local_redirects says why this is hard)."""
+    return local_path(request.args.get("next"), _is_page)
+
+
+def _is_page(path: str) -> bool:
+    """Whether a GET of `path` reaches one of this app's routes (a slash redirect counts)."""
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True
 from . import passwords  # noqa: F401  (routes register on import)

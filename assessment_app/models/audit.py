@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,32 @@ class AuditEvent(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
     participant = relationship("User", foreign_keys=[participant_id])
+
+
+# On PostgreSQL the database itself refuses to change history, so not even a bug in a bulk
+# statement or someone at a database console can: a statement trigger raises on UPDATE, DELETE
+# and TRUNCATE of the table. The migration runs the same statements (the app's tables are
+# also built by create_all in tests, through the event below), so both agree.
+APPEND_ONLY_DDL = (
+    """CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused';
+    END
+    $$""",
+    """CREATE TRIGGER audit_event_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()""",
+)
+DROP_APPEND_ONLY_DDL = (
+    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+    "DROP FUNCTION IF EXISTS audit_event_append_only()",
+)
+
+for _statement in APPEND_ONLY_DDL:
+    event.listen(AuditEvent.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="postgresql"))
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -39,5 +39,8 @@ class PasswordToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SHA-256 of the user's password hash when the link was made (None: no password yet),
+    # so a password change by any route voids every link made before it.
+    password_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     user = relationship("User")

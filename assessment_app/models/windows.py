@@ -101,6 +101,11 @@ class AssessmentWindow(db.Model):
     def results_released(self, at: datetime) -> bool:
         return self.results_release_at is not None and at >= self.results_release_at
 
+    @property
+    def latest_extension_closes_at(self) -> datetime:
+        return deadlines.latest_extension(self.closes_at, self.deadline_time,
+                                          self.max_extension_days)
+
     def paper_for(self, npq_code: str) -> "WindowPaper | None":
         return next((p for p in self.papers if p.npq_code == npq_code), None)
 

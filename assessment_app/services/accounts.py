@@ -5,7 +5,8 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import aliased
 
 from .. import password_hashing
 from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
@@ -15,6 +16,7 @@ from ..npqs import NPQ_CODES
 from . import audit, notifications
 
 TOKEN_LIFETIME = timedelta(hours=48)
+LINK_GONE = "This link has expired or has already been used. Ask for a new one."
 MIN_PASSWORD_LENGTH = 10
 PEOPLE_COLUMNS = ("role", "name", "email", "programme", "cohort", "delivery_partner", "school")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,11 +30,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _fingerprint(password_hash: str | None) -> str | None:
+    return _hash(password_hash) if password_hash is not None else None
+
+
 def issue_password_link(user: User, at: datetime, *, first_time: bool) -> None:
-    """Email a single-use link (the caller commits). Only the token's hash is stored."""
+    """Email a single-use link (the caller commits). Only the token's hash is stored, with a
+    fingerprint of the password it replaces; the link voids every earlier one."""
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordToken(user_id=user.id, token_hash=_hash(token), created_at=at,
-                                 expires_at=at + TOKEN_LIFETIME))
+                                 expires_at=at + TOKEN_LIFETIME,
+                                 password_fingerprint=_fingerprint(user.password_hash)))
     notifications.password_link(user, token, at, first_time=first_time)
 
 
@@ -56,13 +64,22 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
         return None, "account deactivated"
     if not matches:
         return None, "wrong password"
+    if password_hashing.needs_rehash(user.password_hash):
+        user.set_password(password)  # committed with the sign-in's audit event
     return user, None
 
 
 def valid_token(token: str, at: datetime) -> PasswordToken | None:
-    stored = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _hash(token)))
+    """The link's record if it still works: not used, not expired, the newest link for an
+    active account, and made since the account's last password change."""
+    newer = aliased(PasswordToken)
+    stored = db.session.scalar(
+        select(PasswordToken).where(
+            PasswordToken.token_hash == _hash(token),
+            ~exists().where(newer.user_id == PasswordToken.user_id, newer.id > PasswordToken.id)))
     if stored is None or stored.used_at is not None or stored.expires_at <= at \
-            or not stored.user.active:
+            or not stored.user.active \
+            or stored.password_fingerprint != _fingerprint(stored.user.password_hash):
         return None
     return stored
 
@@ -70,14 +87,17 @@ def valid_token(token: str, at: datetime) -> PasswordToken | None:
 def set_password_with_token(token: str, password: str, at: datetime) -> User:
     stored = valid_token(token, at)
     if stored is None:
-        raise AccountError("This link has expired or has already been used. Ask for a new one.")
+        raise AccountError(LINK_GONE)
     check_password_strength(password)
+    # Used up by one conditional UPDATE, so two requests racing with the same link cannot
+    # both set a password: the second finds it used.
+    taken = db.session.execute(update(PasswordToken).where(PasswordToken.id == stored.id,
+                                                           PasswordToken.used_at.is_(None))
+                               .values(used_at=at))
+    if taken.rowcount != 1:
+        raise AccountError(LINK_GONE)
     user = stored.user
-    user.set_password(password)
-    # Every other outstanding link for this person stops working too.
-    db.session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id,
-                                                   PasswordToken.used_at.is_(None))
-                       .values(used_at=at))
+    user.set_password(password)  # which voids every other link made before it
     audit.record("password.set", actor=user)
     db.session.commit()
     return user

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from ..clock import to_london
+from ..deadlines import deadline_day
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -82,7 +83,7 @@ def submissions_by_day(window: AssessmentWindow) -> list[tuple[date, int]]:
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id))
     ends = [window.first_day + timedelta(days=window.length_days - 1), *per_day]
     if latest_extension is not None:
-        ends.append(to_london(latest_extension - timedelta(minutes=1)).date())
+        ends.append(deadline_day(latest_extension))
     last = max(ends)
     days = (last - window.first_day).days + 1
     return [(window.first_day + timedelta(days=i), per_day[window.first_day + timedelta(days=i)])

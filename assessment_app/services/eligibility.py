@@ -6,7 +6,7 @@ the participant's timeline.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import exists, func, select
 
@@ -304,7 +304,7 @@ def record_non_submissions(at: datetime) -> list[int]:
 def extension_closes_at(window: AssessmentWindow, until: date) -> datetime:
     """A personal deadline at the window's deadline time on `until` (London), within the limit."""
     closes_at = deadline_closes_at(until, window.deadline_time)
-    latest = window.closes_at + timedelta(days=window.max_extension_days)
+    latest = window.latest_extension_closes_at
     if closes_at <= window.closes_at:
         raise EligibilityError(f"An extension must end after the window's deadline, "
                                f"{deadline_text(window.closes_at)}.")

@@ -22,6 +22,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..attempts import NOT_COUNTED
+from ..csv_cells import spreadsheet_safe
 from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_row
 from ..docx_privacy import without_personal_details
 from ..extensions import db
@@ -111,11 +112,12 @@ def _marks_rows(data: _Marking):
 
 
 def _csv_chunks(rows, size: int = 64 * 1024) -> Iterator[str]:
-    """CSV text in pieces of about `size` characters, so no export is ever whole in memory."""
+    """CSV text in pieces of about `size` characters, so no export is ever whole in memory.
+    Every CSV we export is written here, each cell made spreadsheet-safe (csv_cells)."""
     out = io.StringIO()
     writer = csv.writer(out)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
         if out.tell() >= size:
             yield out.getvalue()
             out.seek(0)

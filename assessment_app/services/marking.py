@@ -36,7 +36,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from ..rubrics import Rubric, parse_rubric
+from ..rubrics import Rubric, RubricError, parse_rubric
 from ..version_cache import VersionCache
 from . import audit, notifications, standardisation
 
@@ -48,16 +48,26 @@ class MarkingError(Exception):
     """A marking action that cannot be done; the message says why."""
 
 
+class RubricUnavailable(MarkingError):
+    """The NPQ's rubric file is missing or broken; the message names the file and the field.
+    Pages that need it say so (errors.py) and every other page keeps working."""
+
+
 def rubric_for(npq_code: str) -> Rubric:
     """The NPQ's current rubric, its text kept in the database by version on first use, so a
     later edit of the file never changes how a past mark reads."""
     path = Path(current_app.config["RUBRIC_DIR"]) / f"{npq_code.lower()}.yaml"
     if not path.is_file():
-        raise MarkingError(f"There is no rubric for {npq_code}.")
+        raise RubricUnavailable(f"There is no rubric for {npq_code}: rubrics/{path.name} is "
+                                "missing.")
     data = path.read_bytes()  # read once: the stored text is exactly what was hashed
-    rubric = _parsed(data, str(path), recorded=False)
+    try:
+        rubric = _parsed(data, f"rubrics/{path.name}", recorded=False)
+    except RubricError as problem:
+        raise RubricUnavailable(f"The {npq_code} rubric cannot be used: {problem}.") from None
     if rubric.npq != npq_code:
-        raise MarkingError(f"{path.name} is the rubric for {rubric.npq}, not {npq_code}.")
+        raise RubricUnavailable(f"rubrics/{path.name} is the rubric for {rubric.npq}, not "
+                                f"{npq_code}.")
     if db.session.get(RubricVersion, rubric.version) is None:
         db.session.add(RubricVersion(version=rubric.version, npq_code=npq_code,
                                      content=data.decode("utf-8")))

@@ -15,7 +15,7 @@ from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..window_changes import Review
-from . import arrangements, audit, engagement, notifications, papers
+from . import arrangements, audit, engagement, marking, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -179,6 +179,12 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
     if case_paper.used_in is not None and case_paper.used_in is not paper:
         raise WindowError(f"“{case_paper.title}” is already used in {case_paper.used_in.window.name}: "
                           "attach a paper nobody has been given.")
+    try:
+        # Checked now, not months later when the first script is marked.
+        marking.rubric_for(paper.npq_code)
+    except marking.RubricUnavailable as problem:
+        raise WindowError(f"{problem} Fix the file before attaching a paper: no "
+                          f"{paper.npq_code} script could be marked with it.") from None
     readers = papers.readers_of(case_paper, paper.window, at)
     if readers:
         names = ", ".join(f"{u.name} ({u.email})" for u in readers)

@@ -106,3 +106,21 @@ def test_a_deadlines_day_is_the_london_day_of_its_last_minute_in_winter_and_summ
     """closes_at is the next day's first instant; the deadline's day is the day before it."""
     for day in (date(2026, 12, 1), date(2026, 6, 30)):
         assert deadlines.deadline_day(deadlines.deadline_closes_at(day, time(23, 59))) == day
+
+
+@pytest.mark.parametrize(("first_day", "latest_text"), [
+    # Deadline Saturday 17 October (BST); 14 days on is Saturday 31 October (GMT): BST ends
+    # on Sunday 25 October 2026 in between.
+    (date(2026, 10, 10), "11:59pm on Saturday 31 October 2026"),
+    # Deadline Saturday 20 March 2027 (GMT); BST starts on Sunday 28 March 2027.
+    (date(2027, 3, 13), "11:59pm on Saturday 3 April 2027"),
+])
+def test_the_longest_extension_is_counted_in_london_days_across_a_clock_change(first_day,
+                                                                               latest_text):
+    """14 days after the deadline means the deadline time on the London day 14 days later,
+    not 14 x 24 hours (which is an hour short or over when the clocks change)."""
+    closes = window_instants(first_day).closes_at
+    latest = deadlines.latest_extension(closes, time(23, 59), 14)
+    assert deadline_text(latest) == latest_text
+    last_day = deadlines.deadline_day(closes) + timedelta(days=14)
+    assert latest == deadlines.deadline_closes_at(last_day, time(23, 59))

@@ -127,6 +127,19 @@ def test_the_extension_limit_cannot_fall_below_an_extension_already_granted():
     assert "It is 14 days now" in result.refusals[0].message
 
 
+def test_an_extension_limit_across_the_end_of_bst_counts_london_days():
+    """A window ending on Saturday 17 October 2026 (BST) with an extension granted to 31 October
+    (GMT, after the clocks go back): a limit of 14 days still covers it, 13 does not."""
+    autumn = window_instants(date(2026, 10, 10))
+    current = replace(CURRENT, release_at=autumn.release_at, closes_at=autumn.closes_at)
+    granted = deadline_closes_at(date(2026, 10, 31), time(23, 59))
+    released = autumn.release_at
+    assert not review(current, replace(current, max_extension_days=14), released, granted).refusals
+    result = review(current, replace(current, max_extension_days=13), released, granted)
+    assert fields(result) == ["max_extension_days"]
+    assert "cannot be less than 14 days" in result.refusals[0].message
+
+
 def test_the_engagement_deadline_cannot_change_after_release():
     moved = CURRENT.release_at - timedelta(days=3)
     assert fields(review(CURRENT, proposed(engagement_deadline=moved), RELEASED)) \

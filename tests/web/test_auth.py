@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from factories import PASSWORD, login, make_user
 
 from assessment_app.models import Role, User
@@ -89,3 +90,22 @@ def test_repeated_sign_in_attempts_are_limited(app, client):
     limited = login(client, email, PASSWORD)
     assert limited.status_code == 429
     assert "Too many attempts" in limited.text
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/x", "/\\evil.example", " //evil.example",
+                                    "/%2F/evil.example", "http:/evil.example", "/nowhere"])
+def test_next_cannot_leave_the_site_by_what_a_browser_drops(app, client, target):
+    """Characters a browser ignores cannot turn `next` into another site: the user goes home."""
+    with app.app_context():
+        email = make_user().email
+    response = client.post("/login", query_string={"next": target},
+                           data={"email": email, "password": PASSWORD})
+    assert response.headers["Location"] == "/assessments/"
+
+
+def test_next_to_a_page_of_this_site_is_followed(app, client):
+    with app.app_context():
+        email = make_user().email
+    response = client.post("/login", query_string={"next": "/assessments/?from=link"},
+                           data={"email": email, "password": PASSWORD})
+    assert response.headers["Location"] == "/assessments/?from=link"
