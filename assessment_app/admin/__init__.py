@@ -8,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: F401
     amendment_views,
     eligibility_views,
+    integrity_views,
     marking_views,
     papers_views,
     people_views,

@@ -13,6 +13,13 @@ from .eligibility import (
     Extension,
     RequestStatus,
 )
+from .integrity import (
+    CheckTrigger,
+    MisconductCase,
+    MisconductEvidence,
+    SimilarityPair,
+    SimilarityRun,
+)
 from .mail import OutboxMessage, PasswordToken
 from .marking import (
     Allocation,
@@ -38,6 +45,7 @@ __all__ = [
     "AssessmentWindow",
     "AuditEvent",
     "CasePaper",
+    "CheckTrigger",
     "DeferralRequest",
     "Draft",
     "EcCategory",
@@ -50,6 +58,8 @@ __all__ = [
     "Extension",
     "Judgement",
     "Mark",
+    "MisconductCase",
+    "MisconductEvidence",
     "MarkerProfile",
     "MarkingRole",
     "Moderation",
@@ -67,6 +77,8 @@ __all__ = [
     "RubricVersion",
     "SampleReason",
     "SecondMarkingSample",
+    "SimilarityPair",
+    "SimilarityRun",
     "SubmissionVersion",
     "User",
     "WindowPaper",
