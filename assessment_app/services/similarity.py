@@ -32,6 +32,7 @@ from ..models import (
 from . import audit
 from .admin_lists import Page, _page
 
+
 def threshold() -> int:
     return int(current_app.config["SIMILARITY_THRESHOLD_PERCENT"])
 
