@@ -15,6 +15,7 @@ case study's.
 
 import re
 import string
+import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -38,12 +39,27 @@ LSH_BANDS = (128, 2)
 # the exact count: 4 standard deviations below J = 0.14, 3.4 above J = 0.02.
 MIN_JACCARD_ESTIMATE = 0.05
 
-# A word is a run of characters that are neither white space nor punctuation. The search
-# splits with str.translate and str.split (fast, in C); the side-by-side view finds the same
-# words with _WORD, which has their places in the text.
+
+
+def _blank_characters() -> str:
+    """Characters a reader sees as blank or not at all: controls, format characters (zero-width
+    spaces and joiners, tags), separators and the blank glyphs (Braille blank, Hangul fillers).
+    They separate words, so a copy cannot hide behind invisible characters between its words
+    (and put inside words they would multiply the word count)."""
+    found = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in {"Cc", "Cf", "Zs"}]
+    found += ["\u2800", "\u3164", "\u115f", "\u1160", "\uffa0"]
+    found += [chr(c) for c in (*range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B),
+                                 0xE0001, *range(0xE0020, 0xE0080))]
+    return "".join(found)
+
+
+# A word is a run of characters that are neither blank nor punctuation. The search splits
+# with str.translate and str.split (fast, in C); the side-by-side view finds the same words
+# with _WORD, which has their places in the text.
 _PUNCTUATION = string.punctuation + "“”‘’‚‛„‟–—―…«»‹›•·¡¿"
-_PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(_PUNCTUATION, " "))
-_WORD = re.compile(f"[^\\s{re.escape(_PUNCTUATION)}]+")
+_SEPARATORS = _PUNCTUATION + _blank_characters()
+_SEPARATORS_TO_SPACE = str.maketrans(dict.fromkeys(_SEPARATORS, " "))
+_WORD = re.compile(f"[^\\s{re.escape(_SEPARATORS)}]+")
 # Quoted passages, within one paragraph; ">" counts only at the start of a line (block quote).
 _QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]|>[^\n]*")
 # Odd 64-bit multipliers, one per position in a shingle, so "a b c" and "c b a" differ.
@@ -92,7 +108,7 @@ def _hashes(words: list[str]) -> np.ndarray:
 def shingles(text: str) -> np.ndarray:
     """The sorted, distinct shingle hashes of a script's compared parts. The hashes use
     Python's string hash, so they compare only within one process."""
-    found = [_hashes(text[part.start:part.end].casefold().translate(_PUNCTUATION_TO_SPACE).split())
+    found = [_hashes(text[part.start:part.end].casefold().translate(_SEPARATORS_TO_SPACE).split())
              for part in compared_parts(text)]
     values = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
     if not len(values):

@@ -136,3 +136,15 @@ def test_shared_passages_leave_quotations_out():
     passage = essay(rng, 80).replace("\n\n", " ")
     passages_a, _ = similarity.shared_passages(f"He wrote “{passage}”.", passage)
     assert passages_a == []
+
+
+def test_a_copy_hidden_behind_invisible_characters_is_still_found():
+    """Zero-width spaces, word joiners, the Braille blank or a Hangul filler between the words
+    of a copy separate them as spaces do, so the copy is found in full."""
+    original = essay(random.Random(21))
+    for blank in ("\u200b", "\u2060", "\u2800", "\u3164", "\u00a0"):
+        hidden = original.replace(" ", blank)
+        (match,) = similarity.find_matches({1: original, 2: hidden}, {}, {}, THRESHOLD)
+        assert match.percent == 100
+        passages, _ = similarity.shared_passages(hidden, original)
+        assert len(passages) == 1 and passages[0].end - passages[0].start > len(hidden) * 0.9
