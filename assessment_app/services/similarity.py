@@ -157,7 +157,7 @@ class Overview:
 
 
 def overview(window: AssessmentWindow, page: int = 1) -> Overview:
-    """Five statements, whatever the number of scripts or pairs."""
+    """Four statements, whatever the number of scripts or pairs."""
     runs = db.session.scalars(
         select(SimilarityRun).where(SimilarityRun.window_id == window.id)
         .order_by(SimilarityRun.finished_at.is_(None), SimilarityRun.finished_at.desc(),
