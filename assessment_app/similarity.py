@@ -13,6 +13,7 @@ comparison per script): there the overlap is the share of the script's shingles 
 case study's.
 """
 
+import hashlib
 import re
 import string
 import unicodedata
@@ -92,11 +93,28 @@ def compared_parts(text: str) -> list[Span]:
     return parts
 
 
+# Each word's 64-bit id (BLAKE2b of its UTF-8), kept for the next script: a check gives the same
+# pairs every time it runs, on every server (Python's own string hash changes per process).
+_WORD_IDS: dict[str, int] = {}
+_MAX_WORD_IDS = 1_000_000
+
+
+def _new_word_id(word: str) -> int:
+    if len(_WORD_IDS) >= _MAX_WORD_IDS:
+        _WORD_IDS.clear()
+    digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    _WORD_IDS[word] = found = int.from_bytes(digest, "little")
+    return found
+
+
 def _hashes(words: list[str]) -> np.ndarray:
     """The 64-bit hash of each shingle of consecutive words (none if fewer than SHINGLE_WORDS)."""
     if len(words) < SHINGLE_WORDS:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter(map(hash, words), dtype=np.int64, count=len(words)).view(np.uint64)
+    known = list(map(_WORD_IDS.get, words))
+    if None in known:
+        known = [i if i is not None else _new_word_id(w) for i, w in zip(known, words, strict=True)]
+    ids = np.array(known, dtype=np.uint64)
     n = len(words) - SHINGLE_WORDS + 1
     # uint64 arithmetic wraps, which is what a hash wants.
     out = ids[:n] * _POSITION[0]
@@ -106,8 +124,7 @@ def _hashes(words: list[str]) -> np.ndarray:
 
 
 def shingles(text: str) -> np.ndarray:
-    """The sorted, distinct shingle hashes of a script's compared parts. The hashes use
-    Python's string hash, so they compare only within one process."""
+    """The sorted, distinct shingle hashes of a script's compared parts."""
     found = [_hashes(text[part.start:part.end].casefold().translate(_SEPARATORS_TO_SPACE).split())
              for part in compared_parts(text)]
     values = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)

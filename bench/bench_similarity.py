@@ -25,10 +25,10 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from essays import essay, paraphrase, reorder  # noqa: E402
+from essays import essay, paraphrase, reorder
 
-from assessment_app import similarity  # noqa: E402
-from assessment_app.settings import defaults  # noqa: E402
+from assessment_app import similarity
+from assessment_app.settings import defaults
 
 THRESHOLD = defaults("")["SIMILARITY_THRESHOLD_PERCENT"]
 TARGET_SECONDS = 60
