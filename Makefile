@@ -46,6 +46,7 @@ bench: install bench-load bench-reports
 	$(BIN)/python bench/bench_allocation.py
 	$(BIN)/python bench/bench_case_study.py
 	$(BIN)/python bench/bench_submit.py
+	$(BIN)/python bench/bench_similarity.py
 
 ## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres), N = 5,000 by default;
 ## e.g. `make bench-load BENCH_ARGS="--participants 500"`. Needs nothing else on the machine busy.

@@ -3,8 +3,9 @@
 Every minute it also applies the engagement gate at each engagement deadline, records
 non-submissions, allocates scripts whose deadline has passed (so allocation follows a
 window's close, and each extension's end), draws the second-marking sample once a window's
-first marking is complete, and records results whose release time has come (or holds a
-release whose checking is incomplete).
+first marking is complete, records results whose release time has come (or holds a
+release whose checking is incomplete), and runs the similarity check of a window once every
+participant's deadline has passed, and any check an admin asked for.
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
@@ -33,7 +34,7 @@ from flask import Flask
 from . import clock
 from .extensions import db
 from .scheduler_lock import LeaderLock, identity, leader_lock
-from .services import eligibility, mail, marking, notifications, releases
+from .services import eligibility, mail, marking, notifications, releases, similarity
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,9 @@ def sync_windows() -> None:
             marking.allocate_window(window, at)
             marking.sample_when_first_marking_done(window, at)
             marking.record_results(window, at)
+            similarity.request_after_deadline(window, at)
+        # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
+        similarity.run_pending(at)
         notifications.deadline_reminders(at)
         db.session.commit()
         mail.deliver_pending(at)

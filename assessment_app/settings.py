@@ -53,6 +53,9 @@ def defaults(instance_path: str) -> dict:
         # Where links in emails point (the site's public address).
         "BASE_URL": "http://127.0.0.1:5000",
         "PROVIDER_NAME": "NPQ provider",
+        # Similarity checks list pairs sharing at least this share of the shorter script's
+        # five-word runs (README, "Similarity checks": unrelated scripts stay under 10%).
+        "SIMILARITY_THRESHOLD_PERCENT": 25,
     }
 
 

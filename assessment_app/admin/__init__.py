@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     amendment_views,
     arrangement_views,
     eligibility_views,
+    integrity_views,
     marking_views,
     papers_views,
     people_views,

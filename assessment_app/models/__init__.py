@@ -14,6 +14,13 @@ from .eligibility import (
     Extension,
     RequestStatus,
 )
+from .integrity import (
+    CheckTrigger,
+    MisconductCase,
+    MisconductEvidence,
+    SimilarityPair,
+    SimilarityRun,
+)
 from .mail import OutboxMessage, PasswordToken
 from .marking import (
     Allocation,
@@ -30,6 +37,7 @@ from .marking import (
 )
 from .papers import CasePaper, PaperHandout, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
+from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
 from .standardisation import (
     DefinitiveScript,
     LeadAction,
@@ -38,7 +46,6 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
-from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
 from .users import Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
@@ -50,6 +57,7 @@ __all__ = [
     "AssessmentWindow",
     "AuditEvent",
     "CasePaper",
+    "CheckTrigger",
     "DeferralRequest",
     "DefinitiveScript",
     "Draft",
@@ -67,6 +75,8 @@ __all__ = [
     "Mark",
     "MarkerProfile",
     "MarkingRole",
+    "MisconductCase",
+    "MisconductEvidence",
     "Moderation",
     "Npq",
     "OutboxMessage",
@@ -87,6 +97,8 @@ __all__ = [
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",
+    "SimilarityPair",
+    "SimilarityRun",
     "StandardisationSetting",
     "SubmissionVersion",
     "User",

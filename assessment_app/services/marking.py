@@ -38,7 +38,7 @@ from ..models import (
 )
 from ..rubrics import Rubric, RubricError, parse_rubric
 from ..version_cache import VersionCache
-from . import audit, notifications, standardisation
+from . import audit, misconduct, notifications, standardisation
 
 # Criterion levels may differ by this many steps between two markers before moderation.
 LEVEL_TOLERANCE = 1
@@ -819,9 +819,12 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
         return False
     versions = marked_versions(window, at)
     results = final_results(versions.keys())
+    # An upheld academic-misconduct case fails the attempt, whatever its marks.
+    upheld = misconduct.upheld_entries(window.id)
     for version in versions.values():
         result = results[version.entry_id]
-        version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
+        passed = result.outcome is Outcome.PASS and version.entry_id not in upheld
+        version.entry.outcome = "passed" if passed else "failed"
         version.entry.completed_at = window.results_release_at
     window.results_recorded_at = at
     notifications.results_released([v.entry for v in versions.values()], at)

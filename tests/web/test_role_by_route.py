@@ -124,6 +124,17 @@ EXPECTED: dict[str, tuple] = {
     # Sam has no access arrangement: nothing to end, no evidence of one.
     "admin.end_arrangement": (LOGIN, 403, 403, 403, 403, 403, 404),
     "admin.arrangement_evidence": (LOGIN, 403, 403, 403, 403, 403, 404),
+    # Similarity and misconduct: admins only. The admin's empty POST opens a case on Sam's
+    # entry (it becomes case 1, the id this world passes), whose empty forms are then refused
+    # on the case page with their errors (400).
+    "admin.similarity_page": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.similarity_pair": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.request_similarity_check": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.open_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.add_misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 400),
+    "admin.decide_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 400),
+    "admin.misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 404),
 }
 
 
@@ -208,6 +219,8 @@ def ids_for(world, who: str) -> dict:
         "token": "not-a-real-token", "filename": "js/wordcount.js",
         # No review of marking in this world (no results yet): an id of none at all.
         "review_id": 999_999, "marker_id": world["martin"], "npq": "NPQLTD",
+        # No similarity check has run here either.
+        "pair_id": 999_999,
     }
 
 

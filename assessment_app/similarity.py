@@ -1,0 +1,291 @@
+"""Near-duplicate search between scripts, and the shared passages of one pair (no Flask).
+
+A script is cut into word shingles (runs of SHINGLE_WORDS words, case-folded). Quoted passages
+(in double quotation marks or guillemets, within one paragraph, or a line starting with ">")
+and the reference list (wordcount.split_references) are left out: they are not copying.
+
+The search never compares all pairs: each script's shingles get a MinHash signature (one
+permutation hashing, 256 values) and locality-sensitive hashing puts scripts whose signatures
+agree on a whole band into the same bucket (128 bands of 2 values, found by sorting each band:
+near-linear in the number of scripts), so only scripts sharing a bucket become candidates. The overlap of a candidate pair is then counted exactly: the share of the shorter
+script's shingles found in the other. A script is compared with its case study exactly (one
+comparison per script): there the overlap is the share of the script's shingles that are the
+case study's.
+"""
+
+import hashlib
+import re
+import string
+import unicodedata
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .wordcount import split_references
+
+SHINGLE_WORDS = 5
+# A pair sharing fewer shingles than this is never reported, whatever its share: two short
+# scripts can share a stock phrase or two.
+MIN_SHARED_SHINGLES = 8
+# A shorter shared run is a stock phrase ("pupils met the expected standard"): not highlighted.
+MIN_PASSAGE_WORDS = 8
+SIGNATURE_BINS = 256
+_BIN_BITS = 8  # 2 ** 8 bins
+# 128 bands of 2 rows: a pair whose shingle sets have Jaccard similarity J becomes a candidate
+# with probability 1 - (1 - J^2)^128: 93% at J = 0.14 (two equal scripts sharing 25%), over
+# 99.9% from J = 0.25, and 0.3% at J = 0.005, the level of unrelated scripts.
+LSH_BANDS = (128, 2)
+# Candidates whose signatures agree on fewer than this share of their values are dropped before
+# the exact count: 4 standard deviations below J = 0.14, 3.4 above J = 0.02.
+MIN_JACCARD_ESTIMATE = 0.05
+
+
+
+def _blank_characters() -> str:
+    """Characters a reader sees as blank or not at all: controls, format characters (zero-width
+    spaces and joiners, tags), separators and the blank glyphs (Braille blank, Hangul fillers).
+    They separate words, so a copy cannot hide behind invisible characters between its words
+    (and put inside words they would multiply the word count)."""
+    found = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in {"Cc", "Cf", "Zs"}]
+    found += ["\u2800", "\u3164", "\u115f", "\u1160", "\uffa0"]
+    found += [chr(c) for c in (*range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B),
+                                 0xE0001, *range(0xE0020, 0xE0080))]
+    return "".join(found)
+
+
+# A word is a run of characters that are neither blank nor punctuation. The search splits
+# with str.translate and str.split (fast, in C); the side-by-side view finds the same words
+# with _WORD, which has their places in the text.
+_PUNCTUATION = string.punctuation + "“”‘’‚‛„‟–—―…«»‹›•·¡¿"
+_SEPARATORS = _PUNCTUATION + _blank_characters()
+_SEPARATORS_TO_SPACE = str.maketrans(dict.fromkeys(_SEPARATORS, " "))
+_WORD = re.compile(f"[^\\s{re.escape(_SEPARATORS)}]+")
+# Quoted passages, within one paragraph; ">" counts only at the start of a line (block quote).
+_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]|>[^\n]*")
+# Odd 64-bit multipliers, one per position in a shingle, so "a b c" and "c b a" differ.
+_POSITION = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                      0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)[:SHINGLE_WORDS]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A passage of a script: text[start:end]."""
+
+    start: int
+    end: int
+
+
+def compared_parts(text: str) -> list[Span]:
+    """The parts of a script that are compared: its body before the reference list, less any
+    quoted passages. Shingles never run across a quotation or into the references."""
+    body, _references = split_references(text)
+    parts, at = [], 0
+    for quote in _QUOTED.finditer(body):
+        if quote.group()[0] == ">" and body[body.rfind("\n", 0, quote.start()) + 1:
+                                          quote.start()].strip(" \t"):
+            continue
+        if quote.start() > at:
+            parts.append(Span(at, quote.start()))
+        at = quote.end()
+    if len(body) > at:
+        parts.append(Span(at, len(body)))
+    return parts
+
+
+# Each word's 64-bit id (BLAKE2b of its UTF-8), kept for the next script: a check gives the same
+# pairs every time it runs, on every server (Python's own string hash changes per process).
+_WORD_IDS: dict[str, int] = {}
+_MAX_WORD_IDS = 1_000_000
+
+
+def _new_word_id(word: str) -> int:
+    if len(_WORD_IDS) >= _MAX_WORD_IDS:
+        _WORD_IDS.clear()
+    digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    _WORD_IDS[word] = found = int.from_bytes(digest, "little")
+    return found
+
+
+def _hashes(words: list[str]) -> np.ndarray:
+    """The 64-bit hash of each shingle of consecutive words (none if fewer than SHINGLE_WORDS)."""
+    if len(words) < SHINGLE_WORDS:
+        return np.empty(0, dtype=np.uint64)
+    known = list(map(_WORD_IDS.get, words))
+    if None in known:
+        known = [i if i is not None else _new_word_id(w) for i, w in zip(known, words, strict=True)]
+    ids = np.array(known, dtype=np.uint64)
+    n = len(words) - SHINGLE_WORDS + 1
+    # uint64 arithmetic wraps, which is what a hash wants.
+    out = ids[:n] * _POSITION[0]
+    for j in range(1, SHINGLE_WORDS):
+        out = out + ids[j:j + n] * _POSITION[j]
+    return out
+
+
+def shingles(text: str) -> np.ndarray:
+    """The sorted, distinct shingle hashes of a script's compared parts."""
+    found = [_hashes(text[part.start:part.end].casefold().translate(_SEPARATORS_TO_SPACE).split())
+             for part in compared_parts(text)]
+    values = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+    if not len(values):
+        return values
+    # np.sort then dropping repeats: much faster than np.unique on arrays this size.
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[int, float]:
+    """(shared shingles, percent of the smaller set's shingles found in the other)."""
+    if not len(a) or not len(b):
+        return 0, 0.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared, 100.0 * shared / min(len(a), len(b))
+
+
+def containment(script: np.ndarray, source: np.ndarray) -> tuple[int, float]:
+    """(shared shingles, percent of the script's shingles found in the source)."""
+    if not len(script) or not len(source):
+        return 0, 0.0
+    shared = len(np.intersect1d(script, source, assume_unique=True))
+    return shared, 100.0 * shared / len(script)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Two scripts (or a script and its case study) over the threshold."""
+
+    key: Hashable  # a script being checked
+    other: Hashable  # another script being checked, an earlier script, or a source
+    shared: int
+    percent: float
+
+
+def signature(values: np.ndarray) -> np.ndarray:
+    """The MinHash signature of a sorted, distinct shingle set, by one permutation hashing:
+    the top 8 bits of a shingle's hash pick one of SIGNATURE_BINS bins and each bin keeps its
+    smallest hash, which in sorted order is the first of its bin. An empty bin borrows the
+    value of the next filled bin (circularly), changed by the distance, so two sets agree on a
+    bin with probability close to their Jaccard similarity (Shrivastava and Li, 2014)."""
+    bins = values >> np.uint64(64 - _BIN_BITS)
+    wanted = np.arange(SIGNATURE_BINS, dtype=np.uint64)
+    first = np.searchsorted(bins, wanted)
+    filled = np.flatnonzero(first < len(values))
+    filled = filled[bins[first[filled]] == wanted[filled]]
+    take = filled[np.searchsorted(filled, np.arange(SIGNATURE_BINS)) % len(filled)]
+    distance = ((take - np.arange(SIGNATURE_BINS)) % SIGNATURE_BINS).astype(np.uint64)
+    return values[first[take]] ^ (distance * _POSITION[0])
+
+
+def _band_pairs(signatures: np.ndarray) -> np.ndarray:
+    """Every pair (i < j, as i * n + j) whose signatures agree on all rows of some band: the
+    LSH candidates, found by sorting each band's keys (no pair is looked at otherwise)."""
+    n = len(signatures)
+    bands, rows = LSH_BANDS
+    found = []
+    for band in range(bands):
+        key = signatures[:, band * rows] * _POSITION[1]
+        for row in range(1, rows):
+            key = key ^ (signatures[:, band * rows + row] * _POSITION[1 + row])
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        step = 1
+        while True:
+            same = np.flatnonzero(sorted_key[step:] == sorted_key[:-step]) if step < n else []
+            if not len(same):
+                break
+            i, j = order[same], order[same + step]
+            found.append(np.minimum(i, j) * n + np.maximum(i, j))
+            step += 1
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
+def _estimates(signatures: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The share of signature bins on which each pair agrees (their Jaccard estimate)."""
+    out = np.empty(len(i))
+    for at in range(0, len(i), 20_000):
+        part = slice(at, at + 20_000)
+        out[part] = (signatures[i[part]] == signatures[j[part]]).mean(axis=1)
+    return out
+
+
+def find_matches(current: dict[Hashable, str], earlier: dict[Hashable, str],
+                 sources: dict[Hashable, str], threshold: float) -> list[Match]:
+    """Every pair over `threshold` percent: each current script against every other current
+    script and every earlier one (LSH candidates, then counted exactly), and against each
+    source (counted exactly). Earlier scripts are not compared with each other."""
+    sets = {key: shingles(text) for key, text in {**earlier, **current}.items()}
+    keys = [key for key, s in sets.items() if len(s)]
+    is_current = np.array([key in current for key in keys], dtype=bool)
+    matches = []
+    if keys:
+        signatures = np.stack([signature(sets[key]) for key in keys])
+        pairs = _band_pairs(signatures)
+        i, j = pairs // len(keys), pairs % len(keys)
+        keep = is_current[i] | is_current[j]
+        i, j = i[keep], j[keep]
+        # The estimate weeds out chance candidates before the exact count.
+        near = _estimates(signatures, i, j) >= MIN_JACCARD_ESTIMATE
+        for a, b in zip(i[near], j[near], strict=True):
+            if not is_current[a]:
+                a, b = b, a
+            shared, percent = overlap(sets[keys[a]], sets[keys[b]])
+            if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
+                matches.append(Match(keys[a], keys[b], shared, percent))
+    source_sets = {key: shingles(text) for key, text in sources.items()}
+    for key in current:
+        for source, source_set in source_sets.items():
+            shared, percent = containment(sets[key], source_set)
+            if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
+                matches.append(Match(key, source, shared, percent))
+    return sorted(matches, key=lambda m: -m.percent)
+
+
+def _word_spans(text: str) -> tuple[list[Span], np.ndarray]:
+    """Each compared word's place in the text, and the hash of the shingle starting at each
+    word (0 where no whole shingle starts within the same part)."""
+    spans, starts = [], []
+    for part in compared_parts(text):
+        found = list(_WORD.finditer(text, part.start, part.end))
+        hashes = _hashes([m.group().casefold() for m in found])
+        spans.extend(Span(m.start(), m.end()) for m in found)
+        starts.append(np.concatenate([hashes, np.zeros(len(found) - len(hashes), np.uint64)]))
+    return spans, (np.concatenate(starts) if starts else np.empty(0, dtype=np.uint64))
+
+
+def _passages(text: str, spans: list[Span], starts: np.ndarray, shared: np.ndarray) -> list[Span]:
+    covered = np.zeros(len(spans), dtype=bool)
+    for i in np.flatnonzero(np.isin(starts, shared) & (starts != 0)):
+        covered[i:i + SHINGLE_WORDS] = True
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(covered):
+        # Words next to each other (only spaces or punctuation between) make one passage.
+        if runs and runs[-1][1] == i - 1 and _WORD.search(
+                text, spans[i - 1].end, spans[i].start) is None:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return [Span(spans[first].start, spans[last].end) for first, last in runs
+            if last - first + 1 >= MIN_PASSAGE_WORDS]
+
+
+def shared_passages(text_a: str, text_b: str) -> tuple[list[Span], list[Span]]:
+    """The passages of each text that the other also has (whole shared shingles), for the
+    side-by-side view."""
+    spans_a, starts_a = _word_spans(text_a)
+    spans_b, starts_b = _word_spans(text_b)
+    shared = np.intersect1d(starts_a[starts_a != 0], starts_b[starts_b != 0])
+    return (_passages(text_a, spans_a, starts_a, shared),
+            _passages(text_b, spans_b, starts_b, shared))
+
+
+def segments(text: str, passages: list[Span]) -> list[tuple[str, bool]]:
+    """The text cut into (piece, shared) pieces in order, for highlighting."""
+    out, at = [], 0
+    for p in passages:
+        if p.start > at:
+            out.append((text[at:p.start], False))
+        out.append((text[p.start:p.end], True))
+        at = p.end
+    if at < len(text):
+        out.append((text[at:], False))
+    return out

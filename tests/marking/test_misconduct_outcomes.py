@@ -1,0 +1,76 @@
+"""An upheld academic-misconduct case fails the attempt as the provider's policy sets: at the
+results release if results are not yet recorded, else by an amendment with the reason (the DfE
+return marks it amended); no case to answer changes nothing. Every step is audited."""
+
+import csv
+import io
+
+from factories import PASSWORD, login
+from marking.conftest import AFTER_CLOSE
+from marking.test_checking_gates import first_marked, window_of
+
+from assessment_app.extensions import db
+from assessment_app.models import AuditEvent, Entry, MisconductCase, OutcomeAmendment, User
+from assessment_app.services import marking, misconduct
+
+
+def admin_of(closed):
+    return db.session.get(User, closed.admin_id)
+
+
+def release(closed):
+    marking.release_results(window_of(closed), AFTER_CLOSE, admin_of(closed), AFTER_CLOSE)
+
+
+def decide(closed, entry_id, decision, reason="Copied from a peer's script."):
+    case = misconduct.open_case(db.session.get(Entry, entry_id), admin_of(closed), AFTER_CLOSE)
+    return misconduct.decide(case, decision, reason, admin_of(closed), AFTER_CLOSE)
+
+
+def test_upheld_before_results_records_a_failed_attempt_at_release(app, closed, clock):
+    """Jo's marks pass, but her upheld case makes the release record her attempt as failed;
+    Sam, whose case found nothing, and Alex keep their marked outcome."""
+    sam, jo, alex = closed.entry_ids
+    first_marked(app, closed)
+    with app.app_context():
+        assert decide(closed, jo, "upheld").value == "at_release"
+        assert decide(closed, sam, "no_case").value == "nothing"
+        assert db.session.get(Entry, jo).outcome is None  # nothing shows before results
+        release(closed)
+        assert {e: db.session.get(Entry, e).outcome for e in closed.entry_ids} == {
+            sam: "passed", jo: "failed", alex: "passed"}
+        decided = AuditEvent.query.filter_by(action="misconduct.decided").order_by(AuditEvent.id)
+        assert [(a.detail["decision"], a.actor_id) for a in decided] == [
+            ("upheld", closed.admin_id), ("no_case", closed.admin_id)]
+
+
+def test_upheld_after_results_amends_the_outcome_with_the_reason(app, closed, clock):
+    """After release Jo's pass becomes a fail by an amendment carrying the reason, emailed and
+    audited; the DfE return shows the row as amended from passed."""
+    _, jo, _ = closed.entry_ids
+    first_marked(app, closed)
+    with app.app_context():
+        release(closed)
+        assert decide(closed, jo, "upheld", "Two pages copied from a 2025 script.").value == "amend"
+        entry = db.session.get(Entry, jo)
+        amendment = OutcomeAmendment.query.filter_by(entry_id=jo).one()
+        assert entry.outcome == "failed" and amendment.previous_outcome == "passed"
+        assert amendment.reason == "Academic misconduct: Two pages copied from a 2025 script."
+        assert AuditEvent.query.filter_by(action="outcome.amended").count() == 1
+        case = MisconductCase.query.filter_by(entry_id=jo).one()
+        assert case.decision == "upheld" and case.decided_by == closed.admin_id
+    client = app.test_client()
+    login(client, "boss@example.org", PASSWORD)
+    report = client.get(f"/admin/windows/{closed.window_id}/reports/dfe-return.csv").text
+    row = {r["email"]: r for r in csv.DictReader(io.StringIO(report))}["jo@example.org"]
+    assert (row["outcome"], row["amended"], row["previous_outcome"]) == ("failed", "yes", "passed")
+
+
+def test_no_case_to_answer_after_results_changes_nothing(app, closed, clock):
+    _, jo, _ = closed.entry_ids
+    first_marked(app, closed)
+    with app.app_context():
+        release(closed)
+        assert decide(closed, jo, "no_case").value == "nothing"
+        assert db.session.get(Entry, jo).outcome == "passed"
+        assert OutcomeAmendment.query.count() == 0
