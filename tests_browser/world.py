@@ -1,0 +1,67 @@
+"""The people and windows the journeys walk through, dated from today's real date.
+
+Browsers drop a cookie whose expiry has passed on their own clock, so the app must run at the
+real time while a browser is connected. The past (entries, submissions, a closed window) is
+written beforehand with the clock moved back by time-machine; the journeys then run at the real
+time: one window open now, one closed a week ago with a script to mark.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import time_machine
+from factories import PASSWORD, make_entry, make_user, make_window
+
+from assessment_app import clock
+from assessment_app.extensions import db
+from assessment_app.models import MarkerProfile, Role
+from assessment_app.services import submissions
+
+WORD_LIMIT = 40
+
+
+@dataclass
+class World:
+    password: str
+    open_entry_id: int  # Sam's, in a window open now
+    closed_window_id: int  # a window closed a week ago, its one script submitted by Jo
+    closed_entry_id: int
+
+
+def _at(instant: datetime):
+    return time_machine.travel(instant, tick=False)
+
+
+def build_world() -> World:
+    today = clock.to_london(clock.now()).date()
+    with _at(datetime.combine(today - timedelta(days=40), time(9), tzinfo=UTC)):
+        admin = make_user(Role.ADMIN, email="admin@example.org", name="Ada Admin")
+        # Open now: released two days ago, the deadline five days ahead.
+        open_window = make_window(name="Open window", first_day=today - timedelta(days=2),
+                                  word_limit=WORD_LIMIT, admin=admin)
+        # Closed: released three weeks ago, its deadline two weeks ago.
+        closed_window = make_window(name="Closed window", first_day=today - timedelta(days=21),
+                                    admin=admin)
+        closed_window.second_marking_percent = 0
+        sam = make_user(email="sam@example.org", name="Sam Taylor", school="Oakfield Primary",
+                        delivery_partner="Midlands Alliance")
+        jo = make_user(email="jo@example.org", name="Jo Evans", school="Riverside Academy",
+                       delivery_partner="Coastal Trust")
+        open_entry = make_entry(open_window, sam)
+        closed_entry = make_entry(closed_window, jo)
+        for name, email, role, capacity in [("Martin Doyle", "marker1@example.org", Role.MARKER, 50),
+                                            ("Nina Patel", "marker2@example.org", Role.MARKER, 50),
+                                            ("Priya Shah", "moderator@example.org", Role.MODERATOR, 0)]:
+            person = make_user(role, email=email, name=name, delivery_partner="Northern Partnership")
+            db.session.add(MarkerProfile(user_id=person.id, capacity=capacity, npq_codes="NPQLTD"))
+        db.session.commit()
+    written = datetime.combine(today - timedelta(days=18), time(15), tzinfo=UTC)
+    with _at(written):
+        submissions.submit(closed_entry, RESPONSE, declaration=True, client_token="jo-1",
+                           at=written)
+    return World(PASSWORD, open_entry.id, closed_window.id, closed_entry.id)
+
+
+RESPONSE = ("Oakfield's teachers meet for development each week, but the sessions are planned "
+            "without a diagnosis of what pupils need. I would start by looking at pupils' work "
+            "with the phase leaders, agree one priority, and plan a term of coaching around it.")
