@@ -113,6 +113,7 @@ class Pages:
         self.steps += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         page = self.page
+        page.wait_for_load_state("load")
         for width in (WIDE, NARROW):
             page.set_viewport_size({"width": width, "height": 900})
             if width == NARROW:
