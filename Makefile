@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres bench bench-load bench-reports clean
+.PHONY: install assets demo run scheduler test test-postgres test-browser bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,production]'
 	touch $@
 
-assets: assessment_app/static/css/app.css
+# Built CSS and GOV.UK assets, then gzip copies of every static file (WhiteNoise sends them;
+# one older than its file is ignored, so an edited script is never served stale).
+assets: install assessment_app/static/css/app.css
+	$(BIN)/python -m whitenoise.compress --quiet --no-brotli assessment_app/static
 
 assessment_app/static/css/app.css: package.json package-lock.json scss/app.scss scripts/copy-assets.mjs
 	npm ci --no-audit --no-fund --loglevel=error
@@ -33,6 +36,18 @@ test: install
 test-postgres: install
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+
+## The browser suite: Debian's chromium (installed with apt if missing), Playwright (the
+## `browser` extra) and axe-core (npm), then each role's journey on a live server, with axe at
+## 1280 and 320 px. Screenshots go to browser-screenshots/.
+test-browser: $(VENV)/.browser-installed assets
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m pytest tests_browser
+
+$(VENV)/.browser-installed: $(VENV)/.installed
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pip install --quiet -e '.[test,production,browser]'
+	touch $@
 
 ## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
 ## the case-study page, the submit path and the reports, each beside its target.
@@ -55,4 +70,5 @@ bench-reports: install
 	$(BIN)/python bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk
+	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk browser-screenshots
+	find assessment_app/static -name '*.gz' -delete

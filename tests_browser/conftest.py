@@ -8,7 +8,6 @@ gathered for the whole journey and fail the test at its end, listed page by page
 import os
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
