@@ -5,17 +5,11 @@ downloads the feedback."""
 import pytest
 from docx import Document
 from playwright.sync_api import expect
-from world import build_world
+from world import RUBRIC, allocate, build_world, second_marker_disagrees
 
-from assessment_app import clock
 from assessment_app.extensions import db
-from assessment_app.models import Allocation, AssessmentWindow, MarkingRole, User
-from assessment_app.rubrics import load_rubric
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkInput
-from assessment_app.settings import PROJECT_ROOT
+from assessment_app.models import Allocation, MarkingRole
 
-RUBRIC = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
 LEVELS = [level.id for level in RUBRIC.levels]
 
 
@@ -24,8 +18,7 @@ def world(app):
     """Jo's script, allocated for first marking now that the window has closed."""
     with app.app_context():
         world = build_world()
-        marking.allocate_window(db.session.get(AssessmentWindow, world.closed_window_id),
-                                clock.now())
+        allocate(world)
         return world
 
 
@@ -79,18 +72,11 @@ def test_marking_moderation_release_and_result(app, pages, world):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Mark submitted.")).to_be_visible()
     pages.check("marker home after submitting")
+    pages.goto(f"/marking/scripts/{first_id}", "script, mark submitted")
 
     # A fail is second-marked blind; this second marker passes it, so a moderator decides.
     with app.app_context():
-        window = db.session.get(AssessmentWindow, world.closed_window_id)
-        admin = db.session.scalars(db.select(User).filter_by(email="admin@example.org")).one()
-        marking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
-        second = db.session.scalars(
-            db.select(Allocation).filter_by(role=MarkingRole.SECOND)).one()
-        marking.save_mark(second, MarkInput(
-            levels={c.id: "strong" for c in RUBRIC.criteria},
-            comments={c.id: "Clear and well argued." for c in RUBRIC.criteria},
-            feedback="A clear diagnosis and a workable plan."), clock.now(), submit=True)
+        second_marker_disagrees(world)
 
     page = pages.new_person()
     pages.sign_in("moderator@example.org", world.password)

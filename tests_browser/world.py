@@ -14,10 +14,22 @@ from factories import PASSWORD, make_entry, make_user, make_window
 
 from assessment_app import clock
 from assessment_app.extensions import db
-from assessment_app.models import MarkerProfile, Role
-from assessment_app.services import submissions
+from assessment_app.models import (
+    Allocation,
+    AssessmentWindow,
+    MarkerProfile,
+    MarkingRole,
+    Moderation,
+    Role,
+    User,
+)
+from assessment_app.rubrics import load_rubric
+from assessment_app.services import marking, submissions
+from assessment_app.services.marking import MarkInput
+from assessment_app.settings import PROJECT_ROOT
 
 WORD_LIMIT = 40
+RUBRIC = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
 
 
 @dataclass
@@ -65,3 +77,32 @@ def build_world() -> World:
 RESPONSE = ("Oakfield's teachers meet for development each week, but the sessions are planned "
             "without a diagnosis of what pupils need. I would start by looking at pupils' work "
             "with the phase leaders, agree one priority, and plan a term of coaching around it.")
+
+
+def allocate(world: World) -> None:
+    """The closed window's script goes to a first marker, as the scheduler would do now."""
+    marking.allocate_window(db.session.get(AssessmentWindow, world.closed_window_id), clock.now())
+
+
+def mark(role: MarkingRole, level: str) -> None:
+    allocation = db.session.scalars(db.select(Allocation).filter_by(role=role)).one()
+    marking.save_mark(allocation, MarkInput(
+        levels={c.id: level for c in RUBRIC.criteria},
+        comments={c.id: f"Judged {level}." for c in RUBRIC.criteria},
+        feedback="A clear diagnosis and a workable plan."), clock.now(), submit=True)
+
+
+def second_marker_disagrees(world: World) -> int:
+    """After a first mark that fails: the blind second mark passes, so a moderator must decide.
+    Returns the moderation case's id."""
+    window = db.session.get(AssessmentWindow, world.closed_window_id)
+    admin = db.session.scalars(db.select(User).filter_by(email="admin@example.org")).one()
+    marking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
+    mark(MarkingRole.SECOND, "strong")
+    return db.session.scalars(db.select(Moderation.id)).one()
+
+
+def first_marker() -> tuple[str, int]:
+    """The email of the marker the script went to, and the allocation's id."""
+    allocation = db.session.scalars(db.select(Allocation).filter_by(role=MarkingRole.FIRST)).one()
+    return allocation.marker.email, allocation.id
