@@ -2,6 +2,7 @@
 collide between tabs, and autosave is one check and one upsert that says "later" (503 with
 Retry-After) rather than failing when the database is briefly unavailable."""
 
+import re
 import threading
 
 import pytest
@@ -207,4 +208,4 @@ def test_the_editor_page_loads_the_autosave_decisions(app, journey, clock):
     """The response page includes autosave.js, which the editor (init.js) sends by."""
     journey.at(DURING)
     page = journey.client.get(journey.url("/response")).text
-    assert "/static/js/autosave.js" in page
+    assert re.search(r"/static/js/autosave\.[0-9a-f]{12}\.js", page)  # by its fingerprinted name
