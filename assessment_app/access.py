@@ -5,10 +5,11 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import CasePaper, Entry, Role, SubmissionVersion, WindowPaper
+from .models import Entry, Role, SubmissionVersion, WindowPaper
+from .services.papers import PAPER_AS_READ
 
 
 def role_required(*roles: Role):
@@ -51,9 +52,7 @@ def entry_and_paper_for(user, entry_id: int) -> tuple[Entry, WindowPaper | None]
         .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
                    & (WindowPaper.npq_code == Entry.npq_code))
         .where(Entry.id == entry_id, Entry.participant_id == user.id)
-        .options(joinedload(Entry.window), joinedload(Entry.npq),
-                 joinedload(WindowPaper.case_paper).options(
-                     defer(CasePaper.markdown), joinedload(CasePaper.handouts)))
+        .options(joinedload(Entry.window), joinedload(Entry.npq), PAPER_AS_READ)
     ).unique().first()
     if row is None:
         abort(404)

@@ -3,6 +3,9 @@
 from datetime import timedelta
 
 from flask import Flask, current_app
+from flask_login import current_user
+from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
@@ -22,6 +25,8 @@ def register(app: Flask) -> None:
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")
+    app.add_template_global(wtforms_errors)  # in place of govuk_frontend_wtf's own
+    app.add_template_global(draft_storage_key)
 
     @app.context_processor
     def _globals():
@@ -30,3 +35,20 @@ def register(app: Flask) -> None:
             "WORD_RULE": WORD_RULE,
             "DOCX_RULE": DOCX_RULE,
         }
+
+
+def draft_storage_key(entry_id: int | str = "") -> str:
+    """Where the editor keeps this browser's copy of the signed-in participant's draft for an
+    entry; with no entry, the start of every such key (signing out sends and deletes them)."""
+    return f"npq-response-{current_user.id}-{entry_id}"
+
+
+def wtforms_errors(form, params=None) -> dict:
+    """govuk_frontend_wtf's error summary, with each date's link going to its day input (the
+    GOV.UK pattern) rather than to the wrapper round its three inputs, which takes no focus."""
+    summary = govuk_wtforms_errors(form, params or {})
+    days = {f"#{field.id}": f"#{field.name}-day" for field in form
+            if isinstance(field.widget, GovDateInput)}
+    for error in summary["errorList"]:
+        error["href"] = days.get(error["href"], error["href"])
+    return summary

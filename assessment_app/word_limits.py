@@ -2,6 +2,16 @@
 
 from dataclasses import dataclass
 
+# What a participant over the limit is told: by the server when they submit, and by the editor
+# while they type (static/js/word_limit.js fills in the page's copy, made by message_template,
+# so the words are the same).
+OVER_LIMIT = "Your response has {count}. The limit is {limit}. Remove {over} and submit again."
+
+
+def words(n: int) -> str:
+    """'1 word', '1,502 words'."""
+    return f"{n:,} word{'' if n == 1 else 's'}"
+
 
 @dataclass(frozen=True)
 class WordLimit:
@@ -23,3 +33,12 @@ class WordLimit:
                 f"(up to {self.allowed:,} words can be submitted)"
             )
         return f"{self.limit:,} words"
+
+    def over_limit_message(self, count: int) -> str:
+        """What a response of `count` words, over the limit, is told."""
+        return OVER_LIMIT.format(count=words(count), limit=self.describe(),
+                                 over=words(count - self.allowed))
+
+    def message_template(self) -> str:
+        """OVER_LIMIT with this limit filled in, leaving {count} and {over} to the editor."""
+        return OVER_LIMIT.format(count="{count}", limit=self.describe(), over="{over}")

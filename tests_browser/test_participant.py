@@ -74,8 +74,6 @@ def test_participant_writes_trims_reloads_and_submits(pages, world):
     pages.assert_clean()
 
 
-# Item 1 (the file field has no label) is fixed on the ui branch.
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: fixed on the ui branch")
 def test_participant_uploads_a_word_document(pages, world):
     from docx import Document
 

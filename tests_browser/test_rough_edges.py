@@ -15,10 +15,6 @@ from world import (
 
 from assessment_app.models import MarkingRole
 
-# Fixed in templates and scripts on the `ui` branch, merged separately: strict, so each test
-# fails here as soon as its fix arrives and this mark must go.
-FIXED_ON_UI_BRANCH = pytest.mark.xfail(strict=True, reason="issue 12: fixed on the ui branch")
-
 
 @pytest.fixture
 def world(app):
@@ -26,7 +22,6 @@ def world(app):
         return build_world()
 
 
-@FIXED_ON_UI_BRANCH
 def test_the_case_study_is_read_beside_the_response_on_one_page(pages, world):
     """Item 3: no second tab; the case study is on the response page."""
     page = pages.page
@@ -37,7 +32,6 @@ def test_the_case_study_is_read_beside_the_response_on_one_page(pages, world):
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_over_the_limit_while_typing_shows_the_servers_words_and_aria_invalid(pages, world):
     """Item 4: the live error is text and aria-invalid, in the words the server will use."""
     page = pages.page
@@ -56,7 +50,6 @@ def test_over_the_limit_while_typing_shows_the_servers_words_and_aria_invalid(pa
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_signing_out_mid_sentence_saves_the_words_and_clears_the_browser_copy(pages, world):
     """Item 5: the last words reach the server before sign-out, and no copy stays behind."""
     page = pages.page
@@ -96,7 +89,6 @@ def test_an_admin_who_decides_a_moderation_returns_to_the_marking_page(app, page
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_the_response_stays_in_view_beside_each_criterion(app, pages, world):
     """Item 7: marking the last criterion, the script is still on screen beside it."""
     with app.app_context():
@@ -107,13 +99,12 @@ def test_the_response_stays_in_view_beside_each_criterion(app, pages, world):
     pages.goto(f"/marking/scripts/{allocation_id}", "script to mark")
     last = page.locator("#level-implementation-secure")
     last.scroll_into_view_if_needed()
-    response = page.get_by_role("region", name="Response")
+    response = page.get_by_role("region", name="Response", exact=True)
     expect(last).to_be_in_viewport()
     expect(response).to_be_in_viewport()
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_returning_a_script_without_a_reason_is_an_error_linked_to_the_field(app, pages, world):
     """Item 8: an error summary whose link takes the marker to the reason."""
     with app.app_context():
@@ -132,7 +123,6 @@ def test_returning_a_script_without_a_reason_is_an_error_linked_to_the_field(app
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_an_ec_claim_date_error_links_to_the_first_date_input(pages, world):
     """Item 8: the summary's link lands on the day input, not a wrapper."""
     page = pages.page
@@ -150,7 +140,6 @@ def test_an_ec_claim_date_error_links_to_the_first_date_input(pages, world):
     pages.assert_clean()
 
 
-@FIXED_ON_UI_BRANCH
 def test_the_distribution_report_names_criteria_as_the_rubric_does(app, pages, world):
     """Item 8: the rubric's titles, not ids made readable ("Delivering pd")."""
     with app.app_context():

@@ -76,10 +76,6 @@ def home():
 @marker_required
 def script(allocation_id: int):
     allocation = _allocation_for(current_user, allocation_id)
-    entry = allocation.entry
-    rubric = marking.rubric_for(entry.npq_code)
-    error = None
-    data = None
     if request.method == "POST" and allocation.status is AllocationStatus.ALLOCATED:
         data = _mark_input()
         submit = request.form.get("action") == "submit"
@@ -87,10 +83,17 @@ def script(allocation_id: int):
             marking.save_mark(allocation, data, clock.now(), submit=submit)
         except MarkingError as problem:
             db.session.rollback()
-            error = str(problem)
-        else:
-            flash("Mark submitted." if submit else "Draft saved.", "success")
-            return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
+            return _script_page(allocation, data=data, error=str(problem))
+        flash("Mark submitted." if submit else "Draft saved.", "success")
+        return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
+    return _script_page(allocation)
+
+
+def _script_page(allocation: Allocation, data: MarkInput | None = None, error: str | None = None,
+                 return_error: str | None = None):
+    """The workbench: the script and case study beside the rubric, with what the marker typed
+    (`data`) and the problem with it, or with their reason for handing the script back."""
+    entry = allocation.entry
     mark = allocation.mark
     if data is None:
         data = MarkInput(
@@ -99,9 +102,11 @@ def script(allocation_id: int):
             feedback=mark.feedback if mark else "",
         )
     return render_template(
-        "marker/script.html", allocation=allocation, entry=entry, rubric=rubric, data=data,
-        error=error, page_error=error, script=script_view(allocation.version, entry.window.word_limit),
+        "marker/script.html", allocation=allocation, entry=entry,
+        rubric=marking.rubric_for(entry.npq_code), data=data, error=error,
+        return_error=return_error, script=script_view(allocation.version, entry.window.word_limit),
         case_study=paper_html(entry.paper.case_paper),
+        handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
         locked=allocation.status is not AllocationStatus.ALLOCATED,
     )
 
@@ -121,8 +126,7 @@ def give_back(allocation_id: int):
         marking.return_to_pool(allocation, request.form.get("reason", ""), current_user, clock.now())
     except MarkingError as problem:
         db.session.rollback()
-        flash(str(problem), "error")
-        return redirect(url_for(".script", allocation_id=allocation.id))
+        return _script_page(allocation, return_error=str(problem))
     flash("The script has been returned and will be given to another marker.", "success")
     return redirect(url_for(".home"))
 

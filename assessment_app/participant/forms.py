@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import BooleanField, HiddenField, TextAreaField
 
 DECLARATION = (
@@ -19,6 +20,8 @@ class ResponseForm(FlaskForm):
 class UploadForm(FlaskForm):
     document = FileField(
         "Upload your response as a Word document (.docx)",
+        widget=GovFileInput(),
+        description="Only Word documents ending .docx",
         validators=[FileRequired("Select a Word document (.docx) to upload")],
     )
 

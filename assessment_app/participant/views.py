@@ -30,7 +30,7 @@ from ..models import AssessmentWindow, Entry, WindowPaper
 from ..services import amendments, eligibility, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, results_visible, rubric_at
-from ..services.papers import paper_html
+from ..services.papers import paper_as_read, paper_html
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, ResponseForm, UploadForm
@@ -164,10 +164,13 @@ def response(entry_id: int):
         draft = submissions.draft_for(entry)
         form.text.data = draft.text if draft else ""
     form.client_token.data = _new_token()
+    paper = paper_as_read(entry.window_id, entry.npq_code)
     return render_template(
         "participant/response.html",
         entry=entry,
-        paper=entry.paper,
+        paper=paper,
+        body=paper_html(paper.case_paper),
+        handout_url=lambda number: url_for(".handout", entry_id=entry.id, number=number),
         form=form,
         error=error,
         error_field=_error_field(error),

@@ -22,6 +22,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
+from .marking import rubric_at
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,34 @@ def progress_by_marker(window: AssessmentWindow) -> list[MarkerProgress]:
     ]
 
 
-def level_distribution(window: AssessmentWindow) -> dict[str, dict[str, Counter]]:
-    """marker -> criterion -> level -> count, from submitted marks: for moderators' reviews."""
+@dataclass(frozen=True)
+class CriterionLevels:
+    """How often one marker gave each level on one criterion."""
+
+    npq_code: str
+    criterion: str  # the rubric's name for it
+    counts: Counter
+
+
+def level_distribution(window: AssessmentWindow) -> dict[str, list[CriterionLevels]]:
+    """marker -> their levels per criterion, from submitted marks: for moderators' reviews.
+    Criteria are named and ordered as in the rubric each mark was made with."""
     rows = db.session.execute(
-        select(User.name + " (" + User.email + ")", Judgement.criterion_id, Judgement.level_id,
-               func.count(Judgement.id))
+        select(User.name + " (" + User.email + ")", Entry.npq_code, Mark.rubric_version,
+               Judgement.criterion_id, Judgement.level_id, func.count(Judgement.id))
         .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
         .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(User.name, User.email, Judgement.criterion_id, Judgement.level_id)
+        .group_by(User.name, User.email, Entry.npq_code, Mark.rubric_version,
+                  Judgement.criterion_id, Judgement.level_id)
     ).all()
-    result: dict[str, dict[str, Counter]] = {}
-    for name, criterion, level, n in rows:
-        result.setdefault(name, {}).setdefault(criterion, Counter())[level] += n
-    return result
+    rubrics = {version: rubric_at(version) for version in {row[2] for row in rows}}
+    counts: dict[str, dict[tuple, Counter]] = {}
+    for marker, npq_code, version, criterion_id, level, n in rows:
+        rubric = rubrics[version]
+        criterion = rubric.criterion(criterion_id)
+        key = (npq_code, rubric.criteria.index(criterion), criterion.title)
+        counts.setdefault(marker, {}).setdefault(key, Counter())[level] += n
+    return {marker: [CriterionLevels(npq_code, title, by_level[(npq_code, place, title)])
+                     for npq_code, place, title in sorted(by_level)]
+            for marker, by_level in sorted(counts.items())}

@@ -7,7 +7,7 @@ from pathlib import Path, PurePath
 
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..case_studies import (
     HANDOUT_SUFFIXES,
@@ -199,6 +199,20 @@ def unused_papers(npq_code: str) -> list[CasePaper]:
 
 def text_sha256(markdown: str) -> str:
     return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
+# A window's paper as participants read it: its handout list with it, its text left unloaded
+# (paper_html renders each version once and keeps the copy).
+PAPER_AS_READ = joinedload(WindowPaper.case_paper).options(
+    defer(CasePaper.markdown), joinedload(CasePaper.handouts))
+
+
+def paper_as_read(window_id: int, npq_code: str) -> WindowPaper | None:
+    """The window's paper for this NPQ, in one statement (see PAPER_AS_READ)."""
+    return db.session.scalars(
+        select(WindowPaper).where(WindowPaper.window_id == window_id,
+                                  WindowPaper.npq_code == npq_code).options(PAPER_AS_READ)
+    ).unique().first()
 
 
 def paper_html(paper: CasePaper) -> Markup:

@@ -151,10 +151,7 @@ def check_submittable(entry: Entry, count: int, at: datetime) -> None:
         raise SubmissionRefused("Your response is empty. Write your response before submitting.")
     limit = word_limit_for(entry)
     if not limit.accepts(count):
-        raise SubmissionRefused(
-            f"Your response has {count:,} words. The limit is {limit.describe()}. "
-            f"Remove {count - limit.allowed:,} words and submit again."
-        )
+        raise SubmissionRefused(limit.over_limit_message(count))
 
 
 # Without the row lock (SQLite, or a caller that did not take it) two requests can pick the

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import PASSWORD, login, make_entry, make_user, make_window
+from page_html import by_id, error_links, parse
 
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -117,6 +118,20 @@ def test_an_ec_claim_with_a_bad_file_is_refused_and_keeps_what_was_typed(app, ga
     assert "not really a PDF" in page and "Admitted to hospital." in page
     with app.app_context():
         assert EcClaim.query.count() == 0
+
+
+def test_ec_claim_date_errors_link_to_the_day_input_of_each_date(app, gated, clock):
+    """A missing date, and a last day before the first, each link to that date's first input
+    (its day), which takes focus, not to the wrapper round the three inputs."""
+    sam = client(app, "sam@example.org", clock, DURING)
+    url = f"/assessments/{gated['entry']}/circumstances"
+    empty = parse(sam.post(url, data={**claim_form([]), "affected_from": ["", "", ""],
+                                      "affected_to": ["", "", ""]}))
+    assert error_links(empty) == ["#affected_from-day", "#affected_to-day"]
+    assert by_id(empty, "affected_from-day").tag == "input"
+    backwards = parse(sam.post(url, data={**claim_form([]), "affected_to": ["20", "11", "2026"]}))
+    assert error_links(backwards) == ["#affected_to-day"]
+    assert by_id(backwards, "affected_to-day").tag == "input"
 
 
 def test_evidence_is_served_only_to_admins(app, gated, clock):

@@ -6,6 +6,7 @@ no one can decide is resolved by an admin."""
 import re
 from datetime import timedelta
 
+import pytest
 from factories import PASSWORD, login, make_user
 from marking.conftest import AFTER_CLOSE, add_marker, rubric_form
 
@@ -332,6 +333,25 @@ def test_an_admin_decides_a_case_no_one_can_decide_with_levels_and_a_reason(app,
     released = admin.post(f"/admin/windows/{closed.window_id}/results", data={"when": "now"},
                           follow_redirects=True)
     assert "Results released." in released.text
+
+
+@pytest.mark.parametrize("who", ["admin", "moderator"])
+def test_after_deciding_each_lands_on_their_own_marking_page(app, closed, clock, who):
+    """No dead end: an admin is taken to the window's marking page (not the marker's home,
+    which they may not see), a moderator to their own queue; each reads the confirmation."""
+    if who == "admin":
+        case_id, number = stuck(app, closed)
+        client, home = client_for(app, clock, "boss@example.org"), f"/admin/windows/{closed.window_id}/marking"
+    else:
+        case_id = disagreement(app, closed)
+        with app.app_context():
+            number = db.session.get(Moderation, case_id).entry.candidate_number
+        client, home = client_for(app, clock, "mod@example.org"), "/marking/"
+    landed = client.post(f"/marking/moderation/{case_id}", follow_redirects=True,
+                         data={**rubric_form(level="strong"), "reason": "The diagnosis is secure."})
+    assert (landed.status_code, landed.request.path) == (200, home)
+    assert f"Moderation decision recorded for {number}." in landed.text
+    assert "You cannot see this page" not in landed.text
 
 
 def test_the_assign_form_needs_its_csrf_token(app, closed, clock):

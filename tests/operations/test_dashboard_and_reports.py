@@ -3,15 +3,19 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import date, timedelta
 
 from factories import PASSWORD, count_queries, login, make_entry
 from marking.conftest import AFTER_CLOSE, rubric_form
+from page_html import parse, text_of
 
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, User
+from assessment_app.rubrics import load_rubric
 from assessment_app.services import marking
 from assessment_app.services.marking import MarkInput
+from assessment_app.settings import PROJECT_ROOT
 from assessment_app.svg_charts import bar_chart
 
 
@@ -105,6 +109,24 @@ def test_marker_progress_and_distribution_reports(app, closed, clock):
     distribution = client_for(app, clock, "mod@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution")
     assert distribution.status_code == 200 and "Strong" in distribution.text
     assert client_for(app, clock, "m1@example.org").get(f"/admin/windows/{closed.window_id}/reports/distribution").status_code == 403
+
+
+def test_the_distribution_report_names_criteria_as_the_rubric_does(app, closed, clock):
+    """Each row is headed by the criterion's name in the rubric ("Designing effective
+    professional development"), in the rubric's order, never its id ("Designing pd")."""
+    mark_everything(app, closed)
+    with app.app_context():
+        marked = Counter(f"{a.marker.name} ({a.marker.email})" for a in Allocation.query.all())
+    page = parse(client_for(app, clock, "boss@example.org").get(
+        f"/admin/windows/{closed.window_id}/reports/distribution"))
+    rubric = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
+    tables = page.xpath("//table")
+    assert {text_of(table.xpath("caption")[0]) for table in tables} == set(marked)
+    for table in tables:
+        assert [text_of(th) for th in table.xpath("tbody/tr/th")] == [c.title for c in rubric.criteria]
+        strong = str(marked[text_of(table.xpath("caption")[0])])
+        for row in table.xpath("tbody/tr"):
+            assert [text_of(td) for td in row.xpath("td")] == ["0", "0", "0", strong]
 
 
 def test_a_voided_attempt_has_no_attempt_number(app, closed, clock):

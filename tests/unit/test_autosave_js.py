@@ -99,3 +99,71 @@ def test_the_status_says_the_text_is_on_this_device_and_when_it_is_tried_again()
                                  "signed out")
     assert one == "Saved on this device; will retry in 1 second."
 
+
+
+# Signing out: Node lists the copies and sends them through a fake server that answers each
+# url as told ("ok", "refuse" or "offline"), recording what was sent and how many at once.
+_SIGN_OUT_PROGRAM = """
+const fs = require("fs");
+const [script, input] = process.argv.slice(1);
+const { keptCopies, sendKeptCopies } = require(script);
+const { entries, prefix, answers } = JSON.parse(fs.readFileSync(input, "utf8"));
+const sent = [];
+let open = 0, most = 0;
+const send = (url, text) => new Promise((resolve, reject) => {
+  sent.push([url, text]);
+  most = Math.max(most, ++open);
+  setTimeout(() => {
+    open -= 1;
+    if (answers[url] === "offline") reject(new TypeError("Failed to fetch"));
+    else resolve(answers[url] === "ok");
+  }, 5);
+});
+const copies = keptCopies(entries, prefix);
+sendKeptCopies(copies, send).then((failed) => {
+  process.stdout.write(JSON.stringify({ copies, failed, sent, most }));
+});
+"""
+
+
+def sign_out(entries, answers, prefix="npq-response-7-") -> dict:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js (`node`) is required to test static/js/autosave.js.", pytrace=False)
+    run = subprocess.run([node, "-e", _SIGN_OUT_PROGRAM, str(SCRIPT), "/dev/stdin"], check=False,
+                         input=json.dumps({"entries": entries, "prefix": prefix, "answers": answers}),
+                         capture_output=True, text=True, encoding="utf-8", timeout=60)
+    if run.returncode != 0:
+        pytest.fail(f"node could not run {SCRIPT.name}:\n{run.stderr}", pytrace=False)
+    return json.loads(run.stdout)
+
+
+def copy(text, url):
+    return json.dumps({"text": text, "at": NOW_MS, "url": url})
+
+
+def test_signing_out_sends_each_of_the_persons_copies_and_nobody_elses():
+    """Only keys with the signed-in person's prefix are theirs: another person's copy on the
+    same computer, and other sites' storage, are neither sent nor reported."""
+    result = sign_out(
+        [["npq-response-7-3", copy("My last sentence", "/assessments/3/draft")],
+         ["npq-response-71-3", copy("Someone else's", "/assessments/3/draft")],
+         ["npq-response-7-9", copy("", "/assessments/9/draft")],
+         ["theme", "dark"]],
+        {"/assessments/3/draft": "ok", "/assessments/9/draft": "ok"})
+    assert result["sent"] == [["/assessments/3/draft", "My last sentence"],
+                              ["/assessments/9/draft", ""]]
+    assert [c["key"] for c in result["copies"]] == ["npq-response-7-3", "npq-response-7-9"]
+    assert result["failed"] == []
+    assert result["most"] == 1  # one request at a time
+
+
+def test_a_copy_the_server_did_not_take_is_reported_so_the_sign_out_can_warn():
+    """Offline, a refusal (a sign-in page, a 503) and an unreadable copy each stop the sign-out
+    for that copy; the copies the server took are not reported."""
+    result = sign_out(
+        [["npq-response-7-1", copy("kept", "/a")], ["npq-response-7-2", copy("lost?", "/b")],
+         ["npq-response-7-3", copy("refused", "/c")], ["npq-response-7-4", "{not json"]],
+        {"/a": "ok", "/b": "offline", "/c": "refuse"})
+    assert result["failed"] == ["npq-response-7-2", "npq-response-7-3", "npq-response-7-4"]
+    assert [url for url, _ in result["sent"]] == ["/a", "/b", "/c"]

@@ -5,6 +5,7 @@ import zipfile
 
 from docx import Document
 from moments import CLOSED, DURING
+from page_html import by_id, described_by, error_links, has_class, one, parse, text_of
 
 from assessment_app.models import ResponseSource, SubmissionVersion
 
@@ -121,3 +122,28 @@ def test_another_participants_upload_is_404(app, journey, clock):
     upload_id = location.rsplit("/", 1)[1]
     other = journey.url(f"/uploads/{upload_id}", entry_id=journey.other_entry_id)
     assert journey.client.get(other).status_code == 404
+
+
+def test_the_file_field_is_a_labelled_govuk_file_upload_for_docx_only(journey, clock):
+    """The component's settings are applied, not printed: a label, a hint tied to the field,
+    GOV.UK styling and a .docx filter in the file chooser."""
+    journey.at(DURING)
+    page = parse(journey.client.get(journey.url("/upload")))
+    field = by_id(page, "document")
+    assert field.get("params") is None
+    assert field.get("type") == "file" and has_class(field, "govuk-file-upload")
+    assert ".docx" in field.get("accept").split(",")
+    label = one(page, '//label[@for="document"]')
+    assert "Word document (.docx)" in text_of(label)
+    assert "document-hint" in described_by(field)
+    assert "Only Word documents" in text_of(by_id(page, "document-hint"))
+
+
+def test_a_refused_file_is_named_on_the_field_and_linked_from_the_summary(journey, clock):
+    """The reason sits in the field's own error message and the summary's link reaches it."""
+    journey.at(DURING)
+    page = parse(upload(journey, b"%PDF-1.7 not a word document", name="response.pdf"))
+    field = by_id(page, "document")
+    assert error_links(page) == ["#document"]
+    assert "document-error" in described_by(field) and has_class(field, "govuk-file-upload--error")
+    assert ".docx" in text_of(by_id(page, "document-error"))

@@ -1,6 +1,7 @@
 // When the response editor sends its draft, and how long it waits after a failed save.
 // Pure decisions (no DOM, no network), so tests/unit/test_autosave_js.py runs them in Node;
-// init.js does the sending. The browser's copy (localStorage) is kept whatever happens here.
+// init.js does the sending. The browser's copy (localStorage) is kept until the server holds
+// the text, and on signing out it is sent, then deleted (see sendKeptCopies).
 (function (root, factory) {
   "use strict";
   var api = factory();
@@ -52,7 +53,42 @@
     return text;
   }
 
+  // The copies of unsaved drafts this browser holds for one person: localStorage entries
+  // ([key, value] pairs) whose key starts with `prefix`, each {text, url} as the editor keeps
+  // them. An unreadable entry is still listed (without a url), so it is never dropped silently.
+  function keptCopies(entries, prefix) {
+    var copies = [];
+    entries.forEach(function (entry) {
+      if (entry[0].indexOf(prefix) !== 0) return;
+      var kept = null;
+      try { kept = JSON.parse(entry[1]); } catch (e) { /* listed below without a url */ }
+      copies.push({ key: entry[0], url: kept && kept.url, text: kept ? kept.text : null });
+    });
+    return copies;
+  }
+
+  // Before signing out: send each copy to the server, one at a time (send(url, text) resolves
+  // true once the server holds the text). Resolves to the keys of the copies it did not take,
+  // so the sign-out can warn instead of losing them.
+  function sendKeptCopies(copies, send) {
+    var failed = [];
+    return copies.reduce(function (previous, copy) {
+      return previous.then(function () {
+        if (!copy.url || typeof copy.text !== "string") {
+          failed.push(copy.key);
+          return null;
+        }
+        return Promise.resolve()
+          .then(function () { return send(copy.url, copy.text); })
+          .catch(function () { return false; })
+          .then(function (held) { if (held !== true) failed.push(copy.key); });
+      });
+    }, Promise.resolve()).then(function () { return failed; });
+  }
+
   return {
+    keptCopies: keptCopies,
+    sendKeptCopies: sendKeptCopies,
     shouldSend: shouldSend,
     parseRetryAfter: parseRetryAfter,
     retryDelaySeconds: retryDelaySeconds,

@@ -47,6 +47,52 @@ function initCountdown(el) {
   setInterval(tick, 15000);
 }
 
+function draftData(text, csrf) {
+  const data = new FormData();
+  data.append("csrf_token", csrf);
+  data.append("text", text);
+  return data;
+}
+
+// One POST of a draft. The server holds it only if it answers with JSON: a 200 without it is
+// the sign-in page (the session has ended).
+function postDraft(url, text, csrf) {
+  return fetch(url, {
+    method: "POST", body: draftData(text, csrf), credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  });
+}
+
+function heldByServer(response) {
+  return response.ok && (response.headers.get("Content-Type") || "").includes("json");
+}
+
+// The over-the-limit error, shown and announced as the participant types, in the server's
+// words (the textarea's data-over-limit-message). A different refusal from the server (say an
+// empty response) is left as it is until the next submission.
+function limitError(form, textarea, allowed) {
+  const group = textarea.closest(".govuk-form-group");
+  const error = form.querySelector("#text-error");
+  const errorText = error.querySelector("[data-error-text]");
+  const template = textarea.dataset.overLimitMessage;
+  return (words) => {
+    const message = window.NPQWordLimit.overLimitMessage(template, words, allowed);
+    if (!message && error.dataset.errorKind !== "limit") return "";
+    error.dataset.errorKind = message ? "limit" : "";
+    errorText.textContent = message;
+    error.hidden = !message;
+    group.classList.toggle("govuk-form-group--error", Boolean(message));
+    textarea.classList.toggle("govuk-textarea--error", Boolean(message));
+    if (message) textarea.setAttribute("aria-invalid", "true");
+    else textarea.removeAttribute("aria-invalid");
+    const describedBy = textarea.getAttribute("aria-describedby").split(" ")
+      .filter((id) => id && id !== "text-error");
+    if (message) describedBy.push("text-error");
+    textarea.setAttribute("aria-describedby", describedBy.join(" "));
+    return message;
+  };
+}
+
 function initResponseForm(form) {
   const textarea = form.querySelector("textarea[name=text]");
   const counter = form.querySelector("#text-count");
@@ -66,6 +112,8 @@ function initResponseForm(form) {
   let retryTimer = null;
   let announceTimer = null;
 
+  const showLimitError = limitError(form, textarea, allowed);
+
   const describe = () => {
     const words = countWords(textarea.value);
     let text = `You have written ${plural(words, "word")}. The limit is ${limit.toLocaleString("en-GB")}.`;
@@ -77,16 +125,18 @@ function initResponseForm(form) {
     const { words, text } = describe();
     counter.textContent = text;
     counter.classList.toggle("app-word-count--over", words > allowed);
-    textarea.classList.toggle("govuk-textarea--error", words > allowed);
+    const error = showLimitError(words);
     clearTimeout(announceTimer);
-    announceTimer = setTimeout(() => { announcer.textContent = text; }, 1500);
+    announceTimer = setTimeout(() => { announcer.textContent = error ? `Error: ${error}` : text; }, 1500);
   };
 
   // A copy in this browser until the server confirms it, so a closed tab, a lost
   // connection or an expired session never loses what was typed.
   const keepLocally = () => {
     try {
-      localStorage.setItem(storageKey, JSON.stringify({ text: textarea.value, at: Date.now() }));
+      localStorage.setItem(storageKey, JSON.stringify({
+        text: textarea.value, at: Date.now(), url: form.dataset.autosaveUrl,
+      }));
     } catch (e) { /* storage full or disabled: the server autosave still runs */ }
   };
   const forgetLocal = (savedText) => {
@@ -94,13 +144,6 @@ function initResponseForm(form) {
       const kept = JSON.parse(localStorage.getItem(storageKey) || "null");
       if (kept && kept.text === savedText) localStorage.removeItem(storageKey);
     } catch (e) { /* nothing to forget */ }
-  };
-
-  const body = () => {
-    const data = new FormData();
-    data.append("csrf_token", csrf);
-    data.append("text", textarea.value);
-    return data;
   };
 
   // Keep the browser's copy, say so, and try again when the policy says.
@@ -118,12 +161,8 @@ function initResponseForm(form) {
     if (!policy.shouldSend(sent, lastSaved, inFlight, retryAt, Date.now())) return;
     inFlight = true;
     try {
-      const response = await fetch(form.dataset.autosaveUrl, {
-        method: "POST", body: body(), credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
-      const json = response.ok && (response.headers.get("Content-Type") || "").includes("json");
-      if (!json) {
+      const response = await postDraft(form.dataset.autosaveUrl, sent, csrf);
+      if (!heldByServer(response)) {
         saveFailed(response.status, response.headers.get("Retry-After"));
         return;
       }
@@ -153,6 +192,11 @@ function initResponseForm(form) {
     }
   } catch (e) { /* unreadable copy: ignore it */ }
 
+  // Signing out sends what this browser still holds (see initSignOut): make sure that is the
+  // latest text, even if the last keystroke's copy could not be written.
+  document.addEventListener("app:before-sign-out", () => {
+    if (textarea.value !== lastSaved) keepLocally();
+  });
   textarea.addEventListener("input", () => {
     keepLocally();
     showCount();
@@ -162,11 +206,58 @@ function initResponseForm(form) {
   setInterval(save, 15000);
   window.addEventListener("pagehide", () => {
     // Last chance, whatever the back-off: the copy in this browser stays if it fails.
-    if (textarea.value !== lastSaved) navigator.sendBeacon(form.dataset.autosaveUrl, body());
+    if (textarea.value !== lastSaved) navigator.sendBeacon(form.dataset.autosaveUrl, draftData(textarea.value, csrf));
   });
   form.addEventListener("submit", keepLocally);
   showCount();
 }
 
+// Signing out on a possibly shared computer: first send every unsaved draft this browser holds
+// for the person to the server, then delete the copies and sign out. If the server does not
+// take them, stay signed in and say so, offering to sign out anyway (which deletes them too).
+// Without JavaScript the form simply signs out.
+function initSignOut(form) {
+  const prefix = form.dataset.storagePrefix;
+  const csrf = form.querySelector("input[name=csrf_token]").value;
+  const warning = document.querySelector("[data-sign-out-warning]");
+  const copiesHere = () => {
+    const entries = [];
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      entries.push([key, localStorage.getItem(key)]);
+    }
+    return window.NPQAutosave.keptCopies(entries, prefix);
+  };
+  const signOut = (copies) => {
+    copies.forEach((copy) => localStorage.removeItem(copy.key));
+    form.submit();
+  };
+  let copies = [];
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      document.dispatchEvent(new Event("app:before-sign-out"));
+      copies = copiesHere();
+    } catch (e) {
+      form.submit(); // no storage here: nothing kept to send or delete
+      return;
+    }
+    // A 409 says the attempt has ended: no draft of it is kept any more, so none is lost.
+    const send = async (url, text) => {
+      const response = await postDraft(url, text, csrf);
+      return heldByServer(response) || response.status === 409;
+    };
+    const failed = await window.NPQAutosave.sendKeptCopies(copies, send);
+    if (!failed.length) {
+      signOut(copies);
+      return;
+    }
+    warning.hidden = false;
+    warning.focus();
+  });
+  warning.querySelector("[data-sign-out-anyway]").addEventListener("click", () => signOut(copies));
+}
+
 document.querySelectorAll("[data-module=app-countdown]").forEach(initCountdown);
+document.querySelectorAll("[data-module=app-sign-out]").forEach(initSignOut);
 document.querySelectorAll("[data-module=app-response-form]").forEach(initResponseForm);
