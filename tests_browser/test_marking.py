@@ -5,10 +5,7 @@ downloads the feedback."""
 import pytest
 from docx import Document
 from playwright.sync_api import expect
-from world import RUBRIC, allocate, build_world, second_marker_disagrees
-
-from assessment_app.extensions import db
-from assessment_app.models import Allocation, MarkingRole
+from world import RUBRIC, allocate, build_world, first_marker, second_marker_disagrees
 
 LEVELS = [level.id for level in RUBRIC.levels]
 
@@ -20,12 +17,6 @@ def world(app):
         world = build_world()
         allocate(world)
         return world
-
-
-def allocation(app, role):
-    with app.app_context():
-        found = db.session.scalars(db.select(Allocation).filter_by(role=role)).one()
-        return found.id, found.marker.email
 
 
 def tab_to(page, selector, limit=300):
@@ -48,10 +39,11 @@ def choose_level_by_keyboard(page, criterion, level):
 
 def test_marking_moderation_release_and_result(app, pages, world):
     page = pages.page
-    first_id, first_marker = allocation(app, MarkingRole.FIRST)
+    with app.app_context():
+        marker_email, first_id = first_marker()
 
     # The first marker, keyboard only: from the queue to the script, every level and comment.
-    pages.sign_in(first_marker, world.password)
+    pages.sign_in(marker_email, world.password)
     pages.check("marker home")
     tab_to(page, f"a[href$='/marking/scripts/{first_id}']")
     page.keyboard.press("Enter")

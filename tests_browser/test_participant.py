@@ -5,17 +5,13 @@ import io
 
 import pytest
 from playwright.sync_api import expect
-from world import WORD_LIMIT, build_world
+from world import WORD_LIMIT, build_world, words
 
 
 @pytest.fixture
 def world(app):
     with app.app_context():
         return build_world()
-
-
-def words(n, word="idea"):
-    return " ".join(f"{word}{i}" for i in range(n))
 
 
 def test_participant_writes_trims_reloads_and_submits(pages, world):

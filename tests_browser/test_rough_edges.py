@@ -2,7 +2,6 @@
 
 import pytest
 from playwright.sync_api import expect
-from test_participant import words
 from world import (
     RUBRIC,
     WORD_LIMIT,
@@ -11,6 +10,7 @@ from world import (
     first_marker,
     mark,
     second_marker_disagrees,
+    words,
 )
 
 from assessment_app.models import MarkingRole

@@ -106,3 +106,8 @@ def first_marker() -> tuple[str, int]:
     """The email of the marker the script went to, and the allocation's id."""
     allocation = db.session.scalars(db.select(Allocation).filter_by(role=MarkingRole.FIRST)).one()
     return allocation.marker.email, allocation.id
+
+
+def words(n: int) -> str:
+    """n distinct words, as typed into the editor."""
+    return " ".join(f"idea{i}" for i in range(n))
