@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres test-chaos bench bench-load bench-reports clean
+.PHONY: install assets demo run scheduler test test-postgres test-chaos test-browser bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,production]'
 	touch $@
 
-assets: assessment_app/static/css/app.css
+# Built CSS and GOV.UK assets, then gzip copies of every static file (WhiteNoise sends them;
+# one older than its file is ignored, so an edited script is never served stale).
+assets: install assessment_app/static/css/app.css
+	$(BIN)/python -m whitenoise.compress --quiet --no-brotli assessment_app/static
 
 assessment_app/static/css/app.css: package.json package-lock.json scss/app.scss scripts/copy-assets.mjs
 	npm ci --no-audit --no-fund --loglevel=error
@@ -40,6 +43,18 @@ test-postgres: install
 test-chaos: $(VENV)/.bench-installed
 	$(BIN)/python bench/chaos_kill.py $(CHAOS_ARGS)
 
+## The browser suite: Debian's chromium (installed with apt if missing), Playwright (the
+## `browser` extra) and axe-core (npm), then each role's journey on a live server, with axe at
+## 1280 and 320 px. Screenshots go to browser-screenshots/.
+test-browser: $(VENV)/.browser-installed assets
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m pytest tests_browser
+
+$(VENV)/.browser-installed: $(VENV)/.installed
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pip install --quiet -e '.[test,production,browser]'
+	touch $@
+
 ## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
 ## the case-study page, the submit path and the reports, each beside its target.
 bench: install bench-load bench-reports
@@ -62,4 +77,5 @@ bench-reports: install
 	$(BIN)/python bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk
+	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk browser-screenshots
+	find assessment_app/static -name '*.gz' -delete

@@ -1,6 +1,8 @@
 """The case study is rendered once per paper version, handouts are cached only by their reader,
 static files by everyone; the release rule is still checked on every request."""
 
+import re
+
 import pytest
 from factories import count_queries, login, make_entry, make_paper, make_user, make_window
 from moments import BEFORE_RELEASE, RELEASED
@@ -161,17 +163,19 @@ def test_download_filename_cannot_break_the_header(name, expected):
     assert attachment_disposition(name) == expected
 
 
-def test_static_files_are_versioned_and_cached_for_a_year(journey, clock):
-    """Pages link scripts and styles with a hash of the file, and those URLs may be kept for a
-    year; the same file without its hash is revalidated, so a deployment is seen at once."""
+def test_static_files_are_fingerprinted_and_cached_for_a_year(journey, clock):
+    """Pages link scripts and styles by a name carrying a hash of the file, and those URLs may be
+    kept for a year or more; the plain name is revalidated, so a deployment is seen at once."""
     journey.at(RELEASED)
     page = journey.client.get(journey.url()).text
-    assert '/static/js/init.js?v=' in page
-    version = page.split('/static/js/init.js?v=', 1)[1].split('"', 1)[0]
-    assert len(version) == 12
-    with journey.client.get(f"/static/js/init.js?v={version}") as response:
+    fingerprint = re.search(r'/static/js/init\.([0-9a-f]{12})\.js"', page)
+    assert fingerprint, "init.js is linked by its fingerprinted name"
+    with journey.client.get(f"/static/js/init.{fingerprint[1]}.js") as response:
         assert response.status_code == 200
         cache = response.headers["Cache-Control"]
-    assert "max-age=31536000" in cache and "public" in cache and "immutable" in cache
-    with journey.client.get("/static/js/init.js") as unversioned:
-        assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
+    max_age = int(re.search(r"max-age=(\d+)", cache)[1])
+    assert max_age >= 31536000 and "public" in cache and "immutable" in cache
+    with journey.client.get("/static/js/init.js") as plain:
+        assert plain.status_code == 200
+        assert "max-age=0" in plain.headers["Cache-Control"]
+        assert "immutable" not in plain.headers["Cache-Control"]

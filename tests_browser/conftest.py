@@ -1,0 +1,162 @@
+"""The browser suite: the app on a loopback port, driven by Debian's Chromium through Playwright.
+
+Every page a journey reaches is checked by `Pages.check`: axe-core (WCAG 2.2 AA tags) at 1280 px
+and at 320 px wide, a reflow check at 320 px, and a screenshot of each width. Violations are
+gathered for the whole journey and fail the test at its end, listed page by page.
+"""
+
+import os
+import re
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from assessment_app.settings import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("BROWSER_TEST_CHROMIUM", "/usr/bin/chromium")
+# Debian's build, not a Playwright download; nothing in the background reaches the network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCREENSHOTS = PROJECT_ROOT / "browser-screenshots"
+WIDE, NARROW = 1280, 320
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app(tmp_path):
+    from assessment_app import create_app
+    from assessment_app.cli import ensure_npqs
+    from assessment_app.extensions import db
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "browser-tests",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}",
+        "WTF_CSRF_ENABLED": True,  # forms are posted as a person posts them, token and all
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,
+    })
+    with app.app_context():
+        db.create_all()
+        ensure_npqs()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by Werkzeug on a free loopback port, in a thread of this process."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+class Pages:
+    """One browser context per journey, with the checks every visited page gets."""
+
+    def __init__(self, browser, base_url, name):
+        self.browser, self.base_url, self.name = browser, base_url, name
+        self.problems: list[str] = []
+        self.steps = 0
+        self.folder = SCREENSHOTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.context = None
+        self.page = None
+        self.new_person()
+
+    def new_person(self):
+        """A fresh browser profile (no cookies, no storage), as for the next person."""
+        if self.context is not None:
+            self.context.close()
+        self.context = self.browser.new_context(
+            base_url=self.base_url, viewport={"width": WIDE, "height": 900}, accept_downloads=True)
+        self.context.set_default_timeout(15_000)
+        # An init script, so the app's Content Security Policy stays in force for its own scripts.
+        self.context.add_init_script(path=str(AXE_JS))
+        self.page = self.context.new_page()
+        return self.page
+
+    def goto(self, path, label=None):
+        response = self.page.goto(path)
+        assert response.ok, f"{path} answered {response.status}"
+        return self.check(label or path)
+
+    def sign_in(self, email, password):
+        self.page.goto("/login")
+        self.check("sign-in")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_load_state()
+
+    def check(self, label):
+        """axe and a screenshot at 1280 px, then reflow, axe and a screenshot at 320 px."""
+        self.steps += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        page = self.page
+        page.wait_for_load_state("load")
+        for width in (WIDE, NARROW):
+            page.set_viewport_size({"width": width, "height": 900})
+            if width == NARROW:
+                overflow = page.evaluate(
+                    "() => [document.documentElement.scrollWidth, window.innerWidth]")
+                if overflow[0] > overflow[1]:
+                    self.problems.append(
+                        f"{label} ({page.url}): the page is {overflow[0]} px wide at {width} px, "
+                        f"so it scrolls sideways; widest: {self._widest()}")
+            for violation in self._axe():
+                nodes = "; ".join(n["target"][0] if isinstance(n["target"][0], str)
+                                  else str(n["target"]) for n in violation["nodes"][:5])
+                self.problems.append(f"{label} at {width} px ({page.url}): axe {violation['id']} "
+                                     f"({violation['impact']}): {violation['help']} [{nodes}]")
+            page.screenshot(path=str(self.folder / f"{self.steps:02d}-{slug}-{width}.png"),
+                            full_page=True)
+        page.set_viewport_size({"width": WIDE, "height": 900})
+        return page
+
+    def _axe(self):
+        result = self.page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            AXE_TAGS)
+        return result["violations"]
+
+    def _widest(self):
+        # The innermost elements that reach past the viewport: what to fix.
+        return self.page.evaluate("""() => {
+            const w = window.innerWidth;
+            const wide = [...document.body.querySelectorAll('*')].filter(
+                e => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed');
+            const leaves = wide.filter(e => !wide.some(o => o !== e && e.contains(o)));
+            return leaves.slice(0, 5).map(e => e.tagName.toLowerCase() +
+                (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string'
+                ? '.' + e.className.trim().split(/\\s+/).join('.') : '')).join(', ');
+        }""")
+
+    def assert_clean(self):
+        assert not self.problems, (f"{len(self.problems)} problems in {self.name}:\n"
+                                   + "\n".join(self.problems))
+
+
+@pytest.fixture
+def pages(request, browser, live_server):
+    pages = Pages(browser, live_server, request.node.name)
+    yield pages
+    pages.context.close()

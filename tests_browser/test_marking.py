@@ -1,0 +1,124 @@
+"""Marking to result in Chromium: the marker marks a script by keyboard alone, a second marker
+disagrees, the moderator decides, the admin releases, and the participant reads the result and
+downloads the feedback."""
+
+import pytest
+from docx import Document
+from playwright.sync_api import expect
+from world import RUBRIC, allocate, build_world, first_marker, second_marker_disagrees
+
+LEVELS = [level.id for level in RUBRIC.levels]
+
+
+@pytest.fixture
+def world(app):
+    """Jo's script, allocated for first marking now that the window has closed."""
+    with app.app_context():
+        world = build_world()
+        allocate(world)
+        return world
+
+
+def tab_to(page, selector, limit=300):
+    """Press Tab until the focused element matches selector, as a keyboard user moves."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def choose_level_by_keyboard(page, criterion, level):
+    # Tab enters the group on its first radio; Space chooses it; each arrow moves on and chooses.
+    tab_to(page, f"input[name='level-{criterion}']")
+    page.keyboard.press("Space")
+    for _ in range(LEVELS.index(level)):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#level-{criterion}-{level}")).to_be_checked()
+
+
+def test_marking_moderation_release_and_result(app, pages, world):
+    page = pages.page
+    with app.app_context():
+        marker_email, first_id = first_marker()
+
+    # The first marker, keyboard only: from the queue to the script, every level and comment.
+    pages.sign_in(marker_email, world.password)
+    pages.check("marker home")
+    tab_to(page, f"a[href$='/marking/scripts/{first_id}']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/marking/scripts/{first_id}")
+    pages.check("script to mark")
+    tab_to(page, "button[value=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    pages.check("script, submitted with no levels")
+    for criterion in RUBRIC.criteria:
+        choose_level_by_keyboard(page, criterion.id, "developing")
+        page.keyboard.press("Tab")
+        expect(page.locator(f"#comment-{criterion.id}")).to_be_focused()
+        page.keyboard.type(f"Some evidence of {criterion.title.lower()}.")
+    tab_to(page, "#feedback")
+    page.keyboard.type("A sound start: the plan needs a diagnosis behind it.")
+    tab_to(page, "button[value=submit]")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Mark submitted.")).to_be_visible()
+    pages.check("marker home after submitting")
+    pages.goto(f"/marking/scripts/{first_id}", "script, mark submitted")
+
+    # A fail is second-marked blind; this second marker passes it, so a moderator decides.
+    with app.app_context():
+        second_marker_disagrees(world)
+
+    page = pages.new_person()
+    pages.sign_in("moderator@example.org", world.password)
+    pages.check("moderator home")
+    page.locator("a[href*='/marking/moderation/']").first.click()
+    pages.check("moderation case")
+    page.get_by_role("button", name="Record final mark").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    pages.check("moderation, submitted with nothing")
+    for criterion in RUBRIC.criteria:
+        page.locator(f"#level-{criterion.id}-secure").check()
+    page.get_by_label("Overall feedback").fill("Secure across the rubric.")
+    page.get_by_label("Reason for your decision").fill(
+        "The diagnosis is secure; the first mark under-read the plan.")
+    page.get_by_role("button", name="Record final mark").click()
+    expect(page.get_by_text("Moderation decision recorded")).to_be_visible()
+    pages.check("moderator home after deciding")
+    pages.goto("/marking/agreement", "marker agreement")
+
+    # The admin looks over the window and releases the results now.
+    page = pages.new_person()
+    pages.sign_in("admin@example.org", world.password)
+    pages.check("admin home")
+    window_url = f"/admin/windows/{world.closed_window_id}"
+    pages.goto(window_url, "window")
+    pages.goto(f"{window_url}/dashboard", "window dashboard")
+    pages.goto(f"{window_url}/reports/markers", "marking progress per marker")
+    pages.goto(f"{window_url}/reports/distribution", "distribution of levels")
+    pages.goto("/admin/people", "people")
+    pages.goto("/admin/markers", "markers")
+    pages.goto("/admin/audit", "audit log")
+    pages.goto("/admin/papers", "paper bank")
+    pages.goto(f"{window_url}/marking", "marking overview")
+    page.get_by_role("button", name="Release results").click()
+    expect(page.get_by_text("Results released.")).to_be_visible()
+    pages.check("marking overview, results released")
+
+    # Jo reads the result and downloads the feedback.
+    page = pages.new_person()
+    pages.sign_in("jo@example.org", world.password)
+    pages.goto(f"/assessments/{world.closed_entry_id}", "overview, result available")
+    page.get_by_role("link", name="See your result and feedback").click()
+    expect(page.locator("main")).to_contain_text("Passed")
+    pages.check("result")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download your feedback (Word document)").click()
+    assert download.value.suggested_filename.endswith(".docx")
+    feedback = Document(str(download.value.path()))
+    text = "\n".join([p.text for p in feedback.paragraphs]
+                     + [cell.text for table in feedback.tables for row in table.rows
+                        for cell in row.cells])
+    assert "Secure across the rubric." in text
+    pages.assert_clean()
