@@ -77,19 +77,31 @@ class Span:
 
 
 def compared_parts(text: str) -> list[Span]:
-    """The parts of a script that are compared: its body before the reference list, less any
-    quoted passages. Shingles never run across a quotation or into the references."""
-    body, _references = split_references(text)
-    parts, at = [], 0
-    for quote in _QUOTED.finditer(body):
-        if quote.group()[0] == ">" and body[body.rfind("\n", 0, quote.start()) + 1:
+    """The parts of a script that are compared: the text that is counted (its body, and any line
+    after the reference heading that is not a reference entry), less any quoted passages.
+    Shingles never run across a quotation or into the reference entries."""
+    split = split_references(text)
+    counted = [Span(0, len(split.body))]
+    at = len(split.body) + len(split.heading)
+    for line in split.lines:
+        if not line.entry:
+            counted.append(Span(at, at + len(line.text)))
+        at += len(line.text)
+    return [part for region in counted for part in _unquoted(text, region)]
+
+
+def _unquoted(text: str, region: Span) -> list[Span]:
+    """The region of text less its quoted passages."""
+    parts, at = [], region.start
+    for quote in _QUOTED.finditer(text, region.start, region.end):
+        if quote.group()[0] == ">" and text[text.rfind("\n", 0, quote.start()) + 1:
                                           quote.start()].strip(" \t"):
             continue
         if quote.start() > at:
             parts.append(Span(at, quote.start()))
         at = quote.end()
-    if len(body) > at:
-        parts.append(Span(at, len(body)))
+    if region.end > at:
+        parts.append(Span(at, region.end))
     return parts
 
 

@@ -83,11 +83,23 @@ def test_a_quoted_passage_is_not_copying():
 
 def test_a_shared_reference_list_is_not_copying():
     rng = random.Random(8)
-    references = "\n".join(f"Author{i}, A. ({2000 + i}) A study of {essay(rng, 20)}"
-                           for i in range(40))
+    # Entries of a realistic length: a line of over 80 words counts (wordcount.MAX_ENTRY_WORDS),
+    # so it is compared like the rest of the response.
+    references = "\n".join(f"Author{i}, A. ({2000 + i}) A study of "
+                           + " ".join(essay(rng, 20).split()[:12]) for i in range(40))
     a = f"{essay(rng)}\n\nReferences\n{references}"
     b = f"{essay(rng)}\n\nReferences\n{references}"
     assert similarity.find_matches({1: a, 2: b}, {}, {}, 5) == []
+
+
+def test_argument_hidden_after_the_reference_heading_is_compared():
+    """A line after the heading that is not an entry counts, so copying there is found."""
+    rng = random.Random(9)
+    copied = essay(rng)
+    a = f"{essay(rng)}\n\nReferences\nSmith, J. (2020) Teaching. London.\n{copied}"
+    b = f"{essay(rng)}\n\nReferences\nSmith, J. (2020) Teaching. London.\n{copied}"
+    found = similarity.find_matches({1: a, 2: b}, {}, {}, 5)
+    assert [{m.key, m.other} for m in found] == [{1, 2}]
 
 
 @pytest.mark.parametrize("text", [
