@@ -1,12 +1,12 @@
 """Links to set a password: single use (even when two requests race), 48 hours, void once a
 newer link is sent or the password changes by any route."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from factories import login
 from people.test_people import HEADER, NOW, link_in
+from together import at_once, hold_after
 
 from assessment_app.extensions import db
 from assessment_app.models import User
@@ -75,30 +75,10 @@ def test_a_deactivated_account_s_link_does_not_work(app, sam_link):
 def test_two_requests_racing_with_one_link_set_one_password(app, sam_link, monkeypatch):
     """Both requests find the link valid before either uses it; only one may set a password,
     on its own connection, and the other is told the link has been used."""
-    meet = threading.Barrier(2)
-    check = accounts.valid_token
-
-    def check_then_wait(*args):
-        found = check(*args)
-        try:
-            meet.wait(timeout=2)
-        except threading.BrokenBarrierError:
-            pass
-        return found
-
-    monkeypatch.setattr(accounts, "valid_token", check_then_wait)
+    hold_after(monkeypatch, accounts, "valid_token")
     passwords = ["first racing phrase", "second racing phrase"]
-    answers = [None, None]
-
-    def send(i):
-        answers[i] = app.test_client().post(sam_link, data={"password": passwords[i],
-                                                            "confirm": passwords[i]})
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = at_once(lambda i: app.test_client().post(
+        sam_link, data={"password": passwords[i], "confirm": passwords[i]}))
     codes = sorted(answer.status_code for answer in answers)
     assert codes == [200, 302]
     refused = next(answer for answer in answers if answer.status_code == 200)
