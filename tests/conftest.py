@@ -6,6 +6,7 @@ fixtures so the pure domain tests need nothing but their own module.
 """
 
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,14 +14,10 @@ import time_machine
 from sqlalchemy import text
 
 
-@pytest.fixture
-def app(tmp_path):
+def _test_app(url: str):
     from assessment_app import create_app
-    from assessment_app.cli import ensure_npqs
-    from assessment_app.extensions import db, limiter
 
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
-    app = create_app({
+    return create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -30,17 +27,52 @@ def app(tmp_path):
         "MAIL_PORT": 9,
         "MAIL_TIMEOUT": 2,
     })
+
+
+def _empty_tables() -> None:
+    from assessment_app.cli import ensure_npqs
+    from assessment_app.extensions import db
+
+    db.drop_all()
+    _drop_scheduler_table()
+    db.create_all()
+    ensure_npqs()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """An SQLite database with every table and the NPQs, made once per run: each test gets a
+    copy of the file, which is what creating the tables would give, in a fraction of the time."""
+    from assessment_app.extensions import db
+
+    path = tmp_path_factory.mktemp("template") / "empty.sqlite"
+    template = _test_app(f"sqlite:///{path}")
+    with template.app_context():
+        _empty_tables()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, request):
+    from assessment_app.extensions import db, limiter
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url is None:
+        copy = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
+        url = f"sqlite:///{copy}"
+    app = _test_app(url)
     with app.app_context():
-        db.drop_all()
-        _drop_scheduler_table()
-        db.create_all()
-        ensure_npqs()
+        if not url.startswith("sqlite"):
+            _empty_tables()
         limiter.reset()  # rate-limit counts never carry over from another test
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
-        _drop_scheduler_table()
+        if not url.startswith("sqlite"):  # an SQLite copy goes with its test's folder
+            db.drop_all()
+            _drop_scheduler_table()
         db.engine.dispose()
 
 

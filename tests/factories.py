@@ -4,7 +4,7 @@ import hashlib
 import io
 from datetime import date, time
 
-from assessment_app import clock
+from assessment_app import clock, password_hashing
 from assessment_app.extensions import db
 from assessment_app.models import CasePaper, EngagementRecord, PaperHandout, PaperSource, Role, User
 from assessment_app.services import windows
@@ -12,14 +12,16 @@ from assessment_app.services.papers import text_sha256
 from assessment_app.services.windows import WindowSettings
 
 PASSWORD = "correct horse battery staple"
+# Hashed once at the real cost and shared by every test account: each hash takes about 0.1 s,
+# and a test makes several accounts.
+PASSWORD_HASH = password_hashing.hash_password(PASSWORD)
 
 
 def make_user(role=Role.PARTICIPANT, email=None, name="Test Person", **fields) -> User:
     email = email or f"{role.value}{User.query.count() + 1}@example.org"
     if role is Role.PARTICIPANT:
         fields.setdefault("programme", "NPQLTD")
-    user = User(email=email, name=name, role=role, **fields)
-    user.set_password(PASSWORD)
+    user = User(email=email, name=name, role=role, password_hash=PASSWORD_HASH, **fields)
     db.session.add(user)
     db.session.commit()
     return user
