@@ -28,7 +28,7 @@ def test_participant_writes_trims_reloads_and_submits(pages, world):
     editor = page.get_by_role("textbox", name="Your response")
     count = page.locator("#text-count")
     editor.fill(words(WORD_LIMIT - 2))
-    expect(count).to_contain_text(f"You have written {WORD_LIMIT - 2} words.")
+    expect(count).to_contain_text(f"Counted: {WORD_LIMIT - 2} words.")
     editor.press_sequentially(" three more words", delay=10)
     expect(count).to_contain_text("You are 1 word over.")
     pages.check("response, over the limit while typing")
