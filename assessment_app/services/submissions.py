@@ -78,9 +78,9 @@ def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) 
     saved = db.session.execute(_guarded_draft_upsert(), {
         "entry_id": entry_id, "participant_id": participant_id, "text": text,
         "word_count": words, "saved_at": at, "now": at,
-    }).rowcount
+    }).first()  # RETURNING: a row count is not reported alike by every driver
     db.session.commit()
-    return words if saved else None
+    return words if saved is not None else None
 
 
 def _guarded_draft_upsert():
@@ -108,7 +108,7 @@ def _guarded_draft_upsert():
             index_elements=[draft.c.entry_id],
             set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
                   "saved_at": insert.excluded.saved_at},
-        )
+        ).returning(draft.c.id)
     return _GUARDED_UPSERTS[dialect]
 
 
