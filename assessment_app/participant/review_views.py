@@ -41,5 +41,5 @@ def review(entry_id: int):
             return redirect(url_for(".review", entry_id=entry.id))
     existing = reviews.review_of(entry.id)
     return render_template("participant/review.html", entry=entry, form=form, review=existing,
-                           closes_at=reviews.closes_at(entry.window),
+                           closes_at=reviews.closes_at(entry),
                            problem=None if form.errors else reviews.problem_with_request(entry, at))

@@ -327,7 +327,7 @@ def result(entry_id: int):
                            rubric=rubric_at(outcome.rubric_version),
                            headline=amendments.headline(entry, outcome),
                            amended=amendments.history([entry.id]).get(entry.id, []),
-                           review_closes_at=reviews.closes_at(entry.window))
+                           review_closes_at=reviews.closes_at(entry))
 
 
 @bp.get("/<int:entry_id>/result/feedback.docx")

@@ -15,7 +15,6 @@ from ..extensions import db
 from ..models import (
     Allocation,
     AllocationStatus,
-    AssessmentWindow,
     Entry,
     MarkerProfile,
     MarkingRole,
@@ -34,12 +33,15 @@ from . import amendments, audit, notifications
 from .marking import FinalResult, MarkInput, complete_levels, rubric_for, set_judgements
 
 
-def closes_at(window: AssessmentWindow) -> datetime | None:
-    """The first instant too late to ask for a review in this window (None before results)."""
+def closes_at(entry: Entry) -> datetime | None:
+    """The first instant too late to ask for a review of this attempt (None before results).
+    The period runs from the release of this attempt's own result: for one finished after an
+    extension, recorded after the window's release, that is its completion."""
+    window = entry.window
     if window.results_recorded_at is None or window.results_release_at is None:
         return None
-    return request_closes_at(window.results_release_at, window.review_period_days,
-                             bank_holidays())
+    released = max(window.results_release_at, entry.completed_at or window.results_release_at)
+    return request_closes_at(released, window.review_period_days, bank_holidays())
 
 
 def review_of(entry_id: int) -> ReviewRequest | None:
@@ -49,7 +51,7 @@ def review_of(entry_id: int) -> ReviewRequest | None:
 def problem_with_request(entry: Entry, at: datetime) -> str | None:
     """Why this attempt's review cannot be asked for now, or None."""
     window = entry.window
-    return request_problem(entry.outcome, window.results_recorded_at, closes_at(window),
+    return request_problem(entry.outcome, window.results_recorded_at, closes_at(entry),
                            review_of(entry.id) is not None, at)
 
 

@@ -90,6 +90,26 @@ def test_a_request_in_the_last_second_of_the_period_is_taken_and_one_after_refus
         assert [r.entry_id for r in ReviewRequest.query.all()] == [released.entry_ids[SAM]]
 
 
+# A result recorded after an extension, on Thursday 10 December: its own ten working days end
+# on Thursday 24 December (Christmas Day, a bank holiday, comes after).
+LATE_RESULT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+LATE_TOO_LATE = datetime(2026, 12, 25, 0, 0, tzinfo=UTC)
+
+
+def test_a_result_recorded_after_an_extension_has_its_own_period(app, released, clock):
+    """The period runs from the release of this attempt's result, not the window's."""
+    with app.app_context():
+        db.session.get(Entry, released.entry_ids[JO]).completed_at = LATE_RESULT
+        db.session.commit()
+    _, _, after_window_period = ask(app, clock, released, JO, "jo@example.org", at=TOO_LATE)
+    assert after_window_period.status_code == 302
+    with app.app_context():
+        jo = db.session.get(Entry, released.entry_ids[JO])
+        assert reviews.closes_at(jo) == LATE_TOO_LATE
+        sam = db.session.get(Entry, released.entry_ids[SAM])
+        assert reviews.closes_at(sam) == TOO_LATE
+
+
 def test_a_request_without_grounds_is_refused(app, released, clock):
     _, _, response = ask(app, clock, released, SAM, "sam@example.org", grounds="  ")
     assert response.status_code == 200 and "Give your grounds for the review" in response.text
