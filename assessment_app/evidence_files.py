@@ -1,8 +1,10 @@
 """Checking EC evidence files: PDF, images or Word documents, recognised by their content."""
 
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -26,6 +28,20 @@ class Evidence:
     filename: str
     content_type: str
     data: bytes
+
+    def stored(self, at: datetime) -> dict:
+        """The columns an evidence row keeps (EC claims and access arrangements alike)."""
+        return {"filename": self.filename, "content_type": self.content_type,
+                "size": len(self.data), "sha256": hashlib.sha256(self.data).hexdigest(),
+                "data": self.data, "uploaded_at": at}
+
+
+def check_files(files: list[tuple[str, bytes]]) -> list[Evidence]:
+    """The uploaded (name, bytes) pairs that are not empty, each checked; at most MAX_FILES."""
+    files = [f for f in files if f[1]]
+    if len(files) > MAX_FILES:
+        raise EvidenceRejected(f"Upload at most {MAX_FILES} files.")
+    return [check_evidence(name, blob) for name, blob in files]
 
 
 def check_evidence(filename: str, data: bytes) -> Evidence:

@@ -1,5 +1,6 @@
 """Forms used by both participants and admins: deferral requests and EC claims."""
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -13,6 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .models.eligibility import EC_CATEGORY_TEXT
+
+
+def uploaded_files(field) -> list[tuple[str, bytes]]:
+    """The (name, bytes) of each file sent in a multiple-file field, for evidence_files."""
+    return [(f.filename or "", f.read()) for f in request.files.getlist(field.name)]
 
 
 def options(pairs) -> list[SelectChoice]:

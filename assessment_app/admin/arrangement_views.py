@@ -14,6 +14,7 @@ from .. import clock
 from ..access import admin_required
 from ..access_arrangements import MAX_EXTRA_DAYS
 from ..extensions import db
+from ..forms_shared import uploaded_files
 from ..models import ArrangementEvidence
 from ..services import arrangements, audit
 from ..services.arrangements import ArrangementRefused
@@ -57,7 +58,7 @@ def arrangement(user_id: int):
     current = arrangements.arrangement_of(user.id)
     form = ArrangementForm(obj=current if request.method == "GET" else None)
     if form.validate_on_submit():
-        files = [(f.filename or "", f.read()) for f in request.files.getlist(form.evidence.name)]
+        files = uploaded_files(form.evidence)
         try:
             arrangements.record_arrangement(user, form.extra_days.data, form.details.data, files,
                                             current_user, clock.now())

@@ -1,13 +1,13 @@
 """The participant's requests: deferral before the engagement deadline, and EC claims."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
 from ..access import entry_for, participant_required
 from ..extensions import db
-from ..forms_shared import ClaimForm, DeferralForm
+from ..forms_shared import ClaimForm, DeferralForm, uploaded_files
 from ..models import DeferralRequest, EcClaim
 from ..services import eligibility
 from ..services.eligibility import ClaimInput, EligibilityError
@@ -37,7 +37,7 @@ def deferral(entry_id: int):
 def claim_page(entry, form, back_url: str, template_args: dict):
     """The EC claim form, for a participant or an admin filing on their behalf."""
     if form.validate_on_submit():
-        files = [(f.filename or "", f.read()) for f in request.files.getlist(form.evidence.name)]
+        files = uploaded_files(form.evidence)
         data = ClaimInput(form.category.data, form.description.data, form.affected_from.data,
                           form.affected_to.data, files)
         try:

@@ -5,13 +5,12 @@ Extension row, so the deadline rules, the timeline and the window-change checks 
 any other extension; no EC claim is needed. Markers never see any of it.
 """
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import select
 
 from ..access_arrangements import MAX_EXTRA_DAYS, arrangement_closes_at, capped
-from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
+from ..evidence_files import EvidenceRejected, check_files
 from ..extensions import db
 from ..models import AccessArrangement, ArrangementEvidence, Entry, Extension, User
 from . import audit, notifications
@@ -42,16 +41,13 @@ def record_arrangement(participant: User, extra_days: int | None, details: str,
                                "extra_days")
     if not details.strip():
         raise ArrangementRefused("Say what the arrangement is for (only admins see this).", "details")
-    files = [f for f in files if f[1]]
-    if not files and (arrangement is None or not arrangement.evidence):
-        raise ArrangementRefused("Upload the evidence the arrangement rests on (for example an "
-                               "assessment report).", "evidence")
-    if len(files) > MAX_FILES:
-        raise ArrangementRefused(f"Upload at most {MAX_FILES} files.", "evidence")
     try:
-        evidence = [check_evidence(name, blob) for name, blob in files]
+        evidence = check_files(files)
     except EvidenceRejected as rejected:
         raise ArrangementRefused(str(rejected), "evidence") from None
+    if not evidence and (arrangement is None or not arrangement.evidence):
+        raise ArrangementRefused("Upload the evidence the arrangement rests on (for example an "
+                               "assessment report).", "evidence")
     values = {"extra_days": extra_days, "details": details.strip(), "recorded_at": at,
               "recorded_by": actor.id, "ended_at": None}
     if arrangement is None:
@@ -60,10 +56,7 @@ def record_arrangement(participant: User, extra_days: int | None, details: str,
     else:
         for name, value in values.items():
             setattr(arrangement, name, value)
-    arrangement.evidence.extend(
-        ArrangementEvidence(filename=e.filename, content_type=e.content_type, size=len(e.data),
-                            sha256=hashlib.sha256(e.data).hexdigest(), data=e.data,
-                            uploaded_at=at) for e in evidence)
+    arrangement.evidence.extend(ArrangementEvidence(**e.stored(at)) for e in evidence)
     db.session.flush()
     audit.record("access_arrangement.recorded", actor=actor, participant_id=participant.id,
                  extra_days=extra_days, files=len(evidence))

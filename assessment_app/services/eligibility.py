@@ -4,7 +4,6 @@ Every decision here is recorded in the audit trail with who, when and why, and s
 the participant's timeline.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +13,7 @@ from .. import attempts
 from ..clock import to_london
 from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
 from ..deadlines import deadline_closes_at, deadline_day, last_minute
-from ..evidence_files import MAX_FILES, EvidenceRejected, check_evidence
+from ..evidence_files import EvidenceRejected, check_files
 from ..extensions import db
 from ..models import (
     AssessmentWindow,
@@ -366,22 +365,17 @@ def file_claim(entry: Entry, data: ClaimInput, actor: User, at: datetime) -> EcC
                               "description")
     if data.affected_to < data.affected_from:
         raise EligibilityError("The last day affected must not be before the first.", "affected_to")
-    files = [f for f in data.files if f[1]]
-    if not files:
-        raise EligibilityError("Upload at least one evidence file (for example a doctor's note).",
-                              "evidence")
-    if len(files) > MAX_FILES:
-        raise EligibilityError(f"Upload at most {MAX_FILES} files.", "evidence")
     try:
-        evidence = [check_evidence(name, blob) for name, blob in files]
+        evidence = check_files(data.files)
     except EvidenceRejected as rejected:
         raise EligibilityError(str(rejected), "evidence") from None
+    if not evidence:
+        raise EligibilityError("Upload at least one evidence file (for example a doctor's note).",
+                              "evidence")
     claim = EcClaim(entry_id=entry.id, category=EcCategory(data.category),
                     description=data.description.strip(), affected_from=data.affected_from,
                     affected_to=data.affected_to, filed_at=at, filed_by=actor.id)
-    claim.evidence = [EcEvidence(filename=e.filename, content_type=e.content_type, size=len(e.data),
-                                 sha256=hashlib.sha256(e.data).hexdigest(), data=e.data,
-                                 uploaded_at=at) for e in evidence]
+    claim.evidence = [EcEvidence(**e.stored(at)) for e in evidence]
     db.session.add(claim)
     audit.record("ec.filed", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, category=data.category, files=len(evidence))

@@ -60,12 +60,17 @@ def _insert(model):
 
 def _upsert_draft(entry_id: int, text: str, words: int, at: datetime) -> None:
     """INSERT .. ON CONFLICT (entry_id) DO UPDATE: one statement, no read first."""
-    insert = _insert(Draft).values(entry_id=entry_id, text=text, word_count=words, saved_at=at)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=[Draft.entry_id],
+    db.session.execute(_replacing_the_draft(
+        _insert(Draft).values(entry_id=entry_id, text=text, word_count=words, saved_at=at)))
+
+
+def _replacing_the_draft(insert):
+    """The insert, or, where the entry has a draft already, that draft overwritten."""
+    return insert.on_conflict_do_update(
+        index_elements=[Draft.__table__.c.entry_id],
         set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
               "saved_at": insert.excluded.saved_at},
-    ))
+    )
 
 
 def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) -> int | None:
@@ -104,11 +109,7 @@ def _guarded_draft_upsert():
         draft = Draft.__table__  # Core: the parameters are this statement's, not rows
         insert = _insert(draft).from_select(
             [draft.c.entry_id, draft.c.text, draft.c.word_count, draft.c.saved_at], allowed)
-        _GUARDED_UPSERTS[dialect] = insert.on_conflict_do_update(
-            index_elements=[draft.c.entry_id],
-            set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
-                  "saved_at": insert.excluded.saved_at},
-        ).returning(draft.c.id)
+        _GUARDED_UPSERTS[dialect] = _replacing_the_draft(insert).returning(draft.c.id)
     return _GUARDED_UPSERTS[dialect]
 
 
