@@ -41,14 +41,15 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 
-import httpx
+import aiohttp
 from aiosmtpd.controller import Controller
 from bench_load import (
     ROOT,
-    USER_AGENT,
     Person,
+    call,
     free_port,
     hidden_fields,
+    new_client,
     recreate_database,
     seed,
     session_cookies,
@@ -130,7 +131,7 @@ async def open_forms(people: list[Person], paths, concurrency: int) -> None:
 
     async def one(person: Person):
         async with gate:
-            response = await person.client.get(paths(person.entry_id))
+            response = await call(person.client, "GET", paths(person.entry_id))
             fields = hidden_fields(response.text)
             person.csrf, person.client_token = fields["csrf_token"], fields["client_token"]
 
@@ -146,14 +147,14 @@ async def submit_all(people: list[Person], paths, concurrency: int,
         async with gate:
             person.submit_sent = True
             try:
-                response = await person.client.post(paths(person.entry_id),
-                                                    data=submit_body(person))
-            except httpx.HTTPError as error:
+                response = await call(person.client, "POST", paths(person.entry_id),
+                                      data=submit_body(person))
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 failures[type(error).__name__] += 1
                 return
-            found = VERSION_IN_LOCATION.search(response.headers.get("location", ""))
-            if response.status_code != 302 or not found:
-                failures[f"HTTP {response.status_code}"] += 1
+            found = VERSION_IN_LOCATION.search(response.headers.get("Location", ""))
+            if response.status != 302 or not found:
+                failures[f"HTTP {response.status}"] += 1
                 return
             person.version_id = int(found.group(1))
             if on_answer is not None:
@@ -325,11 +326,10 @@ def _stored(app) -> int:
 
 
 async def drive(args, people, cookies, paths, base, server, stored) -> dict[str, Counter]:
-    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=args.concurrency))
+    pool = aiohttp.TCPConnector(limit=args.concurrency)
     for person in people:
-        person.client = httpx.AsyncClient(base_url=base, transport=transport, trust_env=False,
-                                          timeout=30, headers={"User-Agent": USER_AGENT})
-        signed_in(person.client, cookies[person.user_id])
+        person.client = new_client(base, pool)
+        signed_in(person.client, base, cookies[person.user_id])
     kill_after = max(1, int(len(people) * args.kill_at))
     answered = 0
 
@@ -354,7 +354,9 @@ async def drive(args, people, cookies, paths, base, server, stored) -> dict[str,
         retry = await asyncio.wait_for(submit_all(people, paths["response"], args.concurrency),
                                        args.max_seconds)
     finally:
-        await transport.aclose()
+        for person in people:
+            await person.client.close()
+        await pool.close()
     if killed_at != kill_after or unanswered == 0:
         raise SystemExit("the server was not killed mid-surge; nothing was proved")
     return {"before and at the kill": first, "the retry after the restart": retry}

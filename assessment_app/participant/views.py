@@ -5,7 +5,6 @@ from functools import wraps
 from flask import (
     abort,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..access import entry_and_paper_for, entry_for, participant_required, submission_for
 from ..attempts import AttemptOutcome, Standing
+from ..autocommit import each_statement_commits
 from ..deadlines import is_released
 from ..docx_upload import DocxRejected
 from ..downloads import send_handout
@@ -160,7 +160,8 @@ def response(entry_id: int):
         except SubmissionRefused as refused:
             error, saved_at = str(refused), at
         else:
-            flash("Your response has been submitted.", "success")
+            # The receipt page is the confirmation (its panel says so): no flash, so the
+            # session cookie is left as it was.
             return redirect(url_for(".receipt", entry_id=entry_id,
                                     version_id=submissions.saved_id(version)))
     else:
@@ -209,6 +210,7 @@ def _busy_means_retry_later(view):
 
 @bp.post("/<int:entry_id>/draft")
 @_busy_means_retry_later
+@each_statement_commits
 @participant_required
 def autosave(entry_id: int):
     """Autosave from the editor (fetch, or sendBeacon when the tab closes): one upsert that
@@ -275,7 +277,7 @@ def confirm_upload(entry_id: int, upload_id: int):
         except SubmissionRefused as refused:
             error = str(refused)
         else:
-            flash("Your response has been submitted.", "success")
+            # As for a typed response: the receipt page is the confirmation.
             return redirect(url_for(".receipt", entry_id=entry_id,
                                     version_id=submissions.saved_id(version)))
     form.client_token.data = _new_token()

@@ -9,6 +9,7 @@ import threading
 import pytest
 from factories import sql_sent
 from moments import DURING
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -200,6 +201,43 @@ def test_autosave_is_one_upsert_that_checks_as_it_writes(app, journey, clock):
     with app.app_context():
         draft = db.session.scalars(db.select(Draft)).one()
     assert (draft.text, draft.saved_at) == (TEN_KB, DURING)
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    """Whether the driver has a transaction open (psycopg and sqlite3 say so differently)."""
+    info = getattr(dbapi_connection, "info", None)
+    if hasattr(info, "transaction_status"):
+        from psycopg.pq import TransactionStatus
+
+        return info.transaction_status != TransactionStatus.IDLE
+    return dbapi_connection.in_transaction
+
+
+def test_autosave_sends_no_begin_or_commit_each_statement_commits_as_it_runs(
+        app, journey, clock):
+    """Its one write is atomic by itself, so it runs in autocommit mode: no transaction is open
+    after either statement (two round trips saved per save), and the next request on the
+    same pooled connection is a transaction again."""
+    journey.at(DURING)
+    open_after = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, cursor, *_args):
+        open_after.append(_in_transaction(cursor.connection))
+
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        saved = journey.client.post(journey.url("/draft"), data={"text": "Kept at once."})
+        autosave_open, open_after[:] = list(open_after), []
+        journey.submit("Submitted in one transaction.", token="one")
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert saved.status_code == 200
+    assert autosave_open == [False, False]
+    assert open_after[-1] is True  # the submission's last INSERT, before its COMMIT
+    with app.app_context():
+        assert db.session.scalars(db.select(Draft.text)).one() == "Kept at once."
 
 
 @pytest.mark.parametrize("failure", [
