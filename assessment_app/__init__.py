@@ -94,7 +94,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A deactivated account is signed out of every session at its next request.
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
 
 
 def _init_templates(app: Flask) -> None:

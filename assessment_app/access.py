@@ -2,12 +2,12 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, session
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .extensions import db
+from .extensions import db, login_manager
 from .models import Entry, Role, SubmissionVersion, WindowPaper
 from .services.papers import PAPER_AS_READ
 
@@ -31,6 +31,32 @@ def role_required(*roles: Role):
 participant_required = role_required(Role.PARTICIPANT)
 marker_required = role_required(Role.MARKER, Role.MODERATOR)
 admin_required = role_required(Role.ADMIN)
+
+
+def session_account_id() -> int | None:
+    """The account id the signed session names, without loading the account, or None.
+
+    For the requests a cohort sends on deadline night (autosave, submit): their own query
+    joins the account and checks it is an active participant's, which saves the sign-in
+    query. Sign-in makes every session permanent, and for those Flask-Login's session
+    protection never signs anyone out, so nothing is skipped by not running it here.
+    """
+    if not session.permanent:
+        return None
+    try:
+        return int(session["_user_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def signed_in_participant_id() -> int:
+    """participant_required's check inside a view: the signed-in participant's id, else the
+    sign-in page (not signed in) or 403 (another role)."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.has_role(Role.PARTICIPANT):
+        abort(403)
+    return current_user.id
 
 
 def entry_for(user, entry_id: int) -> Entry:

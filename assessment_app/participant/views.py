@@ -19,7 +19,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..access import entry_and_paper_for, entry_for, participant_required, submission_for
+from ..access import (
+    entry_and_paper_for,
+    entry_for,
+    participant_required,
+    session_account_id,
+    signed_in_participant_id,
+    submission_for,
+)
 from ..attempts import AttemptOutcome, Standing
 from ..autocommit import each_statement_commits
 from ..deadlines import is_released
@@ -53,11 +60,14 @@ def _case_study_out(entered: bool, outcome: str | None, paper_id: int | None, re
             and is_released(release_at, clock.now()))
 
 
-def _entry_for_writing(entry_id: int, lock: bool) -> Entry:
+def _entry_for_writing(entry_id: int, lock: bool, account_id: int | None = None) -> Entry:
     """The participant's entry loaded in one query, or 404 unless its case study is out (an
-    ended attempt is returned: the caller answers with what happened)."""
-    found = submissions.entry_for_writing(current_user.id, entry_id, lock=lock)
+    ended attempt is returned: the caller answers with what happened). With `account_id`
+    (session_account_id: the account not loaded) that query is the sign-in check too, and
+    finding nothing answers as participant_required would."""
+    found = submissions.entry_for_writing(account_id or current_user.id, entry_id, lock=lock)
     if found is None:
+        signed_in_participant_id()
         abort(404)
     entry, paper_id = found
     if not entry.outcome and not _case_study_out(entry.entered, entry.outcome, paper_id,
@@ -141,10 +151,15 @@ def handout(entry_id: int, number: int):
 
 
 @bp.route("/<int:entry_id>/response", methods=["GET", "POST"])
-@participant_required
 def response(entry_id: int):
-    # A POST locks the entry's row until its commit: its versions are numbered in turn.
-    entry = _entry_for_writing(entry_id, lock=request.method == "POST")
+    # A POST is checked by its own query, the account's with the entry's (the submission a
+    # whole cohort sends in the last hour), and locks the entry's row until its commit, so
+    # versions are numbered in turn. The page itself signs in as every page does.
+    posting = request.method == "POST"
+    account_id = session_account_id() if posting else None
+    if account_id is None:
+        signed_in_participant_id()
+    entry = _entry_for_writing(entry_id, lock=posting, account_id=account_id)
     if entry.outcome:
         return _attempt_ended(entry)
     form = ResponseForm()
@@ -211,14 +226,21 @@ def _busy_means_retry_later(view):
 @bp.post("/<int:entry_id>/draft")
 @_busy_means_retry_later
 @each_statement_commits
-@participant_required
 def autosave(entry_id: int):
     """Autosave from the editor (fetch, or sendBeacon when the tab closes): one upsert that
-    checks as it writes; only when it saved nothing does a query find out why."""
+    checks as it writes, the sign-in check included; only when it saved nothing do queries
+    find out why (and answer as participant_required would, if that is why)."""
     at = clock.now()
-    words = submissions.autosave_draft(current_user.id, entry_id, request.form.get("text", ""), at)
-    if words is not None:
-        return jsonify(saved_at=at.isoformat(), words=words)
+    account_id = session_account_id()
+    if account_id is not None:
+        words = submissions.autosave_draft(account_id, entry_id, request.form.get("text", ""), at)
+        if words is not None:
+            return jsonify(saved_at=at.isoformat(), words=words)
+    return _autosave_refused(entry_id, at)
+
+
+@participant_required
+def _autosave_refused(entry_id: int, at):
     target = submissions.draft_target(current_user.id, entry_id)
     if target is None:
         abort(404)
@@ -227,7 +249,8 @@ def autosave(entry_id: int):
         return _attempt_ended(entry_for(current_user, entry_id))
     if not _case_study_out(entered, outcome, paper_id, release_at):
         abort(404)
-    # Allowed by the rule after all (the entry changed between the two statements): save it.
+    # Allowed after all (a session the upsert could not take, or the entry changed between
+    # the two statements): save it.
     words = submissions.save_draft(entry_id, request.form.get("text", ""), at)
     return jsonify(saved_at=at.isoformat(), words=words)
 

@@ -17,7 +17,9 @@ from ..models import (
     Entry,
     ResponseSource,
     ResponseUpload,
+    Role,
     SubmissionVersion,
+    User,
     WindowPaper,
 )
 from ..models._types import UTCDateTime
@@ -74,10 +76,11 @@ def _replacing_the_draft(insert):
 
 
 def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) -> int | None:
-    """Autosave in one statement: the upsert runs only if the entry is this participant's, its
-    attempt is running and its case study is out (the rule of participant.views.
-    _case_study_out, in SQL). Returns the word count, or None when nothing was saved: the
-    caller then finds out why. The text is normalised first, as in save_draft."""
+    """Autosave in one statement: the upsert runs only if the entry is this participant's (an
+    active participant account: the statement is the sign-in check too), its attempt is
+    running and its case study is out (the rule of participant.views._case_study_out, in
+    SQL). Returns the word count, or None when nothing was saved: the caller then finds out
+    why. The text is normalised first, as in save_draft."""
     text = normalise(text)
     words = wordcount.count_words(text)
     saved = db.session.execute(_guarded_draft_upsert(), {
@@ -100,6 +103,7 @@ def _guarded_draft_upsert():
             .join(Entry.window)
             .join(WindowPaper, (WindowPaper.window_id == Entry.window_id)
                   & (WindowPaper.npq_code == Entry.npq_code))
+            .join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
             .where(Entry.id == bindparam("entry_id"),
                    Entry.participant_id == bindparam("participant_id"),
                    Entry.outcome.is_(None), Entry.entered == true(),
@@ -114,6 +118,8 @@ def _guarded_draft_upsert():
 
 
 _GUARDED_UPSERTS: dict = {}
+# The account an entry belongs to, when it may still sign in and is a participant's.
+_ACTIVE_PARTICIPANT = (User.active == true(), User.role == Role.PARTICIPANT)
 
 
 def draft_target(participant_id: int, entry_id: int):
@@ -129,18 +135,19 @@ def draft_target(participant_id: int, entry_id: int):
 
 
 def entry_for_writing(participant_id: int, entry_id: int, *, lock: bool = False):
-    """The participant's entry with its window and NPQ, and its paper's id, in one query
-    (None when the entry is not theirs).
+    """The participant's entry with its window, NPQ and account, and its paper's id, in one
+    query (None when the entry is not theirs, or the account is not an active participant's).
 
     With lock the entry's row is locked until commit (SELECT .. FOR UPDATE OF entry on
     PostgreSQL), so two submissions for one entry are numbered one after the other.
     """
     query = (
         select(Entry, WindowPaper.paper_id)
-        .join(Entry.window).join(Entry.npq)
+        .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
         .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
                    & (WindowPaper.npq_code == Entry.npq_code))
-        .options(contains_eager(Entry.window), contains_eager(Entry.npq))
+        .options(contains_eager(Entry.window), contains_eager(Entry.npq),
+                 contains_eager(Entry.participant))
         .where(Entry.id == entry_id, Entry.participant_id == participant_id)
     )
     if lock:

@@ -27,13 +27,13 @@ def statements(app, request, whole=False) -> tuple[object, list[str]]:
 
 
 def test_a_typed_submission_is_one_transaction_of_a_fixed_few_statements(app, journey, clock):
-    """Sign-in check, the entry with its window and NPQ (one query), the version numbered in
-    its own INSERT, its audit row and its receipt email: no lazy loads, no second commit, and
-    no draft rewritten (the editor shows the newest version instead)."""
+    """The entry with its window, NPQ and account (one query, which is the sign-in check too),
+    the version numbered in its own INSERT, its audit row and its receipt email: no lazy
+    loads, no second commit, and no draft rewritten (the editor shows the newest version)."""
     journey.at(DURING)
     response, sent = statements(app, lambda: journey.submit(TEN_KB, token="one"))
     assert response.status_code == 302
-    assert sent == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT"], sent
+    assert sent == ["SELECT", "INSERT", "INSERT", "INSERT"], sent
     with app.app_context():
         version = db.session.scalars(db.select(SubmissionVersion)).one()
         assert response.headers["Location"].endswith(f"/submissions/{version.id}")
@@ -188,15 +188,15 @@ def test_the_same_token_from_two_connections_at_once_stays_one_version(
 
 
 def test_autosave_is_one_upsert_that_checks_as_it_writes(app, journey, clock):
-    """The sign-in check and one upsert joining entry, window and paper: the first save and the
-    hundredth cost the same, and no entry is loaded."""
+    """One upsert joining entry, window, paper and account (the sign-in check too): the first
+    save and the hundredth cost the same, and neither the account nor the entry is loaded."""
     journey.at(DURING)
     first, sent_first = statements(app, lambda: journey.client.post(
         journey.url("/draft"), data={"text": "First words."}))
     again, sent_again = statements(app, lambda: journey.client.post(
         journey.url("/draft"), data={"text": TEN_KB}))
     assert (first.status_code, again.status_code) == (200, 200)
-    assert sent_first == sent_again == ["SELECT", "INSERT"]
+    assert sent_first == sent_again == ["INSERT"]
     assert again.json["words"] == len(TEN_KB.split())
     with app.app_context():
         draft = db.session.scalars(db.select(Draft)).one()
@@ -234,7 +234,7 @@ def test_autosave_sends_no_begin_or_commit_each_statement_commits_as_it_runs(
     finally:
         event.remove(engine, "after_cursor_execute", record)
     assert saved.status_code == 200
-    assert autosave_open == [False, False]
+    assert autosave_open == [False]
     assert open_after[-1] is True  # the submission's last INSERT, before its COMMIT
     with app.app_context():
         assert db.session.scalars(db.select(Draft.text)).one() == "Kept at once."
@@ -261,7 +261,8 @@ def test_autosave_answers_503_with_retry_after_when_the_database_is_unavailable(
 
 def test_autosave_503s_when_the_sign_in_check_itself_cannot_reach_the_database(
         app, journey, clock, monkeypatch):
-    """The user is loaded before the view runs: an outage there is a 503 too."""
+    """When the upsert saved nothing, the account is loaded to say why: an outage there is a
+    503 too."""
     journey.at(DURING)
     from assessment_app.extensions import login_manager
 
@@ -269,7 +270,8 @@ def test_autosave_503s_when_the_sign_in_check_itself_cannot_reach_the_database(
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(login_manager, "_user_callback", unavailable)
-    response = journey.client.post(journey.url("/draft"), data={"text": "Kept."})
+    response = journey.client.post(journey.url("/draft", entry_id=journey.other_entry_id),
+                                   data={"text": "Kept."})
     assert response.status_code == 503
     assert "Retry-After" in response.headers
 
