@@ -290,6 +290,9 @@ class Phase:
     started: float = 0.0
     finished: float = 0.0
     unfinished: int = 0
+    # An open-loop phase's schedule: its first request's due time, and its last answer.
+    first_due: float | None = None
+    last_answer: float = 0.0
 
     def fail(self, kind: str) -> None:
         self.failures[kind] = self.failures.get(kind, 0) + 1
@@ -304,6 +307,10 @@ class Phase:
 
     @property
     def rate(self) -> float:
+        """Answers a second: over the whole phase, or for a schedule from its first request
+        due to its last answer (what a server that keeps up sustains is the offered rate)."""
+        if self.first_due is not None:
+            return self.ok / max(self.last_answer - self.first_due, 1e-9)
         return self.ok / self.seconds
 
     def p(self, share: float) -> float | None:
@@ -381,7 +388,8 @@ async def request(phase: Phase, since: float, send, check) -> object | None:
     if result is None:
         phase.fail(f"HTTP {response.status}")
         return None
-    phase.latencies.append(loop.time() - since)
+    phase.last_answer = loop.time()
+    phase.latencies.append(phase.last_answer - since)
     return result
 
 
@@ -454,7 +462,7 @@ async def autosave_storm(people: list[Person], paths, seconds: float, limit: flo
     loop = asyncio.get_running_loop()
     rng = random.Random(2)
     saves = max(1, round(seconds / EDITOR_INTERVAL))
-    start = loop.time() + 0.5
+    start = phase.first_due = loop.time() + 0.5
 
     async def writer(person: Person, offset: float):
         for k in range(saves):
@@ -795,7 +803,10 @@ async def drive(args, app, people, cookies, admin_id, paths, app_base, bare_base
         await pool.close()
 
     share = submits.rate / ceiling.rate if ceiling.rate else None
-    autosave_target = n / EDITOR_INTERVAL
+    # The schedule offers N/15 saves a second (333.3 at N = 5,000); measured to the last answer,
+    # a server that keeps up sustains that less the last answer's latency, so the target is the
+    # whole number of saves a second (the issue's 333/s).
+    autosave_target = int(n / EDITOR_INTERVAL)
     rows = []
 
     def add(measure, shown, target, value, goal, higher, note=""):

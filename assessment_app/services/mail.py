@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import OutboxMessage
@@ -25,10 +25,20 @@ def queue(to: str, subject: str, body: str, kind: str, at: datetime,
     if dedupe_key is not None:
         if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
             return None
-    message = OutboxMessage(to=to, subject=subject, body=body, kind=kind, created_at=at,
-                            send_after=at, dedupe_key=dedupe_key)
+    message = OutboxMessage(**_row(to, subject, body, kind, at, dedupe_key))
     db.session.add(message)
     return message
+
+
+def queue_now(to: str, subject: str, body: str, kind: str, at: datetime) -> None:
+    """queue() sent at once as one INSERT in the current transaction, with no object kept (as
+    audit.record_now, for the submission receipt)."""
+    db.session.execute(insert(OutboxMessage.__table__), _row(to, subject, body, kind, at, None))
+
+
+def _row(to: str, subject: str, body: str, kind: str, at: datetime, dedupe_key) -> dict:
+    return {"to": to, "subject": subject, "body": body, "kind": kind, "created_at": at,
+            "send_after": at, "dedupe_key": dedupe_key, "attempts": 0}
 
 
 def deliver_pending(at: datetime, limit: int = 100) -> tuple[int, int]:

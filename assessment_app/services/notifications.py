@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, SubmissionVersion, User
 from ..timeformat import deadline_text, london_time
-from .mail import queue
+from .mail import queue, queue_now
 
 REMINDERS = (timedelta(hours=48), timedelta(hours=24))
 
@@ -119,13 +119,13 @@ def deadline_reminders(at: datetime) -> int:
 
 
 def submission_receipt(entry: Entry, version: SubmissionVersion, at: datetime) -> None:
-    queue(entry.participant.email, f"Receipt: your NPQ response, version {version.number}",
-          f"Dear {entry.participant.name},\n\nWe received your response for the NPQ in "
-          f"{entry.npq.name} at {london_time(version.submitted_at)}.\n\n"
-          f"Words: {version.word_count:,}\nSHA-256 of the text: {version.sha256}\n\n"
-          "You can replace it until your deadline; the last version in time is marked.\n"
-          f"{link(f'/assessments/{entry.id}/submissions')}" + _sign_off(),
-          "submission_receipt", at)
+    queue_now(entry.participant.email, f"Receipt: your NPQ response, version {version.number}",
+              f"Dear {entry.participant.name},\n\nWe received your response for the NPQ in "
+              f"{entry.npq.name} at {london_time(version.submitted_at)}.\n\n"
+              f"Words: {version.word_count:,}\nSHA-256 of the text: {version.sha256}\n\n"
+              "You can replace it until your deadline; the last version in time is marked.\n"
+              f"{link(f'/assessments/{entry.id}/submissions')}" + _sign_off(),
+              "submission_receipt", at)
 
 
 def decision(entry: Entry, what: str, outcome: str, reason: str, path: str, at: datetime) -> None:

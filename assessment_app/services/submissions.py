@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import datetime
+from functools import wraps
 
 from sqlalchemy import Integer, Text, bindparam, func, inspect, select, true
 from sqlalchemy.dialects import postgresql, sqlite
@@ -91,33 +92,45 @@ def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) 
     return words if saved is not None else None
 
 
+def _once_per_database(build):
+    """A statement with only bound parameters, built once per database dialect (SQLAlchemy
+    then caches its compiled form): building it on every request costs more than running it."""
+    built: dict = {}
+
+    @wraps(build)
+    def statement():
+        dialect = db.session.get_bind().dialect.name
+        if dialect not in built:
+            built[dialect] = build()
+        return built[dialect]
+
+    return statement
+
+
+@_once_per_database
 def _guarded_draft_upsert():
-    """INSERT INTO draft SELECT .. FROM entry JOIN window JOIN paper WHERE <may write>
-    ON CONFLICT (entry_id) DO UPDATE, built once per database and cached by SQLAlchemy."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _GUARDED_UPSERTS:
-        allowed = (
-            select(Entry.id, bindparam("text", type_=Text()),
-                   bindparam("word_count", type_=Integer()),
-                   bindparam("saved_at", type_=UTCDateTime()))
-            .join(Entry.window)
-            .join(WindowPaper, (WindowPaper.window_id == Entry.window_id)
-                  & (WindowPaper.npq_code == Entry.npq_code))
-            .join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
-            .where(Entry.id == bindparam("entry_id"),
-                   Entry.participant_id == bindparam("participant_id"),
-                   Entry.outcome.is_(None), Entry.entered == true(),
-                   WindowPaper.paper_id.is_not(None),
-                   AssessmentWindow.release_at <= bindparam("now"))
-        )
-        draft = Draft.__table__  # Core: the parameters are this statement's, not rows
-        insert = _insert(draft).from_select(
-            [draft.c.entry_id, draft.c.text, draft.c.word_count, draft.c.saved_at], allowed)
-        _GUARDED_UPSERTS[dialect] = _replacing_the_draft(insert).returning(draft.c.id)
-    return _GUARDED_UPSERTS[dialect]
+    """INSERT INTO draft SELECT .. FROM entry JOIN window JOIN paper JOIN account WHERE <may
+    write> ON CONFLICT (entry_id) DO UPDATE."""
+    allowed = (
+        select(Entry.id, bindparam("text", type_=Text()),
+               bindparam("word_count", type_=Integer()),
+               bindparam("saved_at", type_=UTCDateTime()))
+        .join(Entry.window)
+        .join(WindowPaper, (WindowPaper.window_id == Entry.window_id)
+              & (WindowPaper.npq_code == Entry.npq_code))
+        .join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
+        .where(Entry.id == bindparam("entry_id"),
+               Entry.participant_id == bindparam("participant_id"),
+               Entry.outcome.is_(None), Entry.entered == true(),
+               WindowPaper.paper_id.is_not(None),
+               AssessmentWindow.release_at <= bindparam("now"))
+    )
+    draft = Draft.__table__  # Core: the parameters are this statement's, not rows
+    insert = _insert(draft).from_select(
+        [draft.c.entry_id, draft.c.text, draft.c.word_count, draft.c.saved_at], allowed)
+    return _replacing_the_draft(insert).returning(draft.c.id)
 
 
-_GUARDED_UPSERTS: dict = {}
 # The account an entry belongs to, when it may still sign in and is a participant's.
 _ACTIVE_PARTICIPANT = (User.active == true(), User.role == Role.PARTICIPANT)
 
@@ -274,7 +287,7 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
         version.id, version.number = taken
         make_transient_to_detached(version)  # persistent without reading it back
         db.session.add(version)
-        audit.record(
+        audit.record_now(
             "response.submitted", actor=entry.participant, window_id=entry.window_id,
             participant_id=entry.participant_id, version=version.number, words=count,
             sha256=version.sha256,
@@ -288,17 +301,27 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
 def _insert_version(version: SubmissionVersion) -> tuple[int, int] | None:
     """INSERT the version numbered one past the entry's highest, in one statement; (id,
     number), or None when its client token already made a version."""
-    highest = (select(func.coalesce(func.max(SubmissionVersion.number), 0) + 1)
-               .where(SubmissionVersion.entry_id == version.entry_id).scalar_subquery())
-    columns = {column.key: getattr(version, column.key)
-               for column in SubmissionVersion.__table__.columns
-               if column.key not in ("id", "number")}
-    insert = (_insert(SubmissionVersion).values(number=highest, **columns)
-              .on_conflict_do_nothing(index_elements=[SubmissionVersion.entry_id,
-                                                      SubmissionVersion.client_token])
-              .returning(SubmissionVersion.id, SubmissionVersion.number))
-    row = db.session.execute(insert).first()
+    row = db.session.execute(_numbered_version_insert(), {
+        column.key: getattr(version, column.key) for column in _VERSION_COLUMNS}).first()
     return None if row is None else tuple(row)
+
+
+_VERSION_COLUMNS = [column for column in SubmissionVersion.__table__.columns
+                    if column.key not in ("id", "number")]
+
+
+@_once_per_database
+def _numbered_version_insert():
+    """INSERT .. VALUES (.., (SELECT coalesce(max(number), 0) + 1 ..)) ON CONFLICT (entry_id,
+    client_token) DO NOTHING RETURNING id, number."""
+    table = SubmissionVersion.__table__
+    highest = (select(func.coalesce(func.max(table.c.number), 0) + 1)
+               .where(table.c.entry_id == bindparam("entry_id")).scalar_subquery())
+    return (_insert(table)
+            .values(number=highest, **{column.key: bindparam(column.key, type_=column.type)
+                                       for column in _VERSION_COLUMNS})
+            .on_conflict_do_nothing(index_elements=[table.c.entry_id, table.c.client_token])
+            .returning(table.c.id, table.c.number))
 
 
 def _version_with_token(entry_id: int, client_token: str) -> SubmissionVersion | None:
