@@ -118,13 +118,15 @@ def deadline_reminders(at: datetime) -> int:
     return queued
 
 
-def submission_receipt(entry: Entry, version: SubmissionVersion, at: datetime) -> None:
-    queue_now(entry.participant.email, f"Receipt: your NPQ response, version {version.number}",
-              f"Dear {entry.participant.name},\n\nWe received your response for the NPQ in "
-              f"{entry.npq.name} at {london_time(version.submitted_at)}.\n\n"
+def submission_receipt(participant: User, npq_name: str, entry_id: int,
+                       version: SubmissionVersion, at: datetime) -> None:
+    """Sent as the submission commits, from values already read (it may run in a pipeline)."""
+    queue_now(participant.email, f"Receipt: your NPQ response, version {version.number}",
+              f"Dear {participant.name},\n\nWe received your response for the NPQ in "
+              f"{npq_name} at {london_time(version.submitted_at)}.\n\n"
               f"Words: {version.word_count:,}\nSHA-256 of the text: {version.sha256}\n\n"
               "You can replace it until your deadline; the last version in time is marked.\n"
-              f"{link(f'/assessments/{entry.id}/submissions')}" + _sign_off(),
+              f"{link(f'/assessments/{entry_id}/submissions')}" + _sign_off(),
               "submission_receipt", at)
 
 

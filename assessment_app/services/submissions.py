@@ -24,6 +24,7 @@ from ..models import (
     WindowPaper,
 )
 from ..models._types import UTCDateTime
+from ..round_trips import one_round_trip
 from ..text_intake import normalise
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
@@ -287,13 +288,16 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
         version.id, version.number = taken
         make_transient_to_detached(version)  # persistent without reading it back
         db.session.add(version)
-        audit.record_now(
-            "response.submitted", actor=entry.participant, window_id=entry.window_id,
-            participant_id=entry.participant_id, version=version.number, words=count,
-            sha256=version.sha256,
-        )
-        notifications.submission_receipt(entry, version, at)
-        db.session.commit()
+        # Read before the pipeline: a query inside it would find no result yet.
+        participant, npq_name, window_id = entry.participant, entry.npq.name, entry.window_id
+        with one_round_trip():  # the audit row, the receipt and the COMMIT
+            audit.record_now(
+                "response.submitted", actor=participant, window_id=window_id,
+                participant_id=participant.id, version=version.number, words=count,
+                sha256=version.sha256,
+            )
+            notifications.submission_receipt(participant, npq_name, entry_id, version, at)
+            db.session.commit()
         return version
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 

@@ -10,7 +10,7 @@ import pytest
 from factories import sql_sent
 from moments import DURING
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assessment_app.extensions import db
@@ -44,6 +44,51 @@ def test_a_typed_submission_is_one_transaction_of_a_fixed_few_statements(app, jo
         assert db.session.scalars(
             db.select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).one()
     assert TEN_KB in html.unescape(journey.client.get(journey.url("/response")).text)
+
+
+def test_on_postgresql_the_audit_row_receipt_and_commit_go_in_one_round_trip(app, journey, clock):
+    """psycopg's pipeline mode: the two INSERTs nobody reads back are queued with the COMMIT
+    (the entry and the numbered version are read, so they go one at a time)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("pipelines are PostgreSQL's (psycopg); SQLite runs them one by one")
+    from psycopg.pq import PipelineStatus
+
+    journey.at(DURING)
+    pipelined = []
+
+    def record(_conn, cursor, sql, *_args):
+        pipelined.append((sql.split()[0],
+                          cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = journey.submit(TEN_KB, token="one")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    assert pipelined == [("SELECT", False), ("INSERT", False), ("INSERT", True),
+                         ("INSERT", True)]
+
+
+def test_a_failure_among_the_last_inserts_stores_nothing(app, journey, clock, monkeypatch):
+    """An INSERT that fails inside the pipeline fails at its sync, and the whole submission
+    rolls back: no version without its receipt (on both databases), and the connection goes
+    back to the pool usable (a pipeline leaves an aborted transaction, not an ended one)."""
+    from assessment_app.services import mail
+
+    journey.at(DURING)
+    monkeypatch.setattr(mail, "_row", lambda *args: {"to": None, "subject": "x", "body": "x",
+                                                     "kind": "x", "attempts": 0})
+    with pytest.raises(IntegrityError):
+        journey.submit(TEN_KB, token="one")
+    with app.app_context():
+        assert db.session.scalars(db.select(SubmissionVersion)).all() == []
+        assert db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.action == "response.submitted")).all() == []
+    monkeypatch.undo()
+    assert journey.submit(TEN_KB, token="two").status_code == 302
 
 
 def test_the_editor_opens_with_the_newer_of_the_draft_and_the_last_version(app, journey, clock):
