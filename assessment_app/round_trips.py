@@ -1,31 +1,45 @@
-"""Several statements sent to PostgreSQL in one round trip (psycopg's pipeline mode).
+"""Several statements and their COMMIT sent to PostgreSQL in one round trip (psycopg's
+pipeline mode).
 
 A submission ends with two INSERTs whose results nobody reads (its audit row and its receipt
 email) and its COMMIT. One at a time those are three waits for the database; pipelined they are
-one. Other databases (SQLite) run the same statements one after another.
+one. Other databases (SQLite) run the same statements one after another, then commit.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
 
 @contextmanager
-def one_round_trip():
-    """Send the statements run inside as one pipeline, synced when the block ends (or at a
-    COMMIT inside it). Only for statements whose results are not read: reading one would wait
-    for it anyway. An error in any of them is raised at the sync, and rolls back as usual."""
+def committed_in_one_round_trip():
+    """Run the block's statements and commit the session's transaction with them. Only for
+    statements whose results are not read (reading one would wait for it), and with nothing
+    of the ORM's left to flush after them (it is flushed before, into the same transaction).
+    An error in any statement is raised at the end of the block, with everything rolled back."""
+    db.session.flush()
     driver = db.session.connection().connection.driver_connection
     pipeline = getattr(driver, "pipeline", None)  # psycopg 3; sqlite3 has none
     if pipeline is None:
         yield
+        db.session.commit()
         return
+    driver_error = db.session.get_bind().dialect.loaded_dbapi.Error
     try:
         with pipeline():
             yield
-    except Exception:
+            # The COMMIT is queued with the statements, so the block is one round trip. (The
+            # session's own commit below then finds the transaction ended: nothing to send,
+            # and its connection goes back to the pool out of pipeline mode.)
+            driver.commit()
+    except Exception as error:
         # A statement that failed in a pipeline makes the server skip the rest, the COMMIT
-        # too, so the transaction is left aborted rather than ended (SQLAlchemy would hand the
-        # connection back to its pool that way): end it here.
-        driver.rollback()
+        # too, so the transaction is left aborted rather than ended: end it here.
+        with suppress(driver_error):
+            driver.rollback()
+        if isinstance(error, driver_error):  # raised as SQLAlchemy raises it elsewhere
+            raise DBAPIError.instance("COMMIT", None, error, driver_error) from error
         raise
+    db.session.commit()

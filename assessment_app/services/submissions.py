@@ -24,7 +24,7 @@ from ..models import (
     WindowPaper,
 )
 from ..models._types import UTCDateTime
-from ..round_trips import one_round_trip
+from ..round_trips import committed_in_one_round_trip
 from ..text_intake import normalise
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
@@ -94,16 +94,17 @@ def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) 
 
 
 def _once_per_database(build):
-    """A statement with only bound parameters, built once per database dialect (SQLAlchemy
-    then caches its compiled form): building it on every request costs more than running it."""
+    """A statement with only bound parameters, built once per database dialect and arguments
+    (SQLAlchemy then caches its compiled form): building it on every request of deadline night
+    costs more than running it."""
     built: dict = {}
 
     @wraps(build)
-    def statement():
-        dialect = db.session.get_bind().dialect.name
-        if dialect not in built:
-            built[dialect] = build()
-        return built[dialect]
+    def statement(*args):
+        key = (db.session.get_bind().dialect.name, *args)
+        if key not in built:
+            built[key] = build(*args)
+        return built[key]
 
     return statement
 
@@ -155,6 +156,13 @@ def entry_for_writing(participant_id: int, entry_id: int, *, lock: bool = False)
     With lock the entry's row is locked until commit (SELECT .. FOR UPDATE OF entry on
     PostgreSQL), so two submissions for one entry are numbered one after the other.
     """
+    row = db.session.execute(_entry_for_writing_query(lock), {
+        "entry_id": entry_id, "participant_id": participant_id}).first()
+    return None if row is None else tuple(row)
+
+
+@_once_per_database
+def _entry_for_writing_query(lock: bool):
     query = (
         select(Entry, WindowPaper.paper_id)
         .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
@@ -162,12 +170,10 @@ def entry_for_writing(participant_id: int, entry_id: int, *, lock: bool = False)
                    & (WindowPaper.npq_code == Entry.npq_code))
         .options(contains_eager(Entry.window), contains_eager(Entry.npq),
                  contains_eager(Entry.participant))
-        .where(Entry.id == entry_id, Entry.participant_id == participant_id)
+        .where(Entry.id == bindparam("entry_id"),
+               Entry.participant_id == bindparam("participant_id"))
     )
-    if lock:
-        query = query.with_for_update(of=Entry)
-    row = db.session.execute(query).first()
-    return None if row is None else tuple(row)
+    return query.with_for_update(of=Entry) if lock else query
 
 
 def upload_for_submitting(participant_id: int, entry_id: int, upload_id: int, *,
@@ -290,14 +296,13 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
         db.session.add(version)
         # Read before the pipeline: a query inside it would find no result yet.
         participant, npq_name, window_id = entry.participant, entry.npq.name, entry.window_id
-        with one_round_trip():  # the audit row, the receipt and the COMMIT
+        with committed_in_one_round_trip():  # the audit row, the receipt and the COMMIT
             audit.record_now(
                 "response.submitted", actor=participant, window_id=window_id,
                 participant_id=participant.id, version=version.number, words=count,
                 sha256=version.sha256,
             )
             notifications.submission_receipt(participant, npq_name, entry_id, version, at)
-            db.session.commit()
         return version
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 

@@ -47,11 +47,10 @@ function initCountdown(el) {
   setInterval(tick, 15000);
 }
 
+// URL-encoded rather than FormData's multipart: the same fields, cheaper for the server to
+// read (a cohort autosaves every 15 s), and sendBeacon sends it as a form too.
 function draftData(text, csrf) {
-  const data = new FormData();
-  data.append("csrf_token", csrf);
-  data.append("text", text);
-  return data;
+  return new URLSearchParams({ csrf_token: csrf, text });
 }
 
 // One POST of a draft. The server holds it only if it answers with JSON: a 200 without it is
