@@ -126,6 +126,14 @@ def test_each_chinese_or_japanese_character_is_a_word():
     assert count_words("학교 지도자") == 2
 
 
+def test_no_ideograph_or_kana_lies_below_u2e80():
+    """The counter skips its per-character path for text with nothing from U+2E80 up: that is
+    only right while every Han, Hiragana and Katakana character lies there or above."""
+    below = "".join(map(chr, range(0x2E80)))
+    assert regex.search(r"[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]", below) is None
+    assert count_words("school学校") == 3  # found past the check: split one by one
+
+
 def test_split_references_returns_body_heading_and_lines():
     """The section starts at the heading line itself; each later line is marked an entry or
     not; '' and no lines when there is no heading."""
