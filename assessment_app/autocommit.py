@@ -12,8 +12,8 @@ from .extensions import db
 
 
 def each_statement_commits(view):
-    """Run the view (and the sign-in check before it) with the connection in autocommit mode.
-    Only for views that never need two statements to stand or fall together."""
+    """Run the view with the connection in autocommit mode. Only for views that never need
+    two statements to stand or fall together."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
