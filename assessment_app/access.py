@@ -3,7 +3,7 @@
 from functools import wraps
 
 from flask import abort, session
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -13,19 +13,27 @@ from .services.papers import PAPER_AS_READ
 
 
 def role_required(*roles: Role):
-    """Signed in with one of these roles, else 403 (404s are for objects, not whole areas)."""
+    """Signed in with one of these roles, else the sign-in page or 403 (404s are for objects,
+    not whole areas)."""
 
     def decorator(view):
         @wraps(view)
-        @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
-                abort(403)
+            require_role(*roles)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def require_role(*roles: Role) -> None:
+    """role_required's check, for a view that makes it only on some paths: the sign-in page
+    when not signed in, 403 for another role."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.has_role(*roles):
+        abort(403)
 
 
 participant_required = role_required(Role.PARTICIPANT)
@@ -47,16 +55,6 @@ def session_account_id() -> int | None:
         return int(session["_user_id"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def signed_in_participant_id() -> int:
-    """participant_required's check inside a view: the signed-in participant's id, else the
-    sign-in page (not signed in) or 403 (another role)."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    if not current_user.has_role(Role.PARTICIPANT):
-        abort(403)
-    return current_user.id
 
 
 def entry_for(user, entry_id: int) -> Entry:

@@ -42,10 +42,9 @@ class MinuteRefreshSessionInterface(SecureCookieSessionInterface):
         return session
 
     def should_set_cookie(self, app: Flask, session: IssuedSession) -> bool:
-        if session.modified:
-            return True
-        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
-            return False
-        # The time itsdangerous signs with, so not the app's clock module.
-        return (session.issued_at is None
-                or datetime.now(timezone.utc) - session.issued_at >= REFRESH_AFTER)
+        """Flask's rule (changed, or permanent and refreshed each request), the refresh made
+        only once the cookie is a minute old. The age is by the time itsdangerous signs with,
+        not the app's clock module."""
+        return session.modified or (super().should_set_cookie(app, session) and (
+            session.issued_at is None
+            or datetime.now(timezone.utc) - session.issued_at >= REFRESH_AFTER))

@@ -23,8 +23,8 @@ from ..access import (
     entry_and_paper_for,
     entry_for,
     participant_required,
+    require_role,
     session_account_id,
-    signed_in_participant_id,
     submission_for,
 )
 from ..attempts import AttemptOutcome, Standing
@@ -34,7 +34,7 @@ from ..docx_upload import DocxRejected
 from ..downloads import send_handout
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
-from ..models import AssessmentWindow, Entry, WindowPaper
+from ..models import AssessmentWindow, Entry, Role, WindowPaper
 from ..services import amendments, eligibility, reviews, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, result_visible, rubric_at
@@ -60,14 +60,14 @@ def _case_study_out(entered: bool, outcome: str | None, paper_id: int | None, re
             and is_released(release_at, clock.now()))
 
 
-def _entry_for_writing(entry_id: int, lock: bool, account_id: int | None = None) -> Entry:
-    """The participant's entry loaded in one query, or 404 unless its case study is out (an
-    ended attempt is returned: the caller answers with what happened). With `account_id`
-    (session_account_id: the account not loaded) that query is the sign-in check too, and
-    finding nothing answers as participant_required would."""
-    found = submissions.entry_for_writing(account_id or current_user.id, entry_id, lock=lock)
+def _entry_for_writing(account_id: int, entry_id: int, lock: bool) -> Entry:
+    """The account's entry loaded in one query, which checks the account is an active
+    participant's; or, finding nothing, what participant_required answers, else 404. 404 too
+    unless its case study is out (an ended attempt is returned: the caller answers with what
+    happened)."""
+    found = submissions.entry_for_writing(account_id, entry_id, lock=lock)
     if found is None:
-        signed_in_participant_id()
+        require_role(Role.PARTICIPANT)
         abort(404)
     entry, paper_id = found
     if not entry.outcome and not _case_study_out(entry.entered, entry.outcome, paper_id,
@@ -158,8 +158,9 @@ def response(entry_id: int):
     posting = request.method == "POST"
     account_id = session_account_id() if posting else None
     if account_id is None:
-        signed_in_participant_id()
-    entry = _entry_for_writing(entry_id, lock=posting, account_id=account_id)
+        require_role(Role.PARTICIPANT)
+        account_id = current_user.id
+    entry = _entry_for_writing(account_id, entry_id, lock=posting)
     if entry.outcome:
         return _attempt_ended(entry)
     form = ResponseForm()
