@@ -60,20 +60,25 @@ def _case_study_out(entered: bool, outcome: str | None, paper_id: int | None, re
             and is_released(release_at, clock.now()))
 
 
-def _entry_for_writing(account_id: int, entry_id: int, lock: bool) -> Entry:
+def _entry_for_writing(account_id: int, entry_id: int) -> Entry:
     """The account's entry loaded in one query, which checks the account is an active
     participant's; or, finding nothing, what participant_required answers, else 404. 404 too
     unless its case study is out (an ended attempt is returned: the caller answers with what
     happened)."""
-    found = submissions.entry_for_writing(account_id, entry_id, lock=lock)
+    found = submissions.entry_for_writing(account_id, entry_id)
     if found is None:
         require_role(Role.PARTICIPANT)
         abort(404)
     entry, paper_id = found
-    if not entry.outcome and not _case_study_out(entry.entered, entry.outcome, paper_id,
-                                                 entry.window.release_at):
-        abort(404)
+    _require_case_study_out(entry.entered, entry.outcome, paper_id, entry.window.release_at)
     return entry
+
+
+def _require_case_study_out(entered: bool, outcome: str | None, paper_id: int | None,
+                            release_at) -> None:
+    """404 unless the case study is out, or the attempt has ended (the caller says so)."""
+    if not outcome and not _case_study_out(entered, outcome, paper_id, release_at):
+        abort(404)
 
 
 def _attempt_ended(entry: Entry):
@@ -150,27 +155,43 @@ def handout(entry_id: int, number: int):
     return send_handout(_released_paper(entry, paper).handouts, number)
 
 
-@bp.route("/<int:entry_id>/response", methods=["GET", "POST"])
+@bp.get("/<int:entry_id>/response")
+@participant_required
 def response(entry_id: int):
-    # A POST is checked by its own query, the account's with the entry's (the submission a
-    # whole cohort sends in the last hour), and locks the entry's row until its commit, so
-    # versions are numbered in turn. The page itself signs in as every page does.
-    posting = request.method == "POST"
-    account_id = session_account_id() if posting else None
+    entry = _entry_for_writing(current_user.id, entry_id)
+    if entry.outcome:
+        return _attempt_ended(entry)
+    form = ResponseForm()
+    form.text.data, saved_at = submissions.editor_text(entry)
+    return _response_page(entry, form, None, saved_at)
+
+
+@bp.post("/<int:entry_id>/response")
+def submit_response(entry_id: int):
+    # The submission a whole cohort sends in its last hour: the account is checked by the
+    # entry's own query, which reads plain values (no ORM objects) and locks the entry's row
+    # until the commit, so versions are numbered in turn. Only a refusal loads the page's
+    # objects.
+    account_id = session_account_id()
     if account_id is None:
         require_role(Role.PARTICIPANT)
         account_id = current_user.id
-    entry = _entry_for_writing(account_id, entry_id, lock=posting)
-    if entry.outcome:
-        return _attempt_ended(entry)
+    found = submissions.target_for_submitting(account_id, entry_id)
+    if found is None:
+        require_role(Role.PARTICIPANT)
+        abort(404)
+    target, paper_id = found
+    _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
+    if target.outcome:
+        return _attempt_ended(_entry_for_writing(account_id, entry_id))
     form = ResponseForm()
     error = saved_at = None
     if form.validate_on_submit():
         at = clock.now()
         try:
             # A refused text is kept as the draft, so nothing is lost.
-            version = submissions.submit(
-                entry, form.text.data or "", declaration=form.declaration.data,
+            version = submissions.submit_to(
+                target, form.text.data or "", declaration=form.declaration.data,
                 client_token=form.client_token.data or _new_token(), at=at, keep_draft=True,
             )
         except SubmissionRefused as refused:
@@ -178,10 +199,11 @@ def response(entry_id: int):
         else:
             # The receipt page is the confirmation (its panel says so): no flash, so the
             # session cookie is left as it was.
-            return redirect(url_for(".receipt", entry_id=entry_id,
-                                    version_id=submissions.saved_id(version)))
-    else:
-        form.text.data, saved_at = submissions.editor_text(entry)
+            return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
+    return _response_page(_entry_for_writing(account_id, entry_id), form, error, saved_at)
+
+
+def _response_page(entry: Entry, form: ResponseForm, error: str | None, saved_at):
     form.client_token.data = _new_token()
     paper = paper_as_read(entry.window_id, entry.npq_code)
     return render_template(
@@ -293,8 +315,8 @@ def confirm_upload(entry_id: int, upload_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            version = submissions.submit(
-                entry, stored.text, declaration=form.declaration.data,
+            version = submissions.submit_to(
+                submissions.SubmissionTarget.of(entry), stored.text, declaration=form.declaration.data,
                 client_token=form.client_token.data or _new_token(), at=clock.now(),
                 upload=stored,
             )
@@ -302,8 +324,7 @@ def confirm_upload(entry_id: int, upload_id: int):
             error = str(refused)
         else:
             # As for a typed response: the receipt page is the confirmation.
-            return redirect(url_for(".receipt", entry_id=entry_id,
-                                    version_id=submissions.saved_id(version)))
+            return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
     form.client_token.data = _new_token()
     limit = submissions.word_limit_for(entry)
     return render_template(

@@ -19,8 +19,11 @@ def record_now(action: str, *, actor=None, window_id=None, participant_id=None, 
     for the submission a whole cohort makes in its last hour, where the unit of work costs
     more than the row. What the row refers to must already be written. inline(): the new id is
     not read back (no RETURNING), so the INSERT can be pipelined (round_trips.py)."""
-    db.session.execute(insert(AuditEvent.__table__).inline(),
-                       _row(action, actor, window_id, participant_id, detail))
+    db.session.connection().execute(_INSERT, _row(action, actor, window_id, participant_id,
+                                                  detail))
+
+
+_INSERT = insert(AuditEvent.__table__).inline()
 
 
 def _row(action: str, actor, window_id, participant_id, detail: dict) -> dict:

@@ -33,8 +33,10 @@ def queue(to: str, subject: str, body: str, kind: str, at: datetime,
 def queue_now(to: str, subject: str, body: str, kind: str, at: datetime) -> None:
     """queue() sent at once as one INSERT in the current transaction, with no object kept (as
     audit.record_now, for the submission receipt)."""
-    db.session.execute(insert(OutboxMessage.__table__).inline(),
-                       _row(to, subject, body, kind, at, None))
+    db.session.connection().execute(_INSERT, _row(to, subject, body, kind, at, None))
+
+
+_INSERT = insert(OutboxMessage.__table__).inline()
 
 
 def _row(to: str, subject: str, body: str, kind: str, at: datetime, dedupe_key) -> dict:

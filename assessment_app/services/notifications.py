@@ -118,13 +118,14 @@ def deadline_reminders(at: datetime) -> int:
     return queued
 
 
-def submission_receipt(participant: User, npq_name: str, entry_id: int,
-                       version: SubmissionVersion, at: datetime) -> None:
-    """Sent as the submission commits, from values already read (it may run in a pipeline)."""
-    queue_now(participant.email, f"Receipt: your NPQ response, version {version.number}",
+def submission_receipt(participant, npq_name: str, entry_id: int, number: int, words: int,
+                       sha256: str, at: datetime) -> None:
+    """Sent as a submission commits, from values already read (it may run in a pipeline): the
+    participant is anything with an email and a name (submissions.Author)."""
+    queue_now(participant.email, f"Receipt: your NPQ response, version {number}",
               f"Dear {participant.name},\n\nWe received your response for the NPQ in "
-              f"{npq_name} at {london_time(version.submitted_at)}.\n\n"
-              f"Words: {version.word_count:,}\nSHA-256 of the text: {version.sha256}\n\n"
+              f"{npq_name} at {london_time(at)}.\n\n"
+              f"Words: {words:,}\nSHA-256 of the text: {sha256}\n\n"
               "You can replace it until your deadline; the last version in time is marked.\n"
               f"{link(f'/assessments/{entry_id}/submissions')}" + _sign_off(),
               "submission_receipt", at)

@@ -1,21 +1,24 @@
 """Saving drafts, reading uploads and taking final submissions."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import NamedTuple
 
-from sqlalchemy import Integer, Text, bindparam, func, inspect, select, true
+from sqlalchemy import Integer, Text, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, make_transient_to_detached
+from sqlalchemy.orm import contains_eager
 
-from .. import wordcount
+from .. import deadlines, wordcount
 from ..docx_upload import read_response_docx
 from ..extensions import db
 from ..models import (
     AssessmentWindow,
     Draft,
     Entry,
+    Npq,
     ResponseSource,
     ResponseUpload,
     Role,
@@ -149,21 +152,17 @@ def draft_target(participant_id: int, entry_id: int):
     ).first()
 
 
-def entry_for_writing(participant_id: int, entry_id: int, *, lock: bool = False):
+def entry_for_writing(participant_id: int, entry_id: int):
     """The participant's entry with its window, NPQ and account, and its paper's id, in one
-    query (None when the entry is not theirs, or the account is not an active participant's).
-
-    With lock the entry's row is locked until commit (SELECT .. FOR UPDATE OF entry on
-    PostgreSQL), so two submissions for one entry are numbered one after the other.
-    """
-    row = db.session.execute(_entry_for_writing_query(lock), {
+    query (None when the entry is not theirs, or the account is not an active participant's)."""
+    row = db.session.execute(_entry_for_writing_query(), {
         "entry_id": entry_id, "participant_id": participant_id}).first()
     return None if row is None else tuple(row)
 
 
 @_once_per_database
-def _entry_for_writing_query(lock: bool):
-    query = (
+def _entry_for_writing_query():
+    return (
         select(Entry, WindowPaper.paper_id)
         .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
         .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
@@ -173,7 +172,74 @@ def _entry_for_writing_query(lock: bool):
         .where(Entry.id == bindparam("entry_id"),
                Entry.participant_id == bindparam("participant_id"))
     )
-    return query.with_for_update(of=Entry) if lock else query
+
+
+class Author(NamedTuple):
+    """The participant as a submission's audit row and receipt email name them."""
+
+    id: int
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionTarget:
+    """What taking a submission reads about its entry, as plain values: the rules are decided
+    from these, and the version, audit row and receipt written from them."""
+
+    entry_id: int
+    window_id: int
+    author: Author
+    npq_name: str
+    entered: bool
+    outcome: str | None
+    release_at: datetime
+    closes_at: datetime  # the participant's own deadline (an extension included)
+    word_limit: WordLimit
+
+    @classmethod
+    def of(cls, entry: Entry) -> "SubmissionTarget":
+        participant, window = entry.participant, entry.window
+        return cls(entry.id, entry.window_id,
+                   Author(participant.id, participant.email, participant.name), entry.npq.name,
+                   entry.entered, entry.outcome, window.release_at, entry.closes_at,
+                   word_limit_for(entry))
+
+
+def target_for_submitting(participant_id: int, entry_id: int):
+    """(SubmissionTarget, paper id) for the participant's entry in one query, its row locked
+    until commit (FOR UPDATE OF entry on PostgreSQL) so two submissions for one entry are
+    numbered one after the other; None when the entry is not theirs, or the account is not an
+    active participant's. Plain columns, not ORM objects: this is the query of every submission
+    a cohort sends in its last hour."""
+    row = db.session.connection().execute(_target_query(), {
+        "entry_id": entry_id, "participant_id": participant_id}).first()
+    if row is None:
+        return None
+    (entry_id, window_id, account_id, email, name, npq_name, entered, outcome, release_at,
+     window_closes_at, extended_closes_at, limit, tolerance, paper_id) = row
+    return SubmissionTarget(
+        entry_id, window_id, Author(account_id, email, name), npq_name, entered, outcome,
+        release_at, deadlines.personal_closes_at(window_closes_at, extended_closes_at),
+        WordLimit(limit, tolerance)), paper_id
+
+
+@_once_per_database
+def _target_query():
+    return (
+        select(Entry.id, Entry.window_id, User.id, User.email, User.name, Npq.name,
+               Entry.entered, Entry.outcome, AssessmentWindow.release_at,
+               AssessmentWindow.closes_at, Entry.extended_closes_at,
+               AssessmentWindow.word_limit, AssessmentWindow.tolerance_percent,
+               WindowPaper.paper_id)
+        .select_from(Entry)
+        .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
+        .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
+                   & (WindowPaper.npq_code == Entry.npq_code))
+        .where(Entry.id == bindparam("entry_id"),
+               Entry.participant_id == bindparam("participant_id"))
+        .with_for_update(of=Entry.__table__)
+    )
 
 
 def upload_for_submitting(participant_id: int, entry_id: int, upload_id: int, *,
@@ -219,16 +285,17 @@ def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> Resp
     return upload
 
 
-def check_submittable(entry: Entry, counted: wordcount.ResponseCount, at: datetime) -> None:
+def check_submittable(target: SubmissionTarget, counted: wordcount.ResponseCount,
+                      at: datetime) -> None:
     """Raise SubmissionRefused saying what is wrong and what to do, for a text so counted."""
-    if not entry.window.is_released(at):
+    if not deadlines.is_released(target.release_at, at):
         raise SubmissionRefused("This assessment has not started yet.")
-    if not entry.entered or entry.outcome is not None:
+    if not target.entered or target.outcome is not None:
         raise SubmissionRefused("You are not entered for this assessment, so a response cannot "
                                 "be submitted. Contact your provider if you think this is wrong.")
-    if not entry.is_in_time(at):
+    if not deadlines.is_in_time(target.closes_at, at):
         raise SubmissionRefused(
-            f"The deadline was {deadline_text(entry.closes_at)}. "
+            f"The deadline was {deadline_text(target.closes_at)}. "
             "Submissions are no longer accepted. Your text has been kept."
         )
     count = counted.words
@@ -239,9 +306,8 @@ def check_submittable(entry: Entry, counted: wordcount.ResponseCount, at: dateti
         )
     if count == 0:
         raise SubmissionRefused("Your response is empty. Write your response before submitting.")
-    limit = word_limit_for(entry)
-    if not limit.accepts(count):
-        raise SubmissionRefused(limit.over_limit_message(count))
+    if not target.word_limit.accepts(count):
+        raise SubmissionRefused(target.word_limit.over_limit_message(count))
 
 
 # Without the row lock (a caller that did not take it) two requests can pick the same number;
@@ -249,26 +315,41 @@ def check_submittable(entry: Entry, counted: wordcount.ResponseCount, at: dateti
 SUBMIT_TRIES = 5
 
 
-def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at: datetime,
-           upload: ResponseUpload | None = None, keep_draft: bool = False) -> SubmissionVersion:
+def submit(entry: Entry, text: str, **options) -> SubmissionVersion:
+    """submit_to() for an entry already loaded (its window, NPQ and participant are read),
+    returning the version."""
+    taken = submit_to(SubmissionTarget.of(entry), text, **options)
+    return db.session.get(SubmissionVersion, taken.id)
+
+
+class Submitted(NamedTuple):
+    """The version a submission made (or, for a resent form, had already made)."""
+
+    id: int
+    number: int
+
+
+def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_token: str,
+              at: datetime, upload: ResponseUpload | None = None,
+              keep_draft: bool = False) -> Submitted:
     """Take a final submission as a new version, with its receipt, in one transaction.
 
     Submitting the same form twice (a double click, a resent request) returns the
     version the first one made: the client token is unique per entry in the database.
     With keep_draft a refused text is kept as the draft, so a refusal loses nothing; an
     accepted text is the newest version, which the editor shows when it is newer than the
-    draft (editor_text). The text is normalised and counted once. Load the entry with
-    entry_for_writing(lock=True) (or upload_for_submitting) so nothing is lazy-loaded and
-    concurrent versions are numbered in turn.
+    draft (editor_text). The text is normalised and counted once. Read the target with
+    target_for_submitting (or the entry with upload_for_submitting) so concurrent versions
+    are numbered in turn. Rows are written as plain values: no ORM object is made or kept.
     """
-    entry_id = entry.id
+    entry_id = target.entry_id
     text = normalise(text)
     counted = wordcount.count_response(text)
     count = counted.words
     try:
         if not declaration:
             raise SubmissionRefused("Confirm that the response is your own work.")
-        check_submittable(entry, counted, at)
+        check_submittable(target, counted, at)
     except SubmissionRefused:
         existing = _version_with_token(entry_id, client_token)
         if existing is not None:  # a resent form whose first copy was taken in time
@@ -277,12 +358,13 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
             _upsert_draft(entry_id, text, count, at)
             db.session.commit()
         raise
-    version = SubmissionVersion(
-        entry_id=entry_id, text=text, word_count=count, word_limit=entry.window.word_limit,
-        sha256=sha256_text(text), source=ResponseSource.DOCX if upload else ResponseSource.TYPED,
-        upload_id=upload.id if upload else None, declaration_accepted=True,
-        client_token=client_token, submitted_at=at,
-    )
+    version = {
+        "entry_id": entry_id, "text": text, "word_count": count,
+        "word_limit": target.word_limit.limit, "sha256": sha256_text(text),
+        "source": ResponseSource.DOCX if upload else ResponseSource.TYPED,
+        "upload_id": upload.id if upload else None, "declaration_accepted": True,
+        "client_token": client_token, "submitted_at": at,
+    }
     for _ in range(SUBMIT_TRIES):
         try:
             taken = _insert_version(version)
@@ -291,32 +373,24 @@ def submit(entry: Entry, text: str, *, declaration: bool, client_token: str, at:
             continue
         if taken is None:  # this token already made a version
             return _version_with_token(entry_id, client_token)
-        version.id, version.number = taken
-        make_transient_to_detached(version)  # persistent without reading it back
-        db.session.add(version)
-        # Read before the pipeline: a query inside it would find no result yet.
-        participant, npq_name, window_id = entry.participant, entry.npq.name, entry.window_id
+        author = target.author
         with committed_in_one_round_trip():  # the audit row, the receipt and the COMMIT
             audit.record_now(
-                "response.submitted", actor=participant, window_id=window_id,
-                participant_id=participant.id, version=version.number, words=count,
-                sha256=version.sha256,
+                "response.submitted", actor=author, window_id=target.window_id,
+                participant_id=author.id, version=taken.number, words=count,
+                sha256=version["sha256"],
             )
-            notifications.submission_receipt(participant, npq_name, entry_id, version, at)
-        return version
+            notifications.submission_receipt(author, target.npq_name, entry_id, taken.number,
+                                             count, version["sha256"], at)
+        return taken
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 
 
-def _insert_version(version: SubmissionVersion) -> tuple[int, int] | None:
-    """INSERT the version numbered one past the entry's highest, in one statement; (id,
-    number), or None when its client token already made a version."""
-    row = db.session.execute(_numbered_version_insert(), {
-        column.key: getattr(version, column.key) for column in _VERSION_COLUMNS}).first()
-    return None if row is None else tuple(row)
-
-
-_VERSION_COLUMNS = [column for column in SubmissionVersion.__table__.columns
-                    if column.key not in ("id", "number")]
+def _insert_version(version: dict) -> Submitted | None:
+    """INSERT the version numbered one past the entry's highest, in one statement; its id and
+    number, or None when its client token already made a version."""
+    row = db.session.connection().execute(_numbered_version_insert(), version).first()
+    return None if row is None else Submitted(*row)
 
 
 @_once_per_database
@@ -326,21 +400,19 @@ def _numbered_version_insert():
     table = SubmissionVersion.__table__
     highest = (select(func.coalesce(func.max(table.c.number), 0) + 1)
                .where(table.c.entry_id == bindparam("entry_id")).scalar_subquery())
+    columns = [column for column in table.columns if column.key not in ("id", "number")]
     return (_insert(table)
             .values(number=highest, **{column.key: bindparam(column.key, type_=column.type)
-                                       for column in _VERSION_COLUMNS})
+                                       for column in columns})
             .on_conflict_do_nothing(index_elements=[table.c.entry_id, table.c.client_token])
             .returning(table.c.id, table.c.number))
 
 
-def _version_with_token(entry_id: int, client_token: str) -> SubmissionVersion | None:
-    return db.session.scalar(select(SubmissionVersion).where(
-        SubmissionVersion.entry_id == entry_id, SubmissionVersion.client_token == client_token))
-
-
-def saved_id(version: SubmissionVersion) -> int:
-    """A committed version's id without reloading it (commit expires its attributes)."""
-    return inspect(version).identity[0]
+def _version_with_token(entry_id: int, client_token: str) -> Submitted | None:
+    row = db.session.execute(select(SubmissionVersion.id, SubmissionVersion.number).where(
+        SubmissionVersion.entry_id == entry_id,
+        SubmissionVersion.client_token == client_token)).first()
+    return None if row is None else Submitted(*row)
 
 
 def editor_text(entry: Entry) -> tuple[str, datetime | None]:

@@ -5,7 +5,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment_app.text_intake import normalise
+from assessment_app.text_intake import _CONTROLS as CONTROL_PATTERN
+from assessment_app.text_intake import _SURROGATES, normalise
 from assessment_app.wordcount import count_words
 
 _CONTROLS = [chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]]
@@ -41,3 +42,13 @@ def test_normalising_never_changes_the_count(text):
     """Removed controls neither separate words nor are letters, and NFC keeps letters letters
     and separators separators, so a text counts the same before and after."""
     assert count_words(normalise(text)) == count_words(text)
+
+
+@given(st.lists(st.sampled_from(
+    list("ab \n\r\t\u00a3\u00e9\u2019") + _CONTROLS + ["\ud800", "\udfff", "\u0100", "\U0001F600"]),
+    max_size=30).map("".join))
+def test_the_quick_check_skips_only_text_with_nothing_to_clean(text):
+    """Normalising decides from the UTF-8 bytes whether to search for controls and lone
+    surrogates: the result is the full cleaning's, whatever the text holds."""
+    cleaned = CONTROL_PATTERN.sub("", _SURROGATES.sub("\ufffd", text))
+    assert normalise(text) == unicodedata.normalize("NFC", cleaned)

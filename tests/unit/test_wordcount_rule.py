@@ -9,6 +9,7 @@ import regex
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from assessment_app import wordcount
 from assessment_app.wordcount import (
     BLANK_GLYPHS,
     LINE_BREAKS,
@@ -277,3 +278,39 @@ def test_marked_parts_leave_exactly_limit_words_before_the_limit(text, limit):
         before = _before_limit(parts)
         assert count_words(before) == limit
         assert count_words(text[len(before):]) == total - limit
+
+
+# Every character Windows-1252 encodes, for the checks of the counter's byte path.
+_CP1252 = [bytes([b]).decode("cp1252") for b in range(256)
+           if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)]
+
+
+def test_every_windows_1252_character_counts_on_the_byte_path_as_on_the_exact_one():
+    """Alone, inside a word and between two words: the byte path (text Windows-1252 encodes)
+    agrees with the per-character rule for each of its 251 characters."""
+    assert len(_CP1252) == 251
+    for ch in _CP1252:
+        for text in (ch, f"ab{ch}cd", f"ab {ch} cd", f"{ch}{ch}", f"1{ch}"):
+            assert wordcount._count(text) == wordcount._count_exactly(text), repr(text)
+
+
+def test_the_byte_path_is_taken_only_for_text_windows_1252_encodes():
+    """Anything else (an ideograph, a zero-width space, a Welsh ŵ) is counted exactly."""
+    assert count_words("don\u2019t \u2013 caf\u00e9 \u2022 \u20ac5") == 3
+    assert count_words("school\u200bday \u0175yr 学校") == 5
+
+
+@given(st.lists(st.sampled_from(_CP1252 + ["ab", "12", " ", "\r\n"]), max_size=80).map("".join))
+def test_the_byte_path_counts_any_windows_1252_text_as_the_exact_path_does(text):
+    assert wordcount._count(text) == wordcount._count_exactly(text)
+
+
+@given(st.lists(st.sampled_from(list("ab #:") + list(LINE_BREAKS) + ["\r\n", "\x1c", "\x1d",
+                                                                    "\x1e", "\x1f"]),
+                max_size=40).map("".join))
+def test_lines_are_split_after_every_line_break_as_the_pattern_splits_them(text):
+    """str.splitlines() mended (CRLF is two breaks; U+001C-E are not breaks) gives the lines
+    the LINE_BREAKS pattern gives, with an empty last line after a final break."""
+    pieces = wordcount._LINES.split(text)
+    assert wordcount._lines(text) == ["".join(pieces[i:i + 2])
+                                      for i in range(0, len(pieces), 2)]
