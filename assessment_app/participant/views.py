@@ -184,23 +184,22 @@ def submit_response(entry_id: int):
     _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
     if target.outcome:
         return _attempt_ended(_entry_for_writing(account_id, entry_id))
-    form = ResponseForm()
-    error = saved_at = None
-    if form.validate_on_submit():
-        at = clock.now()
-        try:
-            # A refused text is kept as the draft, so nothing is lost.
-            version = submissions.submit_to(
-                target, form.text.data or "", declaration=form.declaration.data,
-                client_token=form.client_token.data or _new_token(), at=at, keep_draft=True,
-            )
-        except SubmissionRefused as refused:
-            error, saved_at = str(refused), at
-        else:
-            # The receipt page is the confirmation (its panel says so): no flash, so the
-            # session cookie is left as it was.
-            return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
-    return _response_page(_entry_for_writing(account_id, entry_id), form, error, saved_at)
+    # The CSRF token was checked before the view (CSRFProtect, for every POST), so the form
+    # only reads the fields here; a token for a page is made only if one is shown again.
+    posted = ResponseForm(meta={"csrf": False})
+    at = clock.now()
+    try:
+        # A refused text is kept as the draft, so nothing is lost.
+        version = submissions.submit_to(
+            target, posted.text.data or "", declaration=posted.declaration.data,
+            client_token=posted.client_token.data or _new_token(), at=at, keep_draft=True,
+        )
+    except SubmissionRefused as refused:
+        return _response_page(_entry_for_writing(account_id, entry_id), ResponseForm(),
+                              str(refused), at)
+    # The receipt page is the confirmation (its panel says so): no flash, so the session
+    # cookie is left as it was.
+    return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
 
 
 def _response_page(entry: Entry, form: ResponseForm, error: str | None, saved_at):

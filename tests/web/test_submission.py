@@ -1,6 +1,7 @@
 """Final submission of a typed response: limits, declaration, deadline, receipts, versions."""
 
 import hashlib
+import re
 
 from moments import CLOSED, DURING, LAST_SECOND
 
@@ -152,6 +153,28 @@ def test_a_forged_csrf_token_is_refused_and_nothing_is_saved(csrf_app, journey, 
     assert versions(csrf_app) == []
     autosave = journey.client.post(journey.url("/draft"), data={"text": "Forged."})
     assert autosave.status_code == 400
+
+
+def test_with_the_pages_csrf_token_a_submission_is_taken_and_a_refusal_shows_a_new_one(
+        app, journey, clock):
+    """The token the page gave is checked once, before the view; a refused text comes back
+    on a page whose form carries a token again, so it can be sent once more."""
+    journey.at(DURING)  # signed in; from here on every form needs its token
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = _csrf_token(journey.client.get(journey.url("/response")).text)
+    refused = journey.client.post(journey.url("/response"), data={
+        "text": "Kept.", "client_token": "a", "csrf_token": token})
+    assert refused.status_code == 200 and "own work" in refused.text
+    token = _csrf_token(refused.text)
+    taken = journey.client.post(journey.url("/response"), data={
+        "text": "Kept.", "declaration": "y", "client_token": "b", "csrf_token": token})
+    assert taken.status_code == 302
+    assert [version.sha256 for version in versions(app)] == [
+        hashlib.sha256(b"Kept.").hexdigest()]
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def test_autosave_keeps_the_draft_and_the_editor_shows_it(app, journey, clock):
