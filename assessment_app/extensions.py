@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,5 +28,13 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-# Limits apply only where a route asks for one (sign-in, password links).
+# Limits apply only where a route asks for one: sign-in and password links, all in the auth
+# blueprint (tests/web/test_rate_limited_pages.py holds them there).
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def outside_the_limited_pages() -> bool:
+    """Every other request skips the limiter's search for limits that would apply to it (a few
+    per cent of each autosave on deadline night)."""
+    return request.blueprint != "auth"

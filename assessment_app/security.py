@@ -16,10 +16,13 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        # A nonce only for a page that rendered a script with one (no page is streamed, so
+        # the page is rendered by now); a redirect or JSON runs no script.
+        nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; "
-            f"script-src 'self' 'nonce-{csp_nonce()}'; "
+            f"script-src 'self'{nonce}; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )

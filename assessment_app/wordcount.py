@@ -139,7 +139,8 @@ _CP1252_SPACES, _CP1252_NEITHER = _cp1252_classes()
 
 def _count(text: str) -> int:
     try:
-        encoded = text.encode("cp1252")
+        # ASCII (known without reading the text) is a plain copy; cp1252 agrees with it there.
+        encoded = text.encode("ascii" if text.isascii() else "cp1252")
     except UnicodeEncodeError:
         return _count_exactly(text)
     return len(encoded.translate(_CP1252_SPACES, _CP1252_NEITHER).split())
