@@ -315,7 +315,8 @@ def confirm_upload(entry_id: int, upload_id: int):
     if form.validate_on_submit():
         try:
             version = submissions.submit_to(
-                submissions.SubmissionTarget.of(entry), stored.text, declaration=form.declaration.data,
+                submissions.SubmissionTarget.of(entry), stored.text,
+                declaration=form.declaration.data,
                 client_token=form.client_token.data or _new_token(), at=clock.now(),
                 upload=stored,
             )

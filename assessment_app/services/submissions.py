@@ -162,13 +162,18 @@ def entry_for_writing(participant_id: int, entry_id: int):
 
 @_once_per_database
 def _entry_for_writing_query():
+    return _one_participants_entry(select(Entry, WindowPaper.paper_id)).options(
+        contains_eager(Entry.window), contains_eager(Entry.npq),
+        contains_eager(Entry.participant))
+
+
+def _one_participants_entry(query):
+    """query from the entry joined to its window, NPQ, account (an active participant's) and
+    paper, for the entry `entry_id` of the participant `participant_id` (bound parameters)."""
     return (
-        select(Entry, WindowPaper.paper_id)
-        .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
+        query.join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
         .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
                    & (WindowPaper.npq_code == Entry.npq_code))
-        .options(contains_eager(Entry.window), contains_eager(Entry.npq),
-                 contains_eager(Entry.participant))
         .where(Entry.id == bindparam("entry_id"),
                Entry.participant_id == bindparam("participant_id"))
     )
@@ -226,20 +231,13 @@ def target_for_submitting(participant_id: int, entry_id: int):
 
 @_once_per_database
 def _target_query():
-    return (
+    return _one_participants_entry(
         select(Entry.id, Entry.window_id, User.id, User.email, User.name, Npq.name,
                Entry.entered, Entry.outcome, AssessmentWindow.release_at,
                AssessmentWindow.closes_at, Entry.extended_closes_at,
                AssessmentWindow.word_limit, AssessmentWindow.tolerance_percent,
-               WindowPaper.paper_id)
-        .select_from(Entry)
-        .join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
-        .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
-                   & (WindowPaper.npq_code == Entry.npq_code))
-        .where(Entry.id == bindparam("entry_id"),
-               Entry.participant_id == bindparam("participant_id"))
-        .with_for_update(of=Entry.__table__)
-    )
+               WindowPaper.paper_id).select_from(Entry)
+    ).with_for_update(of=Entry.__table__)
 
 
 def upload_for_submitting(participant_id: int, entry_id: int, upload_id: int, *,
