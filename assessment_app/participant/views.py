@@ -1,6 +1,7 @@
 import io
 import secrets
 from functools import wraps
+from typing import NoReturn
 
 from flask import (
     abort,
@@ -67,11 +68,17 @@ def _entry_for_writing(account_id: int, entry_id: int) -> Entry:
     happened)."""
     found = submissions.entry_for_writing(account_id, entry_id)
     if found is None:
-        require_role(Role.PARTICIPANT)
-        abort(404)
+        _nothing_found()
     entry, paper_id = found
     _require_case_study_out(entry.entered, entry.outcome, paper_id, entry.window.release_at)
     return entry
+
+
+def _nothing_found() -> NoReturn:
+    """A query that also checked the account found nothing: answer as participant_required
+    would (sign-in page, 403), else 404."""
+    require_role(Role.PARTICIPANT)
+    abort(404)
 
 
 def _require_case_study_out(entered: bool, outcome: str | None, paper_id: int | None,
@@ -178,8 +185,7 @@ def submit_response(entry_id: int):
         account_id = current_user.id
     found = submissions.target_for_submitting(account_id, entry_id)
     if found is None:
-        require_role(Role.PARTICIPANT)
-        abort(404)
+        _nothing_found()
     target, paper_id = found
     _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
     if target.outcome:
