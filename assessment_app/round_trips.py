@@ -30,10 +30,12 @@ def committed_in_one_round_trip():
     try:
         with pipeline():
             yield
-            # The COMMIT is queued with the statements, so the block is one round trip. (The
+            # The COMMIT is queued as one more statement, so leaving the pipeline (which sends
+            # its one Sync and reads every result) is the block's only round trip: the
+            # driver's commit() would sync on its own, then the pipeline's exit again. (The
             # session's own commit below then finds the transaction ended: nothing to send,
             # and its connection goes back to the pool out of pipeline mode.)
-            driver.commit()
+            driver.execute("COMMIT", prepare=False)
     except Exception as error:
         # A statement that failed in a pipeline makes the server skip the rest, the COMMIT
         # too, so the transaction is left aborted rather than ended: end it here.

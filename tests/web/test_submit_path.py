@@ -72,6 +72,60 @@ def test_on_postgresql_the_audit_row_receipt_and_commit_go_in_one_round_trip(app
                          ("INSERT", True)]
 
 
+def _waits_for_postgresql(app, request) -> tuple[object, list[str]]:
+    """The response of `request()` and what each of its round trips to PostgreSQL sent: the
+    frontend messages before each ReadyForQuery (the server's answer to a query or a Sync),
+    from libpq's own protocol trace of every connection the request checked out."""
+    import tempfile
+
+    from psycopg.pq import Trace
+
+    with app.app_context():
+        engine = db.engine
+    trace = tempfile.TemporaryFile("w+")
+
+    def traced(dbapi_connection, *_args):
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+
+    def untraced(dbapi_connection, *_args):
+        dbapi_connection.pgconn.untrace()
+
+    event.listen(engine, "checkout", traced)
+    event.listen(engine, "checkin", untraced)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "checkout", traced)
+        event.remove(engine, "checkin", untraced)
+    trace.seek(0)
+    waits, sent = [], []
+    lines = trace.read().splitlines()
+    trace.close()
+    for line in lines:
+        # e.g. F 76 Parse "_pg3_4" "SELECT entry.id ..." 3 ... / F 10 Query "BEGIN"
+        found = re.match(r'F\t\d+\t(?:Query\t "|Parse\t "[^"]*" ")(\w+)', line)
+        if found:
+            sent.append(found.group(1))
+        elif re.match(r"B\t\d+\tReadyForQuery", line):
+            waits.append(" ".join(sent))
+            sent = []
+    return response, waits
+
+
+def test_on_postgresql_a_submission_waits_for_the_database_four_times(app, journey, clock):
+    """BEGIN, the entry, the numbered version, then the audit row, the receipt and the COMMIT
+    together: leaving the pipeline is the only wait of the last three (the driver's own
+    commit() would wait once more, as would a Sync of its own)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("round trips to PostgreSQL, traced by libpq")
+    journey.at(DURING)
+    response, waits = _waits_for_postgresql(app, lambda: journey.submit(TEN_KB, token="one"))
+    assert response.status_code == 302
+    assert waits == ["BEGIN", "SELECT", "INSERT", "INSERT INSERT COMMIT"], waits
+
+
 def test_a_failure_among_the_last_inserts_stores_nothing(app, journey, clock, monkeypatch):
     """An INSERT that fails inside the pipeline fails at its sync, and the whole submission
     rolls back: no version without its receipt (on both databases), and the connection goes
