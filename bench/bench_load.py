@@ -21,7 +21,8 @@ What it does, in order:
        release     N people open the case-study page at random moments of one minute;
        storm       N writers autosave at the editor's rate (every 15 s each: 333/s at N=5,000);
        surge       every writer submits a ~10 KB response, as fast as C connections allow, and
-                   the same bodies go to the bare app for the ceiling;
+                   the same bodies go to the bare app for the ceiling, the two alternating
+                   over blocks of people (--surge-blocks) so both meet the same machine;
        reports     the provider results CSV and the window page, as an admin;
   4. checks that stored submissions equal successful responses, that every SHA-256 matches the
      text sent, and that each stored draft is the last one acknowledged;
@@ -522,6 +523,32 @@ async def surge(name: str, people: list[Person], send, concurrency: int, limit: 
     return phase
 
 
+async def side_by_side(people: list[Person], ceiling: tuple, measured: tuple, concurrency: int,
+                       limit: float, blocks: int) -> tuple[Phase, Phase]:
+    """Two surges (each a (name, send) pair) over the same people, in alternating blocks of
+    them, the order swapped every other block (ABBA): the machine's speed drifts within a
+    minute, and each connection leaves the kernel work (TIME_WAIT) for the next, so either
+    run whole after the other would be measured on a different machine."""
+    size = -(-len(people) // blocks)
+    runs: dict[str, list[Phase]] = {ceiling[0]: [], measured[0]: []}
+    for number, start in enumerate(range(0, len(people), size)):
+        block = people[start:start + size]
+        for name, send in (ceiling, measured) if number % 2 == 0 else (measured, ceiling):
+            runs[name].append(await surge(name, block, send, concurrency, limit))
+    return joined(ceiling[0], runs[ceiling[0]]), joined(measured[0], runs[measured[0]])
+
+
+def joined(name: str, phases: list[Phase]) -> Phase:
+    """One phase of several run one after another: their answers over their summed time."""
+    whole = Phase(name, finished=sum(phase.seconds for phase in phases))
+    for phase in phases:
+        whole.latencies += phase.latencies
+        whole.unfinished += phase.unfinished
+        for kind, count in phase.failures.items():
+            whole.failures[kind] = whole.failures.get(kind, 0) + count
+    return whole
+
+
 def submit_to_app(paths):
     version = re.compile(r"/submissions/(\d+)")
 
@@ -674,6 +701,8 @@ def parse_args() -> argparse.Namespace:
                         help="connections for the closed-loop phases (submit surge)")
     parser.add_argument("--connections", type=int, default=256,
                         help="most connections open at once in the open-loop phases")
+    parser.add_argument("--surge-blocks", type=int, default=10,
+                        help="blocks of people the bare and submit surges alternate over")
     parser.add_argument("--sign-ins", type=int, default=60,
                         help="real sign-ins through the form from one address")
     parser.add_argument("--release-seconds", type=float, default=60.0)
@@ -802,12 +831,12 @@ async def drive(args, app, people, cookies, admin_id, paths, app_base, bare_base
         drafts = check_drafts(app, people)
         for person in people:
             person.submit_form = form_body(submit_body(person))
-        ceiling = await surge("bare INSERT", people, submit_to_bare(bare), args.concurrency,
-                              limit)
+        ceiling, submits = await side_by_side(
+            people, ("bare INSERT", submit_to_bare(bare)),
+            ("submit", submit_to_app(paths["response"])), args.concurrency, limit,
+            args.surge_blocks)
         print(f"  bare app: {ceiling.ok:,} inserts in {ceiling.seconds:.1f} s "
               f"({ceiling.rate:,.0f}/s), failures: {ceiling.describe_failures()}")
-        submits = await surge("submit", people, submit_to_app(paths["response"]),
-                              args.concurrency, limit)
         print(f"  submit surge: {submits.ok:,} submissions in {submits.seconds:.1f} s "
               f"({submits.rate:,.0f}/s), p95 {ms(submits.p(0.95))}, "
               f"failures: {submits.describe_failures()}")
