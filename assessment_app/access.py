@@ -83,11 +83,12 @@ def entry_and_paper_for(user, entry_id: int) -> tuple[Entry, WindowPaper | None]
     return row.Entry, row.WindowPaper
 
 
-def submission_for(user, entry_id: int, version_id: int) -> SubmissionVersion:
+def submission_for(user, entry_id: int, number: int) -> SubmissionVersion:
+    """The participant's own entry's version by its number, or 404."""
     entry = entry_for(user, entry_id)
     version = db.session.scalar(
         select(SubmissionVersion).where(
-            SubmissionVersion.id == version_id, SubmissionVersion.entry_id == entry.id
+            SubmissionVersion.entry_id == entry.id, SubmissionVersion.number == number
         )
     )
     if version is None:

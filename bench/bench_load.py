@@ -106,7 +106,8 @@ class Person:
     unanswered_sha: str | None = None
     submit_sent: bool = False
     submit_form: bytes = b""  # the submit form, URL-encoded once (the same for the bare app)
-    version_id: int | None = None
+    # The version the receipt's address names: (entry id, version number).
+    version: tuple[int, int] | None = None
     bare_id: int | None = None
 
 
@@ -549,20 +550,26 @@ def joined(name: str, phases: list[Phase]) -> Phase:
     return whole
 
 
-def submit_to_app(paths):
-    version = re.compile(r"/submissions/(\d+)")
+RECEIPT_ADDRESS = re.compile(r"/assessments/(\d+)/submissions/(\d+)$")
 
+
+def receipt_version(location: str) -> tuple[int, int] | None:
+    """(entry id, version number) of the receipt a submission redirected to, if it did."""
+    found = RECEIPT_ADDRESS.search(location)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def submit_to_app(paths):
     async def send(phase: Phase, person: Person, since: float):
         def check(r):
-            found = version.search(r.headers.get("Location", "")) if r.status == 302 else None
-            return int(found.group(1)) if found else None
+            return receipt_version(r.headers.get("Location", "")) if r.status == 302 else None
 
         person.submit_sent = True
-        version_id = await request(phase, since, lambda: call(
+        version = await request(phase, since, lambda: call(
             person.client, "POST", paths(person.entry_id), data=person.submit_form,
             headers=FORM), check)
-        if version_id is not None:
-            person.version_id = version_id
+        if version is not None:
+            person.version = version
 
     return send
 
@@ -618,16 +625,16 @@ def check_stored(app, people: list[Person], bare_url: str) -> list[tuple[str, st
     with app.app_context():
         by_entry = {p.entry_id: p for p in people}
         versions = db.session.execute(select(
-            SubmissionVersion.id, SubmissionVersion.entry_id, SubmissionVersion.sha256,
+            SubmissionVersion.number, SubmissionVersion.entry_id, SubmissionVersion.sha256,
             SubmissionVersion.text)).all()
         db.session.remove()
-    acknowledged = {p.version_id for p in people if p.version_id is not None}
-    stored = {version_id for version_id, *_ in versions}
+    acknowledged = {p.version for p in people if p.version is not None}
+    stored = {(entry_id, number) for number, entry_id, *_ in versions}
     lost = len(acknowledged - stored)
     # Stored but never answered (the client gave up or was cut off): a browser shows an error,
     # and sending the same form again returns this version (one token, one version).
     unanswered = sum(1 for _, entry_id, *_ in versions
-                     if by_entry[entry_id].version_id is None and by_entry[entry_id].submit_sent)
+                     if by_entry[entry_id].version is None and by_entry[entry_id].submit_sent)
     mismatched = sum(not (sha == sha256(body) == sha256(by_entry[entry_id].text))
                      for _, entry_id, sha, body in versions)
     rows.append(("submissions: stored = successful responses",

@@ -50,6 +50,7 @@ from bench_load import (
     free_port,
     hidden_fields,
     new_client,
+    receipt_version,
     recreate_database,
     seed,
     session_cookies,
@@ -63,7 +64,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/assessment_chaos"
 RECEIPT_SHA = re.compile(r"SHA-256 of the text: ([0-9a-f]{64})")
-VERSION_IN_LOCATION = re.compile(r"/submissions/(\d+)")
 
 
 class Inbox:
@@ -152,15 +152,15 @@ async def submit_all(people: list[Person], paths, concurrency: int,
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 failures[type(error).__name__] += 1
                 return
-            found = VERSION_IN_LOCATION.search(response.headers.get("Location", ""))
-            if response.status != 302 or not found:
+            version = receipt_version(response.headers.get("Location", ""))
+            if response.status != 302 or not version:
                 failures[f"HTTP {response.status}"] += 1
                 return
-            person.version_id = int(found.group(1))
+            person.version = version
             if on_answer is not None:
                 on_answer()
 
-    await asyncio.gather(*(one(p) for p in people if p.version_id is None))
+    await asyncio.gather(*(one(p) for p in people if p.version is None))
     return failures
 
 
@@ -174,7 +174,7 @@ def check(app, people: list[Person], inbox: Inbox) -> list[tuple[str, str, bool]
     from assessment_app.models import OutboxMessage, SubmissionVersion
 
     with app.app_context():
-        versions = db.session.execute(select(SubmissionVersion.id, SubmissionVersion.entry_id,
+        versions = db.session.execute(select(SubmissionVersion.number, SubmissionVersion.entry_id,
                                              SubmissionVersion.sha256, SubmissionVersion.text)).all()
         receipts = db.session.execute(
             select(OutboxMessage.to, OutboxMessage.body, OutboxMessage.sent_at)
@@ -183,13 +183,12 @@ def check(app, people: list[Person], inbox: Inbox) -> list[tuple[str, str, bool]
                                    .where(OutboxMessage.sent_at.is_(None)))
         db.session.remove()
     by_entry = {p.entry_id: p for p in people}
-    stored = {v.id: v for v in versions}
-    acknowledged = {p.version_id: p for p in people if p.version_id is not None}
+    stored = {(v.entry_id, v.number): v for v in versions}
+    acknowledged = {p.version: p for p in people if p.version is not None}
     per_entry = Counter(v.entry_id for v in versions)
     mismatched = [i for i, v in stored.items()
                   if not (v.sha256 == sha256(v.text) == sha256(by_entry[v.entry_id].text))]
-    wrong_owner = [i for i, p in acknowledged.items()
-                   if i in stored and stored[i].entry_id != p.entry_id]
+    wrong_owner = [key for key, p in acknowledged.items() if key[0] != p.entry_id]
     outbox_shas = Counter(RECEIPT_SHA.search(r.body).group(1) for r in receipts)
     with inbox.lock:
         emails = [(m["To"], m.get_content()) for m in inbox.messages
@@ -346,7 +345,7 @@ async def drive(args, people, cookies, paths, base, server, stored) -> dict[str,
             submit_all(people, paths["response"], args.concurrency, count_and_kill),
             args.max_seconds)
         killed_at = answered
-        unanswered = sum(p.version_id is None for p in people)
+        unanswered = sum(p.version is None for p in people)
         print(f"  killed after {killed_at} answers; {unanswered} submissions got none "
               f"(in flight or sent to the dead server), of which {stored() - killed_at} "
               "were stored all the same (their retry must return that version)")

@@ -1,5 +1,7 @@
 """Forms a participant fills in."""
 
+from typing import NamedTuple
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
@@ -15,6 +17,22 @@ class ResponseForm(FlaskForm):
     text = TextAreaField("Your response")
     declaration = BooleanField(DECLARATION)
     client_token = HiddenField()
+
+
+class PostedResponse(NamedTuple):
+    """A submitted ResponseForm's fields as the form reads them, without making the form: the
+    submission a cohort sends in its last hour, whose CSRF token CSRFProtect has checked
+    before the view, and whose fields nothing else validates (submissions does)."""
+
+    text: str
+    declaration: bool
+    client_token: str
+
+    @classmethod
+    def read(cls, formdata) -> "PostedResponse":
+        return cls(formdata.get("text", ""),
+                   formdata.get("declaration", "") not in BooleanField.false_values,
+                   formdata.get("client_token", ""))
 
 
 class UploadForm(FlaskForm):

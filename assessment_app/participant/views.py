@@ -42,7 +42,7 @@ from ..services.marking import final_result, result_visible, rubric_at
 from ..services.papers import paper_as_read, paper_html
 from ..services.submissions import SubmissionRefused
 from . import bp
-from .forms import ConfirmUploadForm, ResponseForm, UploadForm
+from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
 
 def _released_paper(entry: Entry, paper: WindowPaper | None = None) -> WindowPaper:
@@ -183,29 +183,30 @@ def submit_response(entry_id: int):
     if account_id is None:
         require_role(Role.PARTICIPANT)
         account_id = current_user.id
-    found = submissions.target_for_submitting(account_id, entry_id)
+    # The CSRF token was checked before the view (CSRFProtect, for every POST); a token for a
+    # page is made only if one is shown again.
+    posted = PostedResponse.read(request.form)
+    client_token = posted.client_token or _new_token()
+    found = submissions.target_for_submitting(account_id, entry_id, client_token)
     if found is None:
         _nothing_found()
     target, paper_id = found
     _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
     if target.outcome:
         return _attempt_ended(_entry_for_writing(account_id, entry_id))
-    # The CSRF token was checked before the view (CSRFProtect, for every POST), so the form
-    # only reads the fields here; a token for a page is made only if one is shown again.
-    posted = ResponseForm(meta={"csrf": False})
     at = clock.now()
     try:
         # A refused text is kept as the draft, so nothing is lost.
-        version = submissions.submit_to(
-            target, posted.text.data or "", declaration=posted.declaration.data,
-            client_token=posted.client_token.data or _new_token(), at=at, keep_draft=True,
+        number = submissions.submit_to(
+            target, posted.text, declaration=posted.declaration,
+            client_token=client_token, at=at, keep_draft=True,
         )
     except SubmissionRefused as refused:
         return _response_page(_entry_for_writing(account_id, entry_id), ResponseForm(),
                               str(refused), at)
     # The receipt page is the confirmation (its panel says so): no flash, so the session
     # cookie is left as it was.
-    return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
+    return redirect(url_for(".receipt", entry_id=entry_id, number=number))
 
 
 def _response_page(entry: Entry, form: ResponseForm, error: str | None, saved_at):
@@ -320,7 +321,7 @@ def confirm_upload(entry_id: int, upload_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            version = submissions.submit_to(
+            number = submissions.submit_to(
                 submissions.SubmissionTarget.of(entry), stored.text,
                 declaration=form.declaration.data,
                 client_token=form.client_token.data or _new_token(), at=clock.now(),
@@ -330,7 +331,7 @@ def confirm_upload(entry_id: int, upload_id: int):
             error = str(refused)
         else:
             # As for a typed response: the receipt page is the confirmation.
-            return redirect(url_for(".receipt", entry_id=entry_id, version_id=version.id))
+            return redirect(url_for(".receipt", entry_id=entry_id, number=number))
     form.client_token.data = _new_token()
     limit = submissions.word_limit_for(entry)
     return render_template(
@@ -348,10 +349,12 @@ def history(entry_id: int):
     )
 
 
-@bp.get("/<int:entry_id>/submissions/<int:version_id>")
+@bp.get("/<int:entry_id>/submissions/<int:number>")
 @participant_required
-def receipt(entry_id: int, version_id: int):
-    version = submission_for(current_user, entry_id, version_id)
+def receipt(entry_id: int, number: int):
+    # By the number the participant knows it by ("version 2"), not a database id, which
+    # would also tell them how many responses everyone has sent.
+    version = submission_for(current_user, entry_id, number)
     entry = version.entry
     versions = submissions.versions_for(entry)
     return render_template(

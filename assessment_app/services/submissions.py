@@ -187,6 +187,14 @@ class Author(NamedTuple):
     name: str
 
 
+class Numbering(NamedTuple):
+    """Read under the entry's row lock: the number the next version takes, and the number of
+    the version this form's token already made (None: none yet)."""
+
+    next: int
+    taken: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class SubmissionTarget:
     """What taking a submission reads about its entry, as plain values: the rules are decided
@@ -201,6 +209,7 @@ class SubmissionTarget:
     release_at: datetime
     closes_at: datetime  # the participant's own deadline (an extension included)
     word_limit: WordLimit
+    numbering: Numbering | None = None  # None: submit_to reads it
 
     @classmethod
     def of(cls, entry: Entry) -> "SubmissionTarget":
@@ -211,22 +220,25 @@ class SubmissionTarget:
                    word_limit_for(entry))
 
 
-def target_for_submitting(participant_id: int, entry_id: int):
-    """(SubmissionTarget, paper id) for the participant's entry in one query, its row locked
-    until commit (FOR UPDATE OF entry on PostgreSQL) so two submissions for one entry are
-    numbered one after the other; None when the entry is not theirs, or the account is not an
-    active participant's. Plain columns, not ORM objects: this is the query of every submission
-    a cohort sends in its last hour."""
+def target_for_submitting(participant_id: int, entry_id: int, client_token: str):
+    """(SubmissionTarget, paper id) for the participant's entry in one query, with the
+    numbering of a version sent with client_token, the entry's row locked until commit (FOR
+    UPDATE OF entry on PostgreSQL) so two submissions for one entry are numbered one after
+    the other; None when the entry is not theirs, or the account is not an active
+    participant's. Plain columns, not ORM objects: this is the query of every submission a
+    cohort sends in its last hour."""
     row = db.session.connection().execute(_target_query(), {
-        "entry_id": entry_id, "participant_id": participant_id}).first()
+        "entry_id": entry_id, "participant_id": participant_id,
+        "client_token": client_token}).first()
     if row is None:
         return None
     (entry_id, window_id, account_id, email, name, npq_name, entered, outcome, release_at,
-     window_closes_at, extended_closes_at, limit, tolerance, paper_id) = row
+     window_closes_at, extended_closes_at, limit, tolerance, paper_id, next_number,
+     taken_number) = row
     return SubmissionTarget(
         entry_id, window_id, Author(account_id, email, name), npq_name, entered, outcome,
         release_at, deadlines.personal_closes_at(window_closes_at, extended_closes_at),
-        WordLimit(limit, tolerance)), paper_id
+        WordLimit(limit, tolerance), Numbering(next_number, taken_number)), paper_id
 
 
 @_once_per_database
@@ -236,8 +248,33 @@ def _target_query():
                Entry.entered, Entry.outcome, AssessmentWindow.release_at,
                AssessmentWindow.closes_at, Entry.extended_closes_at,
                AssessmentWindow.word_limit, AssessmentWindow.tolerance_percent,
-               WindowPaper.paper_id).select_from(Entry)
+               WindowPaper.paper_id, *_numbering_columns()).select_from(Entry)
     ).with_for_update(of=Entry.__table__)
+
+
+def _numbering_columns():
+    """The entry's next version number and the number its client token already took (both
+    correlated to the query's entry; the token is the bound parameter client_token)."""
+    versions = SubmissionVersion.__table__.c
+    return (
+        select(func.coalesce(func.max(versions.number), 0) + 1)
+        .where(versions.entry_id == Entry.id).scalar_subquery(),
+        select(versions.number)
+        .where(versions.entry_id == Entry.id,
+               versions.client_token == bindparam("client_token")).scalar_subquery(),
+    )
+
+
+def _numbering(entry_id: int, client_token: str) -> Numbering:
+    """The entry's Numbering, its row locked until commit as in target_for_submitting."""
+    return Numbering(*db.session.connection().execute(_numbering_query(), {
+        "entry_id": entry_id, "client_token": client_token}).one())
+
+
+@_once_per_database
+def _numbering_query():
+    return (select(*_numbering_columns()).select_from(Entry)
+            .where(Entry.id == bindparam("entry_id")).with_for_update(of=Entry.__table__))
 
 
 def upload_for_submitting(participant_id: int, entry_id: int, upload_id: int, *,
@@ -308,50 +345,47 @@ def check_submittable(target: SubmissionTarget, counted: wordcount.ResponseCount
         raise SubmissionRefused(target.word_limit.over_limit_message(count))
 
 
-# Without the row lock (a caller that did not take it) two requests can pick the same number;
-# the loser's insert hits UNIQUE(entry_id, number) and simply tries again.
+# A number read before another request's version committed (PostgreSQL's lock kept this one
+# waiting; SQLite has none) is taken by then: its INSERT meets UNIQUE(entry_id, number), and the
+# numbering is read again.
 SUBMIT_TRIES = 5
 
 
 def submit(entry: Entry, text: str, **options) -> SubmissionVersion:
     """submit_to() for an entry already loaded (its window, NPQ and participant are read),
     returning the version."""
-    taken = submit_to(SubmissionTarget.of(entry), text, **options)
-    return db.session.get(SubmissionVersion, taken.id)
-
-
-class Submitted(NamedTuple):
-    """The version a submission made (or, for a resent form, had already made)."""
-
-    id: int
-    number: int
+    number = submit_to(SubmissionTarget.of(entry), text, **options)
+    return db.session.scalars(select(SubmissionVersion).where(
+        SubmissionVersion.entry_id == entry.id, SubmissionVersion.number == number)).one()
 
 
 def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_token: str,
               at: datetime, upload: ResponseUpload | None = None,
-              keep_draft: bool = False) -> Submitted:
-    """Take a final submission as a new version, with its receipt, in one transaction.
+              keep_draft: bool = False) -> int:
+    """Take a final submission as a new version, with its receipt, in one transaction, and
+    return its number.
 
-    Submitting the same form twice (a double click, a resent request) returns the
-    version the first one made: the client token is unique per entry in the database.
+    Submitting the same form twice (a double click, a resent request) returns the number of
+    the version the first one made: the client token is unique per entry in the database.
     With keep_draft a refused text is kept as the draft, so a refusal loses nothing; an
     accepted text is the newest version, which the editor shows when it is newer than the
-    draft (editor_text). The text is normalised and counted once. Read the target with
-    target_for_submitting (or the entry with upload_for_submitting) so concurrent versions
-    are numbered in turn. Rows are written as plain values: no ORM object is made or kept.
+    draft (editor_text). The text is normalised and counted once. The version is numbered
+    from the target's numbering (read under the entry's lock), or read here, so its INSERT,
+    the audit row, the receipt and the COMMIT all go in one round trip. Rows are written as
+    plain values: no ORM object is made or kept.
     """
     entry_id = target.entry_id
     text = normalise(text)
     counted = wordcount.count_response(text)
     count = counted.words
+    numbering = target.numbering or _numbering(entry_id, client_token)
     try:
         if not declaration:
             raise SubmissionRefused("Confirm that the response is your own work.")
         check_submittable(target, counted, at)
     except SubmissionRefused:
-        existing = _version_with_token(entry_id, client_token)
-        if existing is not None:  # a resent form whose first copy was taken in time
-            return existing
+        if numbering.taken is not None:  # a resent form whose first copy was taken in time
+            return numbering.taken
         if keep_draft:
             _upsert_draft(entry_id, text, count, at)
             db.session.commit()
@@ -363,54 +397,37 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
         "upload_id": upload.id if upload else None, "declaration_accepted": True,
         "client_token": client_token, "submitted_at": at,
     }
+    author = target.author
     for _ in range(SUBMIT_TRIES):
+        if numbering.taken is not None:  # this token already made a version
+            return numbering.taken
         try:
-            taken = _insert_version(version)
-        except IntegrityError:  # a concurrent request took this number: the next one is free
+            with committed_in_one_round_trip():  # the three INSERTs and the COMMIT
+                _insert_version({**version, "number": numbering.next})
+                audit.record_now(
+                    "response.submitted", actor=author, window_id=target.window_id,
+                    participant_id=author.id, version=numbering.next, words=count,
+                    sha256=version["sha256"],
+                )
+                notifications.submission_receipt(author, target.npq_name, entry_id,
+                                                 numbering.next, count, version["sha256"], at)
+        except IntegrityError:
             db.session.rollback()
+            read_again = _numbering(entry_id, client_token)
+            if read_again == numbering:  # no other version explains it: a real failure
+                raise
+            numbering = read_again
             continue
-        if taken is None:  # this token already made a version
-            return _version_with_token(entry_id, client_token)
-        author = target.author
-        with committed_in_one_round_trip():  # the audit row, the receipt and the COMMIT
-            audit.record_now(
-                "response.submitted", actor=author, window_id=target.window_id,
-                participant_id=author.id, version=taken.number, words=count,
-                sha256=version["sha256"],
-            )
-            notifications.submission_receipt(author, target.npq_name, entry_id, taken.number,
-                                             count, version["sha256"], at)
-        return taken
+        return numbering.next
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 
 
-def _insert_version(version: dict) -> Submitted | None:
-    """INSERT the version numbered one past the entry's highest, in one statement; its id and
-    number, or None when its client token already made a version."""
-    row = db.session.connection().execute(_numbered_version_insert(), version).first()
-    return None if row is None else Submitted(*row)
+def _insert_version(version: dict) -> None:
+    """INSERT the numbered version; nothing read back, so it can be pipelined."""
+    db.session.connection().execute(_VERSION_INSERT, version)
 
 
-@_once_per_database
-def _numbered_version_insert():
-    """INSERT .. VALUES (.., (SELECT coalesce(max(number), 0) + 1 ..)) ON CONFLICT (entry_id,
-    client_token) DO NOTHING RETURNING id, number."""
-    table = SubmissionVersion.__table__
-    highest = (select(func.coalesce(func.max(table.c.number), 0) + 1)
-               .where(table.c.entry_id == bindparam("entry_id")).scalar_subquery())
-    columns = [column for column in table.columns if column.key not in ("id", "number")]
-    return (_insert(table)
-            .values(number=highest, **{column.key: bindparam(column.key, type_=column.type)
-                                       for column in columns})
-            .on_conflict_do_nothing(index_elements=[table.c.entry_id, table.c.client_token])
-            .returning(table.c.id, table.c.number))
-
-
-def _version_with_token(entry_id: int, client_token: str) -> Submitted | None:
-    row = db.session.execute(select(SubmissionVersion.id, SubmissionVersion.number).where(
-        SubmissionVersion.entry_id == entry_id,
-        SubmissionVersion.client_token == client_token)).first()
-    return None if row is None else Submitted(*row)
+_VERSION_INSERT = SubmissionVersion.__table__.insert().inline()
 
 
 def editor_text(entry: Entry) -> tuple[str, datetime | None]:

@@ -32,9 +32,9 @@ def test_another_participants_submission_id_is_404(app, journey, clock):
 
         jo_version = SubmissionVersion.query.one()
     assert journey.client.get(
-        journey.url(f"/submissions/{jo_version.id}", entry_id=journey.other_entry_id)
+        journey.url(f"/submissions/{jo_version.number}", entry_id=journey.other_entry_id)
     ).status_code == 404
-    assert journey.client.get(journey.url(f"/submissions/{jo_version.id}")).status_code == 404
+    assert journey.client.get(journey.url(f"/submissions/{jo_version.number}")).status_code == 404
 
 
 def test_another_participants_autosave_is_404(journey, clock):

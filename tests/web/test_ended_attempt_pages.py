@@ -71,7 +71,7 @@ def ended(app, journey, clock):
                 entry.window.results_release_at = datetime(2027, 1, 15, tzinfo=UTC)
             entry.outcome, entry.completed_at = outcome, at
             db.session.commit()
-            ids = {"upload": upload.id, "version": version.id if version else 0}
+            ids = {"upload": upload.id, "version": version.number if version else 0}
         journey.at(MOMENTS[outcome])
         return ids
 
