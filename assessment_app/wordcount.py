@@ -119,7 +119,9 @@ def _count_exactly(text: str) -> int:
 # words as the runs bytes.split() finds (a run with no letter or digit is left empty). Each
 # byte's class is read from the same Unicode properties as the exact path; none of these
 # characters is an ideograph, and the one ignorable among them (the soft hyphen) is deleted, so
-# it joins nothing and splits nothing. Any other character takes the exact path.
+# it joins nothing and splits nothing. Any other character takes the exact path. The runs are
+# counted rather than split out (1,500 words would be 1,500 new objects): every byte left is
+# marked a space or a word byte, and a word starts at each word byte after a space.
 def _cp1252_classes() -> tuple[bytes, bytes]:
     spaces, neither = bytearray(range(256)), bytearray()
     for byte in range(256):
@@ -134,7 +136,13 @@ def _cp1252_classes() -> tuple[bytes, bytes]:
     return bytes(spaces), bytes(neither)
 
 
+def _marks(spaces: bytes) -> bytes:
+    """The table marking each byte " " where bytes.split() would split after spaces, else "w"."""
+    return bytes(b" "[0] if bytes([spaces[byte]]).isspace() else b"w"[0] for byte in range(256))
+
+
 _CP1252_SPACES, _CP1252_NEITHER = _cp1252_classes()
+_CP1252_MARKS = _marks(_CP1252_SPACES)
 
 
 def _count(text: str) -> int:
@@ -143,7 +151,8 @@ def _count(text: str) -> int:
         encoded = text.encode("ascii" if text.isascii() else "cp1252")
     except UnicodeEncodeError:
         return _count_exactly(text)
-    return len(encoded.translate(_CP1252_SPACES, _CP1252_NEITHER).split())
+    marked = encoded.translate(_CP1252_MARKS, _CP1252_NEITHER)
+    return marked.count(b" w") + marked.startswith(b"w")
 
 
 def _visible(line: str) -> str:

@@ -294,6 +294,15 @@ def test_every_windows_1252_character_counts_on_the_byte_path_as_on_the_exact_on
             assert wordcount._count(text) == wordcount._count_exactly(text), repr(text)
 
 
+def test_every_pair_of_windows_1252_characters_counts_on_the_byte_path_as_on_the_exact_one():
+    """Each pair at the start of a text and after a word: where a run starts is where the
+    byte path counts a word, so every character's class meets every other's there."""
+    for first in _CP1252:
+        for second in _CP1252:
+            for text in (first + second, f"a{first}{second}"):
+                assert wordcount._count(text) == wordcount._count_exactly(text), repr(text)
+
+
 def test_the_byte_path_is_taken_only_for_text_windows_1252_encodes():
     """Anything else (an ideograph, a zero-width space, a Welsh ŵ) is counted exactly."""
     assert count_words("don\u2019t \u2013 caf\u00e9 \u2022 \u20ac5") == 3
