@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limit_only_the_limited_pages, limiter, login_manager, migrate
 from .session_cookie import MinuteRefreshSessionInterface
 
 
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    limit_only_the_limited_pages(app)
     _init_login(app)
     _init_templates(app)
 
