@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage
@@ -30,13 +30,10 @@ def queue(to: str, subject: str, body: str, kind: str, at: datetime,
     return message
 
 
-def queue_now(to: str, subject: str, body: str, kind: str, at: datetime) -> None:
-    """queue() sent at once as one INSERT in the current transaction, with no object kept (as
-    audit.record_now, for the submission receipt)."""
-    db.session.connection().execute(_INSERT, _row(to, subject, body, kind, at, None))
-
-
-_INSERT = insert(OutboxMessage.__table__).inline()
+def message_row(to: str, subject: str, body: str, kind: str, at: datetime) -> dict:
+    """An outbox message's row, as plain values, for a caller writing plain rows (the
+    submission receipt): it goes in the same transaction as its cause, as queue()'s object."""
+    return _row(to, subject, body, kind, at, None)
 
 
 def _row(to: str, subject: str, body: str, kind: str, at: datetime, dedupe_key) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, SubmissionVersion, User
 from ..timeformat import deadline_text, london_time
-from .mail import queue, queue_now
+from .mail import message_row, queue
 
 REMINDERS = (timedelta(hours=48), timedelta(hours=24))
 
@@ -119,16 +119,18 @@ def deadline_reminders(at: datetime) -> int:
 
 
 def submission_receipt(participant, npq_name: str, entry_id: int, number: int, words: int,
-                       sha256: str, at: datetime) -> None:
-    """Sent as a submission commits, from values already read (it may run in a pipeline): the
-    participant is anything with an email and a name (submissions.Author)."""
-    queue_now(participant.email, f"Receipt: your NPQ response, version {number}",
-              f"Dear {participant.name},\n\nWe received your response for the NPQ in "
-              f"{npq_name} at {london_time(at)}.\n\n"
-              f"Words: {words:,}\nSHA-256 of the text: {sha256}\n\n"
-              "You can replace it until your deadline; the last version in time is marked.\n"
-              f"{link(f'/assessments/{entry_id}/submissions')}" + _sign_off(),
-              "submission_receipt", at)
+                       sha256: str, at: datetime) -> dict:
+    """The receipt's outbox row, for a submission written as plain rows (its caller inserts it
+    with the version): the participant is anything with an email and a name
+    (submissions.Author)."""
+    return message_row(
+        participant.email, f"Receipt: your NPQ response, version {number}",
+        f"Dear {participant.name},\n\nWe received your response for the NPQ in "
+        f"{npq_name} at {london_time(at)}.\n\n"
+        f"Words: {words:,}\nSHA-256 of the text: {sha256}\n\n"
+        "You can replace it until your deadline; the last version in time is marked.\n"
+        f"{link(f'/assessments/{entry_id}/submissions')}" + _sign_off(),
+        "submission_receipt", at)
 
 
 def decision(entry: Entry, what: str, outcome: str, reason: str, path: str, at: datetime) -> None:

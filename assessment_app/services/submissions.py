@@ -16,9 +16,11 @@ from ..docx_upload import read_response_docx
 from ..extensions import db
 from ..models import (
     AssessmentWindow,
+    AuditEvent,
     Draft,
     Entry,
     Npq,
+    OutboxMessage,
     ResponseSource,
     ResponseUpload,
     Role,
@@ -28,6 +30,7 @@ from ..models import (
 )
 from ..models._types import UTCDateTime
 from ..round_trips import committed_in_one_round_trip
+from ..row_inserts import insert_together
 from ..text_intake import normalise
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
@@ -402,15 +405,16 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
         if numbering.taken is not None:  # this token already made a version
             return numbering.taken
         try:
-            with committed_in_one_round_trip():  # the three INSERTs and the COMMIT
-                _insert_version({**version, "number": numbering.next})
-                audit.record_now(
-                    "response.submitted", actor=author, window_id=target.window_id,
-                    participant_id=author.id, version=numbering.next, words=count,
-                    sha256=version["sha256"],
-                )
-                notifications.submission_receipt(author, target.npq_name, entry_id,
-                                                 numbering.next, count, version["sha256"], at)
+            with committed_in_one_round_trip():  # the three rows and the COMMIT
+                _insert_rows(
+                    {**version, "number": numbering.next},
+                    audit.event_row(
+                        "response.submitted", actor=author, window_id=target.window_id,
+                        participant_id=author.id, version=numbering.next, words=count,
+                        sha256=version["sha256"]),
+                    notifications.submission_receipt(
+                        author, target.npq_name, entry_id, numbering.next, count,
+                        version["sha256"], at))
         except IntegrityError:
             db.session.rollback()
             read_again = _numbering(entry_id, client_token)
@@ -422,12 +426,11 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 
 
-def _insert_version(version: dict) -> None:
-    """INSERT the numbered version; nothing read back, so it can be pipelined."""
-    db.session.connection().execute(_VERSION_INSERT, version)
-
-
-_VERSION_INSERT = SubmissionVersion.__table__.insert().inline()
+def _insert_rows(version: dict, audit_event: dict, receipt: dict) -> None:
+    """The numbered version, its audit row and its receipt email, in one statement on
+    PostgreSQL; nothing read back, so it can be pipelined with the COMMIT."""
+    insert_together((SubmissionVersion.__table__, version), (AuditEvent.__table__, audit_event),
+                    (OutboxMessage.__table__, receipt))
 
 
 def editor_text(entry: Entry) -> tuple[str, datetime | None]:
