@@ -7,7 +7,7 @@ driver, SQLAlchemy and the server to handle rather than three. Other databases (
 has no data-modifying WITH) get one INSERT each.
 """
 
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import Table, bindparam
 
@@ -26,12 +26,12 @@ def insert_together(*rows: tuple[Table, dict]) -> None:
                         for key, value in row.items()})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert(table: Table):
     return table.insert().inline()  # inline: no RETURNING of the new id
 
 
-@lru_cache(maxsize=None)
+@cache
 def _together(shape: tuple[tuple[Table, tuple[str, ...]], ...]):
     """The last table's INSERT, with the others' as CTEs (built once per tables and columns)."""
     *others, last = [

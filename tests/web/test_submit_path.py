@@ -90,7 +90,6 @@ def _waits_for_postgresql(app, request) -> tuple[object, list[str]]:
 
     with app.app_context():
         engine = db.engine
-    trace = tempfile.TemporaryFile("w+")
 
     def traced(dbapi_connection, *_args):
         dbapi_connection.pgconn.trace(trace.fileno())
@@ -99,17 +98,17 @@ def _waits_for_postgresql(app, request) -> tuple[object, list[str]]:
     def untraced(dbapi_connection, *_args):
         dbapi_connection.pgconn.untrace()
 
-    event.listen(engine, "checkout", traced)
-    event.listen(engine, "checkin", untraced)
-    try:
-        response = request()
-    finally:
-        event.remove(engine, "checkout", traced)
-        event.remove(engine, "checkin", untraced)
-    trace.seek(0)
+    with tempfile.TemporaryFile("w+") as trace:
+        event.listen(engine, "checkout", traced)
+        event.listen(engine, "checkin", untraced)
+        try:
+            response = request()
+        finally:
+            event.remove(engine, "checkout", traced)
+            event.remove(engine, "checkin", untraced)
+        trace.seek(0)
+        lines = trace.read().splitlines()
     waits, sent = [], []
-    lines = trace.read().splitlines()
-    trace.close()
     for line in lines:
         # e.g. F 76 Parse "_pg3_4" "SELECT entry.id ..." 3 ... / F 10 Query "BEGIN"
         found = re.match(r'F\t\d+\t(?:Query\t "|Parse\t "[^"]*" ")(\w+)', line)
