@@ -1,9 +1,10 @@
 """Several statements and their COMMIT sent to PostgreSQL in one round trip (psycopg's
 pipeline mode).
 
-A submission ends with two INSERTs whose results nobody reads (its audit row and its receipt
-email) and its COMMIT. One at a time those are three waits for the database; pipelined they are
-one. Other databases (SQLite) run the same statements one after another, then commit.
+A submission ends with the statement of its three rows, whose results nobody reads (the
+version, its audit row and its receipt email: row_inserts.py), and its COMMIT. One at a time
+those are two waits for the database; pipelined they are one. Other databases (SQLite) run the
+same statements one after another, then commit.
 """
 
 from contextlib import contextmanager, suppress
