@@ -20,9 +20,9 @@ class ResponseForm(FlaskForm):
 
 
 class PostedResponse(NamedTuple):
-    """A submitted ResponseForm's fields as the form reads them, without making the form: the
-    submission a cohort sends in its last hour, whose CSRF token CSRFProtect has checked
-    before the view, and whose fields nothing else validates (submissions does)."""
+    """A submitted ResponseForm's fields as the form reads them, without making the form: for
+    the submission a cohort sends in its last hour, whose CSRF token CSRFProtect checked
+    before the view and whose fields the form does not validate (the submission rules do)."""
 
     text: str
     declaration: bool
