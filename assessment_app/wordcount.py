@@ -138,7 +138,7 @@ def _cp1252_classes() -> tuple[bytes, bytes]:
 
 def _marks(spaces: bytes) -> bytes:
     """The table marking each byte " " where bytes.split() would split after spaces, else "w"."""
-    return bytes(b" "[0] if bytes([spaces[byte]]).isspace() else b"w"[0] for byte in range(256))
+    return bytes(ord(" ") if bytes([spaces[byte]]).isspace() else ord("w") for byte in range(256))
 
 
 _CP1252_SPACES, _CP1252_NEITHER = _cp1252_classes()

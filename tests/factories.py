@@ -17,6 +17,22 @@ PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = password_hashing.hash_password(PASSWORD)
 
 
+def empty_database(app) -> None:
+    """No tables at all, alembic_version included: as `flask init-db` finds a new database."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def init_db(app) -> None:
+    """Build the schema as `flask init-db` does, through the migrations (not create_all)."""
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+
+
 def make_user(role=Role.PARTICIPANT, email=None, name="Test Person", **fields) -> User:
     email = email or f"{role.value}{User.query.count() + 1}@example.org"
     if role is Role.PARTICIPANT:

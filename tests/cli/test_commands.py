@@ -2,6 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from factories import empty_database, init_db
 from sqlalchemy import inspect, text
 
 from assessment_app.extensions import db
@@ -21,18 +22,10 @@ from assessment_app.models import (
 )
 
 
-def _empty_database(app):
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
 def test_init_db_builds_exactly_the_models_schema_through_the_migrations(app):
     """The migrations and the models agree: nothing left for autogenerate to add or change."""
-    _empty_database(app)
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
+    empty_database(app)
+    init_db(app)
     with app.app_context():
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -46,7 +39,7 @@ def test_init_db_builds_exactly_the_models_schema_through_the_migrations(app):
 
 
 def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
-    _empty_database(app)
+    empty_database(app)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
@@ -91,7 +84,7 @@ def test_the_demo_shows_definitive_scripts_a_qualified_marker_and_one_flagged_fo
     from assessment_app.services import standardisation
     from assessment_app.standardisation import Standing
 
-    _empty_database(app)
+    empty_database(app)
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         window = AssessmentWindow.query.filter_by(name="Summer 2026 (demo, being marked)").one()

@@ -2,6 +2,7 @@
 built by create_all and by the migrations alike; other columns keep the server's default."""
 
 import pytest
+from factories import empty_database, init_db
 from sqlalchemy import text
 
 from assessment_app.extensions import db
@@ -39,11 +40,8 @@ def test_tables_built_by_create_all_compress_response_texts_with_lz4(ctx):
 def test_the_migrations_set_the_same_compression(app):
     with app.app_context():
         _postgresql_with_lz4()
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
+    empty_database(app)
+    init_db(app)
     with app.app_context():
         _assert_lz4_on_response_texts_only()
         with db.engine.begin() as conn:
@@ -53,8 +51,9 @@ def test_the_migrations_set_the_same_compression(app):
 def test_a_response_stored_with_lz4_reads_back_whole(ctx):
     """A long text is compressed with lz4 and comes back byte for byte."""
     _postgresql_with_lz4()
+    from factories import make_entry, make_window
+
     from assessment_app.models import Draft
-    from tests.factories import make_entry, make_window
 
     entry = make_entry(make_window())
     written = "Evidence-informed practice, in the classroom. " * 400  # about 18 KB

@@ -2,6 +2,7 @@
 UPDATE, DELETE or TRUNCATE of it, whoever sends the statement; the migrations create it too."""
 
 import pytest
+from factories import empty_database, init_db
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -46,12 +47,10 @@ def test_the_migrations_create_the_same_trigger(app):
     """A database built by `flask init-db` (the migrations), not create_all, refuses too."""
     with app.app_context():
         _postgresql_only()
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP FUNCTION IF EXISTS audit_event_append_only()"))
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
+    empty_database(app)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP FUNCTION IF EXISTS audit_event_append_only()"))
+    init_db(app)
     with app.app_context():
         _refused_and_unchanged("DELETE FROM audit_event", _one_event())
         with db.engine.begin() as conn:
