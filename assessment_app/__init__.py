@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from . import errors, security, static_assets
+    from . import errors, request_transaction, security, static_assets
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cli import register_commands
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     errors.register(app)
     security.register(app)
+    request_transaction.register(app)
     static_assets.register(app)
     register_commands(app)
 

@@ -15,6 +15,7 @@ HEADLINE = {
     AttemptOutcome.NOT_SUBMITTED: "Not submitted by the deadline",
     AttemptOutcome.LOST_ENGAGEMENT: "Not entered: engagement below 90% at the deadline",
     AttemptOutcome.DEFERRED: "Deferred to a later window",
+    AttemptOutcome.WITHDRAWN: "Withdrawn: you passed an earlier attempt",
 }
 
 EXPLANATION = {
@@ -33,6 +34,8 @@ EXPLANATION = {
     AttemptOutcome.DEFERRED: "Your assessment was moved to a later window, shown in your "
                              "assessments. This attempt does not count, and no response can be "
                              "written or submitted for it.",
+    AttemptOutcome.WITHDRAWN: "Your earlier attempt at this NPQ has passed, so this resit is no "
+                              "longer needed and has been withdrawn. It does not count.",
 }
 
 # Outcomes whose deadline still means something to the participant (it passed).

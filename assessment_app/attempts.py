@@ -2,8 +2,9 @@
 
 An attempt is one entry for one window. It ends as passed or failed (marked), voided (EC
 accepted: it does not count), not submitted (counts, unless EC is accepted), lost at the
-engagement deadline (below 90% without an agreed deferral: counts) or deferred (agreed
-before the engagement deadline, or by EC: does not count). An attempt still in progress
+engagement deadline (below 90% without an agreed deferral: counts), deferred (agreed
+before the engagement deadline, or by EC: does not count) or withdrawn (a resit not sat when
+an earlier attempt passed: does not count). Which applies is attempt_outcome.decide's rule. An attempt still in progress
 counts towards the two while it runs.
 """
 
@@ -22,9 +23,10 @@ class AttemptOutcome(StrEnum):
     NOT_SUBMITTED = "not_submitted"
     LOST_ENGAGEMENT = "lost_engagement"
     DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"  # a resit no longer needed (an earlier attempt passed), not sat
 
 
-NOT_COUNTED = {AttemptOutcome.VOIDED, AttemptOutcome.DEFERRED}
+NOT_COUNTED = {AttemptOutcome.VOIDED, AttemptOutcome.DEFERRED, AttemptOutcome.WITHDRAWN}
 OUTCOME_TEXT = {
     None: "In progress",
     AttemptOutcome.PASSED: "Passed",
@@ -33,6 +35,7 @@ OUTCOME_TEXT = {
     AttemptOutcome.NOT_SUBMITTED: "Not submitted",
     AttemptOutcome.LOST_ENGAGEMENT: "Lost: below 90% engagement at the deadline",
     AttemptOutcome.DEFERRED: "Deferred (does not count)",
+    AttemptOutcome.WITHDRAWN: "Withdrawn: an earlier attempt passed (does not count)",
 }
 
 

@@ -11,6 +11,7 @@ date. Our attempts end in more states (attempts.AttemptOutcome); they map like t
 | lost_engagement   | failed    | below 90% at the engagement deadline, no deferral: it counts |
 | voided            | voided    | EC accepted: it does not count, but the DfE is told          |
 | deferred          | (no row)  | moved to a later window before it began: nothing to report   |
+| withdrawn         | (no row)  | a resit not sat, no longer needed after an earlier pass      |
 | in progress       | (no row)  | no outcome yet                                               |
 
 An admin may amend a recorded outcome (a review of marking changed it, or a late EC decision
@@ -39,6 +40,7 @@ DFE_OUTCOME: dict[AttemptOutcome, DfeOutcome | None] = {
     AttemptOutcome.LOST_ENGAGEMENT: DfeOutcome.FAILED,
     AttemptOutcome.VOIDED: DfeOutcome.VOIDED,
     AttemptOutcome.DEFERRED: None,
+    AttemptOutcome.WITHDRAWN: None,
 }
 # Outcomes an admin may amend: every one the DfE is told about.
 AMENDABLE = frozenset(o for o, dfe in DFE_OUTCOME.items() if dfe is not None)

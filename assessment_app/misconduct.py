@@ -26,6 +26,19 @@ DECISION_TEXT = {
 UPHELD_OUTCOME = AttemptOutcome.FAILED
 
 
+class Appeal(StrEnum):
+    """The outcome of a participant's appeal against an upheld decision."""
+
+    ALLOWED = "allowed"  # the misconduct finding is overturned: the marks decide again
+    DISMISSED = "dismissed"  # the finding and the fail stand
+
+
+APPEAL_TEXT = {
+    Appeal.ALLOWED: "Appeal allowed: the misconduct finding is overturned",
+    Appeal.DISMISSED: "Appeal dismissed: the finding and the fail stand",
+}
+
+
 class DecisionRefused(Exception):
     """A decision that cannot be recorded; the message says why."""
 
@@ -45,6 +58,21 @@ def check_decision(already_decided: bool, decision: str, reason: str) -> Decisio
     if not reason.strip():
         raise DecisionRefused("Give the reason for the decision.")
     return Decision(decision)
+
+
+def check_appeal(decision: str | None, already_decided: bool, appeal: str,
+                 reason: str) -> Appeal:
+    """An appeal's outcome may be recorded once, on an upheld case, with a reason."""
+    if decision != Decision.UPHELD.value:
+        raise DecisionRefused("Only an upheld misconduct decision can be appealed.")
+    if already_decided:
+        raise DecisionRefused("The appeal against this decision has already been decided.")
+    if appeal not in {a.value for a in Appeal}:
+        raise DecisionRefused("Choose the outcome of the appeal.")
+    if not reason.strip():
+        raise DecisionRefused("Give the reason for the appeal's outcome: the participant will "
+                              "see it.")
+    return Appeal(appeal)
 
 
 def how_applied(decision: Decision, results_recorded: bool, outcome: str | None) -> Applied:

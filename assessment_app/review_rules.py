@@ -10,6 +10,7 @@ into an outcome, and REVIEW_RULES says what happens next.
 from collections.abc import Collection
 from datetime import date, datetime, time
 
+from .attempt_outcome import Rule
 from .attempts import AttemptOutcome
 from .clock import to_london
 from .deadlines import deadline_closes_at
@@ -20,7 +21,8 @@ DEFAULT_REVIEW_PERIOD_DAYS = 10
 REVIEW_DEADLINE_TIME = time(23, 59)
 REVIEWABLE = frozenset({AttemptOutcome.PASSED, AttemptOutcome.FAILED})
 
-# Shown to the admin deciding a request and to the reviewer, and applied by outcome_after_review.
+# Shown to the admin deciding a request and to the reviewer; the outcome rule applies them
+# (attempt_outcome.py: the latest completed review decides among the marks).
 REVIEW_RULES = (
     ("The reviewer did not mark this script before, shares no delivery partner or school with "
      "the participant, and does not see the earlier marks."),
@@ -45,11 +47,14 @@ def request_closes_at(results_at: datetime, period_days: int,
     return deadline_closes_at(last_day, REVIEW_DEADLINE_TIME)
 
 
-def request_problem(outcome: str | None, results_at: datetime | None,
+def request_problem(outcome: str | None, rule: str | None, results_at: datetime | None,
                     closes_at: datetime | None, already_asked: bool, at: datetime) -> str | None:
     """Why this attempt's review cannot be asked for now, or None if it can."""
     if outcome is None or AttemptOutcome(outcome) not in REVIEWABLE or results_at is None:
         return "A review can only be asked for once the result of this attempt has been released."
+    if rule == Rule.MISCONDUCT:
+        return ("This attempt was failed for academic misconduct, not on its marks, so a review "
+                "of marking cannot change it. You can appeal against the misconduct decision.")
     if already_asked:
         return ("You have already asked for a review of this attempt. Only one review can be "
                 "asked for per attempt.")
@@ -57,9 +62,3 @@ def request_problem(outcome: str | None, results_at: datetime | None,
         return (f"The time to ask for a review of this attempt ended at {deadline_text(closes_at)}, "
                 "so a review can no longer be asked for.")
     return None
-
-
-def outcome_after_review(recorded: str, reviewed_pass: bool) -> AttemptOutcome | None:
-    """The changed outcome, or None if the review keeps the recorded one."""
-    reviewed = AttemptOutcome.PASSED if reviewed_pass else AttemptOutcome.FAILED
-    return None if reviewed == AttemptOutcome(recorded) else reviewed

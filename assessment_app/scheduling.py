@@ -20,7 +20,7 @@ starts APScheduler, and the others wait as standbys, trying again every few seco
 leader checks its lock at every tick and before every job; if the lock is gone it stops at
 once. A new leader first waits one tick, so a leader that lost its lock has stopped before
 the new one's catch-up runs. Work a dead leader left half done is safe to redo: each duty
-commits its own work and skips what is already recorded.
+runs in its own transaction (one window's at a time) and skips what is already recorded.
 """
 
 import logging
@@ -174,21 +174,35 @@ def sync_windows() -> None:
         recorded = releases.record_due_releases(at)
         if recorded:
             log.info("recorded release of windows %s", recorded)
-        eligibility.apply_engagement_gate(at)
-        eligibility.record_non_submissions(at)
+        _duty("the engagement gate", lambda: eligibility.apply_engagement_gate(at))
+        _duty("non-submissions", lambda: eligibility.record_non_submissions(at))
         for window in marking.windows_in_marking(at):
-            marking.allocate_window(window, at)
-            marking.sample_when_first_marking_done(window, at)
-            marking.record_results(window, at)
-            similarity.request_after_deadline(window, at)
+            _duty(f"marking of window {window.id}", lambda w=window: _mark_window(w, at))
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
-        similarity.run_pending(at)
-        notifications.deadline_reminders(at)
-        db.session.commit()
+        _duty("similarity checks", lambda: similarity.run_pending(at))
+        _duty("deadline reminders", lambda: notifications.deadline_reminders(at))
         mail.deliver_pending(at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
+
+
+def _mark_window(window, at) -> None:
+    marking.allocate_window(window, at)
+    marking.sample_when_first_marking_done(window, at)
+    marking.record_results(window, at)
+    similarity.request_after_deadline(window, at)
+
+
+def _duty(name: str, work) -> None:
+    """Run one duty (for one window) in its own transaction: a duty that fails is rolled back
+    and logged, and the others still run; the next tick tries it again."""
+    try:
+        work()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("scheduler duty failed: %s", name)
 
 
 def release_window(window_id: int) -> None:

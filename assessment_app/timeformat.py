@@ -43,3 +43,8 @@ def time_left(closes_at: datetime, at: datetime) -> str:
         if n
     ] or ["less than a minute"]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def plural(count: int, noun: str) -> str:
+    """“1 participant”, “2 participants”: never “participant(s)”."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

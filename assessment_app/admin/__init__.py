@@ -14,7 +14,7 @@ from . import (  # noqa: F401
     papers_views,
     people_views,
     report_pages,
-    standardisation_views,
     review_views,
+    standardisation_views,
     views,
 )

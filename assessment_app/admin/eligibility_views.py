@@ -25,7 +25,15 @@ from ..models import (
     User,
 )
 from ..participant.eligibility_views import claim_page
-from ..services import amendments, arrangements, audit, eligibility, groups, reviews
+from ..services import (
+    amendments,
+    arrangements,
+    audit,
+    deadline_extensions,
+    eligibility,
+    groups,
+    reviews,
+)
 from ..services.eligibility import EligibilityError
 from ..services.engagement import (
     ExemptionError,
@@ -33,6 +41,7 @@ from ..services.engagement import (
     exemptions_of,
     record_exemption,
 )
+from ..timeformat import plural
 from . import bp
 from .forms import (
     ClaimDecisionForm,
@@ -164,14 +173,13 @@ def extensions(window_id: int):
             to_confirm = chosen  # a group: show who is in it before granting
         else:
             try:
-                eligibility.grant_extensions(chosen, form.until.data, form.reason.data,
-                                             current_user, clock.now())
-            except EligibilityError as problem:
+                done = deadline_extensions.grant(chosen, form.until.data, form.reason.data,
+                                        current_user, clock.now())
+            except deadline_extensions.ExtensionRefused as problem:
                 db.session.rollback()
                 form.until.errors = [str(problem)]
             else:
-                flash(f"Extension granted to {len(chosen)} participant(s): "
-                      f"{', '.join(e.participant.name for e in chosen)}.", "success")
+                flash(granting_summary(done), "success")
                 return redirect(url_for(".window", window_id=window.id))
     return render_template("admin/extensions.html", window=window, form=form,
                            to_confirm=to_confirm,
@@ -238,3 +246,15 @@ def _participant_page(user: User, exemption_form: ExemptionForm):
                                   .options(selectinload(AuditEvent.actor))
                                   .order_by(AuditEvent.at.desc())).all(),
     )
+
+
+def granting_summary(done: deadline_extensions.Granting) -> str:
+    """Who got the extension, and who was left alone because it would not have helped them."""
+    names = [x.entry.participant.name for x in done.granted]
+    text = (f"Extension granted to {plural(len(names), 'participant')}: {', '.join(names)}."
+            if names else "Nobody was given an extension.")
+    if done.left_alone:
+        text += (f" Left alone ({plural(len(done.left_alone), 'participant')}, the extension "
+                 "would not give them more time): " + "; ".join(
+                     f"{e.participant.name}: {why}" for e, why in done.left_alone) + ".")
+    return text

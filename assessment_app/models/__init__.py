@@ -1,6 +1,6 @@
 """Database models, one module per area."""
 
-from .amendments import OutcomeAmendment
+from .amendments import OutcomeAmendment, OutcomeRuling
 from .arrangements import AccessArrangement, ArrangementEvidence
 from .audit import AuditEvent
 from .eligibility import (
@@ -82,6 +82,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "OutcomeAmendment",
+    "OutcomeRuling",
     "PaperHandout",
     "PaperSource",
     "PasswordToken",

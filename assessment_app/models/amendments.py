@@ -1,4 +1,5 @@
-"""Amendments of recorded attempt outcomes, kept as history for the DfE return."""
+"""Amendments of recorded attempt outcomes, kept as history for the DfE return, and the admin's
+rulings that may cause them."""
 
 from datetime import datetime
 
@@ -29,8 +30,27 @@ class OutcomeAmendment(db.Model):
     new_outcome: Mapped[str] = mapped_column(String(20))
     new_completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
-    amended_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # None: recorded by the scheduler (say, a late result after an extension).
+    amended_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     amended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
     entry = relationship("Entry")
     actor = relationship("User")
+
+
+class OutcomeRuling(db.Model):
+    """An admin's ruling on an attempt after results (an outside review's result, or a void for
+    a late EC decision): a fact the outcome rule weighs (attempt_outcome.py), with why."""
+
+    __tablename__ = "outcome_ruling"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('passed', 'failed', 'voided')", name="ruling_dfe"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    ruled_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    ruled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

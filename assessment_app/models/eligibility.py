@@ -149,14 +149,32 @@ class EcEvidence(db.Model):
 
 
 class Extension(db.Model):
-    """A personal deadline granted to one participant, directly or on an EC claim, with why."""
+    """A personal deadline granted to one participant by any route (individually, to a group,
+    on an EC claim, or by an access arrangement), with why; kept when taken back."""
+
+    __table_args__ = (
+        CheckConstraint("extra_days IS NULL OR extra_days >= 1", name="extra_days_positive"),
+        CheckConstraint("withdrawn_at IS NULL OR (length(trim(withdrawal_reason)) > 0 "
+                        "AND withdrawn_by IS NOT NULL)", name="withdrawal_recorded"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the first late instant
+    # The first late instant it gave when granted. An access arrangement's counts its extra
+    # days from the window's deadline day instead (entry_deadlines.py), so it follows the window.
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    extra_days: Mapped[int | None]
     reason: Mapped[str] = mapped_column(Text)
     granted_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     ec_claim_id: Mapped[int | None] = mapped_column(ForeignKey("ec_claim.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     entry = relationship("Entry")
+    granter = relationship("User", foreign_keys=[granted_by])
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

@@ -70,6 +70,10 @@ class MisconductCase(db.Model):
                         name="decision_known"),
         CheckConstraint("decision IS NULL OR (length(trim(reason)) > 0 AND decided_at IS NOT NULL"
                         " AND decided_by IS NOT NULL)", name="decision_recorded"),
+        CheckConstraint("appeal_decision IS NULL OR (decision = 'upheld' AND appeal_decision IN "
+                        "('allowed', 'dismissed') AND length(trim(appeal_reason)) > 0 AND "
+                        "appeal_decided_at IS NOT NULL AND appeal_decided_by IS NOT NULL)",
+                        name="appeal_recorded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +85,12 @@ class MisconductCase(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The participant's appeal against an upheld decision: allowed (the only way the misconduct
+    # fail is lifted) or dismissed, with a reason.
+    appeal_decision: Mapped[str | None] = mapped_column(String(20))
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appeal_decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     entry = relationship("Entry")
     opener = relationship("User", foreign_keys=[opened_by])

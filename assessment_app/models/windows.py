@@ -155,13 +155,20 @@ class Entry(db.Model):
     npq_code: Mapped[str] = mapped_column(ForeignKey("npq.code"))
     # What markers see instead of a name; new for every entry so attempts cannot be linked.
     candidate_number: Mapped[str] = mapped_column(String(12), unique=True)
-    # A personal deadline from an extension (first late instant), else the window's applies.
+    # The participant's own deadline (first late instant) when later than the window's: only
+    # ever entry_deadlines.stored_deadline of the extensions in force (services/extensions.py).
     extended_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # False while waiting for the engagement gate: no access to the case study until entered.
     entered: Mapped[bool] = mapped_column(default=True)
-    # The attempt's outcome (attempts.AttemptOutcome); passed/failed are set at results release.
+    # The attempt's outcome (attempts.AttemptOutcome) and the rule that decided it
+    # (attempt_outcome.Rule), recorded only by services/outcomes.py from all the facts.
     outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_rule: Mapped[str | None] = mapped_column(String(20))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the DfE return shows for this attempt (an outcome with a DfE state, and its date):
+    # kept while a late extension runs the attempt again, so a reported row never vanishes.
+    reported_outcome: Mapped[str | None] = mapped_column(String(20))
+    reported_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     window: Mapped[AssessmentWindow] = relationship(back_populates="entries")

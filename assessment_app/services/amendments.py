@@ -1,12 +1,13 @@
-"""Amending a recorded outcome: the entry changes, the amendment is kept, audited and emailed."""
+"""Amendments: their history, what an admin may rule, and an admin's ruling (a fact the
+outcome rule weighs; outcomes.settle records the amendment it causes). Services flush."""
 
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..attempt_outcome import Rule
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
-from ..clock import to_london
 from ..dfe_return import (
     MARKED,
     Amended,
@@ -16,10 +17,8 @@ from ..dfe_return import (
     check_amendment,
 )
 from ..extensions import db
-from ..models import Entry, OutcomeAmendment, User
-from .audit import record
-from .mail import queue
-from .notifications import _sign_off, link
+from ..models import Entry, OutcomeAmendment, OutcomeRuling, User
+from . import outcomes
 
 
 def history(entry_ids) -> dict[int, list[OutcomeAmendment]]:
@@ -62,41 +61,26 @@ def headline(entry: Entry, result) -> str:
 
 def amend_outcome(entry: Entry, new_outcome: str, keep_date: bool, reason: str, actor: User,
                   at: datetime) -> OutcomeAmendment:
-    """Change a recorded outcome with a reason; the completion date stays or becomes today."""
-    amendment = record_amendment(entry, new_outcome, keep_date, reason, actor, at)
-    db.session.commit()
-    return amendment
-
-
-def record_amendment(entry: Entry, new_outcome: str, keep_date: bool, reason: str, actor: User,
-                     at: datetime) -> OutcomeAmendment:
-    """amend_outcome within the caller's transaction (a review records its own part too)."""
+    """An admin's ruling on a recorded outcome, with a reason; the rule then decides, so a ruling
+    cannot lift upheld misconduct (only its appeal can) and is refused if it changes nothing."""
     earlier = history([entry.id]).get(entry.id, [])
     if entry.completed_at is None:
         raise AmendmentRefused("This attempt has no completion recorded, so it cannot be amended.")
     new = check_amendment(entry.outcome, had_result(entry, earlier), new_outcome, reason)
-    amendment = OutcomeAmendment(
-        entry_id=entry.id, previous_outcome=entry.outcome,
-        previous_completed_at=entry.completed_at, new_outcome=new.value,
-        new_completed_at=entry.completed_at if keep_date else at, reason=reason.strip(),
-        amended_by=actor.id, amended_at=at)
-    db.session.add(amendment)
-    entry.outcome, entry.completed_at = new.value, amendment.new_completed_at
-    record("outcome.amended", actor=actor, window_id=entry.window_id,
-           participant_id=entry.participant_id, entry=entry.id,
-           before=amendment.previous_outcome, after=new.value,
-           completed_at=amendment.new_completed_at.isoformat(), reason=amendment.reason)
-    _tell_participant(entry, amendment, at)
+    db.session.add(OutcomeRuling(entry_id=entry.id, outcome=new.value, reason=reason.strip(),
+                                 ruled_by=actor.id, ruled_at=at))
+    db.session.flush()
+    changes = outcomes.settle([entry], at, actor, reason.strip(),
+                              completed_at=entry.completed_at if keep_date else None)
+    amendment = next((c.amendment for c in changes if c.entry is entry and c.amendment), None)
+    if amendment is None:
+        raise AmendmentRefused(_why_unchanged(entry))
     return amendment
 
 
-def _tell_participant(entry: Entry, amendment: OutcomeAmendment, at: datetime) -> None:
-    before = OUTCOME_TEXT[AttemptOutcome(amendment.previous_outcome)]
-    after = OUTCOME_TEXT[AttemptOutcome(amendment.new_outcome)]
-    queue(entry.participant.email, f"Your NPQ assessment outcome has been amended: {entry.window.name}",
-          f"Dear {entry.participant.name},\n\nThe outcome of your assessment for the NPQ in "
-          f"{entry.npq.name} ({entry.window.name}) has been amended.\n\n"
-          f"It was: {before}\nIt is now: {after}\n"
-          f"Completion date: {to_london(amendment.new_completed_at):%-d %B %Y}\n\n"
-          f"Reason: {amendment.reason}\n\n{link(f'/assessments/{entry.id}')}" + _sign_off(),
-          "outcome_amended", at)
+def _why_unchanged(entry: Entry) -> str:
+    if entry.outcome_rule == Rule.MISCONDUCT:
+        return ("Academic misconduct was upheld for this attempt, so it stays failed: only an "
+                "appeal against that decision, recorded on the misconduct case, can change it.")
+    return (f"The outcome stays {OUTCOME_TEXT[AttemptOutcome(entry.outcome)].lower()}: other "
+            "facts of this attempt decide it.")

@@ -1,19 +1,19 @@
 """Access arrangements: recorded once with evidence, applied to every window entered.
 
-An arrangement gives each running attempt a personal deadline (access_arrangements.py) as an
-Extension row, so the deadline rules, the timeline and the window-change checks treat it like
-any other extension; no EC claim is needed. Markers never see any of it.
+An arrangement gives each running attempt an extension of its extra days (services/extensions
+.apply_arrangements), which the one deadline rule weighs with every other extension; no EC
+claim is needed. Markers never see any of it. Services flush; the request commits.
 """
 
 from datetime import datetime
 
 from sqlalchemy import select
 
-from ..access_arrangements import MAX_EXTRA_DAYS, arrangement_closes_at, capped
+from ..access_arrangements import MAX_EXTRA_DAYS
 from ..evidence_files import EvidenceRejected, check_files
 from ..extensions import db
-from ..models import AccessArrangement, ArrangementEvidence, Entry, Extension, User
-from . import audit, notifications
+from ..models import AccessArrangement, ArrangementEvidence, Entry, User
+from . import audit, deadline_extensions, notifications
 
 
 class ArrangementRefused(Exception):
@@ -62,10 +62,10 @@ def record_arrangement(participant: User, extra_days: int | None, details: str,
                  extra_days=extra_days, files=len(evidence))
     running = db.session.scalars(select(Entry).where(Entry.participant_id == participant.id,
                                                      Entry.outcome.is_(None))).all()
-    for entry in apply_arrangements(running, at):
+    for entry in deadline_extensions.apply_arrangements(running, at):
         if entry.entered:
-            notifications.extension_granted(entry, _reason(arrangement, entry), at)
-    db.session.commit()
+            notifications.extension_granted(
+                entry, deadline_extensions.arrangement_reason(arrangement, entry), at)
     return arrangement
 
 
@@ -76,40 +76,3 @@ def end_arrangement(arrangement: AccessArrangement, actor: User, at: datetime) -
         raise ArrangementRefused("This arrangement has already ended.")
     arrangement.ended_at = at
     audit.record("access_arrangement.ended", actor=actor, participant_id=arrangement.participant_id)
-    db.session.commit()
-
-
-def apply_arrangements(entries: list[Entry], at: datetime) -> list[Entry]:
-    """Give each running attempt of a participant with an arrangement its personal deadline,
-    where that is later than the deadline it has; returns those changed. The caller commits."""
-    by_participant = {a.participant_id: a for a in db.session.scalars(
-        select(AccessArrangement).where(
-            AccessArrangement.participant_id.in_({e.participant_id for e in entries}),
-            AccessArrangement.ended_at.is_(None)))}
-    changed = []
-    for entry in entries:
-        arrangement = by_participant.get(entry.participant_id)
-        if arrangement is None or entry.outcome is not None or not entry.is_in_time(at):
-            continue
-        window = entry.window
-        closes_at = arrangement_closes_at(window.closes_at, window.deadline_time,
-                                          arrangement.extra_days, window.max_extension_days)
-        if closes_at is None or closes_at <= entry.closes_at:
-            continue
-        reason = _reason(arrangement, entry)
-        entry.extended_closes_at = closes_at
-        db.session.add(Extension(entry_id=entry.id, closes_at=closes_at, reason=reason,
-                                 granted_by=arrangement.recorded_by, granted_at=at))
-        audit.record("extension.granted", window_id=entry.window_id,
-                     participant_id=entry.participant_id, until=closes_at.isoformat(),
-                     reason=reason, access_arrangement=arrangement.id)
-        changed.append(entry)
-    return changed
-
-
-def _reason(arrangement: AccessArrangement, entry: Entry) -> str:
-    limit = entry.window.max_extension_days
-    if capped(arrangement.extra_days, limit):
-        return (f"Access arrangement: {arrangement.extra_days} extra days, limited to this "
-                f"window's {limit}")
-    return f"Access arrangement: {arrangement.extra_days} extra days"

@@ -1,7 +1,8 @@
 """Engagement, the entry gate, deferrals, non-submission, EC claims and extensions.
 
 Every decision here is recorded in the audit trail with who, when and why, and shows in
-the participant's timeline.
+the participant's timeline. What a decision does to the attempt's outcome is the one rule's
+(outcomes.settle). Services flush; the request or the scheduler duty commits.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy import exists, func, select
 from .. import attempts
 from ..clock import to_london
 from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
-from ..deadlines import deadline_closes_at, deadline_day, last_minute
+from ..deadlines import deadline_day
 from ..evidence_files import EvidenceRejected, check_files
 from ..extensions import db
 from ..models import (
@@ -24,7 +25,6 @@ from ..models import (
     EcEvidence,
     EngagementRecord,
     Entry,
-    Extension,
     RequestStatus,
     Role,
     SubmissionVersion,
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
-from . import arrangements, audit, notifications
+from . import audit, deadline_extensions, notifications, outcomes
 from .engagement import (
     below_gate,
     latest_engagement,  # noqa: F401  (pages read it from here)
@@ -120,7 +120,7 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
         raise ImportRefused(problems)
     db.session.add_all(records)
     audit.record("engagement.imported", actor=actor, file=filename, rows=len(records))
-    db.session.commit()
+    db.session.flush()
     return len(records)
 
 
@@ -134,23 +134,26 @@ def apply_engagement_gate(at: datetime) -> list[int]:
                ~exists().where(DeferralRequest.entry_id == Entry.id,
                                DeferralRequest.status == RequestStatus.PENDING))
     ).all()
+    lost = {}
     for entry in waiting:
-        deadline = entry.window.engagement_deadline
         # Figures dated up to the deadline's London day count (not its UTC day).
         problem = below_gate(entry.participant_id, entry.npq_code, entry.window,
-                             by=deadline_day(deadline))
+                             by=deadline_day(entry.window.engagement_deadline))
         if problem is None:
             entry.entered = True
             audit.record("participant.entered", window_id=entry.window_id,
                          participant_id=entry.participant_id, reason="engagement gate")
             notifications.entered(entry, at)
         else:
-            entry.outcome, entry.completed_at = attempts.AttemptOutcome.LOST_ENGAGEMENT, deadline
-            audit.record("attempt.lost", window_id=entry.window_id,
-                         participant_id=entry.participant_id,
-                         reason=f"at the engagement deadline {problem}, and no deferral agreed")
-            notifications.engagement_lost(entry, problem, at)
-    db.session.commit()
+            lost[entry.id] = problem
+    db.session.flush()
+    for change in outcomes.settle([e for e in waiting if e.id in lost], at,
+                                  gate_lost=frozenset(lost)):
+        problem = lost[change.entry.id]
+        audit.record("attempt.lost", window_id=change.entry.window_id,
+                     participant_id=change.entry.participant_id,
+                     reason=f"at the engagement deadline {problem}, and no deferral agreed")
+        notifications.engagement_lost(change.entry, problem, at)
     return [e.id for e in waiting]
 
 
@@ -176,7 +179,7 @@ def request_deferral(entry: Entry, reason: str, actor: User, at: datetime) -> De
     db.session.add(request)
     audit.record("deferral.requested", actor=actor, window_id=window.id,
                  participant_id=entry.participant_id, reason=reason.strip())
-    db.session.commit()
+    db.session.flush()
     return request
 
 
@@ -235,7 +238,6 @@ def decide_deferral(request: DeferralRequest, agree: bool, reason: str, actor: U
     notifications.decision(entry, "deferral request",
                            f"agreed, moved to {to_window.name}" if agree else "refused",
                            reason.strip(), f"/assessments/{entry.id}/deferral", at)
-    db.session.commit()
 
 
 def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: User,
@@ -254,13 +256,13 @@ def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: 
                 f"{window.name} has no engagement deadline still to come and the participant's "
                 f"{below}. Choose a window whose engagement deadline is still to come, or record "
                 "an engagement exemption first.")
-    entry.outcome, entry.completed_at = attempts.AttemptOutcome.DEFERRED, at
     moved = Entry(window_id=window.id, participant_id=entry.participant_id,
                   npq_code=entry.npq_code, candidate_number=new_candidate_number(),
                   entered=entered or not gate_to_come)
     db.session.add(moved)
     db.session.flush()
-    arrangements.apply_arrangements([moved], at)
+    outcomes.settle([entry], at, actor, f"Deferred to {window.name}")
+    deadline_extensions.apply_arrangements([moved], at)
     audit.record("attempt.deferred", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, to_window=window.id)
     if moved.entered:
@@ -280,66 +282,17 @@ def record_non_submissions(at: datetime) -> list[int]:
                ~exists().where(SubmissionVersion.entry_id == Entry.id),
                ~exists().where(EcClaim.entry_id == Entry.id, EcClaim.decided_at.is_(None)))
     ).all()
+    running = [entry for entry in due if not entry.is_in_time(at)]  # not an extension's
     recorded = []
-    for entry in due:
-        if entry.is_in_time(at):  # an extension still running
-            continue
-        # Completed at the deadline's last minute: its London day is the DfE completion date
-        # (closes_at, the first late instant, falls on the next day).
-        entry.outcome = attempts.AttemptOutcome.NOT_SUBMITTED
-        entry.completed_at = last_minute(entry.closes_at)
-        audit.record("attempt.not_submitted", window_id=entry.window_id,
-                     participant_id=entry.participant_id,
-                     reason=f"nothing submitted by {deadline_text(entry.closes_at)}")
-        notifications.not_submitted(entry, at)
-        recorded.append(entry.id)
-    db.session.commit()
+    for change in outcomes.settle(running, at):
+        if change.after == attempts.AttemptOutcome.NOT_SUBMITTED:
+            entry = change.entry
+            audit.record("attempt.not_submitted", window_id=entry.window_id,
+                         participant_id=entry.participant_id,
+                         reason=f"nothing submitted by {deadline_text(entry.closes_at)}")
+            notifications.not_submitted(entry, at)
+            recorded.append(entry.id)
     return recorded
-
-
-# Extensions ---------------------------------------------------------------------------
-
-
-def extension_closes_at(window: AssessmentWindow, until: date) -> datetime:
-    """A personal deadline at the window's deadline time on `until` (London), within the limit."""
-    closes_at = deadline_closes_at(until, window.deadline_time)
-    latest = window.latest_extension_closes_at
-    if closes_at <= window.closes_at:
-        raise EligibilityError(f"An extension must end after the window's deadline, "
-                               f"{deadline_text(window.closes_at)}.")
-    if closes_at > latest:
-        raise EligibilityError(f"Extensions for this window can run to {deadline_text(latest)} "
-                               f"at the latest ({window.max_extension_days} days).")
-    return closes_at
-
-
-def grant_extensions(entries: list[Entry], until: date, reason: str, actor: User, at: datetime,
-                     claim: EcClaim | None = None) -> list[Extension]:
-    """Give each entry a personal deadline; the case study stays readable and submission
-    reopens until then. Always with a reason."""
-    if not entries:
-        raise EligibilityError("Choose at least one participant.")
-    if not reason.strip():
-        raise EligibilityError("Give the reason for the extension.")
-    granted = []
-    for entry in entries:
-        closes_at = extension_closes_at(entry.window, until)
-        if entry.outcome not in (None, attempts.AttemptOutcome.NOT_SUBMITTED):
-            raise EligibilityError(f"{entry.candidate_number}'s attempt has ended "
-                                   f"({attempts.OUTCOME_TEXT[attempts.AttemptOutcome(entry.outcome)]}).")
-        entry.extended_closes_at, entry.outcome, entry.completed_at = closes_at, None, None
-        extension = Extension(entry_id=entry.id, closes_at=closes_at, reason=reason.strip(),
-                              granted_by=actor.id, granted_at=at,
-                              ec_claim_id=claim.id if claim else None)
-        db.session.add(extension)
-        granted.append(extension)
-        audit.record("extension.granted", actor=actor, window_id=entry.window_id,
-                     participant_id=entry.participant_id, until=closes_at.isoformat(),
-                     reason=reason.strip(), ec_claim=claim.id if claim else None)
-        if claim is None:  # an EC decision's own notice gives the new deadline
-            notifications.extension_granted(entry, reason.strip(), at)
-    db.session.commit()
-    return granted
 
 
 # Extenuating circumstances ------------------------------------------------------------
@@ -379,7 +332,7 @@ def file_claim(entry: Entry, data: ClaimInput, actor: User, at: datetime) -> EcC
     db.session.add(claim)
     audit.record("ec.filed", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, category=data.category, files=len(evidence))
-    db.session.commit()
+    db.session.flush()
     return claim
 
 
@@ -397,13 +350,17 @@ def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: da
     if claim.decision is EcDecision.EXTENSION:
         if until is None:
             raise EligibilityError("Enter the date the extension runs to.")
-        grant_extensions([entry], until, reason, actor, at, claim=claim)
+        try:
+            deadline_extensions.grant([entry], until, reason, actor, at, claim=claim)
+        except deadline_extensions.ExtensionRefused as refused:
+            raise EligibilityError(str(refused)) from None
     elif claim.decision is EcDecision.DEFER:
         if to_window is None:
             raise EligibilityError("Choose a later window that serves this NPQ.")
         move_to_window(entry, to_window, at, actor, entered=True)
-    elif claim.decision is EcDecision.VOID:
-        entry.outcome, entry.completed_at = attempts.AttemptOutcome.VOIDED, at
+    db.session.flush()
+    # A rejection lets a non-submission it held be recorded; a void voids (misconduct aside).
+    outcomes.settle([entry], at, actor, f"Extenuating circumstances: {reason.strip()}")
     audit.record("ec.decided", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, decision=decision, reason=reason.strip())
     outcome = EC_DECISION_TEXT[claim.decision]
@@ -411,7 +368,6 @@ def decide_claim(claim: EcClaim, decision: str, reason: str, actor: User, at: da
         outcome += f": your new deadline is {deadline_text(entry.closes_at)}"
     notifications.decision(entry, "extenuating circumstances claim", outcome,
                            reason.strip(), f"/assessments/{entry.id}/circumstances", at)
-    db.session.commit()
 
 
 EC_DECISION_TEXT = {

@@ -355,14 +355,15 @@ def _amendments(window: AssessmentWindow) -> dict[int, list[OutcomeAmendment]]:
 
 def dfe_return_csv(window: AssessmentWindow) -> Iterator[str]:
     """The DfE return: one row per outcome the DfE records (passed, failed or voided), with its
-    completion date; amended rows say so (dfe_return.return_row)."""
+    completion date; amended rows say so (dfe_return.return_row). It reads what was reported
+    (Entry.reported_outcome), so an attempt a late extension runs again keeps its row."""
     window = _attached(window)
     entries, amended = _window_entries(window), _amendments(window)
 
     def rows():
         yield RETURN_COLUMNS
         for entry in entries:
-            row = return_row(entry.outcome, entry.completed_at,
+            row = return_row(entry.reported_outcome, entry.reported_completed_at,
                              as_amended(amended.get(entry.id, [])))
             if row is not None:
                 row.update(email=entry.participant.email, name=entry.participant.name,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import allocation as allocating
+from ..attempt_outcome import Rule
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -38,7 +39,7 @@ from ..models import (
 )
 from ..rubrics import Rubric, RubricError, parse_rubric
 from ..version_cache import VersionCache
-from . import audit, misconduct, notifications, standardisation
+from . import audit, notifications, outcomes, standardisation
 
 # Criterion levels may differ by this many steps between two markers before moderation.
 LEVEL_TOLERANCE = 1
@@ -818,19 +819,17 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
         db.session.commit()
         return False
     versions = marked_versions(window, at)
-    results = final_results(versions.keys())
-    # An upheld academic-misconduct case fails the attempt, whatever its marks.
-    upheld = misconduct.upheld_entries(window.id)
-    for version in versions.values():
-        result = results[version.entry_id]
-        passed = result.outcome is Outcome.PASS and version.entry_id not in upheld
-        version.entry.outcome = "passed" if passed else "failed"
-        version.entry.completed_at = window.results_release_at
     window.results_recorded_at = at
-    notifications.results_released([v.entry for v in versions.values()], at)
+    db.session.flush()
+    changes = outcomes.settle([v.entry for v in versions.values()], at)
+    notifications.results_released([c.entry for c in changes if c.rule in _RESULTS], at)
     audit.record("results.released", window_id=window.id, entries=len(versions))
     db.session.commit()
     return True
+
+
+# The rules by which an attempt's result reaches the participant with the window's release.
+_RESULTS = (Rule.MARKS, Rule.MISCONDUCT)
 
 
 def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
@@ -847,14 +846,11 @@ def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
     # A first mark given after the release still faces the sample, as at the release itself.
     draw_second_marking_sample(window, at)
     results = final_results(first_marked)
-    done = [pending[k] for k in sorted(results)]
+    done = [pending[k].entry for k in sorted(results)]
     if not done:
         return False
-    for version in done:
-        result = results[version.entry_id]
-        version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
-        version.entry.completed_at = at
-    notifications.results_released([v.entry for v in done], at)
+    changes = outcomes.settle(done, at)
+    notifications.results_released([c.entry for c in changes if c.rule in _RESULTS], at)
     audit.record("results.released", window_id=window.id, entries=len(done),
                  after_window_release=True)
     db.session.commit()

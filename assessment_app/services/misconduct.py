@@ -1,7 +1,8 @@
 """Academic-misconduct cases: opened, evidenced and decided by admins, every step audited.
 
-How a decision reaches the attempt is misconduct.how_applied: marking.record_results records
-an upheld case's attempt as failed, and after results an amendment does (amendments.py).
+A decision, or an appeal's outcome, is a fact the outcome rule weighs (attempt_outcome.py):
+outcomes.settle records what follows (failed once results are out, an amendment if the
+result was already reported). Services flush; the request commits.
 """
 
 import hashlib
@@ -9,19 +10,19 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..dfe_return import AmendmentRefused
 from ..evidence_files import check_evidence
 from ..extensions import db
 from ..misconduct import (
-    UPHELD_OUTCOME,
+    APPEAL_TEXT,
+    Appeal,
     Applied,
-    Decision,
     DecisionRefused,
+    check_appeal,
     check_decision,
     how_applied,
 )
 from ..models import Entry, MisconductCase, MisconductEvidence, User
-from . import amendments, audit
+from . import audit, notifications, outcomes
 
 
 def open_case(entry: Entry, actor: User, at: datetime) -> MisconductCase:
@@ -34,7 +35,6 @@ def open_case(entry: Entry, actor: User, at: datetime) -> MisconductCase:
     db.session.flush()
     audit.record("misconduct.opened", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, case=case.id, entry=entry.id)
-    db.session.commit()
     return case
 
 
@@ -54,38 +54,47 @@ def add_evidence(case: MisconductCase, note: str, file: tuple[str, bytes] | None
     audit.record("misconduct.evidence_added", actor=actor, window_id=case.entry.window_id,
                  participant_id=case.entry.participant_id, case=case.id, evidence=item.id,
                  filename=item.filename, sha256=item.sha256)
-    db.session.commit()
     return item
 
 
 def decide(case: MisconductCase, decision: str, reason: str, actor: User, at: datetime) -> Applied:
-    """Record the decision; an upheld case fails the attempt (misconduct.how_applied)."""
+    """Record the decision; an upheld case fails the attempt (misconduct.how_applied says how)."""
     chosen = check_decision(case.decided_at is not None, decision, reason)
     entry = case.entry
     applied = how_applied(chosen, entry.window.results_recorded_at is not None, entry.outcome)
-    case.decision, case.reason = chosen.value, reason.strip()
-    case.decided_by, case.decided_at = actor.id, at
+    # Every value read before the first is set: a read that loads a row would autoflush a
+    # half-made decision into the CHECK constraint that wants all of it.
+    values = {"decision": chosen.value, "reason": reason.strip(), "decided_by": actor.id,
+              "decided_at": at}
+    for name, value in values.items():
+        setattr(case, name, value)
     audit.record("misconduct.decided", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, case=case.id, decision=chosen.value,
                  reason=case.reason, applied=applied.value)
-    if applied is Applied.AMEND:
-        try:
-            # Commits the decision with the amendment, which is audited and emailed too.
-            amendments.amend_outcome(entry, UPHELD_OUTCOME.value, False,
-                                     f"Academic misconduct: {case.reason}", actor, at)
-        except AmendmentRefused as problem:
-            db.session.rollback()
-            raise DecisionRefused(str(problem)) from None
-    else:
-        db.session.commit()
+    db.session.flush()
+    outcomes.settle([entry], at, actor, f"Academic misconduct: {case.reason}")
     return applied
 
 
-def upheld_entries(window_id: int) -> set[int]:
-    """The window's attempts with an upheld misconduct case: one statement."""
-    return set(db.session.scalars(
-        select(MisconductCase.entry_id).join(Entry, Entry.id == MisconductCase.entry_id)
-        .where(Entry.window_id == window_id, MisconductCase.decision == Decision.UPHELD.value)))
+def decide_appeal(case: MisconductCase, appeal: str, reason: str, actor: User,
+                  at: datetime) -> Appeal:
+    """Record the outcome of the participant's appeal: the only route that lifts the fail."""
+    chosen = check_appeal(case.decision, case.appeal_decided_at is not None, appeal, reason)
+    entry = case.entry
+    values = {"appeal_decision": chosen.value, "appeal_reason": reason.strip(),
+              "appeal_decided_by": actor.id, "appeal_decided_at": at}
+    for name, value in values.items():  # all read first, as in decide
+        setattr(case, name, value)
+    audit.record("misconduct.appeal_decided", actor=actor, window_id=entry.window_id,
+                 participant_id=entry.participant_id, case=case.id, appeal=chosen.value,
+                 reason=case.appeal_reason)
+    db.session.flush()
+    changes = outcomes.settle([entry], at, actor, f"Misconduct appeal allowed: {case.appeal_reason}")
+    if not any(c.amendment for c in changes):
+        notifications.decision(entry, "appeal against the academic misconduct decision",
+                               APPEAL_TEXT[chosen].lower(), case.appeal_reason,
+                               f"/assessments/{entry.id}/result", at)
+    return chosen
 
 
 def evidence_viewed(item: MisconductEvidence, actor: User) -> None:
@@ -93,4 +102,3 @@ def evidence_viewed(item: MisconductEvidence, actor: User) -> None:
     audit.record("misconduct.evidence_viewed", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, case=item.case_id, evidence=item.id,
                  filename=item.filename)
-    db.session.commit()

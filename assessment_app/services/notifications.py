@@ -7,6 +7,8 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from ..attempts import OUTCOME_TEXT, AttemptOutcome
+from ..clock import to_london
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, SubmissionVersion, User
 from ..timeformat import deadline_text, london_time
@@ -218,3 +220,35 @@ def review_kept(entry: Entry, at: datetime) -> None:
           f"the NPQ in {entry.npq.name} ({entry.window.name}) is complete. The reviewer did not "
           "mark your script before and did not see the earlier marks. Your outcome is unchanged."
           f"\n\n{link(f'/assessments/{entry.id}/review')}" + _sign_off(), "review_kept", at)
+
+
+def outcome_amended(entry: Entry, amendment, at: datetime) -> None:
+    """A released outcome changed: what it was, what it is, when and why."""
+    before = OUTCOME_TEXT[AttemptOutcome(amendment.previous_outcome)]
+    after = OUTCOME_TEXT[AttemptOutcome(amendment.new_outcome)]
+    queue(entry.participant.email, f"Your NPQ assessment outcome has been amended: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nThe outcome of your assessment for the NPQ in "
+          f"{entry.npq.name} ({entry.window.name}) has been amended.\n\n"
+          f"It was: {before}\nIt is now: {after}\n"
+          f"Completion date: {to_london(amendment.new_completed_at):%-d %B %Y}\n\n"
+          f"Reason: {amendment.reason}\n\n{link(f'/assessments/{entry.id}')}" + _sign_off(),
+          "outcome_amended", at)
+
+
+def resit_withdrawn(entry: Entry, at: datetime) -> None:
+    """A resit no longer needed: an earlier attempt at the NPQ has passed."""
+    queue(entry.participant.email, f"Your NPQ resit has been withdrawn: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nYour earlier attempt at the NPQ in "
+          f"{entry.npq.name} has passed, so you no longer need to sit {entry.window.name}. "
+          "That entry has been withdrawn and does not count as an attempt.\n\n"
+          f"{link(f'/assessments/{entry.id}')}" + _sign_off(), "resit_withdrawn", at,
+          dedupe_key=f"withdrawn:{entry.id}")
+
+
+def extension_withdrawn(entry: Entry, reason: str, at: datetime) -> None:
+    """An extension taken back: the deadline that now applies, and why."""
+    queue(entry.participant.email, f"Your NPQ assessment deadline has changed: {entry.window.name}",
+          f"Dear {entry.participant.name},\n\nAn extension to your deadline for the NPQ in "
+          f"{entry.npq.name} has been taken back. Your deadline is now "
+          f"{deadline_text(entry.closes_at)}.\n\nReason: {reason}\n\n"
+          f"{link(f'/assessments/{entry.id}')}" + _sign_off(), "extension_withdrawn", at)

@@ -27,9 +27,9 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from ..review_rules import ReviewRefused, outcome_after_review, request_closes_at, request_problem
+from ..review_rules import ReviewRefused, request_closes_at, request_problem
 from ..working_days import bank_holidays
-from . import amendments, audit, notifications
+from . import audit, notifications, outcomes
 from .marking import FinalResult, MarkInput, complete_levels, rubric_for, set_judgements
 
 
@@ -51,8 +51,8 @@ def review_of(entry_id: int) -> ReviewRequest | None:
 def problem_with_request(entry: Entry, at: datetime) -> str | None:
     """Why this attempt's review cannot be asked for now, or None."""
     window = entry.window
-    return request_problem(entry.outcome, window.results_recorded_at, closes_at(entry),
-                           review_of(entry.id) is not None, at)
+    return request_problem(entry.outcome, entry.outcome_rule, window.results_recorded_at,
+                           closes_at(entry), review_of(entry.id) is not None, at)
 
 
 def request_review(entry: Entry, grounds: str, actor: User, at: datetime) -> ReviewRequest:
@@ -165,17 +165,16 @@ def save_review(review: ReviewRequest, reviewer: User, data: MarkInput, rational
                                 "the participant reads it.")
         review.outcome = Outcome(rubric.outcome(levels))
         review.status, review.completed_at = ReviewStatus.COMPLETED, at
-        changed = outcome_after_review(entry.outcome, review.outcome is Outcome.PASS)
-        if changed is not None:
-            review.amendment = amendments.record_amendment(
-                entry, changed.value, False, f"Review of marking: {review.rationale}", reviewer, at)
-        else:
+        db.session.flush()
+        changes = outcomes.settle([entry], at, reviewer, f"Review of marking: {review.rationale}")
+        review.amendment = next((c.amendment for c in changes if c.entry is entry), None)
+        if review.amendment is None:
             notifications.review_kept(entry, at)
         audit.record("review.completed", actor=reviewer, window_id=entry.window_id,
                      participant_id=entry.participant_id, entry=entry.id,
-                     outcome=review.outcome.value, changed=changed is not None,
+                     outcome=review.outcome.value, changed=review.amendment is not None,
                      rubric_version=rubric.version, reason=review.rationale)
-    db.session.commit()
+    db.session.flush()
     return review
 
 

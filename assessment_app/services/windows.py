@@ -15,7 +15,7 @@ from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..window_changes import Review
-from . import arrangements, audit, engagement, marking, notifications, papers
+from . import audit, deadline_extensions, engagement, marking, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -244,7 +244,7 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     ]
     db.session.add_all(entries)
     db.session.flush()
-    arrangements.apply_arrangements(entries, at)  # before the notices, which give the deadline
+    deadline_extensions.apply_arrangements(entries, at)  # before the notices, which give the deadline
     for entry in entries:
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,

@@ -9,8 +9,8 @@ from factories import make_entry, make_user, make_window
 from assessment_app.clock import to_london
 from assessment_app.deadlines import deadline_closes_at
 from assessment_app.models import Role
-from assessment_app.services import eligibility
-from assessment_app.services.eligibility import EligibilityError
+from assessment_app.services import deadline_extensions
+from assessment_app.services.deadline_extensions import ExtensionRefused
 
 CASES = [
     # End of BST (Sunday 25 October 2026) between the deadline and the limit.
@@ -35,8 +35,8 @@ def entered(ctx, clock):
 def test_the_last_allowed_day_is_granted_at_the_windows_deadline_time(entered, first_day,
                                                                       last_allowed, _text):
     entry, admin = entered(first_day)
-    (granted,) = eligibility.grant_extensions([entry], last_allowed, "Illness", admin,
-                                              entry.window.release_at)
+    (granted,) = deadline_extensions.grant([entry], last_allowed, "Illness", admin,
+                                         entry.window.release_at).granted
     local = to_london(granted.closes_at - timedelta(minutes=1))
     assert (local.date(), local.time()) == (last_allowed, time(23, 59))
     assert entry.closes_at == granted.closes_at
@@ -46,8 +46,8 @@ def test_the_last_allowed_day_is_granted_at_the_windows_deadline_time(entered, f
 def test_a_day_more_is_refused_with_the_limit_in_london_time(entered, first_day, last_allowed,
                                                             text):
     entry, admin = entered(first_day)
-    with pytest.raises(EligibilityError) as refused:
-        eligibility.grant_extensions([entry], last_allowed + timedelta(days=1), "Illness", admin,
+    with pytest.raises(ExtensionRefused) as refused:
+        deadline_extensions.grant([entry], last_allowed + timedelta(days=1), "Illness", admin,
                                      entry.window.release_at)
     assert str(refused.value) == f"Extensions for this window can run to {text} at the latest " \
                                  "(14 days)."

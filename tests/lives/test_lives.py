@@ -10,7 +10,8 @@ from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, OutboxMessage, Role
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import eligibility, marking, submissions, windows
+from assessment_app.services import deadline_extensions, eligibility, marking, submissions, windows
+from assessment_app.services.deadline_extensions import ExtensionRefused
 from assessment_app.services.eligibility import ClaimInput, EligibilityError
 from assessment_app.services.marking import MarkInput
 from assessment_app.services.submissions import SubmissionRefused
@@ -277,8 +278,8 @@ def test_extensions_are_limited_per_window_and_need_a_reason(world):
     world.engagement(95, 0)
     world.gate(0)
     too_far = entry.window.first_day + timedelta(days=7 + 15)
-    with pytest.raises(EligibilityError, match="at the latest"):
-        eligibility.grant_extensions([entry], too_far, "Illness", world.admin, world.at(entry.window.release_at))
-    with pytest.raises(EligibilityError, match="reason"):
-        eligibility.grant_extensions([entry], entry.window.first_day + timedelta(days=9), " ", world.admin,
+    with pytest.raises(ExtensionRefused, match="at the latest"):
+        deadline_extensions.grant([entry], too_far, "Illness", world.admin, world.at(entry.window.release_at))
+    with pytest.raises(ExtensionRefused, match="reason"):
+        deadline_extensions.grant([entry], entry.window.first_day + timedelta(days=9), " ", world.admin,
                                      entry.window.release_at)

@@ -176,7 +176,7 @@ def test_a_group_extension_shows_who_is_in_the_group_then_grants_and_tells_them(
     done = client.post(f"/admin/windows/{ids['window']}/extensions",
                        data=extension_form(group=group, confirm_ids=confirm_ids),
                        follow_redirects=True)
-    assert f"Extension granted to {len(who)} participant(s): " in done.text
+    assert f"Extension granted to {len(who)} participant{'' if len(who) == 1 else 's'}: " in done.text
     with app.app_context():
         assert sorted(e.entry.participant.name for e in Extension.query) == who
         assert sorted(m.to.split("@")[0] for m in notices("extension_granted")) == \

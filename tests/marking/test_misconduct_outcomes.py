@@ -24,7 +24,9 @@ def release(closed):
 
 def decide(closed, entry_id, decision, reason="Copied from a peer's script."):
     case = misconduct.open_case(db.session.get(Entry, entry_id), admin_of(closed), AFTER_CLOSE)
-    return misconduct.decide(case, decision, reason, admin_of(closed), AFTER_CLOSE)
+    applied = misconduct.decide(case, decision, reason, admin_of(closed), AFTER_CLOSE)
+    db.session.commit()  # as the request does
+    return applied
 
 
 def test_upheld_before_results_records_a_failed_attempt_at_release(app, closed, clock):

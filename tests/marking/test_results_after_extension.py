@@ -23,7 +23,7 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import eligibility, exports, marking, submissions
+from assessment_app.services import deadline_extensions, eligibility, exports, marking, submissions
 from assessment_app.services.marking import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
@@ -54,8 +54,9 @@ def window_with_extensions(app, clock):
         for p in ON_TIME:
             submissions.submit(entries[p], f"{p}'s response.", declaration=True,
                                client_token=p, at=DURING)
-        eligibility.grant_extensions([entries["alex"], entries["kim"]], date(2026, 12, 4),
-                                     "Illness during the window", admin, DURING)
+        deadline_extensions.grant([entries["alex"], entries["kim"]], date(2026, 12, 4),
+                                 "Illness during the window", admin, DURING)
+        db.session.commit()
         return {p: e.id for p, e in entries.items()} | {"window": window.id, "admin": admin.id}
 
 

@@ -1,11 +1,10 @@
 """Working days in England and Wales, the review-request period and its refusals (pure rules)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 
-from assessment_app.access_arrangements import arrangement_closes_at
-from assessment_app.review_rules import outcome_after_review, request_closes_at, request_problem
+from assessment_app.review_rules import request_closes_at, request_problem
 from assessment_app.working_days import add_working_days, bank_holidays
 
 RELEASED = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # a Thursday
@@ -50,44 +49,20 @@ def test_the_review_period_is_counted_from_the_london_day_of_release_in_summer_t
 
 
 def test_a_request_is_taken_up_to_the_last_second_of_the_period_and_refused_after():
-    assert request_problem("passed", RELEASED, PERIOD_ENDS, False,
+    assert request_problem("passed", "marks", RELEASED, PERIOD_ENDS, False,
                            datetime(2026, 12, 17, 23, 59, 59, tzinfo=UTC)) is None
-    late = request_problem("passed", RELEASED, PERIOD_ENDS, False, PERIOD_ENDS)
+    late = request_problem("passed", "marks", RELEASED, PERIOD_ENDS, False, PERIOD_ENDS)
     assert late == ("The time to ask for a review of this attempt ended at 11:59pm on Thursday "
                     "17 December 2026, so a review can no longer be asked for.")
 
 
 def test_one_request_per_attempt_and_only_for_a_released_marked_result():
-    assert "Only one review" in request_problem("failed", RELEASED, PERIOD_ENDS, True, RELEASED)
+    assert "Only one review" in request_problem("failed", "marks", RELEASED, PERIOD_ENDS, True, RELEASED)
     for outcome in (None, "voided", "not_submitted", "deferred", "lost_engagement"):
-        assert "once the result" in request_problem(outcome, RELEASED, PERIOD_ENDS, False, RELEASED)
-    assert "once the result" in request_problem("passed", None, None, False, RELEASED)
+        assert "once the result" in request_problem(outcome, "marks", RELEASED, PERIOD_ENDS, False, RELEASED)
+    assert "once the result" in request_problem("passed", "marks", None, None, False, RELEASED)
 
 
-def test_a_review_keeps_an_outcome_it_agrees_with_and_changes_one_it_does_not():
-    assert outcome_after_review("passed", True) is None
-    assert outcome_after_review("failed", False) is None
-    assert outcome_after_review("passed", False) == "failed"
-    assert outcome_after_review("failed", True) == "passed"
-
-
-WINDOW_CLOSES = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)  # after 23:59 on 1 December (GMT)
-
-
-def test_an_arrangement_moves_the_deadline_by_whole_london_days_at_the_window_time():
-    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 5, 14) == datetime(
-        2026, 12, 7, 0, 0, tzinfo=UTC)
-
-
-def test_an_arrangement_never_passes_the_window_extension_limit():
-    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 20, 14) == datetime(
-        2026, 12, 16, 0, 0, tzinfo=UTC)
-    assert arrangement_closes_at(WINDOW_CLOSES, time(23, 59), 5, 0) is None
-
-
-def test_an_arrangement_across_the_clock_change_keeps_the_wall_clock_deadline():
-    """A window ending 23:59 BST on Friday 23 October 2026, with 3 extra days: 23:59 GMT on
-    Monday 26 October (the clocks went back on the 25th)."""
-    closes = datetime(2026, 10, 23, 23, 0, tzinfo=UTC)
-    assert arrangement_closes_at(closes, time(23, 59), 3, 14) == datetime(2026, 10, 27, 0, 0,
-                                                                          tzinfo=UTC)
+def test_a_misconduct_fail_is_not_offered_a_review_of_marking():
+    problem = request_problem("failed", "misconduct", RELEASED, PERIOD_ENDS, False, RELEASED)
+    assert "academic misconduct" in problem and "appeal" in problem
