@@ -43,7 +43,9 @@ def register_commands(app: Flask) -> None:
         from .demo import seed_demo
 
         init_db()
-        for line in seed_demo():
+        lines = seed_demo()
+        db.session.commit()  # the command owns its transaction, as a request does
+        for line in lines:
             click.echo(line)
 
     @app.cli.command("import-papers")

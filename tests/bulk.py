@@ -44,7 +44,10 @@ def seed_cohort(window, n: int, markers: list[User], submitted_at, marked_at, np
     entries = _ids(Entry, [{"window_id": window.id, "participant_id": p, "npq_code": npq,
                                 "candidate_number": f"B{start + i:08d}", "entered": True,
                                 "outcome": "passed" if released else None,
-                                "completed_at": marked_at if released else None}
+                                "outcome_rule": "marks" if released else None,
+                                "completed_at": marked_at if released else None,
+                                "reported_outcome": "passed" if released else None,
+                                "reported_completed_at": marked_at if released else None}
                            for i, p in enumerate(people)])
     versions = _ids(SubmissionVersion, [
         {"entry_id": e, "number": 1, "text": TEXT, "word_count": 600, "word_limit": 1500, "sha256": "0" * 64,

@@ -20,7 +20,7 @@ from ..access import admin_required
 from ..evidence_files import EvidenceRejected
 from ..extensions import db
 from ..forms_shared import options
-from ..misconduct import DECISION_TEXT, DecisionRefused
+from ..misconduct import APPEAL_TEXT, DECISION_TEXT, DecisionRefused
 from ..models import Entry, MisconductCase, MisconductEvidence
 from ..services import misconduct
 from ..services import similarity as checks
@@ -46,6 +46,16 @@ class MisconductDecisionForm(FlaskForm):
                            validators=[DataRequired("Give the reason for the decision"),
                                        Length(max=5000)])
     decide = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+class AppealForm(FlaskForm):
+    appeal = RadioField("Outcome of the appeal", widget=GovRadioInput(),
+                        choices=options((a.value, text) for a, text in APPEAL_TEXT.items()),
+                        validators=[InputRequired("Choose the outcome of the appeal")])
+    appeal_reason = TextAreaField("Reason (the participant will see it)", widget=GovTextArea(),
+                                  validators=[DataRequired("Give the reason for the appeal's "
+                                                           "outcome"), Length(max=5000)])
+    record = SubmitField("Record the appeal's outcome", widget=GovSubmitInput())
 
 
 @bp.get("/windows/<int:window_id>/similarity")
@@ -100,9 +110,11 @@ def misconduct_case(case_id: int):
 
 
 def _case_page(case: MisconductCase, evidence_form: EvidenceForm,
-               decision_form: MisconductDecisionForm, failed=None):
+               decision_form: MisconductDecisionForm, failed=None, appeal_form=None):
     return render_template("admin/misconduct_case.html", case=case, evidence_form=evidence_form,
-                           decision_form=decision_form, form=failed, decisions=DECISION_TEXT)
+                           decision_form=decision_form, form=failed, decisions=DECISION_TEXT,
+                           appeal_form=appeal_form or AppealForm(formdata=None),
+                           appeals=APPEAL_TEXT)
 
 
 @bp.post("/misconduct/<int:case_id>/evidence")
@@ -140,6 +152,26 @@ def decide_misconduct_case(case_id: int):
             flash("Decision recorded.", "success")
             return redirect(url_for(".misconduct_case", case_id=case.id))
     return _case_page(case, EvidenceForm(formdata=None), form, failed=form), 400
+
+
+@bp.post("/misconduct/<int:case_id>/appeal")
+@admin_required
+def record_misconduct_appeal(case_id: int):
+    """The outcome of the participant's appeal: the only way an upheld decision is lifted."""
+    case = _case_or_404(case_id)
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            misconduct.decide_appeal(case, form.appeal.data, form.appeal_reason.data,
+                                     current_user, clock.now())
+        except DecisionRefused as problem:
+            db.session.rollback()
+            form.appeal_reason.errors = [str(problem)]
+        else:
+            flash("The appeal's outcome is recorded. The participant has been told.", "success")
+            return redirect(url_for(".misconduct_case", case_id=case.id))
+    return _case_page(case, EvidenceForm(formdata=None), MisconductDecisionForm(formdata=None),
+                      failed=form, appeal_form=form), 400
 
 
 @bp.get("/misconduct/<int:case_id>/evidence/<int:evidence_id>")

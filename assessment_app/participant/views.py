@@ -28,6 +28,7 @@ from ..access import (
     session_account_id,
     submission_for,
 )
+from ..attempt_outcome import Rule
 from ..attempts import AttemptOutcome, Standing
 from ..autocommit import each_statement_commits
 from ..deadlines import is_released
@@ -36,7 +37,7 @@ from ..downloads import send_handout
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, WindowPaper
-from ..services import amendments, eligibility, reviews, submissions
+from ..services import amendments, eligibility, misconduct, reviews, submissions
 from ..services.feedback_docx import feedback_document
 from ..services.marking import final_result, result_visible, rubric_at
 from ..services.papers import paper_as_read, paper_html
@@ -383,7 +384,9 @@ def result(entry_id: int):
                            rubric=rubric_at(outcome.rubric_version),
                            headline=amendments.headline(entry, outcome),
                            amended=amendments.history([entry.id]).get(entry.id, []),
-                           review_closes_at=reviews.closes_at(entry))
+                           review_closes_at=reviews.closes_at(entry),
+                           misconduct_case=misconduct.case_of(entry)
+                           if entry.outcome_rule == Rule.MISCONDUCT else None)
 
 
 @bp.get("/<int:entry_id>/result/feedback.docx")

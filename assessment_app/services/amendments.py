@@ -55,6 +55,8 @@ def headline(entry: Entry, result) -> str:
     changed since marking, else the marked one (results out, not yet recorded)."""
     if entry.outcome == AttemptOutcome.VOIDED:
         return "Voided: this attempt does not count"
+    if entry.outcome_rule == Rule.MISCONDUCT:
+        return "Not passed: academic misconduct"
     passed = entry.outcome == AttemptOutcome.PASSED if entry.outcome else result.outcome.value == "pass"
     return "Passed" if passed else "Not passed"
 

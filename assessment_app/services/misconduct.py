@@ -27,7 +27,7 @@ from . import audit, notifications, outcomes
 
 def open_case(entry: Entry, actor: User, at: datetime) -> MisconductCase:
     """The attempt's case: the one already open, or a new one."""
-    case = db.session.scalar(select(MisconductCase).where(MisconductCase.entry_id == entry.id))
+    case = case_of(entry)
     if case is not None:
         return case
     case = MisconductCase(entry_id=entry.id, opened_by=actor.id, opened_at=at)
@@ -95,6 +95,10 @@ def decide_appeal(case: MisconductCase, appeal: str, reason: str, actor: User,
                                APPEAL_TEXT[chosen].lower(), case.appeal_reason,
                                f"/assessments/{entry.id}/result", at)
     return chosen
+
+
+def case_of(entry: Entry) -> MisconductCase | None:
+    return db.session.scalar(select(MisconductCase).where(MisconductCase.entry_id == entry.id))
 
 
 def evidence_viewed(item: MisconductEvidence, actor: User) -> None:

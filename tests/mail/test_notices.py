@@ -54,6 +54,7 @@ def gated(clock):
     csv = ("participant,programme,percent_complete,as_of\n"
            "sam@example.org,NPQLTD,93,2026-10-30\njo@example.org,NPQLTD,71.5,2026-10-30\n")
     eligibility.import_engagement(csv.encode(), "lp.csv", admin, BEFORE)
+    db.session.commit()  # as the import page's request does
     return window, entries
 
 

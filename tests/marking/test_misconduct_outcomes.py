@@ -76,3 +76,39 @@ def test_no_case_to_answer_after_results_changes_nothing(app, closed, clock):
         assert decide(closed, jo, "no_case").value == "nothing"
         assert db.session.get(Entry, jo).outcome == "passed"
         assert OutcomeAmendment.query.count() == 0
+
+
+def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_review(
+        app, closed, clock):
+    """Jo's result says the attempt was failed for misconduct, with the reason and how to
+    appeal, and offers no review of marking; the admin records the appeal allowed, with a
+    reason, and her marks decide again (an amendment she is told about)."""
+    _, jo, _ = closed.entry_ids
+    first_marked(app, closed)
+    with app.app_context():
+        release(closed)
+        decide(closed, jo, "upheld", "Two pages copied from a 2025 script.")
+        case_id = MisconductCase.query.filter_by(entry_id=jo).one().id
+    participant = app.test_client()
+    login(participant, "jo@example.org", PASSWORD)
+    page = participant.get(f"/assessments/{jo}/result").text
+    assert "Not passed: academic misconduct" in page
+    assert "Two pages copied from a 2025 script." in page and "appeal against it" in page
+    assert "ask for a review of marking" not in page
+    refused = participant.post(f"/assessments/{jo}/review", data={"grounds": "Marked wrongly"})
+    assert "failed for academic misconduct" in refused.text
+    admin = app.test_client()
+    login(admin, "boss@example.org", PASSWORD)
+    case_url = f"/admin/misconduct/{case_id}"
+    assert "Outcome of the appeal" in admin.get(case_url).text
+    missing = admin.post(f"{case_url}/appeal", data={"appeal": "allowed", "appeal_reason": " "})
+    assert missing.status_code == 400 and "Give the reason" in missing.text
+    allowed = admin.post(f"{case_url}/appeal", data={
+        "appeal": "allowed", "appeal_reason": "The 2025 script was her own earlier draft."})
+    assert allowed.status_code == 302
+    with app.app_context():
+        assert db.session.get(Entry, jo).outcome == "passed"
+        assert [a.new_outcome for a in OutcomeAmendment.query.order_by(OutcomeAmendment.id)] == [
+            "failed", "passed"]
+        assert AuditEvent.query.filter_by(action="misconduct.appeal_decided").count() == 1
+    assert "Passed" in participant.get(f"/assessments/{jo}/result").text

@@ -137,6 +137,7 @@ def test_an_ec_defer_decision_to_an_open_window_is_refused_on_the_page(app, cloc
         claim = eligibility.file_claim(entry, ClaimInput(
             "illness", "In hospital.", date(2026, 11, 25), date(2026, 11, 27),
             [("note.pdf", b"%PDF-1.4 note")]), entry.participant, DURING)
+        db.session.commit()  # as the request does
         ids = {"claim": claim.id, "entry": entry.id,
                "late": AssessmentWindow.query.filter_by(name="Late autumn 2026").one().id}
     clock.at(DURING)

@@ -9,6 +9,7 @@ from docx import Document
 from returns.conftest import signed_in
 from sqlalchemy.exc import IntegrityError
 
+from assessment_app.dfe_return import dfe_outcome
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, Entry, OutboxMessage, OutcomeAmendment, User
 
@@ -22,11 +23,14 @@ def rows(client, window_id, report):
 
 
 def set_outcomes(app, outcomes):
-    """Give entries recorded outcomes directly: {entry_id: (outcome, completed_at)}."""
+    """Give entries recorded outcomes directly, as outcomes.settle leaves them: {entry_id:
+    (outcome, completed_at)}; one the DfE is told about is what the return reports."""
     with app.app_context():
         for entry_id, (outcome, at) in outcomes.items():
             entry = db.session.get(Entry, entry_id)
             entry.outcome, entry.completed_at = outcome, at
+            if dfe_outcome(outcome) is not None:
+                entry.reported_outcome, entry.reported_completed_at = outcome, at
         db.session.commit()
 
 

@@ -23,6 +23,7 @@ MOMENTS = {
     AttemptOutcome.LOST_ENGAGEMENT: RELEASED,
     AttemptOutcome.VOIDED: LAST_SECOND,
     AttemptOutcome.DEFERRED: DURING,
+    AttemptOutcome.WITHDRAWN: DURING,
     AttemptOutcome.NOT_SUBMITTED: CLOSED,
     AttemptOutcome.PASSED: LATER,
     AttemptOutcome.FAILED: LATER,
