@@ -41,7 +41,7 @@ from ..services.engagement import (
     exemptions_of,
     record_exemption,
 )
-from ..timeformat import plural
+from ..timeformat import deadline_text, plural
 from . import bp
 from .forms import (
     ClaimDecisionForm,
@@ -49,6 +49,7 @@ from .forms import (
     EngagementImportForm,
     ExemptionForm,
     ExtensionForm,
+    WithdrawExtensionForm,
 )
 from .imports import import_page
 from .views import _window_or_404
@@ -258,3 +259,26 @@ def granting_summary(done: deadline_extensions.Granting) -> str:
                  "would not give them more time): " + "; ".join(
                      f"{e.participant.name}: {why}" for e, why in done.left_alone) + ".")
     return text
+
+
+@bp.route("/extensions/<int:extension_id>/withdraw", methods=["GET", "POST"])
+@admin_required
+def withdraw_extension(extension_id: int):
+    """Taking an extension back: its own action, with a reason, while the deadline is ahead."""
+    extension = db.session.get(Extension, extension_id)
+    if extension is None or extension.withdrawn_at is not None:
+        abort(404)
+    entry = extension.entry
+    form = WithdrawExtensionForm()
+    if form.validate_on_submit():
+        try:
+            deadline_extensions.withdraw(extension, form.reason.data, current_user, clock.now())
+        except deadline_extensions.ExtensionRefused as problem:
+            db.session.rollback()
+            form.reason.errors = [str(problem)]
+        else:
+            flash(f"Extension taken back: {entry.participant.name}'s deadline is now "
+                  f"{deadline_text(entry.closes_at)}. They have been told by email.", "success")
+            return redirect(url_for(".participant", user_id=entry.participant_id))
+    return render_template("admin/withdraw_extension.html", extension=extension, entry=entry,
+                           form=form, after=deadline_extensions.closes_at_without(extension))

@@ -280,3 +280,10 @@ class AssignModeratorForm(FlaskForm):
     moderator_id = SelectField("Moderator", widget=GovSelect(), coerce=_id_or_none,
                                validators=[InputRequired("Choose a moderator")])
     submit = SubmitField("Assign moderator", widget=GovSubmitInput())
+
+
+class WithdrawExtensionForm(FlaskForm):
+    reason = TextAreaField("Reason (the participant will see it)", widget=GovTextArea(),
+                           validators=[DataRequired("Give the reason for taking the extension "
+                                                    "back"), Length(max=5000)])
+    submit = SubmitField("Take the extension back", widget=GovSubmitInput())

@@ -130,9 +130,7 @@ def withdraw(extension: Extension, reason: str, actor: User, at: datetime) -> En
                                "will see it.")
     if entry.outcome is not None:
         raise ExtensionRefused("This attempt has ended, so its extensions can no longer change.")
-    others = [_granted(x) for x in in_force([entry.id]).get(entry.id, []) if x.id != extension.id]
-    after = entry_closes_at(terms(entry.window), others)
-    problem = withdrawal_problem(after, at)
+    problem = withdrawal_problem(closes_at_without(extension), at)
     if problem:
         raise ExtensionRefused(problem)
     before = entry.closes_at
@@ -146,6 +144,13 @@ def withdraw(extension: Extension, reason: str, actor: User, at: datetime) -> En
                  reason=extension.withdrawal_reason)
     notifications.extension_withdrawn(entry, extension.withdrawal_reason, at)
     return entry
+
+
+def closes_at_without(extension: Extension) -> datetime:
+    """The participant's deadline if this extension were taken back."""
+    entry = extension.entry
+    others = [_granted(x) for x in in_force([entry.id]).get(entry.id, []) if x.id != extension.id]
+    return entry_closes_at(terms(entry.window), others)
 
 
 def apply_arrangements(entries: list[Entry], at: datetime) -> list[Entry]:

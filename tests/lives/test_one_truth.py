@@ -6,7 +6,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import make_entry, make_user, make_window
+from factories import PASSWORD, login, make_entry, make_user, make_window
 from lives.test_lives import FAIL, PASS, World
 from moments import CLOSED, DURING
 
@@ -222,3 +222,36 @@ def test_every_recorded_outcome_is_the_rules(world):
     reviewed(world, first, PASS)
     at = world.at(resit.window.results_release_at + timedelta(days=2))
     assert outcomes.recorded_matches_rule(Entry.query.all(), at) == {}
+
+
+def test_an_admin_takes_an_extension_back_on_its_own_page(app, clock):
+    """The participant's page lists each extension; taking one back asks for a reason, shows
+    the deadline it leaves, and is refused once that deadline has passed."""
+    clock.at(datetime(2026, 11, 1, tzinfo=UTC))
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="boss@example.org")
+        entry = make_entry(make_window(admin=admin), make_user(email="sam@example.org"))
+        clock.at(DURING)
+        deadline_extensions.grant([entry], date(2026, 12, 4), "Illness", admin, DURING)
+        db.session.commit()
+        (extension,) = deadline_extensions.in_force([entry.id])[entry.id]
+        ids = (entry.participant_id, extension.id, entry.id)
+    user_id, extension_id, entry_id = ids
+    client = app.test_client()
+    login(client, "boss@example.org", PASSWORD)
+    page = client.get(f"/admin/participants/{user_id}").text
+    assert "Illness" in page and f"/admin/extensions/{extension_id}/withdraw" in page
+    form = client.get(f"/admin/extensions/{extension_id}/withdraw").text
+    assert "Deadline without it" in form and "11:59pm on Tuesday 1 December 2026" in form
+    blank = client.post(f"/admin/extensions/{extension_id}/withdraw", data={"reason": ""})
+    assert "Error:" in blank.text and "Give the reason" in blank.text
+    clock.at(CLOSED)
+    later = app.test_client()
+    login(later, "boss@example.org", PASSWORD)
+    late = later.post(f"/admin/extensions/{extension_id}/withdraw", data={"reason": "Mistake"})
+    assert "has passed" in late.text
+    clock.at(DURING)
+    done = client.post(f"/admin/extensions/{extension_id}/withdraw", data={"reason": "Mistake"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).extended_closes_at is None

@@ -136,6 +136,8 @@ EXPECTED: dict[str, tuple] = {
     "admin.add_misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.decide_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.record_misconduct_appeal": (LOGIN, 403, 403, 403, 403, 403, 400),
+    "admin.withdraw_extension": (LOGIN, 403, 403, 403, 403, 403, 404),  # no extension here
 }
 
 
@@ -220,8 +222,8 @@ def ids_for(world, who: str) -> dict:
         "token": "not-a-real-token", "filename": "js/wordcount.js",
         # No review of marking in this world (no results yet): an id of none at all.
         "review_id": 999_999, "marker_id": world["martin"], "npq": "NPQLTD",
-        # No similarity check has run here either.
-        "pair_id": 999_999,
+        # No similarity check has run here either, and no extension was granted.
+        "pair_id": 999_999, "extension_id": 999_999,
     }
 
 
