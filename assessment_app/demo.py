@@ -28,6 +28,7 @@ from .services import (
     marking,
     papers,
     reviews,
+    rubric_store,
     standardisation,
     submissions,
     windows,
@@ -158,7 +159,7 @@ def _marking_window(admin: User, today) -> None:
     _standardisation(admin, window, now)
     marking.allocate_window(window, now, admin)
     # Nadia marks her seeded script far from the agreed levels: flagged to the lead.
-    rubric = marking.rubric_for("NPQLTD")
+    rubric = rubric_store.rubric_for("NPQLTD")
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
     seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
                                                 Seed.purpose == SeedPurpose.LIVE))
@@ -175,7 +176,7 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
     """Definitive scripts (one copied from the released window, the rest written examples),
     three markers who qualified (Nadia after the lead cleared her), a seed rate of 1 in 2."""
     standardisation.save_settings(window, 2, 3, 1, admin)
-    rubric = marking.rubric_for("NPQLTD")
+    rubric = rubric_store.rubric_for("NPQLTD")
     copied = db.session.scalar(select(Entry).join(User, User.id == Entry.participant_id)
                                .where(User.email == RELEASED_PARTICIPANTS[0][0]))
     earlier = now - timedelta(hours=2)  # qualification, then the lead's clearance, then live
@@ -232,7 +233,7 @@ def _released_window(admin: User, today) -> None:
     eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
     marked_at = window.closes_at + timedelta(days=20)
     marking.allocate_window(window, marked_at, admin)
-    rubric = marking.rubric_for("NPQLTD")
+    rubric = rubric_store.rubric_for("NPQLTD")
     weakest, strongest = rubric.levels[0].id, rubric.levels[-1].id
     # Two fails (diagnosis not evident), second-marked in agreement; one clear pass.
     failing = {c.id: strongest for c in rubric.criteria} | {rubric.criteria[0].id: weakest}

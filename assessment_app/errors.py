@@ -8,7 +8,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # How long a page asks the browser to wait when the database is briefly unavailable.
 RETRY_AFTER_SECONDS = 5
 
-from .services.marking import RubricUnavailable
+from .services.rubric_store import RubricUnavailable
 
 
 def register(app: Flask) -> None:

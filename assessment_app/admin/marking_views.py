@@ -14,7 +14,8 @@ from ..forms_shared import options
 from ..models import Allocation, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import admin_lists, audit, exports, marking
-from ..services.marking import NO_MODERATOR, MarkingError
+from ..services.marking import NO_MODERATOR
+from ..services.marking_error import MarkingError
 from . import bp
 from .downloads import download
 from .forms import AssignModeratorForm, MarkerForm

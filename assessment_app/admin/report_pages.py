@@ -6,7 +6,8 @@ from .. import clock
 from ..access import admin_required, role_required
 from ..models import Role
 from ..services import dashboard, exports
-from ..services.marking import MarkingError, rubric_for
+from ..services.marking_error import MarkingError
+from ..services.rubric_store import rubric_for
 from ..svg_charts import bar_chart
 from . import bp
 from .downloads import download

@@ -9,8 +9,9 @@ from ..access import admin_required
 from ..clock import to_london
 from ..extensions import db
 from ..models import LeadAction, User
-from ..services import marking, standardisation
-from ..services.marking import MarkingError, MarkInput
+from ..services import rubric_store, standardisation
+from ..services.marking import MarkInput
+from ..services.marking_error import MarkingError
 from ..standardisation import criteria_matched
 from ..svg_charts import bar_chart
 from . import bp
@@ -65,7 +66,7 @@ def add_definitive(window_id: int):
         else:
             flash("Definitive script added.", "success")
             return redirect(url_for(".standardisation_overview", window_id=window.id))
-    rubric = marking.rubric_for(npq) if npq else None
+    rubric = rubric_store.rubric_for(npq) if npq else None
     return render_template("admin/definitive_form.html", window=window, form=form, rubric=rubric,
                            levels=levels, error=error, page_error=error)
 

@@ -25,8 +25,9 @@ from ..models import (
     SeedPurpose,
 )
 from ..review_rules import REVIEW_RULES, ReviewRefused
-from ..services import marking, reviews, standardisation
-from ..services.marking import MarkingError, MarkInput
+from ..services import marking, reviews, rubric_store, standardisation
+from ..services.marking import MarkInput
+from ..services.marking_error import MarkingError
 from ..services.marking_stats import agreement_by_marker
 from ..services.papers import paper_html
 from ..standardisation import Standing
@@ -151,7 +152,7 @@ def _script_page(allocation: Allocation, page: Shown, data: MarkInput | None = N
         )
     return render_template(
         "marker/script.html", allocation=allocation, shown=page,
-        rubric=marking.rubric_for(page.npq.code), data=data, error=error,
+        rubric=rubric_store.rubric_for(page.npq.code), data=data, error=error,
         return_error=return_error, script=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
         handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
@@ -192,7 +193,7 @@ def moderation(case_id: int):
     entry = case.entry
     done_url = (url_for("admin.marking_overview", window_id=entry.window_id)
                 if current_user.has_role(Role.ADMIN) else url_for(".home"))
-    rubric = marking.rubric_for(entry.npq_code)
+    rubric = rubric_store.rubric_for(entry.npq_code)
     first = marking.submitted_mark(entry.id, MarkingRole.FIRST)
     second = marking.submitted_mark(entry.id, MarkingRole.SECOND)
     error, data = None, None
@@ -265,7 +266,7 @@ def review(review_id: int):
     if review is None or review.reviewer_id != current_user.id:
         abort(404)
     entry = review.entry
-    rubric = marking.rubric_for(entry.npq_code)
+    rubric = rubric_store.rubric_for(entry.npq_code)
     error, data, rationale = None, None, review.rationale or ""
     locked = review.status is not ReviewStatus.ACCEPTED
     if request.method == "POST" and not locked:

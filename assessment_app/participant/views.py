@@ -38,8 +38,9 @@ from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, WindowPaper
 from ..services import amendments, eligibility, reviews, submissions
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, result_visible, rubric_at
+from ..services.marking import final_result, result_visible
 from ..services.papers import paper_as_read, paper_html
+from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
 from . import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm

@@ -41,6 +41,8 @@ from ..models import (
 from ..wordcount import count_words
 from . import audit, marking
 from .mail import queue
+from .marking_error import MarkingError
+from .rubric_store import rubric_at, rubric_for
 
 
 def settings_for(window: AssessmentWindow) -> StandardisationSetting:
@@ -73,11 +75,11 @@ def copy_source(window: AssessmentWindow, npq_code: str, candidate_number: str) 
     """An earlier window's script to copy, by its candidate number, or MarkingError why not."""
     entry = db.session.scalar(select(Entry).where(Entry.candidate_number == candidate_number.strip()))
     if entry is None or entry.window_id == window.id:
-        raise marking.MarkingError(f"There is no script {candidate_number.strip()} from an earlier window.")
+        raise MarkingError(f"There is no script {candidate_number.strip()} from an earlier window.")
     if entry.npq_code != npq_code:
-        raise marking.MarkingError(f"Script {entry.candidate_number} is for {entry.npq_code}, not {npq_code}.")
+        raise MarkingError(f"Script {entry.candidate_number} is for {entry.npq_code}, not {npq_code}.")
     if entry.window.first_day >= window.first_day:
-        raise marking.MarkingError(f"Script {entry.candidate_number} is not from an earlier window.")
+        raise MarkingError(f"Script {entry.candidate_number} is not from an earlier window.")
     return entry
 
 
@@ -88,21 +90,21 @@ def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkI
     written example, with the agreed level for every criterion and a rationale."""
     paper = window.paper_for(npq_code)
     if paper is None:
-        raise marking.MarkingError(f"{window.name} does not assess {npq_code}.")
+        raise MarkingError(f"{window.name} does not assess {npq_code}.")
     source, case_paper = None, paper.case_paper
     if source_candidate.strip():
         source = copy_source(window, npq_code, source_candidate)
         version = _last_version(source)
         if version is None:
-            raise marking.MarkingError(f"Script {source.candidate_number} was never submitted.")
+            raise MarkingError(f"Script {source.candidate_number} was never submitted.")
         # Text given with a source is the lead's anonymised copy of it.
         text, case_paper = text.strip() or version.text, source.paper.case_paper
     if not text.strip():
-        raise marking.MarkingError("Paste the script's text, or give the candidate number of a script "
+        raise MarkingError("Paste the script's text, or give the candidate number of a script "
                            "from an earlier window.")
     if not rationale.strip():
-        raise marking.MarkingError("Give the rationale for the agreed levels.")
-    rubric = marking.rubric_for(npq_code)
+        raise MarkingError("Give the rationale for the agreed levels.")
+    rubric = rubric_for(npq_code)
     levels = marking.checked_levels(rubric, data)
     script = DefinitiveScript(
         window_id=window.id, npq_code=npq_code, paper_id=case_paper.id if case_paper else None,
@@ -219,9 +221,9 @@ def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
     scripts set, in order)."""
     record = records(window, [marker.id]).get((marker.id, npq_code))
     if record is None or record.standing is rules.Standing.NOT_REQUIRED:
-        raise marking.MarkingError(f"There is no qualification set for {npq_code} in {window.name}.")
+        raise MarkingError(f"There is no qualification set for {npq_code} in {window.name}.")
     if record.standing is not rules.Standing.NOT_STARTED:
-        raise marking.MarkingError("You have already been given this qualification set.")
+        raise MarkingError("You have already been given this qualification set.")
     size = settings_for(window).qualification_size
     chosen = [s for s in definitive_scripts(window) if s.npq_code == npq_code][:size]
     issued = [_issue(window, marker.id, s, SeedPurpose.QUALIFICATION, at) for s in chosen]
@@ -275,7 +277,7 @@ def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Compar
     seed = allocation.seed
     setting = settings_for(seed.window)
     definitive = seed.definitive
-    rubric = marking.rubric_at(definitive.rubric_version)
+    rubric = rubric_at(definitive.rubric_version)
     result = rules.compare(rubric, definitive.levels, mark.levels(), setting.criteria_off_allowed)
     seed.agrees, seed.differences, seed.checked_at = result.agrees, result.summary(), at
     audit.record("standardisation.seed_checked", actor=allocation.marker,
@@ -296,7 +298,7 @@ def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Compar
 def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime) -> None:
     """A marker hands back a seed: it leaves their queue and is never offered to anyone."""
     if allocation.seed.purpose is SeedPurpose.QUALIFICATION:
-        raise marking.MarkingError("A qualification script cannot be returned: mark it to qualify.")
+        raise MarkingError("A qualification script cannot be returned: mark it to qualify.")
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
@@ -319,12 +321,12 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
     """Record the lead's decision with its reason, and do what it says. Audited."""
     record = records(window, [marker.id]).get((marker.id, npq_code))
     if not reason.strip():
-        raise marking.MarkingError("Give the reason for your decision.")
+        raise MarkingError("Give the reason for your decision.")
     if record is None or action not in ALLOWED.get(record.standing, set()):
         standing = record.standing.value if record else "not marking this NPQ"
-        raise marking.MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
+        raise MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
     if action is LeadAction.SECOND_MARK and window.results_recorded_at is not None:
-        raise marking.MarkingError("Results are out: ask for a review of marking instead.")
+        raise MarkingError("Results are out: ask for a review of marking instead.")
     decision = LeadDecision(window_id=window.id, npq_code=npq_code, marker_id=marker.id,
                             action=action, reason=reason.strip(), decided_by=actor.id,
                             decided_at=at)
@@ -412,7 +414,7 @@ def per_criterion(record: MarkerRecord) -> list[CriterionAgreement]:
     checked = [s for s in record.seeds if s.checked_at is not None]
     if not checked:
         return []
-    rubric = marking.rubric_at(checked[0].definitive.rubric_version)
+    rubric = rubric_at(checked[0].definitive.rubric_version)
     out = []
     for c in rubric.criteria:
         same = within = 0
@@ -470,7 +472,7 @@ def qualification_feedback(record: MarkerRecord) -> list[Feedback]:
         return []
     out = []
     for seed in qualification:
-        rubric = marking.rubric_at(seed.definitive.rubric_version)
+        rubric = rubric_at(seed.definitive.rubric_version)
         given = seed.allocation.mark.levels()
         out.append(Feedback(seed, [(c.title, rubric.level(given[c.id]).title,
                                     rubric.level(seed.definitive.levels[c.id]).title)

@@ -15,7 +15,7 @@ from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..window_changes import Review
-from . import arrangements, audit, engagement, marking, notifications, papers
+from . import arrangements, audit, engagement, notifications, papers, rubric_store
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
 CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -181,8 +181,8 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
                           "attach a paper nobody has been given.")
     try:
         # Checked now, not months later when the first script is marked.
-        marking.rubric_for(paper.npq_code)
-    except marking.RubricUnavailable as problem:
+        rubric_store.rubric_for(paper.npq_code)
+    except rubric_store.RubricUnavailable as problem:
         raise WindowError(f"{problem} Fix the file before attaching a paper: no "
                           f"{paper.npq_code} script could be marked with it.") from None
     readers = papers.readers_of(case_paper, paper.window, at)

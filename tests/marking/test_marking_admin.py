@@ -16,8 +16,9 @@ from assessment_app.models import (
     Role,
     User,
 )
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkingError, MarkInput
+from assessment_app.services import marking, rubric_store
+from assessment_app.services.marking import MarkInput
+from assessment_app.services.marking_error import MarkingError
 from assessment_app.services.marking_stats import agreement_by_marker
 
 
@@ -177,10 +178,10 @@ def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path
         strong = {k[6:]: "strong" for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
             marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
-        old_title = marking.rubric_for("NPQLTD").criteria[0].title
+        old_title = rubric_store.rubric_for("NPQLTD").criteria[0].title
         path = rubric_dir / "npqltd.yaml"
         path.write_text(path.read_text().replace(old_title, "A renamed criterion"))
-        assert marking.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
+        assert rubric_store.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
         marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
     page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
     assert old_title in page.text and "A renamed criterion" not in page.text

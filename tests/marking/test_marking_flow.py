@@ -19,7 +19,7 @@ from assessment_app.models import (
     Moderation,
     User,
 )
-from assessment_app.services import marking
+from assessment_app.services import marking, rubric_store
 
 PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance",
                        "Jo Evans", "jo@example.org", "Riverside", "Alex Morgan", "Coastal Trust"]
@@ -126,7 +126,7 @@ def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, c
         fail_mark = Mark.query.filter_by(allocation_id=b).one()
         assert pass_mark.outcome.value == "pass" and not pass_mark.borderline
         assert fail_mark.outcome.value == "fail" and fail_mark.borderline
-        assert pass_mark.rubric_version == marking.rubric_for("NPQLTD").version
+        assert pass_mark.rubric_version == rubric_store.rubric_for("NPQLTD").version
         assert len(pass_mark.rubric_version) == 64
 
 

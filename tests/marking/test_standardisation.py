@@ -26,7 +26,8 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.services import exports, marking, standardisation
-from assessment_app.services.marking import MarkingError, MarkInput
+from assessment_app.services.marking import MarkInput
+from assessment_app.services.marking_error import MarkingError
 from assessment_app.standardisation import Standing
 
 IDS = [k[6:] for k in rubric_form() if k.startswith("level-")]
