@@ -22,10 +22,13 @@ from .models import (
 )
 from .npqs import NPQ_CODES
 from .services import (
+    allocations,
     amendments,
     arrangements,
     eligibility,
+    mark_input,
     marking,
+    marks,
     papers,
     reviews,
     rubric_store,
@@ -157,13 +160,13 @@ def _marking_window(admin: User, today) -> None:
                            at=window.release_at + timedelta(days=3, hours=number))
     now = clock.now()
     _standardisation(admin, window, now)
-    marking.allocate_window(window, now, admin)
+    allocations.allocate_window(window, now, admin)
     # Nadia marks her seeded script far from the agreed levels: flagged to the lead.
     rubric = rubric_store.rubric_for("NPQLTD")
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
     seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
                                                 Seed.purpose == SeedPurpose.LIVE))
-    marking.save_mark(seed.allocation, marking.MarkInput(
+    marks.save_mark(seed.allocation, mark_input.MarkInput(
         levels={c.id: rubric.levels[1].id for c in rubric.criteria},
         feedback="Not yet secure."), now, submit=True)
 
@@ -183,7 +186,7 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
     for number, index in enumerate(DEFINITIVE_LEVELS):
         level = rubric.levels[index]
         standardisation.add_definitive(
-            window, "NPQLTD", marking.MarkInput(levels={c.id: level.id for c in rubric.criteria}),
+            window, "NPQLTD", mark_input.MarkInput(levels={c.id: level.id for c in rubric.criteria}),
             f"{level.title} on every criterion: the diagnosis, approach and plan are each judged "
             f"“{level.title}” against the descriptors.", admin, earlier,
             text="" if number == 0 else f"Written example {number}.\n\n{DEMO_RESPONSE}",
@@ -195,7 +198,7 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
             index = DEFINITIVE_LEVELS[number]
             if email == "marker2@example.org" and number == 1:
                 index -= 2  # two levels below the agreed one: outside tolerance
-            marking.save_mark(allocation, marking.MarkInput(
+            marks.save_mark(allocation, mark_input.MarkInput(
                 levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
                 submit=True)
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
@@ -232,7 +235,7 @@ def _released_window(admin: User, today) -> None:
                            at=window.release_at + timedelta(days=2, hours=number))
     eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
     marked_at = window.closes_at + timedelta(days=20)
-    marking.allocate_window(window, marked_at, admin)
+    allocations.allocate_window(window, marked_at, admin)
     rubric = rubric_store.rubric_for("NPQLTD")
     weakest, strongest = rubric.levels[0].id, rubric.levels[-1].id
     # Two fails (diagnosis not evident), second-marked in agreement; one clear pass.
@@ -254,7 +257,7 @@ def _mark_all(window: AssessmentWindow, levels: dict[int, dict[str, str]], at) -
     """Submit the given levels on every unmarked allocation of these scripts."""
     for allocation in db.session.scalars(
             select(Allocation).where(Allocation.entry_id.in_(levels), ~Allocation.mark.has())):
-        marking.save_mark(allocation, marking.MarkInput(
+        marks.save_mark(allocation, mark_input.MarkInput(
             levels=levels[allocation.entry_id],
             comments={c: "Clear and well evidenced." for c in levels[allocation.entry_id]},
             feedback="A realistic, well-sequenced plan."), at, submit=True)
@@ -271,7 +274,7 @@ def _reviews(admin: User, reviewed, asking, rubric, released_at) -> None:
     reviews.decide(request, True, "The grounds point to a specific criterion.", sol, admin,
                    released_at + timedelta(days=4))
     secure = rubric.levels[-2].id
-    reviews.save_review(request, sol, marking.MarkInput(
+    reviews.save_review(request, sol, mark_input.MarkInput(
         levels={c.id: secure for c in rubric.criteria},
         comments={c.id: "Secure on a fresh reading." for c in rubric.criteria},
         feedback="The diagnosis is evidenced from the lesson visits and leads to the plan."),

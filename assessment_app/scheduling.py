@@ -34,7 +34,7 @@ from flask import Flask
 from . import clock
 from .extensions import db
 from .scheduler_lock import LeaderLock, identity, leader_lock
-from .services import eligibility, mail, marking, notifications, releases, similarity
+from .services import allocations, eligibility, mail, marking, notifications, releases, similarity
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,8 @@ def sync_windows() -> None:
             log.info("recorded release of windows %s", recorded)
         eligibility.apply_engagement_gate(at)
         eligibility.record_non_submissions(at)
-        for window in marking.windows_in_marking(at):
-            marking.allocate_window(window, at)
+        for window in allocations.windows_in_marking(at):
+            allocations.allocate_window(window, at)
             marking.sample_when_first_marking_done(window, at)
             marking.record_results(window, at)
             similarity.request_after_deadline(window, at)

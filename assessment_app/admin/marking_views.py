@@ -13,7 +13,7 @@ from ..extensions import db
 from ..forms_shared import options
 from ..models import Allocation, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
-from ..services import admin_lists, audit, exports, marking
+from ..services import admin_lists, allocations, audit, exports, marking, moderation
 from ..services.marking import NO_MODERATOR
 from ..services.marking_error import MarkingError
 from . import bp
@@ -56,7 +56,7 @@ def marking_overview(window_id: int):
 @admin_required
 def allocate(window_id: int):
     window = _window_or_404(window_id)
-    result = marking.allocate_window(window, clock.now(), current_user)
+    result = allocations.allocate_window(window, clock.now(), current_user)
     message = f"{len(result.assignments)} scripts allocated."
     if result.unallocated:
         reasons = sorted(set(result.unallocated.values()))
@@ -75,7 +75,7 @@ def move_allocation(window_id: int, allocation_id: int):
         flash("Choose a marker.", "error")
     else:
         try:
-            marking.reassign(allocation, marker, current_user, clock.now())
+            allocations.reassign(allocation, marker, current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             flash(str(problem), "error")
@@ -113,8 +113,8 @@ def resolve_moderation(window_id: int, case_id: int):
     form.moderator_id.choices = [("", "Choose a moderator")] + [(m.id, m.name) for m in moderators]
     if case.decided_at is None and form.validate_on_submit():
         try:
-            marking.assign_moderator(case, db.session.get(User, form.moderator_id.data),
-                                     current_user, clock.now())
+            moderation.assign_moderator(case, db.session.get(User, form.moderator_id.data),
+                                        current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             form.moderator_id.errors.append(str(problem))

@@ -10,7 +10,7 @@ from ..clock import to_london
 from ..extensions import db
 from ..models import LeadAction, User
 from ..services import rubric_store, standardisation
-from ..services.marking import MarkInput
+from ..services.mark_input import MarkInput
 from ..services.marking_error import MarkingError
 from ..standardisation import criteria_matched
 from ..svg_charts import bar_chart

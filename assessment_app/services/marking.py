@@ -1,4 +1,4 @@
-"""Allocating scripts, taking marks, second marking, moderation, and final results.
+"""Second marking, checking and final results.
 
 Rules that need no database (the allocation algorithm, rubric pass rules) live in
 allocation.py and rubrics.py; this module maps rows to them and records what happens.
@@ -6,14 +6,13 @@ allocation.py and rubrics.py; this module maps rows to them and records what hap
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import allocation as allocating
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -22,319 +21,20 @@ from ..models import (
     Entry,
     Judgement,
     Mark,
-    MarkerProfile,
     MarkingRole,
     Moderation,
     Outcome,
-    Role,
     SampleReason,
     SecondMarkingSample,
-    SubmissionVersion,
     User,
 )
-from ..rubrics import Rubric
-from . import audit, misconduct, notifications, standardisation
+from . import audit, misconduct, notifications
+from .allocations import allocate_window, live_allocations, marked_versions, moderator_pool
 from .marking_error import MarkingError
-from .rubric_store import rubric_for
-
-# Criterion levels may differ by this many steps between two markers before moderation.
-LEVEL_TOLERANCE = 1
+from .moderation import who_may_decide
 
 
-# Scripts and allocation -------------------------------------------------------------
-
-
-def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, SubmissionVersion]:
-    """Each entry's marked version (its last, all being in time), once its own deadline has passed."""
-    newest = (
-        select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
-        .join(Entry, Entry.id == SubmissionVersion.entry_id)
-        # Voided and deferred attempts are never marked.
-        .where(Entry.window_id == window.id,
-               Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
-        .group_by(SubmissionVersion.entry_id)
-        .subquery()
-    )
-    versions = db.session.scalars(
-        select(SubmissionVersion)
-        .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
-              & (SubmissionVersion.number == newest.c.number))
-        # Joined, not IN lists: one statement however many scripts the window has.
-        .options(joinedload(SubmissionVersion.entry).joinedload(Entry.participant),
-                 joinedload(SubmissionVersion.entry).joinedload(Entry.window))
-    )
-    return {v.entry_id: v for v in versions if not v.entry.is_in_time(at)}
-
-
-def _live(role: MarkingRole):
-    return select(Allocation).where(
-        Allocation.role == role, Allocation.status != AllocationStatus.RETURNED
-    )
-
-
-def _marker_pool(window: AssessmentWindow, npqs: set[str]) -> list[allocating.Marker]:
-    load = dict(db.session.execute(
-        select(Allocation.marker_id, func.count(Allocation.id))
-        .join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Allocation.status != AllocationStatus.RETURNED)
-        .group_by(Allocation.marker_id)
-    ).all())
-    profiles = db.session.scalars(
-        select(MarkerProfile).join(User).where(User.active.is_(True))
-        .options(selectinload(MarkerProfile.user))
-    )
-    # Markers not (or no longer) cleared by standardisation for an NPQ get none of its scripts.
-    barred = standardisation.barred_npqs(window)
-    return [
-        allocating.Marker(
-            id=p.user_id, npqs=p.npqs - barred.get(p.user_id, set()), capacity=p.capacity,
-            share=p.share,
-            delivery_partner=p.user.delivery_partner, school=p.user.school,
-            current_load=load.get(p.user_id, 0),
-        )
-        for p in profiles if p.npqs & npqs
-    ]
-
-
-def _first_attempt_markers(entries: list[Entry]) -> dict[int, frozenset[int]]:
-    """For each entry, the first markers of the same participant's earlier attempts at that NPQ."""
-    participant_ids = {e.participant_id for e in entries}
-    rows = db.session.execute(
-        select(Entry.participant_id, Entry.npq_code, Entry.id, Allocation.marker_id)
-        .join(Allocation, Allocation.entry_id == Entry.id)
-        .where(Entry.participant_id.in_(participant_ids), Allocation.role == MarkingRole.FIRST)
-    ).all()
-    excluded: dict[int, frozenset[int]] = {}
-    for entry in entries:
-        excluded[entry.id] = frozenset(
-            r.marker_id for r in rows
-            if r.participant_id == entry.participant_id and r.npq_code == entry.npq_code
-            and r.id != entry.id
-        )
-    return excluded
-
-
-def _moderators() -> list[tuple[User, allocating.Moderator]]:
-    """Active moderators, with the NPQs their profile qualifies them for (none without one)."""
-    rows = db.session.execute(
-        select(User, MarkerProfile.npq_codes)
-        .outerjoin(MarkerProfile, MarkerProfile.user_id == User.id)
-        .where(User.role == Role.MODERATOR, User.active.is_(True))
-        .order_by(User.name, User.id)
-    ).all()
-    return [(user, allocating.Moderator(id=user.id, npqs=frozenset((codes or "").split()),
-                                        delivery_partner=user.delivery_partner, school=user.school))
-            for user, codes in rows]
-
-
-def _moderation_script(entry: Entry, marker_ids) -> allocating.Script:
-    return allocating.Script(id=entry.id, npq=entry.npq_code,
-                             delivery_partner=entry.participant.delivery_partner,
-                             school=entry.participant.school,
-                             excluded_markers=frozenset(m for m in marker_ids if m is not None))
-
-
-def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
-    """For second marking: the one moderator who could decide each script is kept off it."""
-    first = dict(db.session.execute(
-        _live(MarkingRole.FIRST).with_only_columns(Allocation.entry_id, Allocation.marker_id)
-        .where(Allocation.entry_id.in_([e.id for e in entries]))
-    ).all())
-    moderators = [m for _, m in _moderators()]
-    out = {}
-    for entry in entries:
-        held_back = allocating.only_possible_moderator(
-            _moderation_script(entry, [first.get(entry.id)]), moderators)
-        out[entry.id] = frozenset() if held_back is None else frozenset({held_back})
-    return out
-
-
-def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
-    """Closed windows with results still to record: every one before its release, and after it
-    those with an attempt still open (an extension) or unmarked, whose script may still need
-    allocating, sampling and recording."""
-    open_attempt = (select(Entry.id)
-                    .where(Entry.window_id == AssessmentWindow.id, Entry.entered.is_(True),
-                           Entry.outcome.is_(None))
-                    .exists())
-    return list(db.session.scalars(
-        select(AssessmentWindow).where(
-            AssessmentWindow.closes_at <= at,
-            AssessmentWindow.results_recorded_at.is_(None) | open_attempt)
-    ))
-
-
-def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None = None,
-                    role: MarkingRole = MarkingRole.FIRST,
-                    entry_ids: set[int] | None = None) -> allocating.AllocationResult:
-    """Give every closed, unallocated script (or those in entry_ids) a marker for `role`. Idempotent."""
-    versions = marked_versions(window, at)
-    if entry_ids is not None:
-        versions = {k: v for k, v in versions.items() if k in entry_ids}
-    taken = set(db.session.scalars(
-        _live(role).with_only_columns(Allocation.entry_id)
-        .where(Allocation.entry_id.in_(versions.keys()))
-    ))
-    todo = [v for k, v in versions.items() if k not in taken]
-    if not todo:
-        return allocating.allocate([], [])
-    entries = [v.entry for v in todo]
-    excluded = _first_attempt_markers(entries)
-    # Never the same marker twice for one script, and never anyone who handed it back.
-    previous = db.session.execute(
-        select(Allocation.entry_id, Allocation.marker_id)
-        .where(Allocation.entry_id.in_([e.id for e in entries]))
-    ).all()
-    for entry_id, marker_id in previous:
-        excluded[entry_id] = excluded[entry_id] | {marker_id}
-    if role is MarkingRole.SECOND:
-        for entry_id, held_back in _only_moderator_exclusions(entries).items():
-            excluded[entry_id] = excluded[entry_id] | held_back
-    scripts = [
-        allocating.Script(id=e.id, npq=e.npq_code, delivery_partner=e.participant.delivery_partner,
-                          school=e.participant.school, excluded_markers=excluded[e.id])
-        for e in entries
-    ]
-    result = allocating.allocate(scripts, _marker_pool(window, {e.npq_code for e in entries}))
-    by_entry = {v.entry_id: v for v in todo}
-    for entry_id, marker_id in result.assignments.items():
-        db.session.add(Allocation(entry_id=entry_id, version_id=by_entry[entry_id].id,
-                                  marker_id=marker_id, role=role, allocated_at=at))
-    seeded = {}
-    if role is MarkingRole.FIRST and result.assignments:
-        db.session.flush()
-        seeded = standardisation.seed_queues(window, at)
-    # The scheduler retries every minute: record only what changed, or what an admin asked for.
-    if result.assignments or actor is not None:
-        # Seeds count among the new scripts, as the marker's queue shows them.
-        notifications.scripts_allocated(result.assignments | seeded, window, at)
-        audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
-                     allocated=len(result.assignments), unallocated=len(result.unallocated))
-    db.session.commit()
-    return result
-
-
-def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:
-    """Take a script back from its marker and offer it to another; returns the new allocation.
-    A seed is withdrawn instead, never returned to the pool (the marker sees no difference)."""
-    if allocation.status is not AllocationStatus.ALLOCATED:
-        raise MarkingError("Only a script that has not been submitted can be returned.")
-    if not reason.strip():
-        raise MarkingError("Give a reason for returning the script.")
-    if allocation.entry_id is None:
-        standardisation.withdraw_seed(allocation, reason, actor, at)
-        return None
-    allocation.status = AllocationStatus.RETURNED
-    allocation.returned_at, allocation.return_reason = at, reason.strip()
-    audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
-                 allocation=allocation.id, reason=reason.strip())
-    db.session.commit()
-    allocate_window(allocation.entry.window, at, actor, allocation.role, {allocation.entry_id})
-    return db.session.scalar(_live(allocation.role).where(Allocation.entry_id == allocation.entry_id))
-
-
-def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) -> Allocation:
-    """An admin moves an unmarked script to a named marker (the same hard rules apply)."""
-    if allocation.entry_id is None:
-        raise MarkingError("A seeded script belongs to its marker's standardisation: it cannot "
-                           "be moved.")
-    if allocation.status is not AllocationStatus.ALLOCATED:
-        raise MarkingError("Only a script that has not been submitted can be moved.")
-    entry = allocation.entry
-    pool = {m.id: m for m in _marker_pool(entry.window, {entry.npq_code})}
-    candidate = pool.get(marker.id)
-    excluded = _first_attempt_markers([entry])[entry.id] | {allocation.marker_id}
-    if allocation.role is MarkingRole.SECOND:
-        excluded |= _only_moderator_exclusions([entry])[entry.id]
-    script = allocating.Script(
-        id=entry.id, npq=entry.npq_code, delivery_partner=entry.participant.delivery_partner,
-        school=entry.participant.school, excluded_markers=excluded,
-    )
-    if candidate is None or not allocating.can_mark(candidate, script):
-        raise MarkingError(f"{marker.name} cannot mark this script (not qualified, at capacity, "
-                           "a conflict of interest, or the only moderator who could decide it).")
-    allocation.status = AllocationStatus.RETURNED
-    allocation.returned_at, allocation.return_reason = at, f"moved by {actor.name}"
-    db.session.flush()
-    moved = Allocation(entry_id=entry.id, version_id=allocation.version_id, marker_id=marker.id,
-                       role=allocation.role, allocated_at=at)
-    db.session.add(moved)
-    audit.record("allocation.moved", actor=actor, window_id=entry.window_id,
-                 before=allocation.marker_id, after=marker.id, role=allocation.role.value)
-    db.session.commit()
-    return moved
-
-
-# Marks --------------------------------------------------------------------------------
-
-
-@dataclass
-class MarkInput:
-    levels: dict[str, str] = field(default_factory=dict)
-    comments: dict[str, str] = field(default_factory=dict)
-    feedback: str = ""
-
-
-def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: bool) -> Mark:
-    """Save a draft mark, or submit it: the outcome comes from the rubric's rule, never typed."""
-    if allocation.status is not AllocationStatus.ALLOCATED:
-        raise MarkingError("This mark has already been submitted.")
-    rubric = rubric_for(allocation.npq_code)
-    mark = allocation.mark or Mark(allocation=allocation, rubric_version=rubric.version)
-    db.session.add(mark)
-    mark.rubric_version, mark.feedback, mark.saved_at = rubric.version, data.feedback, at
-    set_judgements(mark.judgements, rubric, data, lambda j: mark.judgements.append(j))
-    if submit:
-        levels = complete_levels(rubric, data)
-        mark.outcome = Outcome(rubric.outcome(levels))
-        mark.borderline = rubric.is_borderline(levels)
-        mark.submitted_at = at
-        allocation.status = AllocationStatus.SUBMITTED
-        audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.window.id,
-                     allocation=allocation.id, role=allocation.role.value, outcome=mark.outcome.value,
-                     rubric_version=rubric.version)
-        db.session.flush()
-        if allocation.seed is not None:
-            standardisation.check_seed(allocation, mark, at)
-        elif allocation.role is MarkingRole.SECOND:
-            compare_marks(allocation.entry, at)
-    db.session.commit()
-    return mark
-
-
-def set_judgements(existing: list, rubric: Rubric, data: MarkInput, add,
-                    make=Judgement) -> None:
-    """Set each criterion's level and comment, adding a `make` row where one is missing."""
-    by_criterion = {j.criterion_id: j for j in existing}
-    for criterion in rubric.criteria:
-        level = data.levels.get(criterion.id) or None
-        if level is not None and level not in {lv.id for lv in rubric.levels}:
-            raise MarkingError(f"Choose a level for “{criterion.title}”.")
-        judgement = by_criterion.get(criterion.id)
-        if judgement is None:
-            judgement = make(criterion_id=criterion.id)
-            add(judgement)
-        judgement.level_id = level
-        judgement.comment = data.comments.get(criterion.id, "").strip()
-
-
-def checked_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
-    """A level of the rubric for every criterion (say, a definitive script's agreed levels)."""
-    levels = {lv.id for lv in rubric.levels}
-    for criterion in rubric.criteria:
-        if data.levels.get(criterion.id) and data.levels[criterion.id] not in levels:
-            raise MarkingError(f"Choose a level for “{criterion.title}”.")
-    return complete_levels(rubric, data)
-
-
-def complete_levels(rubric: Rubric, data: MarkInput) -> dict[str, str]:
-    missing = [c.title for c in rubric.criteria if not data.levels.get(c.id)]
-    if missing:
-        raise MarkingError("Choose a level for every criterion: " + "; ".join(missing) + ".")
-    return {c.id: data.levels[c.id] for c in rubric.criteria}
-
-
-# Second marking and moderation ---------------------------------------------------------
+# Second marking ------------------------------------------------------------------------
 
 
 def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: User | None = None,
@@ -356,7 +56,7 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
         .order_by(Allocation.entry_id)
     ).all()
     allocated = set(db.session.scalars(
-        _live(MarkingRole.SECOND).with_only_columns(Allocation.entry_id)
+        live_allocations(MarkingRole.SECOND).with_only_columns(Allocation.entry_id)
         .where(Allocation.entry_id.in_(in_window))
     ))
     # Second allocations made before samples were recorded count as drawn.
@@ -407,135 +107,6 @@ def sample_when_first_marking_done(window: AssessmentWindow, at: datetime) -> se
     if not first_marking_complete(window, at):
         return None
     return draw_second_marking_sample(window, at)
-
-
-def disagreement(rubric: Rubric, first: Mark, second: Mark) -> str | None:
-    """Why two marks need a moderator, or None if they agree within tolerance."""
-    reasons = []
-    if first.outcome is not second.outcome:
-        reasons.append(f"outcomes differ ({first.outcome.value} and {second.outcome.value})")
-    a, b = first.levels(), second.levels()
-    for criterion in rubric.criteria:
-        gap = abs(rubric.level_index(a[criterion.id]) - rubric.level_index(b[criterion.id]))
-        if gap > LEVEL_TOLERANCE:
-            reasons.append(f"“{criterion.title}” differs by {gap} levels")
-    return "; ".join(reasons) or None
-
-
-def submitted_mark(entry_id: int, role: MarkingRole) -> Mark | None:
-    return db.session.scalar(
-        select(Mark).join(Allocation)
-        .where(Allocation.entry_id == entry_id, Allocation.role == role,
-               Allocation.status == AllocationStatus.SUBMITTED)
-    )
-
-
-def compare_marks(entry: Entry, at: datetime) -> Moderation | None:
-    first, second = submitted_mark(entry.id, MarkingRole.FIRST), submitted_mark(entry.id, MarkingRole.SECOND)
-    if first is None or second is None:
-        return None
-    why = disagreement(rubric_for(entry.npq_code), first, second)
-    if why is None:
-        return None
-    case = db.session.scalar(select(Moderation).where(Moderation.entry_id == entry.id))
-    if case is None:
-        case = Moderation(entry_id=entry.id, why=why, opened_at=at)
-        db.session.add(case)
-        audit.record("moderation.opened", window_id=entry.window_id, entry=entry.id, why=why)
-    return case
-
-
-def _deciders(case: Moderation, entry: Entry, marker_ids,
-              moderators: list[tuple[User, allocating.Moderator]]) -> list[User]:
-    """Who may decide the case: the moderator an admin assigned it to (while still free of
-    conflicts and active), else every eligible moderator."""
-    script = _moderation_script(entry, marker_ids)
-    if case.assigned_moderator_id is not None:
-        return [u for u, m in moderators
-                if u.id == case.assigned_moderator_id and not allocating.conflicts(m, script)]
-    return [u for u, m in moderators if allocating.may_moderate(m, script)]
-
-
-def _markers_of(entry_ids) -> dict[int, set[int]]:
-    """The first and second markers of each script (live allocations)."""
-    out: dict[int, set[int]] = {}
-    for entry_id, marker_id in db.session.execute(
-        select(Allocation.entry_id, Allocation.marker_id)
-        .where(Allocation.entry_id.in_(list(entry_ids)),
-               Allocation.status != AllocationStatus.RETURNED)
-    ):
-        out.setdefault(entry_id, set()).add(marker_id)
-    return out
-
-
-def may_decide(case: Moderation, user: User) -> bool:
-    """True if this moderator may decide the case now (admins may decide any case)."""
-    if case.decided_at is not None:
-        return False
-    deciders = _deciders(case, case.entry, _markers_of([case.entry_id]).get(case.entry_id, ()),
-                         _moderators())
-    return any(u.id == user.id for u in deciders)
-
-
-def cases_for_moderator(user: User) -> list[Moderation]:
-    """The undecided cases this moderator may decide, oldest first."""
-    cases = db.session.scalars(
-        select(Moderation).where(Moderation.decided_at.is_(None)).order_by(Moderation.opened_at)
-        .options(selectinload(Moderation.entry).selectinload(Entry.participant))
-    ).all()
-    markers, moderators = _markers_of(c.entry_id for c in cases), _moderators()
-    return [c for c in cases
-            if any(u.id == user.id for u in _deciders(c, c.entry, markers.get(c.entry_id, ()),
-                                                        moderators))]
-
-
-def assign_moderator(case: Moderation, moderator: User, actor: User, at: datetime) -> Moderation:
-    """An admin gives a case to a named moderator, who alone may then decide it. Their choice
-    stands in for the NPQ in the moderator's profile; the other rules still apply."""
-    if case.decided_at is not None:
-        raise MarkingError("This script has already been moderated.")
-    pool = dict((u.id, m) for u, m in _moderators())
-    markers = _markers_of([case.entry_id]).get(case.entry_id, set())
-    if moderator.id not in pool:
-        raise MarkingError(f"{moderator.name} is not an active moderator.")
-    if moderator.id in markers:
-        raise MarkingError(f"{moderator.name} marked this script, so cannot decide it.")
-    if allocating.conflicts(pool[moderator.id], _moderation_script(case.entry, markers)):
-        raise MarkingError(f"{moderator.name} shares a delivery partner or school with the "
-                           "participant, so cannot decide this script.")
-    case.assigned_moderator_id = moderator.id
-    audit.record("moderation.assigned", actor=actor, window_id=case.entry.window_id,
-                 entry=case.entry_id, moderator=moderator.id)
-    notifications.moderation_assigned(moderator, case, at)
-    db.session.commit()
-    return case
-
-
-def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at: datetime) -> Moderation:
-    """The final mark, by an eligible moderator or an admin: levels for every criterion,
-    feedback, and a reason."""
-    if case.decided_at is not None:
-        raise MarkingError("This script has already been moderated.")
-    if not reason.strip():
-        raise MarkingError("Give the reason for your decision.")
-    markers = {m.allocation.marker_id for m in (submitted_mark(case.entry_id, MarkingRole.FIRST),
-                                                 submitted_mark(case.entry_id, MarkingRole.SECOND)) if m}
-    if moderator.id in markers:
-        raise MarkingError("You marked this script, so another moderator must decide it.")
-    by_admin = moderator.role is Role.ADMIN
-    if not by_admin and not may_decide(case, moderator):
-        raise MarkingError("You cannot decide this script: it is for another moderator.")
-    rubric = rubric_for(case.entry.npq_code)
-    set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
-    levels = complete_levels(rubric, data)
-    case.outcome = Outcome(rubric.outcome(levels))
-    case.rubric_version, case.feedback, case.reason = rubric.version, data.feedback, reason.strip()
-    case.moderator_id, case.decided_at = moderator.id, at
-    audit.record("moderation.decided_by_admin" if by_admin else "moderation.decided",
-                 actor=moderator, window_id=case.entry.window_id,
-                 entry=case.entry_id, outcome=case.outcome.value, reason=case.reason)
-    db.session.commit()
-    return case
 
 
 # Results ------------------------------------------------------------------------------
@@ -683,15 +254,15 @@ def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstandi
     """Every script whose deadline has passed and whose result is not final, by candidate
     number, in a fixed number of queries."""
     versions = marked_versions(window, at)
-    checking, moderators = window_checking(window, judgements=False), _moderators()
+    checking, moderators = window_checking(window, judgements=False), moderator_pool()
     out = []
     for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
         entry_id, number = version.entry_id, version.entry.candidate_number
         case = checking.cases.get(entry_id)
         if case is not None:
             if case.decided_at is None:
-                names = [u.name for u in _deciders(case, version.entry, checking.markers(entry_id),
-                                                   moderators)]
+                names = [u.name for u in who_may_decide(case, version.entry,
+                                                        checking.markers(entry_id), moderators)]
                 out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
                                        case.id))
             continue

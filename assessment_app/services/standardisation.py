@@ -39,8 +39,9 @@ from ..models import (
     User,
 )
 from ..wordcount import count_words
-from . import audit, marking
+from . import allocations, audit
 from .mail import queue
+from .mark_input import MarkInput, checked_levels
 from .marking_error import MarkingError
 from .rubric_store import rubric_at, rubric_for
 
@@ -83,7 +84,7 @@ def copy_source(window: AssessmentWindow, npq_code: str, candidate_number: str) 
     return entry
 
 
-def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkInput", rationale: str,
+def add_definitive(window: AssessmentWindow, npq_code: str, data: MarkInput, rationale: str,
                    actor: User, at: datetime, text: str = "",
                    source_candidate: str = "") -> DefinitiveScript:
     """The lead's definitive script: an earlier window's script (by candidate number) or a
@@ -105,7 +106,7 @@ def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkI
     if not rationale.strip():
         raise MarkingError("Give the rationale for the agreed levels.")
     rubric = rubric_for(npq_code)
-    levels = marking.checked_levels(rubric, data)
+    levels = checked_levels(rubric, data)
     script = DefinitiveScript(
         window_id=window.id, npq_code=npq_code, paper_id=case_paper.id if case_paper else None,
         source_entry_id=source.id if source else None, text=text.strip(),
@@ -349,9 +350,9 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
                  remarked=len(remark), returned=len(unmarked))
     db.session.commit()
     if remark:
-        marking.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
+        allocations.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
     if unmarked:
-        marking.allocate_window(window, at, actor, MarkingRole.FIRST, set(unmarked))
+        allocations.allocate_window(window, at, actor, MarkingRole.FIRST, set(unmarked))
     return decision
 
 

@@ -24,8 +24,8 @@ from assessment_app.models import (
     SecondMarkingSample,
     User,
 )
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, marking, marks
+from assessment_app.services.mark_input import MarkInput
 
 CRITERIA = [k[6:] for k in rubric_form() if k.startswith("level-")]
 FAILING = {"diagnosis": "not_evident"}
@@ -52,7 +52,7 @@ def allocation(entry_id, role=MarkingRole.FIRST):
 
 
 def mark(entry_id, role=MarkingRole.FIRST, at=AFTER_CLOSE, **chosen):
-    marking.save_mark(allocation(entry_id, role), MarkInput(levels=levels(**chosen)), at, submit=True)
+    marks.save_mark(allocation(entry_id, role), MarkInput(levels=levels(**chosen)), at, submit=True)
 
 
 def first_marked(app, closed, percent=0, fail=(), unmarked=()):
@@ -62,7 +62,7 @@ def first_marked(app, closed, percent=0, fail=(), unmarked=()):
         window = window_of(closed)
         window.second_marking_percent = percent
         db.session.commit()
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         for entry_id in closed.entry_ids:
             if entry_id not in unmarked:
                 mark(entry_id, **(FAILING if entry_id in fail else {}))

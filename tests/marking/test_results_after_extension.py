@@ -23,8 +23,8 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import eligibility, exports, marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import eligibility, exports, marking, marks, submissions
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
 RUBRIC = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
@@ -69,8 +69,8 @@ def mark_all(role, at, levels):
     """Submit a mark with `levels` on every live allocation of `role` still unmarked."""
     for allocation in Allocation.query.filter_by(role=role).all():
         if allocation.mark is None and allocation.status != "returned":
-            marking.save_mark(allocation, MarkInput(levels=levels(allocation.entry)), at,
-                              submit=True)
+            marks.save_mark(allocation, MarkInput(levels=levels(allocation.entry)), at,
+                            submit=True)
 
 
 def participant(app, clock, name, at):

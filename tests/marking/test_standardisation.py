@@ -25,8 +25,8 @@ from assessment_app.models import (
     SeedPurpose,
     User,
 )
-from assessment_app.services import exports, marking, standardisation
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, exports, marking, marks, standardisation
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.marking_error import MarkingError
 from assessment_app.standardisation import Standing
 
@@ -52,7 +52,7 @@ def add_definitives(closed, count=5, seed_every=2):
 
 
 def mark(allocation, levels, at):
-    marking.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
+    marks.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
 
 
 def qualify(closed, marker_id, levels_each, at):
@@ -106,7 +106,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         # No share sample: Sam's script (Nina's) could have no second marker but Martin.
         window.second_marking_percent = 0
         # Nobody has qualified: no live script is given.
-        assert marking.allocate_window(window, at).assignments == {}
+        assert allocations.allocate_window(window, at).assignments == {}
         assert standing_of(closed, martin) is Standing.NOT_STARTED
         qualify(closed, martin, [AGREED, ONE_OFF, AGREED], at)
         assert standing_of(closed, martin) is Standing.LIVE
@@ -117,7 +117,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
             standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
                                    "", db.session.get(User, closed.admin_id), at)
         # Martin alone may mark; Sam shares his delivery partner, so Sam's script waits.
-        result = marking.allocate_window(window, at)
+        result = allocations.allocate_window(window, at)
         assert set(result.assignments.values()) == {martin}
         assert closed.entry_ids[0] in result.unallocated
         at = clock.move(minutes=1)
@@ -127,7 +127,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         assert standing_of(closed, nina) is Standing.LIVE
         assert db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.action == "standardisation.clear")).detail["reason"].startswith("Discussed")
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         # One seed in two scripts: Martin has two live scripts and two seeds, Nina one of each.
         assert len(seeds_of(martin)) == 2 and len(seeds_of(nina)) == 1
         assert {s.definitive_id for s in seeds_of(martin)}.isdisjoint(
@@ -196,13 +196,13 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
         window = window_of(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         seed = seeds_of(martin)[0]
         allocation, admin = seed.allocation, db.session.get(User, closed.admin_id)
         with pytest.raises(MarkingError, match="cannot be moved"):
-            marking.reassign(allocation, db.session.get(User, nina), admin, at)
+            allocations.reassign(allocation, db.session.get(User, nina), admin, at)
         before = db.session.scalar(db.select(db.func.count(Allocation.id)))
-        assert marking.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
+        assert allocations.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
         assert allocation.status is AllocationStatus.RETURNED
         assert db.session.scalar(db.select(db.func.count(Allocation.id))) == before  # not re-offered
         assert db.session.scalar(db.select(AuditEvent).where(
@@ -211,7 +211,7 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
         qualifying = seeds_of(martin, SeedPurpose.QUALIFICATION)[0].allocation
         qualifying.status = AllocationStatus.ALLOCATED
         with pytest.raises(MarkingError, match="qualification"):
-            marking.return_to_pool(qualifying, "No", qualifying.marker, at)
+            allocations.return_to_pool(qualifying, "No", qualifying.marker, at)
         db.session.rollback()
         # A seed's mark never becomes a result: results read entries' allocations only.
         results = marking.final_results(closed.entry_ids)
@@ -226,7 +226,7 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
         window, admin = window_of(closed), db.session.get(User, closed.admin_id)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         at = clock.move(minutes=1)
         standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
                                "Marking well below the standard.", admin, at)
@@ -259,7 +259,7 @@ def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, cloc
     with app.app_context():
         add_definitives(closed)
         qualify(closed, martin, [AGREED] * 3, at)
-        marking.allocate_window(window_of(closed), at)
+        allocations.allocate_window(window_of(closed), at)
         seed = seeds_of(martin)[0]
         live = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).first()
@@ -327,7 +327,7 @@ def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed,
         window = window_of(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         first, second = seeds_of(martin)
         covered, after = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()

@@ -27,8 +27,8 @@ from assessment_app.models import (
     SubmissionVersion,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, marking, marks, submissions
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -145,7 +145,7 @@ LEVELS = {"pass": {c.id: "strong" for c in RUBRIC.criteria},
 
 
 def mark(allocation: Allocation, outcome: str) -> None:
-    marking.save_mark(allocation, MarkInput(levels=LEVELS[outcome]), AFTER_CLOSE, submit=True)
+    marks.save_mark(allocation, MarkInput(levels=LEVELS[outcome]), AFTER_CLOSE, submit=True)
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def world(app, clock):
         db.session.add(deferral)
         db.session.commit()
         clock.at(AFTER_CLOSE)
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         first = {a.entry_id: a for a in Allocation.query.filter_by(role=MarkingRole.FIRST)}
         mark(first[jo.id], "fail")
         marking.draw_second_marking_sample(window, AFTER_CLOSE)
