@@ -25,11 +25,12 @@ from .services import (
     allocations,
     amendments,
     arrangements,
+    checking,
     eligibility,
     mark_input,
-    marking,
     marks,
     papers,
+    results,
     reviews,
     rubric_store,
     standardisation,
@@ -242,10 +243,10 @@ def _released_window(admin: User, today) -> None:
     failing = {c.id: strongest for c in rubric.criteria} | {rubric.criteria[0].id: weakest}
     _mark_all(window, {passing.id: {c.id: strongest for c in rubric.criteria},
                        reviewed.id: failing, asking.id: failing}, marked_at)
-    marking.draw_second_marking_sample(window, marked_at, admin)
+    checking.draw_second_marking_sample(window, marked_at, admin)
     _mark_all(window, {reviewed.id: failing, asking.id: failing}, marked_at)
     released_at = marked_at + timedelta(days=10)
-    marking.release_results(window, released_at, admin, released_at)
+    results.release_results(window, released_at, admin, released_at)
     amendments.amend_outcome(
         missing, "voided", False, "Extenuating circumstances accepted after the window: a "
         "hospital admission during the assessment, with evidence received late.", admin,

@@ -34,7 +34,16 @@ from flask import Flask
 from . import clock
 from .extensions import db
 from .scheduler_lock import LeaderLock, identity, leader_lock
-from .services import allocations, eligibility, mail, marking, notifications, releases, similarity
+from .services import (
+    allocations,
+    checking,
+    eligibility,
+    mail,
+    notifications,
+    releases,
+    results,
+    similarity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +187,8 @@ def sync_windows() -> None:
         eligibility.record_non_submissions(at)
         for window in allocations.windows_in_marking(at):
             allocations.allocate_window(window, at)
-            marking.sample_when_first_marking_done(window, at)
-            marking.record_results(window, at)
+            checking.sample_when_first_marking_done(window, at)
+            results.record_results(window, at)
             similarity.request_after_deadline(window, at)
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
         similarity.run_pending(at)

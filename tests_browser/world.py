@@ -24,7 +24,7 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import allocations, marking, marks, submissions
+from assessment_app.services import allocations, checking, marks, submissions
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
@@ -97,7 +97,7 @@ def second_marker_disagrees(world: World) -> int:
     Returns the moderation case's id."""
     window = db.session.get(AssessmentWindow, world.closed_window_id)
     admin = db.session.scalars(db.select(User).filter_by(email="admin@example.org")).one()
-    marking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
+    checking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
     mark(MarkingRole.SECOND, "strong")
     return db.session.scalars(db.select(Moderation.id)).one()
 

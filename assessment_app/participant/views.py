@@ -37,9 +37,10 @@ from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, WindowPaper
 from ..services import amendments, eligibility, reviews, submissions
+from ..services.checking import final_result
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, result_visible
 from ..services.papers import paper_as_read, paper_html
+from ..services.results import result_visible
 from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
 from . import bp

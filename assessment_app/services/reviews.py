@@ -30,8 +30,8 @@ from ..models import (
 from ..review_rules import ReviewRefused, outcome_after_review, request_closes_at, request_problem
 from ..working_days import bank_holidays
 from . import amendments, audit, notifications
+from .checking import FinalResult
 from .mark_input import MarkInput, complete_levels, set_judgements
-from .marking import FinalResult
 from .rubric_store import rubric_for
 
 

@@ -10,7 +10,15 @@ from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, OutboxMessage, Role
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import allocations, eligibility, marking, marks, submissions, windows
+from assessment_app.services import (
+    allocations,
+    checking,
+    eligibility,
+    marks,
+    results,
+    submissions,
+    windows,
+)
 from assessment_app.services.eligibility import ClaimInput, EligibilityError
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.submissions import SubmissionRefused
@@ -75,12 +83,12 @@ class World:
         for allocation in Allocation.query.filter_by(role=MarkingRole.FIRST).all():
             if allocation.mark is None and allocation.entry.window_id == window.id:
                 marks.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
-        marking.draw_second_marking_sample(window, at, self.admin, seed=1)
+        checking.draw_second_marking_sample(window, at, self.admin, seed=1)
         for allocation in Allocation.query.filter_by(role=MarkingRole.SECOND).all():
             if allocation.mark is None:
                 marks.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
         eligibility.record_non_submissions(at)
-        marking.release_results(window, at, self.admin, at)
+        results.release_results(window, at, self.admin, at)
 
     def standing(self):
         return eligibility.ledger_for(self.person.id, "NPQLTD")

@@ -16,7 +16,7 @@ from assessment_app.models import (
     Role,
     User,
 )
-from assessment_app.services import allocations, marking, marks, moderation, rubric_store
+from assessment_app.services import allocations, checking, marks, moderation, results, rubric_store
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.marking_error import MarkingError
 from assessment_app.services.marking_stats import agreement_by_marker
@@ -82,7 +82,7 @@ def test_agreement_figures_count_second_marks_and_moderation(app, closed, clock)
             marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         window.second_marking_percent = 100
         db.session.commit()
-        marking.draw_second_marking_sample(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), seed=3)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), seed=3)
         for allocation in Allocation.query.filter_by(role="second").all():
             marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         rows = agreement_by_marker()
@@ -104,7 +104,7 @@ def test_a_results_release_on_a_date_is_hidden_until_that_minute(app, closed, cl
         for allocation in Allocation.query.all():
             marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         release_at = AFTER_CLOSE + timedelta(days=30)
-        marking.release_results(window, release_at, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        results.release_results(window, release_at, db.session.get(User, closed.admin_id), AFTER_CLOSE)
         assert db.session.get(Entry, closed.entry_ids[0]).outcome is None
     url = f"/assessments/{closed.entry_ids[0]}/result"
     assert client_for(app, clock, "sam@example.org", release_at - timedelta(seconds=1)).get(url).status_code == 404
@@ -182,7 +182,7 @@ def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path
         path = rubric_dir / "npqltd.yaml"
         path.write_text(path.read_text().replace(old_title, "A renamed criterion"))
         assert rubric_store.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
     page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
     assert old_title in page.text and "A renamed criterion" not in page.text
 

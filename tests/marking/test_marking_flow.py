@@ -19,7 +19,7 @@ from assessment_app.models import (
     Moderation,
     User,
 )
-from assessment_app.services import allocations, mark_input, marking, marks, rubric_store
+from assessment_app.services import allocations, checking, mark_input, marks, rubric_store
 
 PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance",
                        "Jo Evans", "jo@example.org", "Riverside", "Alex Morgan", "Coastal Trust"]
@@ -180,13 +180,13 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
         window.second_marking_percent = 0  # only the fail must be second-marked here
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
-        sample = marking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        sample = checking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
         assert failing_entry in sample
         second = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.SECOND).one()
         first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
         assert second.marker_id != first.marker_id
         second_email = second.marker.email
-        assert marking.outstanding_checks(window, AFTER_CLOSE)
+        assert checking.outstanding_checks(window, AFTER_CLOSE)
     # The second marker is blind: the first mark is not on the page.
     client = signed_in(app, second_email, clock)
     page = client.get(f"/marking/scripts/{second.id}").text
@@ -333,8 +333,8 @@ def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
         first = Allocation.query.filter_by(entry_id=entry.id).one()
         levels = {k[6:]: v for k, v in rubric_form().items() if k.startswith("level-")}
         marks.save_mark(first, mark_input.MarkInput(levels=levels), AFTER_CLOSE, submit=True)
-        marking.draw_second_marking_sample(entry.window, AFTER_CLOSE,
-                                           db.session.get(User, closed.admin_id), seed=2)
+        checking.draw_second_marking_sample(entry.window, AFTER_CLOSE,
+                                            db.session.get(User, closed.admin_id), seed=2)
         second = Allocation.query.filter_by(entry_id=entry.id, role=MarkingRole.SECOND).one()
         marks.save_mark(second, mark_input.MarkInput(levels={k: "not_evident" for k in levels}),
                         AFTER_CLOSE, submit=True)

@@ -25,7 +25,7 @@ from assessment_app.models import (
     SeedPurpose,
     User,
 )
-from assessment_app.services import allocations, exports, marking, marks, standardisation
+from assessment_app.services import allocations, checking, exports, marks, results, standardisation
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.marking_error import MarkingError
 from assessment_app.standardisation import Standing
@@ -168,7 +168,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
             mark(allocation, ONE_OFF if allocation.seed else STRONG, at)
         assert seeds_of(nina)[0].agrees
         at = clock.move(hours=1)
-        marking.release_results(window, at, db.session.get(User, closed.admin_id), at)
+        results.release_results(window, at, db.session.get(User, closed.admin_id), at)
         window = window_of(closed)
         assert window.results_recorded_at == at
         assert {e.outcome for e in db.session.scalars(db.select(Entry))} == {"passed"}
@@ -214,7 +214,7 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
             allocations.return_to_pool(qualifying, "No", qualifying.marker, at)
         db.session.rollback()
         # A seed's mark never becomes a result: results read entries' allocations only.
-        results = marking.final_results(closed.entry_ids)
+        results = checking.final_results(closed.entry_ids)
         assert all(r.feedback != "seed" for r in results.values())
 
 

@@ -13,7 +13,7 @@ from page_html import parse, text_of
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, User
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import allocations, marking, marks
+from assessment_app.services import allocations, marks, results
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 from assessment_app.svg_charts import bar_chart
@@ -34,7 +34,7 @@ def mark_everything(app, closed, levels="strong"):
         chosen = {k[6:]: levels for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
             marks.save_mark(allocation, MarkInput(levels=chosen), AFTER_CLOSE, submit=True)
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
 
 
 def test_the_chart_is_valid_svg_with_labels_and_values_and_no_colour_only_meaning():

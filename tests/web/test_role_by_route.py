@@ -27,7 +27,7 @@ from assessment_app.models import (
     SubmissionVersion,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import allocations, marking, marks, submissions
+from assessment_app.services import allocations, checking, marks, submissions
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
@@ -188,7 +188,7 @@ def world(app, clock):
         allocations.allocate_window(window, AFTER_CLOSE)
         first = {a.entry_id: a for a in Allocation.query.filter_by(role=MarkingRole.FIRST)}
         mark(first[jo.id], "fail")
-        marking.draw_second_marking_sample(window, AFTER_CLOSE)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark(Allocation.query.filter_by(role=MarkingRole.SECOND).one(), "pass")
         case = Moderation.query.one()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}

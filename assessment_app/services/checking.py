@@ -1,8 +1,6 @@
-"""Second marking, checking and final results.
-
-Rules that need no database (the allocation algorithm, rubric pass rules) live in
-allocation.py and rubrics.py; this module maps rows to them and records what happens.
-"""
+"""Checking marks before results: the second-marking sample, what each script still waits for
+(a first or second mark, or a moderator's decision), and each script's final result once its
+checking is complete."""
 
 import math
 import random
@@ -28,13 +26,9 @@ from ..models import (
     SecondMarkingSample,
     User,
 )
-from . import audit, misconduct, notifications
+from . import audit
 from .allocations import allocate_window, live_allocations, marked_versions, moderator_pool
-from .marking_error import MarkingError
 from .moderation import who_may_decide
-
-
-# Second marking ------------------------------------------------------------------------
 
 
 def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: User | None = None,
@@ -109,9 +103,6 @@ def sample_when_first_marking_done(window: AssessmentWindow, at: datetime) -> se
     return draw_second_marking_sample(window, at)
 
 
-# Results ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class FinalResult:
     outcome: Outcome
@@ -151,7 +142,7 @@ class _Checking:
         return {a.marker_id for a in (self.first.get(entry_id), self.second.get(entry_id)) if a}
 
 
-def _checking(entry_ids) -> _Checking:
+def entries_checking(entry_ids) -> _Checking:
     entry_ids = list(entry_ids)
     live = db.session.scalars(
         select(Allocation).where(Allocation.entry_id.in_(entry_ids),
@@ -170,7 +161,7 @@ def _checking(entry_ids) -> _Checking:
 
 
 def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Checking:
-    """_checking for every script of a window in a fixed number of statements whatever its
+    """entries_checking for every script of a window in a fixed number of statements whatever its
     size (joins on the window, not lists of ids), for the exports and the marking page.
     Criterion judgements come in one statement of their own and are attached to their marks and
     cases (a join would repeat every allocation once per criterion); without `judgements` they
@@ -214,7 +205,7 @@ def final_results(entry_ids, checking: _Checking | None = None) -> dict[int, Fin
     A fail or borderline first mark is never final without a second mark. Entries whose
     checking is unfinished are absent."""
     entry_ids = list(entry_ids)
-    checking = _checking(entry_ids) if checking is None else checking
+    checking = entries_checking(entry_ids) if checking is None else checking
     results = {}
     for entry_id in entry_ids:
         case = checking.cases.get(entry_id)
@@ -287,93 +278,3 @@ def refusal(outstanding: list[Outstanding], listed: int = 20) -> str:
     if n > listed:
         text += f"; and {n - listed} more (see the marking page)"
     return text + "."
-
-
-def result_visible(entry: Entry, at: datetime) -> bool:
-    """A participant sees their result once it is recorded for them, or from the release minute
-    if the window's checking is complete (the scheduler records it within the minute; a release
-    it must hold is never shown). After the window's release, an attempt that was still open or
-    unmarked shows nothing until its own result is recorded (record_results)."""
-    window = entry.window
-    if window.results_recorded_at is not None:
-        return entry.outcome is not None
-    return window.results_released(at) and not outstanding_checks(window, at)
-
-
-def release_results(window: AssessmentWindow, when: datetime, actor: User, at: datetime) -> None:
-    """Release now or schedule a release; refused while any script's marking, second marking
-    or moderation is unfinished (the sample is drawn first if first marking is complete)."""
-    if window.state(at).value != "closed":
-        raise MarkingError("Results can only be released after the window has closed.")
-    if first_marking_complete(window, at):
-        draw_second_marking_sample(window, at, actor)
-    outstanding = outstanding_checks(window, at)
-    if outstanding:
-        raise MarkingError(refusal(outstanding))
-    window.results_release_at = max(when, at)
-    audit.record("results.release_set", actor=actor, window_id=window.id,
-                 release_at=window.results_release_at.isoformat())
-    db.session.commit()
-    if window.results_release_at <= at:
-        record_results(window, at)
-
-
-def record_results(window: AssessmentWindow, at: datetime) -> bool:
-    """Set each attempt's outcome and completion date once results are out. Idempotent.
-    A release whose checking became incomplete after it was set (say a late fail) is
-    withdrawn instead, and the admins are told: they release again when checking is done."""
-    if not window.results_released(at):
-        return False
-    if window.results_recorded_at is not None:
-        return _record_late_results(window, at)
-    outstanding = outstanding_checks(window, at)
-    if outstanding:
-        audit.record("results.release_held", window_id=window.id,
-                     release_at=window.results_release_at.isoformat(),
-                     scripts=[str(o) for o in outstanding])
-        notifications.results_release_held(window, refusal(outstanding), at)
-        window.results_release_at = None
-        db.session.commit()
-        return False
-    versions = marked_versions(window, at)
-    results = final_results(versions.keys())
-    # An upheld academic-misconduct case fails the attempt, whatever its marks.
-    upheld = misconduct.upheld_entries(window.id)
-    for version in versions.values():
-        result = results[version.entry_id]
-        passed = result.outcome is Outcome.PASS and version.entry_id not in upheld
-        version.entry.outcome = "passed" if passed else "failed"
-        version.entry.completed_at = window.results_release_at
-    window.results_recorded_at = at
-    notifications.results_released([v.entry for v in versions.values()], at)
-    audit.record("results.released", window_id=window.id, entries=len(versions))
-    db.session.commit()
-    return True
-
-
-def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
-    """After a window's release, record each attempt that was still open (an extension) or
-    unmarked then, as soon as its checking is complete: outcome, completion date (the day its
-    result is released) and the notice together, never a result without its record."""
-    pending = {k: v for k, v in marked_versions(window, at).items() if v.entry.outcome is None}
-    if not pending:
-        return False
-    checking = _checking(pending.keys())
-    first_marked = {k for k in pending if checking.first_mark(k) is not None}
-    if not first_marked:
-        return False
-    # A first mark given after the release still faces the sample, as at the release itself.
-    draw_second_marking_sample(window, at)
-    results = final_results(first_marked)
-    done = [pending[k] for k in sorted(results)]
-    if not done:
-        return False
-    for version in done:
-        result = results[version.entry_id]
-        version.entry.outcome = "passed" if result.outcome is Outcome.PASS else "failed"
-        version.entry.completed_at = at
-    notifications.results_released([v.entry for v in done], at)
-    audit.record("results.released", window_id=window.id, entries=len(done),
-                 after_window_release=True)
-    db.session.commit()
-    return True
