@@ -27,6 +27,7 @@ from .services import (
     arrangements,
     checking,
     eligibility,
+    lead_decisions,
     mark_input,
     marks,
     papers,
@@ -203,9 +204,9 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
                 levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
                 submit=True)
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
-    standardisation.decide(window, "NPQLTD", nadia, LeadAction.CLEAR, "Went through script 2 "
-                           "with her: she now reads the 'Strong' descriptors as written.", admin,
-                           now - timedelta(hours=1))
+    lead_decisions.decide(window, "NPQLTD", nadia, LeadAction.CLEAR, "Went through script 2 "
+                          "with her: she now reads the 'Strong' descriptors as written.", admin,
+                          now - timedelta(hours=1))
 
 
 def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohort: str):

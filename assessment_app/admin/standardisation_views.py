@@ -9,7 +9,7 @@ from ..access import admin_required
 from ..clock import to_london
 from ..extensions import db
 from ..models import LeadAction, User
-from ..services import rubric_store, standardisation
+from ..services import lead_decisions, rubric_store, standardisation
 from ..services.mark_input import MarkInput
 from ..services.marking_error import MarkingError
 from ..standardisation import criteria_matched
@@ -81,13 +81,13 @@ def standardisation_marker(window_id: int, marker_id: int, npq: str):
     if record is None:
         abort(404)
     form = DecisionForm()
-    allowed = [a for a in LeadAction if a in standardisation.ALLOWED.get(record.standing, set())]
+    allowed = [a for a in LeadAction if a in lead_decisions.ALLOWED.get(record.standing, set())]
     form.action.choices = [(a.value, ACTION_TEXT[a]) for a in allowed]
     if allowed and form.validate_on_submit():
         try:
-            decision = standardisation.decide(window, npq, db.session.get(User, marker_id),
-                                              LeadAction(form.action.data), form.reason.data,
-                                              current_user, clock.now())
+            decision = lead_decisions.decide(window, npq, db.session.get(User, marker_id),
+                                             LeadAction(form.action.data), form.reason.data,
+                                             current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             form.reason.errors.append(str(problem))

@@ -1,5 +1,6 @@
-"""Standardisation: definitive scripts, qualification sets, seeds in live queues, the lead's
-decisions on drift, and the figures behind the reports.
+"""Standardisation: definitive scripts, qualification sets, seeds in live queues, each marker's
+standing, and the figures behind the reports (the lead's decisions on drift are in
+lead_decisions.py).
 
 The rules (tolerance, standing, seed rate) are in ../standardisation.py; this module reads and
 records rows. A seed is an Allocation with no entry: its text is a definitive script's, and
@@ -23,7 +24,6 @@ from ..models import (
     AssessmentWindow,
     DefinitiveScript,
     Entry,
-    LeadAction,
     LeadDecision,
     Mark,
     MarkerProfile,
@@ -39,11 +39,12 @@ from ..models import (
     User,
 )
 from ..wordcount import count_words
-from . import allocations, audit
+from . import audit
 from .mail import queue
 from .mark_input import MarkInput, checked_levels
 from .marking_error import MarkingError
 from .rubric_store import rubric_at, rubric_for
+from .windows import new_candidate_number
 
 
 def settings_for(window: AssessmentWindow) -> StandardisationSetting:
@@ -157,7 +158,7 @@ def _in_force(window: AssessmentWindow) -> dict[str, bool]:
     return {p.npq_code: counts.get(p.npq_code, 0) >= size for p in window.papers}
 
 
-def _state(seed: Seed) -> rules.SeedState:
+def seed_state(seed: Seed) -> rules.SeedState:
     return rules.SeedState(seed.purpose is SeedPurpose.QUALIFICATION, seed.checked_at, seed.agrees)
 
 
@@ -185,7 +186,7 @@ def records(window: AssessmentWindow, marker_ids=None) -> dict[tuple[int, str], 
             taken = [d for d in decisions if d.marker_id == profile.user_id and d.npq_code == npq]
             out[(profile.user_id, npq)] = MarkerRecord(
                 window, profile.user, npq, mine, taken,
-                rules.standing(in_force[npq], map(_state, mine),
+                rules.standing(in_force[npq], map(seed_state, mine),
                                [rules.Decision(d.action.value, d.decided_at) for d in taken]))
     return out
 
@@ -204,8 +205,6 @@ def barred_npqs(window: AssessmentWindow) -> dict[int, set[str]]:
 
 def _issue(window: AssessmentWindow, marker_id: int, script: DefinitiveScript,
            purpose: SeedPurpose, at: datetime) -> Allocation:
-    from .windows import new_candidate_number
-
     allocation = Allocation(entry_id=None, version_id=None, marker_id=marker_id,
                             role=MarkingRole.FIRST, allocated_at=at)
     db.session.add(allocation)
@@ -305,89 +304,6 @@ def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime
     audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
                  seed=allocation.seed.id, reason=reason.strip())
     db.session.commit()
-
-
-# The lead's decisions ------------------------------------------------------------------
-
-ALLOWED = {
-    rules.Standing.NOT_QUALIFIED: {LeadAction.CLEAR},
-    rules.Standing.STOPPED: {LeadAction.CLEAR},
-    rules.Standing.FLAGGED: {LeadAction.FEEDBACK, LeadAction.SECOND_MARK, LeadAction.STOP},
-    rules.Standing.LIVE: {LeadAction.STOP},
-}
-
-
-def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAction,
-           reason: str, actor: User, at: datetime) -> LeadDecision:
-    """Record the lead's decision with its reason, and do what it says. Audited."""
-    record = records(window, [marker.id]).get((marker.id, npq_code))
-    if not reason.strip():
-        raise MarkingError("Give the reason for your decision.")
-    if record is None or action not in ALLOWED.get(record.standing, set()):
-        standing = record.standing.value if record else "not marking this NPQ"
-        raise MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
-    if action is LeadAction.SECOND_MARK and window.results_recorded_at is not None:
-        raise MarkingError("Results are out: ask for a review of marking instead.")
-    decision = LeadDecision(window_id=window.id, npq_code=npq_code, marker_id=marker.id,
-                            action=action, reason=reason.strip(), decided_by=actor.id,
-                            decided_at=at)
-    db.session.add(decision)
-    remark, unmarked = [], []
-    if action is LeadAction.SECOND_MARK:
-        remark = _since_last_good_seed(window, npq_code, marker, record)
-        for entry_id in remark:
-            db.session.add(SecondMarkingSample(entry_id=entry_id, reason=SampleReason.DRIFT,
-                                               drawn_at=at))
-        decision.remarked = len(remark)
-    if action is LeadAction.STOP:
-        for allocation in _unmarked(window, npq_code, marker):
-            allocation.status = AllocationStatus.RETURNED
-            allocation.returned_at, allocation.return_reason = at, "marker stopped by the lead"
-            if allocation.entry_id is not None:
-                unmarked.append(allocation.entry_id)
-    audit.record(f"standardisation.{action.value}", actor=actor, window_id=window.id,
-                 marker=marker.id, npq=npq_code, reason=decision.reason,
-                 remarked=len(remark), returned=len(unmarked))
-    db.session.commit()
-    if remark:
-        allocations.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
-    if unmarked:
-        allocations.allocate_window(window, at, actor, MarkingRole.FIRST, set(unmarked))
-    return decision
-
-
-def _unmarked(window, npq_code, marker) -> list[Allocation]:
-    live = db.session.scalars(
-        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
-               Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    seeds = db.session.scalars(
-        select(Allocation).join(Seed, Seed.allocation_id == Allocation.id)
-        .join(DefinitiveScript, DefinitiveScript.id == Seed.definitive_id)
-        .where(Seed.window_id == window.id, DefinitiveScript.npq_code == npq_code,
-               Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    return [*live, *seeds]
-
-
-def _since_last_good_seed(window, npq_code, marker, record: MarkerRecord) -> list[int]:
-    """The marker's first-marked scripts submitted after their last seed within tolerance,
-    not already drawn for second marking."""
-    since = rules.last_good_seed(map(_state, record.seeds))
-    query = (select(Allocation.entry_id).join(Mark, Mark.allocation_id == Allocation.id)
-             .join(Entry, Entry.id == Allocation.entry_id)
-             .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
-                    Allocation.marker_id == marker.id, Allocation.role == MarkingRole.FIRST,
-                    Allocation.status == AllocationStatus.SUBMITTED))
-    if since is not None:
-        query = query.where(Mark.submitted_at > since)
-    drawn = select(SecondMarkingSample.entry_id)
-    seconded = select(Allocation.entry_id).where(Allocation.role == MarkingRole.SECOND,
-                                                 Allocation.status != AllocationStatus.RETURNED,
-                                                 Allocation.entry_id.is_not(None))
-    return sorted(db.session.scalars(query.where(Allocation.entry_id.not_in(drawn),
-                                                 Allocation.entry_id.not_in(seconded))))
 
 
 # Reports -------------------------------------------------------------------------------

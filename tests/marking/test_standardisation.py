@@ -25,7 +25,15 @@ from assessment_app.models import (
     SeedPurpose,
     User,
 )
-from assessment_app.services import allocations, checking, exports, marks, results, standardisation
+from assessment_app.services import (
+    allocations,
+    checking,
+    exports,
+    lead_decisions,
+    marks,
+    results,
+    standardisation,
+)
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.marking_error import MarkingError
 from assessment_app.standardisation import Standing
@@ -114,16 +122,16 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         qualify(closed, nina, [AGREED, OUT, AGREED], at)
         assert standing_of(closed, nina) is Standing.NOT_QUALIFIED
         with pytest.raises(MarkingError, match="reason"):
-            standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
-                                   "", db.session.get(User, closed.admin_id), at)
+            lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                                  "", db.session.get(User, closed.admin_id), at)
         # Martin alone may mark; Sam shares his delivery partner, so Sam's script waits.
         result = allocations.allocate_window(window, at)
         assert set(result.assignments.values()) == {martin}
         assert closed.entry_ids[0] in result.unallocated
         at = clock.move(minutes=1)
-        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
-                               "Discussed criterion 1; she applies the descriptor correctly now.",
-                               db.session.get(User, closed.admin_id), at)
+        lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                              "Discussed criterion 1; she applies the descriptor correctly now.",
+                              db.session.get(User, closed.admin_id), at)
         assert standing_of(closed, nina) is Standing.LIVE
         assert db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.action == "standardisation.clear")).detail["reason"].startswith("Discussed")
@@ -150,7 +158,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         # The lead sends Martin's scripts since his last good seed (his qualification) to
         # second marking; they are counted as re-marked because of drift.
         at = clock.move(minutes=5)
-        decision = standardisation.decide(
+        decision = lead_decisions.decide(
             window, "NPQLTD", db.session.get(User, martin), LeadAction.SECOND_MARK,
             "Too generous on criterion 1 of late.", db.session.get(User, closed.admin_id), at)
         assert decision.remarked == len(live) == standardisation.drift_remarks(window)
@@ -228,8 +236,8 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
         qualify(closed, nina, [AGREED] * 3, at)
         allocations.allocate_window(window, at)
         at = clock.move(minutes=1)
-        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
-                               "Marking well below the standard.", admin, at)
+        lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
+                              "Marking well below the standard.", admin, at)
         assert standing_of(closed, nina) is Standing.STOPPED
         held = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == nina, Allocation.status == AllocationStatus.ALLOCATED)).all()
@@ -240,8 +248,8 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
             Allocation.status == AllocationStatus.ALLOCATED)).all()
         assert {a.marker_id for a in firsts} == {martin}
         with pytest.raises(MarkingError, match="cannot feedback"):
-            standardisation.decide(window, "NPQLTD", db.session.get(User, nina),
-                                   LeadAction.FEEDBACK, "Why", admin, at)
+            lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina),
+                                  LeadAction.FEEDBACK, "Why", admin, at)
 
 
 def _normalised(html: str, allocation: Allocation, text: str) -> str:
@@ -337,9 +345,9 @@ def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed,
         mark(after, STRONG, clock.move(seconds=1))
         mark(second.allocation, OUT, clock.move(minutes=10))
         assert standing_of(closed, martin) is Standing.FLAGGED
-        decision = standardisation.decide(window, "NPQLTD", db.session.get(User, martin),
-                                          LeadAction.SECOND_MARK, "Drifting on criterion 1.",
-                                          db.session.get(User, closed.admin_id), clock.move(minutes=1))
+        decision = lead_decisions.decide(window, "NPQLTD", db.session.get(User, martin),
+                                         LeadAction.SECOND_MARK, "Drifting on criterion 1.",
+                                         db.session.get(User, closed.admin_id), clock.move(minutes=1))
         assert decision.remarked == 1
         assert db.session.scalars(db.select(SecondMarkingSample.entry_id).where(
             SecondMarkingSample.reason == SampleReason.DRIFT)).all() == [after.entry_id]
