@@ -33,7 +33,7 @@ from ..services.engagement import (
     exemptions_of,
     record_exemption,
 )
-from . import bp
+from .blueprint import bp
 from .forms import (
     ClaimDecisionForm,
     DeferralDecisionForm,

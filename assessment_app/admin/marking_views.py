@@ -16,7 +16,7 @@ from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import admin_lists, allocations, audit, checking, exports, moderation, results
 from ..services.checking import NO_MODERATOR
 from ..services.marking_error import MarkingError
-from . import bp
+from .blueprint import bp
 from .downloads import download
 from .forms import AssignModeratorForm, MarkerForm
 from .views import _window_or_404

@@ -9,7 +9,7 @@ from ..services import dashboard, exports
 from ..services.marking_error import MarkingError
 from ..services.rubric_store import rubric_for
 from ..svg_charts import bar_chart
-from . import bp
+from .blueprint import bp
 from .downloads import download
 from .views import _window_or_404
 

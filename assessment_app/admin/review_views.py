@@ -16,7 +16,7 @@ from ..review_rules import REVIEW_RULES, ReviewRefused
 from ..services import reviews
 from ..services.checking import final_result
 from ..services.rubric_store import rubric_at
-from . import bp
+from .blueprint import bp
 
 
 class ReviewDecisionForm(FlaskForm):

@@ -14,7 +14,7 @@ from ..services.mark_input import MarkInput
 from ..services.marking_error import MarkingError
 from ..standardisation import criteria_matched
 from ..svg_charts import bar_chart
-from . import bp
+from .blueprint import bp
 from .standardisation_forms import DecisionForm, DefinitiveForm, SettingsForm
 from .views import _window_or_404
 

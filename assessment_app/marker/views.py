@@ -35,7 +35,7 @@ from ..services.moderation import cases_for_moderator, may_decide, moderate
 from ..services.papers import paper_html
 from ..standardisation import Standing
 from ..wordcount import count_response, marked_parts
-from . import bp
+from .blueprint import bp
 
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
 

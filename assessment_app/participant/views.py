@@ -43,7 +43,7 @@ from ..services.papers import paper_as_read, paper_html
 from ..services.results import result_visible
 from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
-from . import bp
+from .blueprint import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
 
