@@ -1,7 +1,7 @@
 """Allocating scripts to markers: a pure function of plain data (no Flask, no database).
 
-The service layer (services/marking.py) maps rows to `Script` and `Marker`, calls `allocate` (or
-`reallocate` for one script), and records the result.
+The service layer (services/allocations.py) maps rows to `Script` and `Marker`, calls `allocate`
+(or `reallocate` for one script), and records the result.
 
 Hard rules, never broken:
   * the marker is qualified for the script's NPQ;

@@ -22,12 +22,18 @@ from .models import (
 )
 from .npqs import NPQ_CODES
 from .services import (
+    allocations,
     amendments,
     arrangements,
+    checking,
     eligibility,
-    marking,
+    lead_decisions,
+    mark_input,
+    marks,
     papers,
+    results,
     reviews,
+    rubric_store,
     standardisation,
     submissions,
     windows,
@@ -156,13 +162,13 @@ def _marking_window(admin: User, today) -> None:
                            at=window.release_at + timedelta(days=3, hours=number))
     now = clock.now()
     _standardisation(admin, window, now)
-    marking.allocate_window(window, now, admin)
+    allocations.allocate_window(window, now, admin)
     # Nadia marks her seeded script far from the agreed levels: flagged to the lead.
-    rubric = marking.rubric_for("NPQLTD")
+    rubric = rubric_store.rubric_for("NPQLTD")
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
     seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
                                                 Seed.purpose == SeedPurpose.LIVE))
-    marking.save_mark(seed.allocation, marking.MarkInput(
+    marks.save_mark(seed.allocation, mark_input.MarkInput(
         levels={c.id: rubric.levels[1].id for c in rubric.criteria},
         feedback="Not yet secure."), now, submit=True)
 
@@ -175,14 +181,14 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
     """Definitive scripts (one copied from the released window, the rest written examples),
     three markers who qualified (Nadia after the lead cleared her), a seed rate of 1 in 2."""
     standardisation.save_settings(window, 2, 3, 1, admin)
-    rubric = marking.rubric_for("NPQLTD")
+    rubric = rubric_store.rubric_for("NPQLTD")
     copied = db.session.scalar(select(Entry).join(User, User.id == Entry.participant_id)
                                .where(User.email == RELEASED_PARTICIPANTS[0][0]))
     earlier = now - timedelta(hours=2)  # qualification, then the lead's clearance, then live
     for number, index in enumerate(DEFINITIVE_LEVELS):
         level = rubric.levels[index]
         standardisation.add_definitive(
-            window, "NPQLTD", marking.MarkInput(levels={c.id: level.id for c in rubric.criteria}),
+            window, "NPQLTD", mark_input.MarkInput(levels={c.id: level.id for c in rubric.criteria}),
             f"{level.title} on every criterion: the diagnosis, approach and plan are each judged "
             f"“{level.title}” against the descriptors.", admin, earlier,
             text="" if number == 0 else f"Written example {number}.\n\n{DEMO_RESPONSE}",
@@ -194,13 +200,13 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
             index = DEFINITIVE_LEVELS[number]
             if email == "marker2@example.org" and number == 1:
                 index -= 2  # two levels below the agreed one: outside tolerance
-            marking.save_mark(allocation, marking.MarkInput(
+            marks.save_mark(allocation, mark_input.MarkInput(
                 levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
                 submit=True)
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
-    standardisation.decide(window, "NPQLTD", nadia, LeadAction.CLEAR, "Went through script 2 "
-                           "with her: she now reads the 'Strong' descriptors as written.", admin,
-                           now - timedelta(hours=1))
+    lead_decisions.decide(window, "NPQLTD", nadia, LeadAction.CLEAR, "Went through script 2 "
+                          "with her: she now reads the 'Strong' descriptors as written.", admin,
+                          now - timedelta(hours=1))
 
 
 def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohort: str):
@@ -231,17 +237,17 @@ def _released_window(admin: User, today) -> None:
                            at=window.release_at + timedelta(days=2, hours=number))
     eligibility.record_non_submissions(window.closes_at + timedelta(minutes=1))
     marked_at = window.closes_at + timedelta(days=20)
-    marking.allocate_window(window, marked_at, admin)
-    rubric = marking.rubric_for("NPQLTD")
+    allocations.allocate_window(window, marked_at, admin)
+    rubric = rubric_store.rubric_for("NPQLTD")
     weakest, strongest = rubric.levels[0].id, rubric.levels[-1].id
     # Two fails (diagnosis not evident), second-marked in agreement; one clear pass.
     failing = {c.id: strongest for c in rubric.criteria} | {rubric.criteria[0].id: weakest}
     _mark_all(window, {passing.id: {c.id: strongest for c in rubric.criteria},
                        reviewed.id: failing, asking.id: failing}, marked_at)
-    marking.draw_second_marking_sample(window, marked_at, admin)
+    checking.draw_second_marking_sample(window, marked_at, admin)
     _mark_all(window, {reviewed.id: failing, asking.id: failing}, marked_at)
     released_at = marked_at + timedelta(days=10)
-    marking.release_results(window, released_at, admin, released_at)
+    results.release_results(window, released_at, admin, released_at)
     amendments.amend_outcome(
         missing, "voided", False, "Extenuating circumstances accepted after the window: a "
         "hospital admission during the assessment, with evidence received late.", admin,
@@ -253,7 +259,7 @@ def _mark_all(window: AssessmentWindow, levels: dict[int, dict[str, str]], at) -
     """Submit the given levels on every unmarked allocation of these scripts."""
     for allocation in db.session.scalars(
             select(Allocation).where(Allocation.entry_id.in_(levels), ~Allocation.mark.has())):
-        marking.save_mark(allocation, marking.MarkInput(
+        marks.save_mark(allocation, mark_input.MarkInput(
             levels=levels[allocation.entry_id],
             comments={c: "Clear and well evidenced." for c in levels[allocation.entry_id]},
             feedback="A realistic, well-sequenced plan."), at, submit=True)
@@ -270,7 +276,7 @@ def _reviews(admin: User, reviewed, asking, rubric, released_at) -> None:
     reviews.decide(request, True, "The grounds point to a specific criterion.", sol, admin,
                    released_at + timedelta(days=4))
     secure = rubric.levels[-2].id
-    reviews.save_review(request, sol, marking.MarkInput(
+    reviews.save_review(request, sol, mark_input.MarkInput(
         levels={c.id: secure for c in rubric.criteria},
         comments={c.id: "Secure on a fresh reading." for c in rubric.criteria},
         feedback="The diagnosis is evidenced from the lesson visits and leads to the plan."),

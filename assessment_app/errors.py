@@ -5,10 +5,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .services.rubric_store import RubricUnavailable
+
 # How long a page asks the browser to wait when the database is briefly unavailable.
 RETRY_AFTER_SECONDS = 5
-
-from .services.marking import RubricUnavailable
 
 
 def register(app: Flask) -> None:

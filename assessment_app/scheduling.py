@@ -34,7 +34,16 @@ from flask import Flask
 from . import clock
 from .extensions import db
 from .scheduler_lock import LeaderLock, identity, leader_lock
-from .services import eligibility, mail, marking, notifications, releases, similarity
+from .services import (
+    allocations,
+    checking,
+    eligibility,
+    mail,
+    notifications,
+    releases,
+    results,
+    similarity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +185,7 @@ def sync_windows() -> None:
             log.info("recorded release of windows %s", recorded)
         _duty("the engagement gate", lambda: eligibility.apply_engagement_gate(at))
         _duty("non-submissions", lambda: eligibility.record_non_submissions(at))
-        for window in marking.windows_in_marking(at):
+        for window in allocations.windows_in_marking(at):
             _duty(f"marking of window {window.id}", lambda w=window: _mark_window(w, at))
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
         _duty("similarity checks", lambda: similarity.run_pending(at))
@@ -188,9 +197,9 @@ def sync_windows() -> None:
 
 
 def _mark_window(window, at) -> None:
-    marking.allocate_window(window, at)
-    marking.sample_when_first_marking_done(window, at)
-    marking.record_results(window, at)
+    allocations.allocate_window(window, at)
+    checking.sample_when_first_marking_done(window, at)
+    results.record_results(window, at)
     similarity.request_after_deadline(window, at)
 
 

@@ -55,9 +55,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from yarl import URL
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
+from yarl import URL
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -127,9 +127,9 @@ def seed(app, participants: int) -> tuple[int, int, list[Person]]:
     from assessment_app.cli import init_db
     from assessment_app.extensions import db
     from assessment_app.models import CasePaper, Entry, Role, User
+    from assessment_app.services.candidate_numbers import CANDIDATE_ALPHABET
     from assessment_app.services.papers import import_directory
     from assessment_app.services.windows import (
-        CANDIDATE_ALPHABET,
         WindowSettings,
         attach_case_study,
         create_window,

@@ -21,7 +21,7 @@ from assessment_app.models import (
     SubmissionVersion,
     User,
 )
-from assessment_app.services.marking import rubric_for
+from assessment_app.services.rubric_store import rubric_for
 
 TEXT = "Coaching changes practice when it is sustained over a year. " * 60
 

@@ -24,8 +24,8 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, checking, marks, submissions
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
 WORD_LIMIT = 40
@@ -81,12 +81,12 @@ RESPONSE = ("Oakfield's teachers meet for development each week, but the session
 
 def allocate(world: World) -> None:
     """The closed window's script goes to a first marker, as the scheduler would do now."""
-    marking.allocate_window(db.session.get(AssessmentWindow, world.closed_window_id), clock.now())
+    allocations.allocate_window(db.session.get(AssessmentWindow, world.closed_window_id), clock.now())
 
 
 def mark(role: MarkingRole, level: str) -> None:
     allocation = db.session.scalars(db.select(Allocation).filter_by(role=role)).one()
-    marking.save_mark(allocation, MarkInput(
+    marks.save_mark(allocation, MarkInput(
         levels={c.id: level for c in RUBRIC.criteria},
         comments={c.id: f"Judged {level}." for c in RUBRIC.criteria},
         feedback="A clear diagnosis and a workable plan."), clock.now(), submit=True)
@@ -97,7 +97,7 @@ def second_marker_disagrees(world: World) -> int:
     Returns the moderation case's id."""
     window = db.session.get(AssessmentWindow, world.closed_window_id)
     admin = db.session.scalars(db.select(User).filter_by(email="admin@example.org")).one()
-    marking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
+    checking.draw_second_marking_sample(window, clock.now(), admin, seed=1)
     mark(MarkingRole.SECOND, "strong")
     return db.session.scalars(db.select(Moderation.id)).one()
 

@@ -1,9 +1,5 @@
 """The assessment admin's pages."""
 
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
 # Each module registers its routes on bp when imported.
 from . import (  # noqa: F401
     amendment_views,
@@ -18,3 +14,4 @@ from . import (  # noqa: F401
     standardisation_views,
     views,
 )
+from .blueprint import bp  # noqa: F401  (create_app registers it)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..forms_shared import options
 from ..models import Entry
 from ..services import amendments
-from . import bp
+from .blueprint import bp
 
 
 class AmendmentForm(FlaskForm):

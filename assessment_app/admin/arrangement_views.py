@@ -18,7 +18,7 @@ from ..forms_shared import uploaded_files
 from ..models import ArrangementEvidence
 from ..services import arrangements, audit
 from ..services.arrangements import ArrangementRefused
-from . import bp
+from .blueprint import bp
 from .eligibility_views import _participant_or_404
 
 

@@ -42,7 +42,7 @@ from ..services.engagement import (
     record_exemption,
 )
 from ..timeformat import deadline_text, plural
-from . import bp
+from .blueprint import bp
 from .forms import (
     ClaimDecisionForm,
     DeferralDecisionForm,

@@ -24,7 +24,7 @@ from ..misconduct import APPEAL_TEXT, DECISION_TEXT, DecisionRefused
 from ..models import Entry, MisconductCase, MisconductEvidence
 from ..services import misconduct
 from ..services import similarity as checks
-from . import bp
+from .blueprint import bp
 from .views import _window_or_404
 
 

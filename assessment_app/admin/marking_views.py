@@ -13,9 +13,10 @@ from ..extensions import db
 from ..forms_shared import options
 from ..models import Allocation, MarkerProfile, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
-from ..services import admin_lists, audit, exports, marking
-from ..services.marking import NO_MODERATOR, MarkingError
-from . import bp
+from ..services import admin_lists, allocations, audit, checking, exports, moderation, results
+from ..services.checking import NO_MODERATOR
+from ..services.marking_error import MarkingError
+from .blueprint import bp
 from .downloads import download
 from .forms import AssignModeratorForm, MarkerForm
 from .views import _window_or_404
@@ -35,7 +36,7 @@ def marking_overview(window_id: int):
         select(User, MarkerProfile.npq_codes).join(MarkerProfile, MarkerProfile.user_id == User.id)
         .order_by(User.name)
     ).all()
-    outstanding = marking.outstanding_checks(window, at)
+    outstanding = checking.outstanding_checks(window, at)
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
                                       page=request.args.get("page", 1, type=int))
@@ -55,7 +56,7 @@ def marking_overview(window_id: int):
 @admin_required
 def allocate(window_id: int):
     window = _window_or_404(window_id)
-    result = marking.allocate_window(window, clock.now(), current_user)
+    result = allocations.allocate_window(window, clock.now(), current_user)
     message = f"{len(result.assignments)} scripts allocated."
     if result.unallocated:
         reasons = sorted(set(result.unallocated.values()))
@@ -74,7 +75,7 @@ def move_allocation(window_id: int, allocation_id: int):
         flash("Choose a marker.", "error")
     else:
         try:
-            marking.reassign(allocation, marker, current_user, clock.now())
+            allocations.reassign(allocation, marker, current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             flash(str(problem), "error")
@@ -87,7 +88,7 @@ def move_allocation(window_id: int, allocation_id: int):
 @admin_required
 def draw_sample(window_id: int):
     window = _window_or_404(window_id)
-    chosen = marking.draw_second_marking_sample(window, clock.now(), current_user)
+    chosen = checking.draw_second_marking_sample(window, clock.now(), current_user)
     flash(f"{len(chosen)} scripts are in the second-marking sample.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
 
@@ -112,8 +113,8 @@ def resolve_moderation(window_id: int, case_id: int):
     form.moderator_id.choices = [("", "Choose a moderator")] + [(m.id, m.name) for m in moderators]
     if case.decided_at is None and form.validate_on_submit():
         try:
-            marking.assign_moderator(case, db.session.get(User, form.moderator_id.data),
-                                     current_user, clock.now())
+            moderation.assign_moderator(case, db.session.get(User, form.moderator_id.data),
+                                        current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             form.moderator_id.errors.append(str(problem))
@@ -139,7 +140,7 @@ def release(window_id: int):
             return redirect(url_for(".marking_overview", window_id=window.id))
         when = london_instant(day, wall)
     try:
-        marking.release_results(window, when, current_user, at)
+        results.release_results(window, when, current_user, at)
     except MarkingError as problem:
         db.session.rollback()
         flash(str(problem), "error")

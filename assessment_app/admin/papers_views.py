@@ -14,7 +14,7 @@ from ..npqs import NPQ_CODES
 from ..services import papers, windows
 from ..services.papers import PaperError, UploadedFile
 from ..services.windows import WindowError
-from . import bp
+from .blueprint import bp
 from .paper_forms import AttachPaperForm, PaperUploadForm
 from .views import _window_or_404
 

@@ -11,7 +11,7 @@ from ..models import AssessmentWindow, Role, User
 from ..npqs import NPQ_CODES
 from ..services import accounts, admin_lists, audit, audit_search
 from ..services.accounts import AccountError
-from . import bp
+from .blueprint import bp
 from .forms import PeopleImportForm, PersonForm
 from .imports import import_page
 

@@ -6,9 +6,10 @@ from .. import clock
 from ..access import admin_required, role_required
 from ..models import Role
 from ..services import dashboard, exports
-from ..services.marking import MarkingError, rubric_for
+from ..services.marking_error import MarkingError
+from ..services.rubric_store import rubric_for
 from ..svg_charts import bar_chart
-from . import bp
+from .blueprint import bp
 from .downloads import download
 from .views import _window_or_404
 

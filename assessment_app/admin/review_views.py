@@ -14,8 +14,9 @@ from ..forms_shared import options
 from ..models import ReviewRequest, User
 from ..review_rules import REVIEW_RULES, ReviewRefused
 from ..services import reviews
-from ..services.marking import final_result, rubric_at
-from . import bp
+from ..services.checking import final_result
+from ..services.rubric_store import rubric_at
+from .blueprint import bp
 
 
 class ReviewDecisionForm(FlaskForm):

@@ -9,11 +9,12 @@ from ..access import admin_required
 from ..clock import to_london
 from ..extensions import db
 from ..models import LeadAction, User
-from ..services import marking, standardisation
-from ..services.marking import MarkingError, MarkInput
+from ..services import lead_decisions, rubric_store, standardisation
+from ..services.mark_input import MarkInput
+from ..services.marking_error import MarkingError
 from ..standardisation import criteria_matched
 from ..svg_charts import bar_chart
-from . import bp
+from .blueprint import bp
 from .standardisation_forms import DecisionForm, DefinitiveForm, SettingsForm
 from .views import _window_or_404
 
@@ -65,7 +66,7 @@ def add_definitive(window_id: int):
         else:
             flash("Definitive script added.", "success")
             return redirect(url_for(".standardisation_overview", window_id=window.id))
-    rubric = marking.rubric_for(npq) if npq else None
+    rubric = rubric_store.rubric_for(npq) if npq else None
     return render_template("admin/definitive_form.html", window=window, form=form, rubric=rubric,
                            levels=levels, error=error, page_error=error)
 
@@ -80,13 +81,13 @@ def standardisation_marker(window_id: int, marker_id: int, npq: str):
     if record is None:
         abort(404)
     form = DecisionForm()
-    allowed = [a for a in LeadAction if a in standardisation.ALLOWED.get(record.standing, set())]
+    allowed = [a for a in LeadAction if a in lead_decisions.ALLOWED.get(record.standing, set())]
     form.action.choices = [(a.value, ACTION_TEXT[a]) for a in allowed]
     if allowed and form.validate_on_submit():
         try:
-            decision = standardisation.decide(window, npq, db.session.get(User, marker_id),
-                                              LeadAction(form.action.data), form.reason.data,
-                                              current_user, clock.now())
+            decision = lead_decisions.decide(window, npq, db.session.get(User, marker_id),
+                                             LeadAction(form.action.data), form.reason.data,
+                                             current_user, clock.now())
         except MarkingError as problem:
             db.session.rollback()
             form.reason.errors.append(str(problem))

@@ -16,7 +16,7 @@ from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..scheduling import notify_window_changed
 from ..services import admin_lists, windows
 from ..services.windows import NeedsConfirmation, WindowError, WindowSettings
-from . import bp
+from .blueprint import bp
 from .forms import EntryForm, WindowForm
 
 

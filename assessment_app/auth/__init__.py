@@ -1,7 +1,6 @@
 """Signing in and out."""
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -23,8 +22,7 @@ from ..local_redirects import local_path
 from ..models import Role
 from ..services import accounts, audit
 from . import limits
-
-bp = Blueprint("auth", __name__)
+from .blueprint import bp
 
 HOME_FOR_ROLE = {
     Role.PARTICIPANT: "participant.home",

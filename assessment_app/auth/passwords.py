@@ -10,7 +10,8 @@ from .. import clock
 from ..extensions import db, limiter
 from ..services import accounts
 from ..services.accounts import AccountError
-from . import bp, limits
+from . import limits
+from .blueprint import bp
 
 
 class ForgotForm(FlaskForm):

@@ -25,13 +25,17 @@ from ..models import (
     SeedPurpose,
 )
 from ..review_rules import REVIEW_RULES, ReviewRefused
-from ..services import marking, reviews, standardisation
-from ..services.marking import MarkingError, MarkInput
+from ..services import reviews, rubric_store, standardisation
+from ..services.allocations import return_to_pool
+from ..services.mark_input import MarkInput
+from ..services.marking_error import MarkingError
 from ..services.marking_stats import agreement_by_marker
+from ..services.marks import save_mark, submitted_mark
+from ..services.moderation import cases_for_moderator, may_decide, moderate
 from ..services.papers import paper_html
 from ..standardisation import Standing
 from ..wordcount import count_response, marked_parts
-from . import bp
+from .blueprint import bp
 
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
 
@@ -110,7 +114,7 @@ def home():
     deadlines = sorted({a.window.marking_deadline for a in todo if a.window.marking_deadline})
     cases = []
     if current_user.has_role(Role.MODERATOR):
-        cases = marking.cases_for_moderator(current_user)
+        cases = cases_for_moderator(current_user)
     return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
                            cases=cases, standardisation=standardisation.for_marker(current_user),
                            marker_text=standardisation.MARKER_TEXT,
@@ -126,7 +130,7 @@ def script(allocation_id: int):
         data = _mark_input()
         submit = request.form.get("action") == "submit"
         try:
-            marking.save_mark(allocation, data, clock.now(), submit=submit)
+            save_mark(allocation, data, clock.now(), submit=submit)
         except MarkingError as problem:
             db.session.rollback()
             return _script_page(allocation, page, data=data, error=str(problem))
@@ -151,7 +155,7 @@ def _script_page(allocation: Allocation, page: Shown, data: MarkInput | None = N
         )
     return render_template(
         "marker/script.html", allocation=allocation, shown=page,
-        rubric=marking.rubric_for(page.npq.code), data=data, error=error,
+        rubric=rubric_store.rubric_for(page.npq.code), data=data, error=error,
         return_error=return_error, script=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
         handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
@@ -172,7 +176,7 @@ def handout(allocation_id: int, number: int):
 def give_back(allocation_id: int):
     allocation = _allocation_for(current_user, allocation_id)
     try:
-        marking.return_to_pool(allocation, request.form.get("reason", ""), current_user, clock.now())
+        return_to_pool(allocation, request.form.get("reason", ""), current_user, clock.now())
     except MarkingError as problem:
         db.session.rollback()
         return _script_page(allocation, shown(allocation), return_error=str(problem))
@@ -187,19 +191,19 @@ def moderation(case_id: int):
     # A moderator sees only the cases they may decide, or decided; admins see every case.
     if case is None or not (current_user.has_role(Role.ADMIN)
                             or case.moderator_id == current_user.id
-                            or marking.may_decide(case, current_user)):
+                            or may_decide(case, current_user)):
         abort(404)
     entry = case.entry
     done_url = (url_for("admin.marking_overview", window_id=entry.window_id)
                 if current_user.has_role(Role.ADMIN) else url_for(".home"))
-    rubric = marking.rubric_for(entry.npq_code)
-    first = marking.submitted_mark(entry.id, MarkingRole.FIRST)
-    second = marking.submitted_mark(entry.id, MarkingRole.SECOND)
+    rubric = rubric_store.rubric_for(entry.npq_code)
+    first = submitted_mark(entry.id, MarkingRole.FIRST)
+    second = submitted_mark(entry.id, MarkingRole.SECOND)
     error, data = None, None
     if request.method == "POST":
         data = _mark_input()
         try:
-            marking.moderate(case, current_user, data, request.form.get("reason", ""), clock.now())
+            moderate(case, current_user, data, request.form.get("reason", ""), clock.now())
         except MarkingError as problem:
             db.session.rollback()
             error = str(problem)
@@ -265,7 +269,7 @@ def review(review_id: int):
     if review is None or review.reviewer_id != current_user.id:
         abort(404)
     entry = review.entry
-    rubric = marking.rubric_for(entry.npq_code)
+    rubric = rubric_store.rubric_for(entry.npq_code)
     error, data, rationale = None, None, review.rationale or ""
     locked = review.status is not ReviewStatus.ACCEPTED
     if request.method == "POST" and not locked:

@@ -11,7 +11,7 @@ from ..forms_shared import ClaimForm, DeferralForm, uploaded_files
 from ..models import DeferralRequest, EcClaim
 from ..services import eligibility
 from ..services.eligibility import ClaimInput, EligibilityError
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/<int:entry_id>/deferral", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from ..access import entry_for, participant_required
 from ..extensions import db
 from ..review_rules import ReviewRefused
 from ..services import reviews
-from . import bp
+from .blueprint import bp
 
 
 class ReviewRequestForm(FlaskForm):

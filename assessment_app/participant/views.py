@@ -38,11 +38,13 @@ from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, WindowPaper
 from ..services import amendments, eligibility, misconduct, reviews, submissions
+from ..services.checking import final_result
 from ..services.feedback_docx import feedback_document
-from ..services.marking import final_result, result_visible, rubric_at
 from ..services.papers import paper_as_read, paper_html
+from ..services.results import result_visible
+from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
-from . import bp
+from .blueprint import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
 

@@ -144,7 +144,7 @@ class ScriptRow:
 
 
 def _scripts(window: AssessmentWindow, at: datetime):
-    """Entries whose script is marked (marking.marked_versions, as a query): submitted, not
+    """Entries whose script is marked (allocations.marked_versions, as a query): submitted, not
     voided or deferred, and past their own deadline (the later of the window's and any
     extension)."""
     query = select(Entry).where(

@@ -23,7 +23,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from .marking import rubric_at
+from .rubric_store import rubric_at
 
 
 @dataclass(frozen=True)

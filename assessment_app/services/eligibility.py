@@ -33,12 +33,12 @@ from ..models import (
 from ..npqs import NPQ_CODES
 from ..timeformat import deadline_text
 from . import audit, deadline_extensions, notifications, outcomes
+from .candidate_numbers import new_candidate_number
 from .engagement import (
     below_gate,
     latest_engagement,  # noqa: F401  (pages read it from here)
 )
 from .papers import has_read
-from .windows import new_candidate_number
 
 
 class EligibilityError(Exception):

@@ -42,8 +42,9 @@ from ..models import (
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
+from .allocations import marked_versions
 from .amendments import as_amended
-from .marking import final_results, marked_versions, window_checking
+from .checking import final_results, window_checking
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",

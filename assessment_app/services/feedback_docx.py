@@ -8,7 +8,7 @@ from ..models import Entry
 from ..rubrics import Rubric
 from ..timeformat import london_time
 from .amendments import headline
-from .marking import FinalResult
+from .checking import FinalResult
 
 
 def feedback_document(entry: Entry, result: FinalResult, rubric: Rubric) -> bytes:

@@ -34,7 +34,8 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from . import audit, marking, notifications
+from . import audit, notifications
+from .checking import final_results
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _latest_rulings(ids) -> dict[int, tuple[str, datetime]]:
 def _marked(ids) -> dict[int, bool]:
     """Pass (True) or fail (False) from the marks: first marking, second marking and moderation,
     then the latest of a completed review of marking and an admin's pass or fail ruling."""
-    marked = {k: r.outcome is Outcome.PASS for k, r in marking.final_results(ids).items()}
+    marked = {k: r.outcome is Outcome.PASS for k, r in final_results(ids).items()}
     latest: dict[int, tuple[datetime, bool]] = {}
     for entry_id, outcome, when in db.session.execute(
             select(ReviewRequest.entry_id, ReviewRequest.outcome, ReviewRequest.completed_at)

@@ -30,7 +30,9 @@ from ..models import (
 from ..review_rules import ReviewRefused, request_closes_at, request_problem
 from ..working_days import bank_holidays
 from . import audit, notifications, outcomes
-from .marking import FinalResult, MarkInput, complete_levels, rubric_for, set_judgements
+from .checking import FinalResult
+from .mark_input import MarkInput, complete_levels, set_judgements
+from .rubric_store import rubric_for
 
 
 def closes_at(entry: Entry) -> datetime | None:

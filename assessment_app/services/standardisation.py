@@ -1,5 +1,6 @@
-"""Standardisation: definitive scripts, qualification sets, seeds in live queues, the lead's
-decisions on drift, and the figures behind the reports.
+"""Standardisation: definitive scripts, qualification sets, seeds in live queues, each marker's
+standing, and the figures behind the reports (the lead's decisions on drift are in
+lead_decisions.py).
 
 The rules (tolerance, standing, seed rate) are in ../standardisation.py; this module reads and
 records rows. A seed is an Allocation with no entry: its text is a definitive script's, and
@@ -23,7 +24,6 @@ from ..models import (
     AssessmentWindow,
     DefinitiveScript,
     Entry,
-    LeadAction,
     LeadDecision,
     Mark,
     MarkerProfile,
@@ -39,8 +39,12 @@ from ..models import (
     User,
 )
 from ..wordcount import count_words
-from . import audit, marking
+from . import audit
+from .candidate_numbers import new_candidate_number
 from .mail import queue
+from .mark_input import MarkInput, checked_levels
+from .marking_error import MarkingError
+from .rubric_store import rubric_at, rubric_for
 
 
 def settings_for(window: AssessmentWindow) -> StandardisationSetting:
@@ -73,37 +77,37 @@ def copy_source(window: AssessmentWindow, npq_code: str, candidate_number: str) 
     """An earlier window's script to copy, by its candidate number, or MarkingError why not."""
     entry = db.session.scalar(select(Entry).where(Entry.candidate_number == candidate_number.strip()))
     if entry is None or entry.window_id == window.id:
-        raise marking.MarkingError(f"There is no script {candidate_number.strip()} from an earlier window.")
+        raise MarkingError(f"There is no script {candidate_number.strip()} from an earlier window.")
     if entry.npq_code != npq_code:
-        raise marking.MarkingError(f"Script {entry.candidate_number} is for {entry.npq_code}, not {npq_code}.")
+        raise MarkingError(f"Script {entry.candidate_number} is for {entry.npq_code}, not {npq_code}.")
     if entry.window.first_day >= window.first_day:
-        raise marking.MarkingError(f"Script {entry.candidate_number} is not from an earlier window.")
+        raise MarkingError(f"Script {entry.candidate_number} is not from an earlier window.")
     return entry
 
 
-def add_definitive(window: AssessmentWindow, npq_code: str, data: "marking.MarkInput", rationale: str,
+def add_definitive(window: AssessmentWindow, npq_code: str, data: MarkInput, rationale: str,
                    actor: User, at: datetime, text: str = "",
                    source_candidate: str = "") -> DefinitiveScript:
     """The lead's definitive script: an earlier window's script (by candidate number) or a
     written example, with the agreed level for every criterion and a rationale."""
     paper = window.paper_for(npq_code)
     if paper is None:
-        raise marking.MarkingError(f"{window.name} does not assess {npq_code}.")
+        raise MarkingError(f"{window.name} does not assess {npq_code}.")
     source, case_paper = None, paper.case_paper
     if source_candidate.strip():
         source = copy_source(window, npq_code, source_candidate)
         version = _last_version(source)
         if version is None:
-            raise marking.MarkingError(f"Script {source.candidate_number} was never submitted.")
+            raise MarkingError(f"Script {source.candidate_number} was never submitted.")
         # Text given with a source is the lead's anonymised copy of it.
         text, case_paper = text.strip() or version.text, source.paper.case_paper
     if not text.strip():
-        raise marking.MarkingError("Paste the script's text, or give the candidate number of a script "
+        raise MarkingError("Paste the script's text, or give the candidate number of a script "
                            "from an earlier window.")
     if not rationale.strip():
-        raise marking.MarkingError("Give the rationale for the agreed levels.")
-    rubric = marking.rubric_for(npq_code)
-    levels = marking.checked_levels(rubric, data)
+        raise MarkingError("Give the rationale for the agreed levels.")
+    rubric = rubric_for(npq_code)
+    levels = checked_levels(rubric, data)
     script = DefinitiveScript(
         window_id=window.id, npq_code=npq_code, paper_id=case_paper.id if case_paper else None,
         source_entry_id=source.id if source else None, text=text.strip(),
@@ -154,7 +158,7 @@ def _in_force(window: AssessmentWindow) -> dict[str, bool]:
     return {p.npq_code: counts.get(p.npq_code, 0) >= size for p in window.papers}
 
 
-def _state(seed: Seed) -> rules.SeedState:
+def seed_state(seed: Seed) -> rules.SeedState:
     return rules.SeedState(seed.purpose is SeedPurpose.QUALIFICATION, seed.checked_at, seed.agrees)
 
 
@@ -182,7 +186,7 @@ def records(window: AssessmentWindow, marker_ids=None) -> dict[tuple[int, str], 
             taken = [d for d in decisions if d.marker_id == profile.user_id and d.npq_code == npq]
             out[(profile.user_id, npq)] = MarkerRecord(
                 window, profile.user, npq, mine, taken,
-                rules.standing(in_force[npq], map(_state, mine),
+                rules.standing(in_force[npq], map(seed_state, mine),
                                [rules.Decision(d.action.value, d.decided_at) for d in taken]))
     return out
 
@@ -201,8 +205,6 @@ def barred_npqs(window: AssessmentWindow) -> dict[int, set[str]]:
 
 def _issue(window: AssessmentWindow, marker_id: int, script: DefinitiveScript,
            purpose: SeedPurpose, at: datetime) -> Allocation:
-    from .windows import new_candidate_number
-
     allocation = Allocation(entry_id=None, version_id=None, marker_id=marker_id,
                             role=MarkingRole.FIRST, allocated_at=at)
     db.session.add(allocation)
@@ -219,9 +221,9 @@ def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
     scripts set, in order)."""
     record = records(window, [marker.id]).get((marker.id, npq_code))
     if record is None or record.standing is rules.Standing.NOT_REQUIRED:
-        raise marking.MarkingError(f"There is no qualification set for {npq_code} in {window.name}.")
+        raise MarkingError(f"There is no qualification set for {npq_code} in {window.name}.")
     if record.standing is not rules.Standing.NOT_STARTED:
-        raise marking.MarkingError("You have already been given this qualification set.")
+        raise MarkingError("You have already been given this qualification set.")
     size = settings_for(window).qualification_size
     chosen = [s for s in definitive_scripts(window) if s.npq_code == npq_code][:size]
     issued = [_issue(window, marker.id, s, SeedPurpose.QUALIFICATION, at) for s in chosen]
@@ -275,7 +277,7 @@ def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Compar
     seed = allocation.seed
     setting = settings_for(seed.window)
     definitive = seed.definitive
-    rubric = marking.rubric_at(definitive.rubric_version)
+    rubric = rubric_at(definitive.rubric_version)
     result = rules.compare(rubric, definitive.levels, mark.levels(), setting.criteria_off_allowed)
     seed.agrees, seed.differences, seed.checked_at = result.agrees, result.summary(), at
     audit.record("standardisation.seed_checked", actor=allocation.marker,
@@ -296,95 +298,12 @@ def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Compar
 def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime) -> None:
     """A marker hands back a seed: it leaves their queue and is never offered to anyone."""
     if allocation.seed.purpose is SeedPurpose.QUALIFICATION:
-        raise marking.MarkingError("A qualification script cannot be returned: mark it to qualify.")
+        raise MarkingError("A qualification script cannot be returned: mark it to qualify.")
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
                  seed=allocation.seed.id, reason=reason.strip())
     db.session.commit()
-
-
-# The lead's decisions ------------------------------------------------------------------
-
-ALLOWED = {
-    rules.Standing.NOT_QUALIFIED: {LeadAction.CLEAR},
-    rules.Standing.STOPPED: {LeadAction.CLEAR},
-    rules.Standing.FLAGGED: {LeadAction.FEEDBACK, LeadAction.SECOND_MARK, LeadAction.STOP},
-    rules.Standing.LIVE: {LeadAction.STOP},
-}
-
-
-def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAction,
-           reason: str, actor: User, at: datetime) -> LeadDecision:
-    """Record the lead's decision with its reason, and do what it says. Audited."""
-    record = records(window, [marker.id]).get((marker.id, npq_code))
-    if not reason.strip():
-        raise marking.MarkingError("Give the reason for your decision.")
-    if record is None or action not in ALLOWED.get(record.standing, set()):
-        standing = record.standing.value if record else "not marking this NPQ"
-        raise marking.MarkingError(f"{marker.name} is {standing}: you cannot {action.value.replace('_', ' ')} now.")
-    if action is LeadAction.SECOND_MARK and window.results_recorded_at is not None:
-        raise marking.MarkingError("Results are out: ask for a review of marking instead.")
-    decision = LeadDecision(window_id=window.id, npq_code=npq_code, marker_id=marker.id,
-                            action=action, reason=reason.strip(), decided_by=actor.id,
-                            decided_at=at)
-    db.session.add(decision)
-    remark, unmarked = [], []
-    if action is LeadAction.SECOND_MARK:
-        remark = _since_last_good_seed(window, npq_code, marker, record)
-        for entry_id in remark:
-            db.session.add(SecondMarkingSample(entry_id=entry_id, reason=SampleReason.DRIFT,
-                                               drawn_at=at))
-        decision.remarked = len(remark)
-    if action is LeadAction.STOP:
-        for allocation in _unmarked(window, npq_code, marker):
-            allocation.status = AllocationStatus.RETURNED
-            allocation.returned_at, allocation.return_reason = at, "marker stopped by the lead"
-            if allocation.entry_id is not None:
-                unmarked.append(allocation.entry_id)
-    audit.record(f"standardisation.{action.value}", actor=actor, window_id=window.id,
-                 marker=marker.id, npq=npq_code, reason=decision.reason,
-                 remarked=len(remark), returned=len(unmarked))
-    db.session.commit()
-    if remark:
-        marking.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
-    if unmarked:
-        marking.allocate_window(window, at, actor, MarkingRole.FIRST, set(unmarked))
-    return decision
-
-
-def _unmarked(window, npq_code, marker) -> list[Allocation]:
-    live = db.session.scalars(
-        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
-               Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    seeds = db.session.scalars(
-        select(Allocation).join(Seed, Seed.allocation_id == Allocation.id)
-        .join(DefinitiveScript, DefinitiveScript.id == Seed.definitive_id)
-        .where(Seed.window_id == window.id, DefinitiveScript.npq_code == npq_code,
-               Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    return [*live, *seeds]
-
-
-def _since_last_good_seed(window, npq_code, marker, record: MarkerRecord) -> list[int]:
-    """The marker's first-marked scripts submitted after their last seed within tolerance,
-    not already drawn for second marking."""
-    since = rules.last_good_seed(map(_state, record.seeds))
-    query = (select(Allocation.entry_id).join(Mark, Mark.allocation_id == Allocation.id)
-             .join(Entry, Entry.id == Allocation.entry_id)
-             .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
-                    Allocation.marker_id == marker.id, Allocation.role == MarkingRole.FIRST,
-                    Allocation.status == AllocationStatus.SUBMITTED))
-    if since is not None:
-        query = query.where(Mark.submitted_at > since)
-    drawn = select(SecondMarkingSample.entry_id)
-    seconded = select(Allocation.entry_id).where(Allocation.role == MarkingRole.SECOND,
-                                                 Allocation.status != AllocationStatus.RETURNED,
-                                                 Allocation.entry_id.is_not(None))
-    return sorted(db.session.scalars(query.where(Allocation.entry_id.not_in(drawn),
-                                                 Allocation.entry_id.not_in(seconded))))
 
 
 # Reports -------------------------------------------------------------------------------
@@ -412,7 +331,7 @@ def per_criterion(record: MarkerRecord) -> list[CriterionAgreement]:
     checked = [s for s in record.seeds if s.checked_at is not None]
     if not checked:
         return []
-    rubric = marking.rubric_at(checked[0].definitive.rubric_version)
+    rubric = rubric_at(checked[0].definitive.rubric_version)
     out = []
     for c in rubric.criteria:
         same = within = 0
@@ -470,7 +389,7 @@ def qualification_feedback(record: MarkerRecord) -> list[Feedback]:
         return []
     out = []
     for seed in qualification:
-        rubric = marking.rubric_at(seed.definitive.rubric_version)
+        rubric = rubric_at(seed.definitive.rubric_version)
         given = seed.allocation.mark.levels()
         out.append(Feedback(seed, [(c.title, rubric.level(given[c.id]).title,
                                     rubric.level(seed.definitive.levels[c.id]).title)

@@ -1,6 +1,5 @@
 """Creating windows, attaching case studies and entering participants."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,15 +9,13 @@ from .. import attempts, deadlines, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
-from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, Seed, User, WindowPaper
+from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, WindowPaper
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 from ..window_changes import Review
-from . import audit, deadline_extensions, engagement, marking, notifications, papers
-
-# No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
-CANDIDATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+from . import audit, deadline_extensions, engagement, notifications, papers, rubric_store
+from .candidate_numbers import new_candidate_number
 
 
 class WindowError(Exception):
@@ -181,8 +178,8 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
                           "attach a paper nobody has been given.")
     try:
         # Checked now, not months later when the first script is marked.
-        marking.rubric_for(paper.npq_code)
-    except marking.RubricUnavailable as problem:
+        rubric_store.rubric_for(paper.npq_code)
+    except rubric_store.RubricUnavailable as problem:
         raise WindowError(f"{problem} Fix the file before attaching a paper: no "
                           f"{paper.npq_code} script could be marked with it.") from None
     readers = papers.readers_of(case_paper, paper.window, at)
@@ -290,16 +287,6 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
             and papers.has_read(user.id, paper.case_paper, now())):
         return "has already read this window's case study; a resit needs a different one"
     return None
-
-
-def new_candidate_number() -> str:
-    """A random, unguessable candidate number; unique in the database (checked here and by it),
-    among entries and seeded scripts alike, which markers must not tell apart."""
-    while True:
-        number = "".join(secrets.choice(CANDIDATE_ALPHABET) for _ in range(8))
-        if (db.session.scalar(select(Entry.id).where(Entry.candidate_number == number)) is None
-                and db.session.scalar(select(Seed.id).where(Seed.candidate_number == number)) is None):
-            return number
 
 
 def npqs() -> list[Npq]:

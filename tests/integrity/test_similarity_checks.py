@@ -18,7 +18,7 @@ from assessment_app.models import (
     SimilarityPair,
     SimilarityRun,
 )
-from assessment_app.services import marking, submissions
+from assessment_app.services import allocations, submissions
 from assessment_app.services import similarity as checks
 
 
@@ -169,7 +169,7 @@ def test_markers_never_see_similarity_or_cases(app, scripts, clock):
     with app.app_context():
         add_marker("Nina Patel", "m2@example.org")
         window = db.session.get(AssessmentWindow, scripts.window_id)
-        marking.allocate_window(window, CLOSED)
+        allocations.allocate_window(window, CLOSED)
         pair_id = SimilarityPair.query.first().id
     admin = client_for(app, scripts.admin_email)
     case_url = admin.post(f"/admin/entries/{scripts.entries['original']}/misconduct").location

@@ -20,7 +20,7 @@ from assessment_app.models import (
     Role,
     User,
 )
-from assessment_app.services import eligibility, marking, submissions
+from assessment_app.services import allocations, eligibility, submissions
 from assessment_app.services.submissions import SubmissionRefused
 
 BEFORE = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -166,11 +166,11 @@ def test_markers_never_see_an_arrangement(app, people, clock):
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         submissions.submit(entry, "My response.", declaration=True, client_token="a", at=LAST_SECOND)
-        marking.allocate_window(entry.window, LAST_SECOND)
+        allocations.allocate_window(entry.window, LAST_SECOND)
         assert Allocation.query.count() == 0  # still in time: not yet marked
     clock.at(FIRST_LATE)
     with app.app_context():
-        marking.allocate_window(db.session.get(Entry, entry_id).window, FIRST_LATE)
+        allocations.allocate_window(db.session.get(Entry, entry_id).window, FIRST_LATE)
         allocation_id = Allocation.query.one().id
     marker = app.test_client()
     login(marker, "marker@example.org")

@@ -10,10 +10,19 @@ from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, MarkerProfile, MarkingRole, OutboxMessage, Role
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import deadline_extensions, eligibility, marking, submissions, windows
+from assessment_app.services import (
+    allocations,
+    checking,
+    deadline_extensions,
+    eligibility,
+    marks,
+    results,
+    submissions,
+    windows,
+)
 from assessment_app.services.deadline_extensions import ExtensionRefused
 from assessment_app.services.eligibility import ClaimInput, EligibilityError
-from assessment_app.services.marking import MarkInput
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.services.submissions import SubmissionRefused
 from assessment_app.services.windows import WindowError
 from assessment_app.settings import PROJECT_ROOT
@@ -72,16 +81,16 @@ class World:
     def mark_and_release(self, n, levels):
         window = self.windows[n]
         at = self.at(window.closes_at + timedelta(days=20))
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         for allocation in Allocation.query.filter_by(role=MarkingRole.FIRST).all():
             if allocation.mark is None and allocation.entry.window_id == window.id:
-                marking.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
-        marking.draw_second_marking_sample(window, at, self.admin, seed=1)
+                marks.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
+        checking.draw_second_marking_sample(window, at, self.admin, seed=1)
         for allocation in Allocation.query.filter_by(role=MarkingRole.SECOND).all():
             if allocation.mark is None:
-                marking.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
+                marks.save_mark(allocation, MarkInput(levels=levels), at, submit=True)
         eligibility.record_non_submissions(at)
-        marking.release_results(window, at, self.admin, at)
+        results.release_results(window, at, self.admin, at)
 
     def standing(self):
         return eligibility.ledger_for(self.person.id, "NPQLTD")

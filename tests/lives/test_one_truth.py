@@ -32,7 +32,7 @@ from assessment_app.services import (
 )
 from assessment_app.services.deadline_extensions import ExtensionRefused
 from assessment_app.services.eligibility import ClaimInput
-from assessment_app.services.marking import MarkInput
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.timeformat import deadline_text
 
 

@@ -12,7 +12,7 @@ from moments import BEFORE_RELEASE
 
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, AssessmentWindow, Entry, Role
-from assessment_app.services import marking
+from assessment_app.services import allocations
 from assessment_app.settings import PROJECT_ROOT
 
 PROBLEM = "rubrics/npqltd.yaml: pass_rule.all_at_least names unknown level 'excellent'"
@@ -34,7 +34,7 @@ def break_it(path):
 def test_a_page_that_needs_the_broken_rubric_names_the_file_and_field(app, closed, clock,  # noqa: F811
                                                                       rubric_file):
     with app.app_context():
-        marking.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
         allocation_id = allocation.id
     break_it(rubric_file)

@@ -24,8 +24,8 @@ from assessment_app.models import (
     SecondMarkingSample,
     User,
 )
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, checking, marks, results
+from assessment_app.services.mark_input import MarkInput
 
 CRITERIA = [k[6:] for k in rubric_form() if k.startswith("level-")]
 FAILING = {"diagnosis": "not_evident"}
@@ -52,7 +52,7 @@ def allocation(entry_id, role=MarkingRole.FIRST):
 
 
 def mark(entry_id, role=MarkingRole.FIRST, at=AFTER_CLOSE, **chosen):
-    marking.save_mark(allocation(entry_id, role), MarkInput(levels=levels(**chosen)), at, submit=True)
+    marks.save_mark(allocation(entry_id, role), MarkInput(levels=levels(**chosen)), at, submit=True)
 
 
 def first_marked(app, closed, percent=0, fail=(), unmarked=()):
@@ -62,7 +62,7 @@ def first_marked(app, closed, percent=0, fail=(), unmarked=()):
         window = window_of(closed)
         window.second_marking_percent = percent
         db.session.commit()
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         for entry_id in closed.entry_ids:
             if entry_id not in unmarked:
                 mark(entry_id, **(FAILING if entry_id in fail else {}))
@@ -118,7 +118,7 @@ def test_a_drawn_script_no_one_can_second_mark_is_kept_not_redrawn_every_minute(
     sync(app, clock, AFTER_CLOSE + timedelta(minutes=2))
     with app.app_context():
         assert counts("second_marking.sample_drawn", "scripts.allocated") == before
-        outstanding = [str(o) for o in marking.outstanding_checks(window_of(closed), AFTER_CLOSE)]
+        outstanding = [str(o) for o in checking.outstanding_checks(window_of(closed), AFTER_CLOSE)]
     assert f"{numbers[closed.entry_ids[0]]} (second marking: not yet allocated)" in outstanding
 
 
@@ -138,7 +138,7 @@ def test_a_fail_is_never_released_without_its_second_mark(app, closed, clock):
     with app.app_context():
         assert db.session.get(Entry, sam).outcome is None
         assert window_of(closed).results_release_at is None
-        assert marking.final_result(db.session.get(Entry, sam)) is None
+        assert checking.final_result(db.session.get(Entry, sam)) is None
 
 
 def test_the_refusal_and_the_marking_page_say_who_has_each_script(app, closed, clock):
@@ -180,7 +180,7 @@ def test_a_scheduled_release_is_held_when_a_late_script_fails(app, closed, clock
     release_at = AFTER_CLOSE + timedelta(days=30)
     with app.app_context():
         admin = db.session.get(User, closed.admin_id)
-        marking.release_results(window_of(closed), release_at, admin, AFTER_CLOSE)
+        results.release_results(window_of(closed), release_at, admin, AFTER_CLOSE)
     late = AFTER_CLOSE + timedelta(days=6)
     sync(app, clock, late)
     with app.app_context():
@@ -204,7 +204,7 @@ def test_a_scheduled_release_is_held_when_a_late_script_fails(app, closed, clock
     with app.app_context():
         assert AuditEvent.query.filter_by(action="results.release_held").count() == 1
         mark(alex, MarkingRole.SECOND, at=release_at, **FAILING)
-        marking.release_results(window_of(closed), release_at, db.session.get(User, closed.admin_id),
+        results.release_results(window_of(closed), release_at, db.session.get(User, closed.admin_id),
                                 release_at + timedelta(minutes=2))
         assert [db.session.get(Entry, e).outcome for e in (sam, jo, alex)] == ["passed", "passed", "failed"]
 
@@ -222,12 +222,12 @@ def test_the_only_moderator_never_second_marks_a_script_she_would_have_to_modera
         db.session.get(MarkerProfile, closed.moderator_id).capacity = 50
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
-        marking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE, admin)
+        checking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE, admin)
         assert allocation(jo, MarkingRole.SECOND).marker_id == closed.marker_ids[1]
         assert allocation(sam, MarkingRole.SECOND) is None
         assert Allocation.query.filter_by(marker_id=closed.moderator_id).count() == 0
         add_marker("Omar Aziz", "omar@example.org", role=Role.MODERATOR, capacity=0)
-        marking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE, admin)
+        checking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE, admin)
         assert allocation(sam, MarkingRole.SECOND).marker_id == closed.moderator_id
 
 
@@ -236,7 +236,7 @@ def disagreement(app, closed):
     jo = closed.entry_ids[1]
     first_marked(app, closed, fail=(jo,))
     with app.app_context():
-        marking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE)
+        checking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE)
         mark(jo, MarkingRole.SECOND)
         return Moderation.query.one().id
 

@@ -16,8 +16,9 @@ from assessment_app.models import (
     Role,
     User,
 )
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkingError, MarkInput
+from assessment_app.services import allocations, checking, marks, moderation, results, rubric_store
+from assessment_app.services.mark_input import MarkInput
+from assessment_app.services.marking_error import MarkingError
 from assessment_app.services.marking_stats import agreement_by_marker
 
 
@@ -39,7 +40,7 @@ def test_admin_sets_a_markers_npqs_capacity_and_share(app, closed, clock):
         assert profile.npqs == {"NPQLTD", "NPQH"} and profile.capacity == 1 and profile.share == 0.5
         assert AuditEvent.query.filter_by(action="marker.updated").count() == 1
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         assert Allocation.query.filter_by(marker_id=marker_id).count() == 1  # capacity 1
 
 
@@ -52,11 +53,11 @@ def test_marker_settings_are_for_admins_only(app, closed, clock):
 def test_a_moderator_cannot_decide_a_script_they_marked(app, closed, clock):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         first = Allocation.query.first()
         entry = first.entry
-        marking.save_mark(first, MarkInput(levels={k[6:]: v for k, v in rubric_form().items() if k.startswith("level-")}),
-                          AFTER_CLOSE, submit=True)
+        marks.save_mark(first, MarkInput(levels={k[6:]: v for k, v in rubric_form().items() if k.startswith("level-")}),
+                        AFTER_CLOSE, submit=True)
         case = Moderation(entry_id=entry.id, why="test", opened_at=AFTER_CLOSE)
         db.session.add(case)
         db.session.commit()
@@ -65,7 +66,7 @@ def test_a_moderator_cannot_decide_a_script_they_marked(app, closed, clock):
         marker.role = Role.MODERATOR
         db.session.commit()
         try:
-            marking.moderate(case, marker, MarkInput(), "reason", AFTER_CLOSE)
+            moderation.moderate(case, marker, MarkInput(), "reason", AFTER_CLOSE)
         except MarkingError as error:
             assert "another moderator" in str(error)
         else:
@@ -75,15 +76,15 @@ def test_a_moderator_cannot_decide_a_script_they_marked(app, closed, clock):
 def test_agreement_figures_count_second_marks_and_moderation(app, closed, clock):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         strong = {k[6:]: "strong" for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
-            marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+            marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         window.second_marking_percent = 100
         db.session.commit()
-        marking.draw_second_marking_sample(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), seed=3)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), seed=3)
         for allocation in Allocation.query.filter_by(role="second").all():
-            marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+            marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         rows = agreement_by_marker()
     # Sam's script has no possible second marker (one marked it, the other shares Sam's
     # delivery partner), so two of the three are double-marked.
@@ -98,12 +99,12 @@ def test_a_results_release_on_a_date_is_hidden_until_that_minute(app, closed, cl
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
         window.second_marking_percent = 0
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         strong = {k[6:]: "strong" for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
-            marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+            marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         release_at = AFTER_CLOSE + timedelta(days=30)
-        marking.release_results(window, release_at, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        results.release_results(window, release_at, db.session.get(User, closed.admin_id), AFTER_CLOSE)
         assert db.session.get(Entry, closed.entry_ids[0]).outcome is None
     url = f"/assessments/{closed.entry_ids[0]}/result"
     assert client_for(app, clock, "sam@example.org", release_at - timedelta(seconds=1)).get(url).status_code == 404
@@ -123,7 +124,7 @@ def test_the_marking_deadline_is_shown_in_the_queue(app, closed, clock):
         window = db.session.get(Entry, closed.entry_ids[0]).window
         window.marking_deadline = date(2027, 2, 26)
         db.session.commit()
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
     page = client_for(app, clock, "m1@example.org").get("/marking/").text
     assert "Friday 26 February 2027" in page
 
@@ -132,7 +133,7 @@ def test_an_unqualified_marker_gets_nothing(app, closed, clock):
     with app.app_context():
         add_marker("Only Headship", "h@example.org", npqs="NPQH")
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         helper = User.query.filter_by(email="h@example.org").one()
         assert Allocation.query.filter_by(marker_id=helper.id).count() == 0
 
@@ -145,7 +146,7 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
 
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
     admin = client_for(app, clock, "boss@example.org")
     marker = client_for(app, clock, "m2@example.org")
     before = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
@@ -155,7 +156,7 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
         for i in range(6):
             entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}", at=DURING)
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
     after = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
              count_queries(app, lambda: marker.get("/marking/")))
     assert after == before
@@ -173,15 +174,15 @@ def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
         window.second_marking_percent = 0
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         strong = {k[6:]: "strong" for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
-            marking.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
-        old_title = marking.rubric_for("NPQLTD").criteria[0].title
+            marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+        old_title = rubric_store.rubric_for("NPQLTD").criteria[0].title
         path = rubric_dir / "npqltd.yaml"
         path.write_text(path.read_text().replace(old_title, "A renamed criterion"))
-        assert marking.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        assert rubric_store.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
     page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
     assert old_title in page.text and "A renamed criterion" not in page.text
 

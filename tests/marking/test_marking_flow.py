@@ -19,7 +19,7 @@ from assessment_app.models import (
     Moderation,
     User,
 )
-from assessment_app.services import marking
+from assessment_app.services import allocations, checking, mark_input, marks, rubric_store
 
 PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance",
                        "Jo Evans", "jo@example.org", "Riverside", "Alex Morgan", "Coastal Trust"]
@@ -28,7 +28,7 @@ PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Mid
 def allocate(app, closed, at=AFTER_CLOSE):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        return marking.allocate_window(window, at)
+        return allocations.allocate_window(window, at)
 
 
 def first_allocations(app):
@@ -75,7 +75,7 @@ def test_a_resit_never_goes_to_the_first_attempts_marker(app, closed, clock):
         resit = make_entry(resit_window, jo)
         at = resit_window.release_at + timedelta(days=1)
         submissions.submit(resit, "Resit response.", declaration=True, client_token="r", at=at)
-        marking.allocate_window(resit_window, resit_window.closes_at + timedelta(hours=1))
+        allocations.allocate_window(resit_window, resit_window.closes_at + timedelta(hours=1))
         allocation = Allocation.query.filter_by(entry_id=resit.id).one()
         assert allocation.marker_id != jo_first_marker
 
@@ -126,7 +126,7 @@ def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, c
         fail_mark = Mark.query.filter_by(allocation_id=b).one()
         assert pass_mark.outcome.value == "pass" and not pass_mark.borderline
         assert fail_mark.outcome.value == "fail" and fail_mark.borderline
-        assert pass_mark.rubric_version == marking.rubric_for("NPQLTD").version
+        assert pass_mark.rubric_version == rubric_store.rubric_for("NPQLTD").version
         assert len(pass_mark.rubric_version) == 64
 
 
@@ -180,13 +180,13 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
         window.second_marking_percent = 0  # only the fail must be second-marked here
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
-        sample = marking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        sample = checking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
         assert failing_entry in sample
         second = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.SECOND).one()
         first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
         assert second.marker_id != first.marker_id
         second_email = second.marker.email
-        assert marking.outstanding_checks(window, AFTER_CLOSE)
+        assert checking.outstanding_checks(window, AFTER_CLOSE)
     # The second marker is blind: the first mark is not on the page.
     client = signed_in(app, second_email, clock)
     page = client.get(f"/marking/scripts/{second.id}").text
@@ -251,7 +251,7 @@ def test_the_word_limit_cut_off_is_shown_where_a_tolerance_allowed_more(app, clo
     with app.app_context():
         entry = db.session.get(Entry, closed.entry_ids[1])
         entry.window.word_limit, entry.window.tolerance_percent = 1500, 10
-        version = marking.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
+        version = allocations.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
         version.text = " ".join(f"w{i}" for i in range(1600))
         version.word_count = 1600
         db.session.commit()
@@ -270,7 +270,7 @@ def _marker_page_for(app, closed, clock, text: str, *, tolerance: int = 0) -> st
     with app.app_context():
         entry = db.session.get(Entry, closed.entry_ids[1])
         entry.window.word_limit, entry.window.tolerance_percent = 1500, tolerance
-        version = marking.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
+        version = allocations.marked_versions(entry.window, AFTER_CLOSE)[entry.id]
         version.text = text
         version.word_count = wordcount.count_words(text)
         db.session.commit()
@@ -332,12 +332,12 @@ def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
         entry = db.session.get(Entry, closed.entry_ids[2])
         first = Allocation.query.filter_by(entry_id=entry.id).one()
         levels = {k[6:]: v for k, v in rubric_form().items() if k.startswith("level-")}
-        marking.save_mark(first, marking.MarkInput(levels=levels), AFTER_CLOSE, submit=True)
-        marking.draw_second_marking_sample(entry.window, AFTER_CLOSE,
-                                           db.session.get(User, closed.admin_id), seed=2)
+        marks.save_mark(first, mark_input.MarkInput(levels=levels), AFTER_CLOSE, submit=True)
+        checking.draw_second_marking_sample(entry.window, AFTER_CLOSE,
+                                            db.session.get(User, closed.admin_id), seed=2)
         second = Allocation.query.filter_by(entry_id=entry.id, role=MarkingRole.SECOND).one()
-        marking.save_mark(second, marking.MarkInput(levels={k: "not_evident" for k in levels}),
-                          AFTER_CLOSE, submit=True)
+        marks.save_mark(second, mark_input.MarkInput(levels={k: "not_evident" for k in levels}),
+                        AFTER_CLOSE, submit=True)
         case_id = Moderation.query.one().id
     page = signed_in(app, "mod@example.org", clock).get(f"/marking/moderation/{case_id}").text
     for secret in PARTICIPANT_SECRETS:

@@ -11,7 +11,7 @@ from marking.test_checking_gates import first_marked, window_of
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, Entry, MisconductCase, OutcomeAmendment, User
-from assessment_app.services import marking, misconduct
+from assessment_app.services import misconduct, results
 
 
 def admin_of(closed):
@@ -19,7 +19,7 @@ def admin_of(closed):
 
 
 def release(closed):
-    marking.release_results(window_of(closed), AFTER_CLOSE, admin_of(closed), AFTER_CLOSE)
+    results.release_results(window_of(closed), AFTER_CLOSE, admin_of(closed), AFTER_CLOSE)
 
 
 def decide(closed, entry_id, decision, reason="Copied from a peer's script."):

@@ -5,12 +5,12 @@ from marking.conftest import AFTER_CLOSE
 
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, User
-from assessment_app.services import marking
+from assessment_app.services import allocations
 
 
 def test_the_allocated_marker_gets_the_handout_and_no_one_else_does(app, closed, clock):
     with app.app_context():
-        marking.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
         emails = {u.id: u.email for u in User.query}
     clock.at(AFTER_CLOSE)
@@ -28,7 +28,7 @@ def test_the_allocated_marker_gets_the_handout_and_no_one_else_does(app, closed,
 def test_the_markers_handout_has_private_caching_and_304(app, closed, clock):
     """The marker's download: ETag (the handout's SHA-256), private caching, 304 when unchanged."""
     with app.app_context():
-        marking.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
         email = db.session.get(User, closed.marker_ids[0]).email
     clock.at(AFTER_CLOSE)

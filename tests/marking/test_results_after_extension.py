@@ -23,8 +23,15 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import deadline_extensions, eligibility, exports, marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import (
+    checking,
+    deadline_extensions,
+    exports,
+    marks,
+    results,
+    submissions,
+)
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
 RUBRIC = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
@@ -70,8 +77,8 @@ def mark_all(role, at, levels):
     """Submit a mark with `levels` on every live allocation of `role` still unmarked."""
     for allocation in Allocation.query.filter_by(role=role).all():
         if allocation.mark is None and allocation.status != "returned":
-            marking.save_mark(allocation, MarkInput(levels=levels(allocation.entry)), at,
-                              submit=True)
+            marks.save_mark(allocation, MarkInput(levels=levels(allocation.entry)), at,
+                            submit=True)
 
 
 def participant(app, clock, name, at):
@@ -108,7 +115,7 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
         window = db.session.get(Entry, ids["sam"]).window
         mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
         # Released while Alex's and Kim's extensions still run.
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
         assert recorded(people) == ({p: ("passed", AFTER_CLOSE) for p in ON_TIME}
                                     | {p: (None, None) for p in EXTENDED})
     assert sees_result(app, clock, ids, "sam", AFTER_CLOSE)
@@ -175,9 +182,9 @@ def test_a_pass_marked_after_the_release_still_faces_the_second_marking_sample(
         window.second_marking_percent = 100
         db.session.commit()
         mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
-        marking.draw_second_marking_sample(window, AFTER_CLOSE)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark_all(MarkingRole.SECOND, AFTER_CLOSE, lambda e: PASS)
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
         submissions.submit(db.session.get(Entry, ids["alex"]), "Alex's late response.",
                            declaration=True, client_token="alex", at=AFTER_CLOSE)
     sync(app, clock, EXTENDED_CLOSED)
@@ -211,7 +218,7 @@ def test_a_result_already_released_is_never_drawn_for_second_marking_afterwards(
     """Half of each marker's scripts are sampled. When Alex's late script joins a marker's two
     released ones, the share grows by one: it is Alex's script that is drawn (the only one still
     open), never a released result, however the draw falls (here: lowest ids first)."""
-    monkeypatch.setattr(marking.random, "Random", FirstChoices)
+    monkeypatch.setattr(checking.random, "Random", FirstChoices)
     ids = window_with_extensions
     released = [ids[p] for p in ON_TIME]
     sync(app, clock, CLOSED)
@@ -220,9 +227,9 @@ def test_a_result_already_released_is_never_drawn_for_second_marking_afterwards(
         window.second_marking_percent = 50
         db.session.commit()
         mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
-        marking.draw_second_marking_sample(window, AFTER_CLOSE)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark_all(MarkingRole.SECOND, AFTER_CLOSE, lambda e: PASS)
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
         drawn_at_release = {s.entry_id for s in SecondMarkingSample.query}
         assert len(drawn_at_release) == 2 and drawn_at_release <= set(released)
         submissions.submit(db.session.get(Entry, ids["alex"]), "Alex's late response.",

@@ -25,8 +25,17 @@ from assessment_app.models import (
     SeedPurpose,
     User,
 )
-from assessment_app.services import exports, marking, standardisation
-from assessment_app.services.marking import MarkingError, MarkInput
+from assessment_app.services import (
+    allocations,
+    checking,
+    exports,
+    lead_decisions,
+    marks,
+    results,
+    standardisation,
+)
+from assessment_app.services.mark_input import MarkInput
+from assessment_app.services.marking_error import MarkingError
 from assessment_app.standardisation import Standing
 
 IDS = [k[6:] for k in rubric_form() if k.startswith("level-")]
@@ -51,7 +60,7 @@ def add_definitives(closed, count=5, seed_every=2):
 
 
 def mark(allocation, levels, at):
-    marking.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
+    marks.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
 
 
 def qualify(closed, marker_id, levels_each, at):
@@ -105,7 +114,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         # No share sample: Sam's script (Nina's) could have no second marker but Martin.
         window.second_marking_percent = 0
         # Nobody has qualified: no live script is given.
-        assert marking.allocate_window(window, at).assignments == {}
+        assert allocations.allocate_window(window, at).assignments == {}
         assert standing_of(closed, martin) is Standing.NOT_STARTED
         qualify(closed, martin, [AGREED, ONE_OFF, AGREED], at)
         assert standing_of(closed, martin) is Standing.LIVE
@@ -113,20 +122,20 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         qualify(closed, nina, [AGREED, OUT, AGREED], at)
         assert standing_of(closed, nina) is Standing.NOT_QUALIFIED
         with pytest.raises(MarkingError, match="reason"):
-            standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
-                                   "", db.session.get(User, closed.admin_id), at)
+            lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                                  "", db.session.get(User, closed.admin_id), at)
         # Martin alone may mark; Sam shares his delivery partner, so Sam's script waits.
-        result = marking.allocate_window(window, at)
+        result = allocations.allocate_window(window, at)
         assert set(result.assignments.values()) == {martin}
         assert closed.entry_ids[0] in result.unallocated
         at = clock.move(minutes=1)
-        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
-                               "Discussed criterion 1; she applies the descriptor correctly now.",
-                               db.session.get(User, closed.admin_id), at)
+        lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.CLEAR,
+                              "Discussed criterion 1; she applies the descriptor correctly now.",
+                              db.session.get(User, closed.admin_id), at)
         assert standing_of(closed, nina) is Standing.LIVE
         assert db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.action == "standardisation.clear")).detail["reason"].startswith("Discussed")
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         # One seed in two scripts: Martin has two live scripts and two seeds, Nina one of each.
         assert len(seeds_of(martin)) == 2 and len(seeds_of(nina)) == 1
         assert {s.definitive_id for s in seeds_of(martin)}.isdisjoint(
@@ -149,7 +158,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         # The lead sends Martin's scripts since his last good seed (his qualification) to
         # second marking; they are counted as re-marked because of drift.
         at = clock.move(minutes=5)
-        decision = standardisation.decide(
+        decision = lead_decisions.decide(
             window, "NPQLTD", db.session.get(User, martin), LeadAction.SECOND_MARK,
             "Too generous on criterion 1 of late.", db.session.get(User, closed.admin_id), at)
         assert decision.remarked == len(live) == standardisation.drift_remarks(window)
@@ -167,7 +176,7 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
             mark(allocation, ONE_OFF if allocation.seed else STRONG, at)
         assert seeds_of(nina)[0].agrees
         at = clock.move(hours=1)
-        marking.release_results(window, at, db.session.get(User, closed.admin_id), at)
+        results.release_results(window, at, db.session.get(User, closed.admin_id), at)
         window = window_of(closed)
         assert window.results_recorded_at == at
         assert {e.outcome for e in db.session.scalars(db.select(Entry))} == {"passed"}
@@ -195,13 +204,13 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
         window = window_of(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         seed = seeds_of(martin)[0]
         allocation, admin = seed.allocation, db.session.get(User, closed.admin_id)
         with pytest.raises(MarkingError, match="cannot be moved"):
-            marking.reassign(allocation, db.session.get(User, nina), admin, at)
+            allocations.reassign(allocation, db.session.get(User, nina), admin, at)
         before = db.session.scalar(db.select(db.func.count(Allocation.id)))
-        assert marking.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
+        assert allocations.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
         assert allocation.status is AllocationStatus.RETURNED
         assert db.session.scalar(db.select(db.func.count(Allocation.id))) == before  # not re-offered
         assert db.session.scalar(db.select(AuditEvent).where(
@@ -210,10 +219,10 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
         qualifying = seeds_of(martin, SeedPurpose.QUALIFICATION)[0].allocation
         qualifying.status = AllocationStatus.ALLOCATED
         with pytest.raises(MarkingError, match="qualification"):
-            marking.return_to_pool(qualifying, "No", qualifying.marker, at)
+            allocations.return_to_pool(qualifying, "No", qualifying.marker, at)
         db.session.rollback()
         # A seed's mark never becomes a result: results read entries' allocations only.
-        results = marking.final_results(closed.entry_ids)
+        results = checking.final_results(closed.entry_ids)
         assert all(r.feedback != "seed" for r in results.values())
 
 
@@ -225,10 +234,10 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
         window, admin = window_of(closed), db.session.get(User, closed.admin_id)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         at = clock.move(minutes=1)
-        standardisation.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
-                               "Marking well below the standard.", admin, at)
+        lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina), LeadAction.STOP,
+                              "Marking well below the standard.", admin, at)
         assert standing_of(closed, nina) is Standing.STOPPED
         held = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == nina, Allocation.status == AllocationStatus.ALLOCATED)).all()
@@ -239,8 +248,8 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
             Allocation.status == AllocationStatus.ALLOCATED)).all()
         assert {a.marker_id for a in firsts} == {martin}
         with pytest.raises(MarkingError, match="cannot feedback"):
-            standardisation.decide(window, "NPQLTD", db.session.get(User, nina),
-                                   LeadAction.FEEDBACK, "Why", admin, at)
+            lead_decisions.decide(window, "NPQLTD", db.session.get(User, nina),
+                                  LeadAction.FEEDBACK, "Why", admin, at)
 
 
 def _normalised(html: str, allocation: Allocation, text: str) -> str:
@@ -258,7 +267,7 @@ def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, cloc
     with app.app_context():
         add_definitives(closed)
         qualify(closed, martin, [AGREED] * 3, at)
-        marking.allocate_window(window_of(closed), at)
+        allocations.allocate_window(window_of(closed), at)
         seed = seeds_of(martin)[0]
         live = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).first()
@@ -326,7 +335,7 @@ def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed,
         window = window_of(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(window, at)
+        allocations.allocate_window(window, at)
         first, second = seeds_of(martin)
         covered, after = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
@@ -336,9 +345,9 @@ def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed,
         mark(after, STRONG, clock.move(seconds=1))
         mark(second.allocation, OUT, clock.move(minutes=10))
         assert standing_of(closed, martin) is Standing.FLAGGED
-        decision = standardisation.decide(window, "NPQLTD", db.session.get(User, martin),
-                                          LeadAction.SECOND_MARK, "Drifting on criterion 1.",
-                                          db.session.get(User, closed.admin_id), clock.move(minutes=1))
+        decision = lead_decisions.decide(window, "NPQLTD", db.session.get(User, martin),
+                                         LeadAction.SECOND_MARK, "Drifting on criterion 1.",
+                                         db.session.get(User, closed.admin_id), clock.move(minutes=1))
         assert decision.remarked == 1
         assert db.session.scalars(db.select(SecondMarkingSample.entry_id).where(
             SecondMarkingSample.reason == SampleReason.DRIFT)).all() == [after.entry_id]

@@ -7,7 +7,7 @@ from marking.test_standardisation import AGREED, OUT, add_definitives, qualify, 
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, DefinitiveScript, LeadDecision, StandardisationSetting
-from assessment_app.services import marking
+from assessment_app.services import allocations, mark_input, marks
 
 
 def admin_client(app, clock):
@@ -81,7 +81,7 @@ def test_an_admin_cannot_move_a_seed_and_is_told_why(app, closed, clock):
         add_definitives(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
-        marking.allocate_window(db.session.get(DefinitiveScript, 1).window, at)
+        allocations.allocate_window(db.session.get(DefinitiveScript, 1).window, at)
         seed = seeds_of(martin)[0].allocation_id
     client = admin_client(app, clock)
     page = client.post(f"/admin/windows/{closed.window_id}/marking/{seed}/move",
@@ -113,11 +113,11 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
     def allocate_and_mark():
         with app.app_context():
             window = db.session.get(Entry, closed.entry_ids[0]).window
-            marking.allocate_window(window, at)
+            allocations.allocate_window(window, at)
             for allocation in db.session.scalars(db.select(Allocation).where(
                     Allocation.status == AllocationStatus.ALLOCATED)).all():
                 levels = AGREED if allocation.seed else {c: "strong" for c in AGREED}
-                marking.save_mark(allocation, marking.MarkInput(levels=levels), at, submit=True)
+                marks.save_mark(allocation, mark_input.MarkInput(levels=levels), at, submit=True)
 
     with app.app_context():
         add_definitives(closed, count=12)

@@ -13,8 +13,8 @@ from page_html import parse, text_of
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, User
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import marking
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, marks, results
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 from assessment_app.svg_charts import bar_chart
 
@@ -30,11 +30,11 @@ def mark_everything(app, closed, levels="strong"):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
         window.second_marking_percent = 0
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         chosen = {k[6:]: levels for k in rubric_form() if k.startswith("level-")}
         for allocation in Allocation.query.all():
-            marking.save_mark(allocation, MarkInput(levels=chosen), AFTER_CLOSE, submit=True)
-        marking.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+            marks.save_mark(allocation, MarkInput(levels=chosen), AFTER_CLOSE, submit=True)
+        results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
 
 
 def test_the_chart_is_valid_svg_with_labels_and_values_and_no_colour_only_meaning():

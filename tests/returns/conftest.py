@@ -18,8 +18,8 @@ from assessment_app.models import (
     Moderation,
     User,
 )
-from assessment_app.services import marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, checking, marks, moderation, results, submissions
+from assessment_app.services.mark_input import MarkInput
 
 PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Midlands Alliance",
                        "Jo Evans", "jo@example.org", "Riverside Academy", "Alex Morgan",
@@ -59,19 +59,19 @@ def released(app, closed, clock):  # noqa: F811
         window = entry.window
         window.second_marking_percent = 0
         db.session.commit()
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         for allocation in Allocation.query.filter_by(role=MarkingRole.FIRST).all():
             failing = allocation.entry_id == jo_entry
-            marking.save_mark(allocation, mark_input(diagnosis="not_evident") if failing
-                              else mark_input(level="strong"), AFTER_CLOSE, submit=True)
+            marks.save_mark(allocation, mark_input(diagnosis="not_evident") if failing
+                            else mark_input(level="strong"), AFTER_CLOSE, submit=True)
         admin = db.session.get(User, closed.admin_id)
-        marking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
         second = Allocation.query.filter_by(entry_id=jo_entry, role=MarkingRole.SECOND).one()
-        marking.save_mark(second, mark_input(level="strong"), AFTER_CLOSE, submit=True)
+        marks.save_mark(second, mark_input(level="strong"), AFTER_CLOSE, submit=True)
         case = Moderation.query.one()
-        marking.moderate(case, db.session.get(User, closed.moderator_id),
-                         mark_input(diagnosis="developing"), "Diagnosis is partial.", AFTER_CLOSE)
-        marking.release_results(window, AFTER_CLOSE, admin, AFTER_CLOSE)
+        moderation.moderate(case, db.session.get(User, closed.moderator_id),
+                            mark_input(diagnosis="developing"), "Diagnosis is partial.", AFTER_CLOSE)
+        results.release_results(window, AFTER_CLOSE, admin, AFTER_CLOSE)
         assert db.session.get(Entry, jo_entry).outcome == "failed"
     return closed
 

@@ -1,4 +1,4 @@
-"""Rubric versions kept with past marks (services/marking.rubric_at): a version recorded before
+"""Rubric versions kept with past marks (services/rubric_store.rubric_at): a version recorded before
 one pass rule was agreed across NPQs still reads, with its own rule, after the change."""
 
 import hashlib
@@ -24,7 +24,7 @@ def _npqsl_before_one_rule() -> bytes:
 def test_a_version_recorded_under_an_older_rule_still_reads_with_that_rule(ctx):
     """rubric_at reads a stored version whose rule is no longer allowed for new marking, so
     past results and feedback keep the rule they were marked under."""
-    from assessment_app.services.marking import rubric_at
+    from assessment_app.services.rubric_store import rubric_at
 
     raw = _npqsl_before_one_rule()
     version = hashlib.sha256(raw).hexdigest()

@@ -27,8 +27,8 @@ from assessment_app.models import (
     SubmissionVersion,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import marking, submissions
-from assessment_app.services.marking import MarkInput
+from assessment_app.services import allocations, checking, marks, submissions
+from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -147,7 +147,7 @@ LEVELS = {"pass": {c.id: "strong" for c in RUBRIC.criteria},
 
 
 def mark(allocation: Allocation, outcome: str) -> None:
-    marking.save_mark(allocation, MarkInput(levels=LEVELS[outcome]), AFTER_CLOSE, submit=True)
+    marks.save_mark(allocation, MarkInput(levels=LEVELS[outcome]), AFTER_CLOSE, submit=True)
 
 
 @pytest.fixture
@@ -187,10 +187,10 @@ def world(app, clock):
         db.session.add(deferral)
         db.session.commit()
         clock.at(AFTER_CLOSE)
-        marking.allocate_window(window, AFTER_CLOSE)
+        allocations.allocate_window(window, AFTER_CLOSE)
         first = {a.entry_id: a for a in Allocation.query.filter_by(role=MarkingRole.FIRST)}
         mark(first[jo.id], "fail")
-        marking.draw_second_marking_sample(window, AFTER_CLOSE)
+        checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark(Allocation.query.filter_by(role=MarkingRole.SECOND).one(), "pass")
         case = Moderation.query.one()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}

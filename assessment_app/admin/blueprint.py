@@ -1,0 +1,6 @@
+"""The admin blueprint, on which the modules of admin/ register their routes; in a module of its
+own so that they import it from here, not from the package that imports them."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,6 @@
+"""The auth blueprint, on which the modules of auth/ register their routes; in a module of its
+own so that they import it from here, not from the package that imports them."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,6 @@
+"""The marker blueprint, on which the modules of marker/ register their routes; in a module of
+its own so that they import it from here, not from the package that imports them."""
+
+from flask import Blueprint
+
+bp = Blueprint("marker", __name__, url_prefix="/marking")

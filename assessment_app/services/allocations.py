@@ -1,0 +1,248 @@
+"""Allocating scripts to markers: which scripts are marked, the pools of markers and moderators,
+allocation for first and second marking, and a script handed back or moved.
+
+The allocation algorithm itself needs no database and lives in allocation.py; this module maps
+rows to it and records what happens.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import allocation as allocating
+from ..extensions import db
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    Entry,
+    MarkerProfile,
+    MarkingRole,
+    Role,
+    SubmissionVersion,
+    User,
+)
+from . import audit, notifications, standardisation
+from .marking_error import MarkingError
+
+
+def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, SubmissionVersion]:
+    """Each entry's marked version (its last, all being in time), once its own deadline has passed."""
+    newest = (
+        select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
+        .join(Entry, Entry.id == SubmissionVersion.entry_id)
+        # Voided and deferred attempts are never marked.
+        .where(Entry.window_id == window.id,
+               Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
+        .group_by(SubmissionVersion.entry_id)
+        .subquery()
+    )
+    versions = db.session.scalars(
+        select(SubmissionVersion)
+        .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
+              & (SubmissionVersion.number == newest.c.number))
+        # Joined, not IN lists: one statement however many scripts the window has.
+        .options(joinedload(SubmissionVersion.entry).joinedload(Entry.participant),
+                 joinedload(SubmissionVersion.entry).joinedload(Entry.window))
+    )
+    return {v.entry_id: v for v in versions if not v.entry.is_in_time(at)}
+
+
+def live_allocations(role: MarkingRole):
+    return select(Allocation).where(
+        Allocation.role == role, Allocation.status != AllocationStatus.RETURNED
+    )
+
+
+def _marker_pool(window: AssessmentWindow, npqs: set[str]) -> list[allocating.Marker]:
+    load = dict(db.session.execute(
+        select(Allocation.marker_id, func.count(Allocation.id))
+        .join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Allocation.status != AllocationStatus.RETURNED)
+        .group_by(Allocation.marker_id)
+    ).all())
+    profiles = db.session.scalars(
+        select(MarkerProfile).join(User).where(User.active.is_(True))
+        .options(selectinload(MarkerProfile.user))
+    )
+    # Markers not (or no longer) cleared by standardisation for an NPQ get none of its scripts.
+    barred = standardisation.barred_npqs(window)
+    return [
+        allocating.Marker(
+            id=p.user_id, npqs=p.npqs - barred.get(p.user_id, set()), capacity=p.capacity,
+            share=p.share,
+            delivery_partner=p.user.delivery_partner, school=p.user.school,
+            current_load=load.get(p.user_id, 0),
+        )
+        for p in profiles if p.npqs & npqs
+    ]
+
+
+def _first_attempt_markers(entries: list[Entry]) -> dict[int, frozenset[int]]:
+    """For each entry, the first markers of the same participant's earlier attempts at that NPQ."""
+    participant_ids = {e.participant_id for e in entries}
+    rows = db.session.execute(
+        select(Entry.participant_id, Entry.npq_code, Entry.id, Allocation.marker_id)
+        .join(Allocation, Allocation.entry_id == Entry.id)
+        .where(Entry.participant_id.in_(participant_ids), Allocation.role == MarkingRole.FIRST)
+    ).all()
+    excluded: dict[int, frozenset[int]] = {}
+    for entry in entries:
+        excluded[entry.id] = frozenset(
+            r.marker_id for r in rows
+            if r.participant_id == entry.participant_id and r.npq_code == entry.npq_code
+            and r.id != entry.id
+        )
+    return excluded
+
+
+def moderator_pool() -> list[tuple[User, allocating.Moderator]]:
+    """Active moderators, with the NPQs their profile qualifies them for (none without one)."""
+    rows = db.session.execute(
+        select(User, MarkerProfile.npq_codes)
+        .outerjoin(MarkerProfile, MarkerProfile.user_id == User.id)
+        .where(User.role == Role.MODERATOR, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all()
+    return [(user, allocating.Moderator(id=user.id, npqs=frozenset((codes or "").split()),
+                                        delivery_partner=user.delivery_partner, school=user.school))
+            for user, codes in rows]
+
+
+def moderation_script(entry: Entry, marker_ids) -> allocating.Script:
+    return allocating.Script(id=entry.id, npq=entry.npq_code,
+                             delivery_partner=entry.participant.delivery_partner,
+                             school=entry.participant.school,
+                             excluded_markers=frozenset(m for m in marker_ids if m is not None))
+
+
+def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
+    """For second marking: the one moderator who could decide each script is kept off it."""
+    first = dict(db.session.execute(
+        live_allocations(MarkingRole.FIRST).with_only_columns(Allocation.entry_id, Allocation.marker_id)
+        .where(Allocation.entry_id.in_([e.id for e in entries]))
+    ).all())
+    moderators = [m for _, m in moderator_pool()]
+    out = {}
+    for entry in entries:
+        held_back = allocating.only_possible_moderator(
+            moderation_script(entry, [first.get(entry.id)]), moderators)
+        out[entry.id] = frozenset() if held_back is None else frozenset({held_back})
+    return out
+
+
+def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
+    """Closed windows with results still to record: every one before its release, and after it
+    those with an attempt still open (an extension) or unmarked, whose script may still need
+    allocating, sampling and recording."""
+    open_attempt = (select(Entry.id)
+                    .where(Entry.window_id == AssessmentWindow.id, Entry.entered.is_(True),
+                           Entry.outcome.is_(None))
+                    .exists())
+    return list(db.session.scalars(
+        select(AssessmentWindow).where(
+            AssessmentWindow.closes_at <= at,
+            AssessmentWindow.results_recorded_at.is_(None) | open_attempt)
+    ))
+
+
+def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None = None,
+                    role: MarkingRole = MarkingRole.FIRST,
+                    entry_ids: set[int] | None = None) -> allocating.AllocationResult:
+    """Give every closed, unallocated script (or those in entry_ids) a marker for `role`. Idempotent."""
+    versions = marked_versions(window, at)
+    if entry_ids is not None:
+        versions = {k: v for k, v in versions.items() if k in entry_ids}
+    taken = set(db.session.scalars(
+        live_allocations(role).with_only_columns(Allocation.entry_id)
+        .where(Allocation.entry_id.in_(versions.keys()))
+    ))
+    todo = [v for k, v in versions.items() if k not in taken]
+    if not todo:
+        return allocating.allocate([], [])
+    entries = [v.entry for v in todo]
+    excluded = _first_attempt_markers(entries)
+    # Never the same marker twice for one script, and never anyone who handed it back.
+    previous = db.session.execute(
+        select(Allocation.entry_id, Allocation.marker_id)
+        .where(Allocation.entry_id.in_([e.id for e in entries]))
+    ).all()
+    for entry_id, marker_id in previous:
+        excluded[entry_id] = excluded[entry_id] | {marker_id}
+    if role is MarkingRole.SECOND:
+        for entry_id, held_back in _only_moderator_exclusions(entries).items():
+            excluded[entry_id] = excluded[entry_id] | held_back
+    scripts = [
+        allocating.Script(id=e.id, npq=e.npq_code, delivery_partner=e.participant.delivery_partner,
+                          school=e.participant.school, excluded_markers=excluded[e.id])
+        for e in entries
+    ]
+    result = allocating.allocate(scripts, _marker_pool(window, {e.npq_code for e in entries}))
+    by_entry = {v.entry_id: v for v in todo}
+    for entry_id, marker_id in result.assignments.items():
+        db.session.add(Allocation(entry_id=entry_id, version_id=by_entry[entry_id].id,
+                                  marker_id=marker_id, role=role, allocated_at=at))
+    seeded = {}
+    if role is MarkingRole.FIRST and result.assignments:
+        db.session.flush()
+        seeded = standardisation.seed_queues(window, at)
+    # The scheduler retries every minute: record only what changed, or what an admin asked for.
+    if result.assignments or actor is not None:
+        # Seeds count among the new scripts, as the marker's queue shows them.
+        notifications.scripts_allocated(result.assignments | seeded, window, at)
+        audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
+                     allocated=len(result.assignments), unallocated=len(result.unallocated))
+    db.session.commit()
+    return result
+
+
+def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:
+    """Take a script back from its marker and offer it to another; returns the new allocation.
+    A seed is withdrawn instead, never returned to the pool (the marker sees no difference)."""
+    if allocation.status is not AllocationStatus.ALLOCATED:
+        raise MarkingError("Only a script that has not been submitted can be returned.")
+    if not reason.strip():
+        raise MarkingError("Give a reason for returning the script.")
+    if allocation.entry_id is None:
+        standardisation.withdraw_seed(allocation, reason, actor, at)
+        return None
+    allocation.status = AllocationStatus.RETURNED
+    allocation.returned_at, allocation.return_reason = at, reason.strip()
+    audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
+                 allocation=allocation.id, reason=reason.strip())
+    db.session.commit()
+    allocate_window(allocation.entry.window, at, actor, allocation.role, {allocation.entry_id})
+    return db.session.scalar(live_allocations(allocation.role).where(Allocation.entry_id == allocation.entry_id))
+
+
+def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) -> Allocation:
+    """An admin moves an unmarked script to a named marker (the same hard rules apply)."""
+    if allocation.entry_id is None:
+        raise MarkingError("A seeded script belongs to its marker's standardisation: it cannot "
+                           "be moved.")
+    if allocation.status is not AllocationStatus.ALLOCATED:
+        raise MarkingError("Only a script that has not been submitted can be moved.")
+    entry = allocation.entry
+    pool = {m.id: m for m in _marker_pool(entry.window, {entry.npq_code})}
+    candidate = pool.get(marker.id)
+    excluded = _first_attempt_markers([entry])[entry.id] | {allocation.marker_id}
+    if allocation.role is MarkingRole.SECOND:
+        excluded |= _only_moderator_exclusions([entry])[entry.id]
+    script = allocating.Script(
+        id=entry.id, npq=entry.npq_code, delivery_partner=entry.participant.delivery_partner,
+        school=entry.participant.school, excluded_markers=excluded,
+    )
+    if candidate is None or not allocating.can_mark(candidate, script):
+        raise MarkingError(f"{marker.name} cannot mark this script (not qualified, at capacity, "
+                           "a conflict of interest, or the only moderator who could decide it).")
+    allocation.status = AllocationStatus.RETURNED
+    allocation.returned_at, allocation.return_reason = at, f"moved by {actor.name}"
+    db.session.flush()
+    moved = Allocation(entry_id=entry.id, version_id=allocation.version_id, marker_id=marker.id,
+                       role=allocation.role, allocated_at=at)
+    db.session.add(moved)
+    audit.record("allocation.moved", actor=actor, window_id=entry.window_id,
+                 before=allocation.marker_id, after=marker.id, role=allocation.role.value)
+    db.session.commit()
+    return moved

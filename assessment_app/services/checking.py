@@ -1,0 +1,280 @@
+"""Checking marks before results: the second-marking sample, what each script still waits for
+(a first or second mark, or a moderator's decision), and each script's final result once its
+checking is complete."""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..extensions import db
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    AssessmentWindow,
+    Entry,
+    Judgement,
+    Mark,
+    MarkingRole,
+    Moderation,
+    Outcome,
+    SampleReason,
+    SecondMarkingSample,
+    User,
+)
+from . import audit
+from .allocations import allocate_window, live_allocations, marked_versions, moderator_pool
+from .moderation import who_may_decide
+
+
+def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: User | None = None,
+                               seed: int | None = None) -> set[int]:
+    """Choose scripts for blind second marking: every fail, every borderline, and a share of
+    each first marker's other scripts; record them and allocate their second marking.
+    Idempotent: a drawn script stays drawn, and nothing is recorded when nothing new is drawn.
+    A script whose result is recorded is never drawn (it counts towards its marker's share):
+    after a release, only the scripts of attempts still open then are drawn from."""
+    rng = random.Random(seed)
+    in_window = select(Entry.id).where(Entry.window_id == window.id)
+    marks = db.session.execute(
+        select(Allocation.entry_id, Allocation.marker_id, Mark.outcome, Mark.borderline,
+               Entry.outcome.label("recorded"))
+        .join(Mark, Mark.allocation_id == Allocation.id)
+        .join(Entry, Entry.id == Allocation.entry_id)
+        .where(Allocation.entry_id.in_(in_window), Allocation.role == MarkingRole.FIRST,
+               Allocation.status == AllocationStatus.SUBMITTED)
+        .order_by(Allocation.entry_id)
+    ).all()
+    allocated = set(db.session.scalars(
+        live_allocations(MarkingRole.SECOND).with_only_columns(Allocation.entry_id)
+        .where(Allocation.entry_id.in_(in_window))
+    ))
+    # Second allocations made before samples were recorded count as drawn.
+    drawn = allocated | set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(in_window))))
+    closed = {m.entry_id for m in marks if m.recorded is not None}  # too late to draw
+    new: dict[int, SampleReason] = {}
+    for m in marks:
+        if m.entry_id not in drawn and m.entry_id not in closed \
+                and (m.outcome is Outcome.FAIL or m.borderline):
+            new[m.entry_id] = (SampleReason.FAIL if m.outcome is Outcome.FAIL
+                               else SampleReason.BORDERLINE)
+    by_marker: dict[int, list[int]] = {}
+    for m in marks:
+        by_marker.setdefault(m.marker_id, []).append(m.entry_id)
+    for _, scripts in sorted(by_marker.items()):
+        wanted = math.ceil(len(scripts) * window.second_marking_percent / 100)
+        have = [s for s in scripts if s in drawn or s in new]
+        others = sorted(s for s in scripts if s not in have and s not in closed)
+        for entry_id in rng.sample(others, max(0, min(len(others), wanted - len(have)))):
+            new[entry_id] = SampleReason.SHARE
+    for entry_id, reason in new.items():
+        db.session.add(SecondMarkingSample(entry_id=entry_id, reason=reason, drawn_at=at))
+    if new:
+        reasons = {r.value: sum(v is r for v in new.values()) for r in SampleReason}
+        audit.record("second_marking.sample_drawn", actor=actor, window_id=window.id,
+                     drawn=len(new), **reasons)
+    db.session.commit()
+    sample = drawn | set(new)
+    if sample - allocated:
+        allocate_window(window, at, actor, MarkingRole.SECOND, sample - allocated)
+    return sample
+
+
+def first_marking_complete(window: AssessmentWindow, at: datetime) -> bool:
+    """Every script whose deadline has passed has a submitted first mark."""
+    versions = marked_versions(window, at)
+    done = set(db.session.scalars(
+        select(Allocation.entry_id)
+        .where(Allocation.entry_id.in_(versions.keys()), Allocation.role == MarkingRole.FIRST,
+               Allocation.status == AllocationStatus.SUBMITTED)
+    ))
+    return bool(versions) and done >= versions.keys()
+
+
+def sample_when_first_marking_done(window: AssessmentWindow, at: datetime) -> set[int] | None:
+    """The scheduler's duty: draw the sample by itself once first marking is complete."""
+    if not first_marking_complete(window, at):
+        return None
+    return draw_second_marking_sample(window, at)
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    outcome: Outcome
+    rubric_version: str
+    judgements: list[Judgement]
+    feedback: str
+
+
+NOT_ALLOCATED = "not yet allocated"
+NO_MODERATOR = "no eligible moderator"
+
+
+@dataclass
+class _Checking:
+    """The live allocations, moderation cases and sample of a set of scripts."""
+
+    first: dict[int, Allocation]
+    second: dict[int, Allocation]
+    cases: dict[int, Moderation]
+    sampled: set[int]
+
+    def first_mark(self, entry_id: int) -> Mark | None:
+        a = self.first.get(entry_id)
+        return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
+
+    def second_mark(self, entry_id: int) -> Mark | None:
+        a = self.second.get(entry_id)
+        return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
+
+    def needs_second(self, entry_id: int) -> bool:
+        """Every fail and borderline script, and every one drawn or allocated for second marking."""
+        first = self.first_mark(entry_id)
+        return (entry_id in self.sampled or entry_id in self.second
+                or (first is not None and (first.outcome is Outcome.FAIL or first.borderline)))
+
+    def markers(self, entry_id: int) -> set[int]:
+        return {a.marker_id for a in (self.first.get(entry_id), self.second.get(entry_id)) if a}
+
+
+def entries_checking(entry_ids) -> _Checking:
+    entry_ids = list(entry_ids)
+    live = db.session.scalars(
+        select(Allocation).where(Allocation.entry_id.in_(entry_ids),
+                                 Allocation.status != AllocationStatus.RETURNED)
+        .options(selectinload(Allocation.mark).selectinload(Mark.judgements),
+                 selectinload(Allocation.marker))
+    ).all()
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).where(Moderation.entry_id.in_(entry_ids))
+        .options(selectinload(Moderation.judgements)))}
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(entry_ids))))
+    return _Checking(first={a.entry_id: a for a in live if a.role is MarkingRole.FIRST},
+                     second={a.entry_id: a for a in live if a.role is MarkingRole.SECOND},
+                     cases=cases, sampled=sampled)
+
+
+def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Checking:
+    """entries_checking for every script of a window in a fixed number of statements whatever its
+    size (joins on the window, not lists of ids), for the exports and the marking page.
+    Criterion judgements come in one statement of their own and are attached to their marks and
+    cases (a join would repeat every allocation once per criterion); without `judgements` they
+    are left unloaded, for checking, which needs only outcomes."""
+    live = db.session.scalars(
+        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.window_id == window.id, Allocation.status != AllocationStatus.RETURNED)
+        .options(joinedload(Allocation.mark), joinedload(Allocation.marker))
+    ).all()
+    cases = {c.entry_id: c for c in db.session.scalars(
+        select(Moderation).join(Entry, Entry.id == Moderation.entry_id)
+        .where(Entry.window_id == window.id).options(joinedload(Moderation.moderator)))}
+    if judgements:
+        owned: dict[tuple[str, int], list[Judgement]] = {}
+        for j in db.session.scalars(
+            select(Judgement)
+            .outerjoin(Mark, Mark.id == Judgement.mark_id)
+            .outerjoin(Allocation, Allocation.id == Mark.allocation_id)
+            .outerjoin(Moderation, Moderation.id == Judgement.moderation_id)
+            .join(Entry, Entry.id == func.coalesce(Allocation.entry_id, Moderation.entry_id))
+            .where(Entry.window_id == window.id).order_by(Judgement.id)
+        ):
+            key = ("mark", j.mark_id) if j.mark_id else ("case", j.moderation_id)
+            owned.setdefault(key, []).append(j)
+        for a in live:
+            if a.mark is not None:
+                set_committed_value(a.mark, "judgements", owned.get(("mark", a.mark.id), []))
+        for case in cases.values():
+            set_committed_value(case, "judgements", owned.get(("case", case.id), []))
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).join(Entry, Entry.id == SecondMarkingSample.entry_id)
+        .where(Entry.window_id == window.id)))
+    return _Checking(first={a.entry_id: a for a in live if a.role is MarkingRole.FIRST},
+                     second={a.entry_id: a for a in live if a.role is MarkingRole.SECOND},
+                     cases=cases, sampled=sampled)
+
+
+def final_results(entry_ids, checking: _Checking | None = None) -> dict[int, FinalResult]:
+    """The results participants will see, for many entries in a fixed number of queries: the
+    moderator's decision, else the first mark, once any second mark it needs is in and agrees.
+    A fail or borderline first mark is never final without a second mark. Entries whose
+    checking is unfinished are absent."""
+    entry_ids = list(entry_ids)
+    checking = entries_checking(entry_ids) if checking is None else checking
+    results = {}
+    for entry_id in entry_ids:
+        case = checking.cases.get(entry_id)
+        if case is not None:
+            if case.decided_at is not None:
+                results[entry_id] = FinalResult(case.outcome, case.rubric_version,
+                                                case.judgements, case.feedback)
+            continue
+        mark = checking.first_mark(entry_id)
+        if mark is None:
+            continue
+        if checking.needs_second(entry_id) and checking.second_mark(entry_id) is None:
+            continue
+        results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
+                                        mark.feedback)
+    return results
+
+
+def final_result(entry: Entry) -> FinalResult | None:
+    return final_results([entry.id]).get(entry.id)
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """A script whose checking is unfinished: the stage it waits for and who has it."""
+
+    candidate_number: str
+    stage: str  # first marking, second marking or moderation
+    holder: str  # names (admins only see these), NOT_ALLOCATED or NO_MODERATOR
+    case_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.candidate_number} ({self.stage}: {self.holder})"
+
+
+def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstanding]:
+    """Every script whose deadline has passed and whose result is not final, by candidate
+    number, in a fixed number of queries."""
+    versions = marked_versions(window, at)
+    checking, moderators = window_checking(window, judgements=False), moderator_pool()
+    out = []
+    for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
+        entry_id, number = version.entry_id, version.entry.candidate_number
+        case = checking.cases.get(entry_id)
+        if case is not None:
+            if case.decided_at is None:
+                names = [u.name for u in who_may_decide(case, version.entry,
+                                                        checking.markers(entry_id), moderators)]
+                out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
+                                       case.id))
+            continue
+        for stage, allocation, mark in (
+            ("first marking", checking.first.get(entry_id), checking.first_mark(entry_id)),
+            ("second marking", checking.second.get(entry_id), checking.second_mark(entry_id)),
+        ):
+            if mark is None:
+                out.append(Outstanding(number, stage, allocation.marker.name if allocation
+                                       else NOT_ALLOCATED))
+                break
+            if not checking.needs_second(entry_id):
+                break
+    return out
+
+
+def refusal(outstanding: list[Outstanding], listed: int = 20) -> str:
+    """Why results cannot be released yet, naming the scripts and who has them."""
+    n = len(outstanding)
+    text = (f"{n} script{'s' if n != 1 else ''} still need{'' if n != 1 else 's'} marking, "
+            "second marking or moderation: " + "; ".join(str(o) for o in outstanding[:listed]))
+    if n > listed:
+        text += f"; and {n - listed} more (see the marking page)"
+    return text + "."
