@@ -19,6 +19,7 @@ from ..models import (
     Entry,
     MarkerProfile,
     MarkingRole,
+    Moderation,
     Role,
     SubmissionVersion,
     User,
@@ -154,6 +155,7 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     versions = marked_versions(window, at)
     if entry_ids is not None:
         versions = {k: v for k, v in versions.items() if k in entry_ids}
+    _withdraw_superseded(versions, at)
     taken = set(db.session.scalars(
         live_allocations(role).with_only_columns(Allocation.entry_id)
         .where(Allocation.entry_id.in_(versions.keys()))
@@ -195,6 +197,55 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
                      allocated=len(result.assignments), unallocated=len(result.unallocated))
     db.session.commit()
     return result
+
+
+def _withdraw_superseded(versions: dict[int, SubmissionVersion], at: datetime) -> None:
+    """Marking follows the newest version: a script allocated (or marked) before a newer version
+    came in under an extension is withdrawn from its marker, with any moderation of it, so the
+    newer version is allocated afresh."""
+    stale = db.session.scalars(
+        select(Allocation).where(Allocation.entry_id.in_(versions.keys()),
+                                 Allocation.status != AllocationStatus.RETURNED)
+        .options(selectinload(Allocation.version))).all()
+    stale = [a for a in stale if a.version_id != versions[a.entry_id].id]
+    if not stale:
+        return
+    for case in db.session.scalars(select(Moderation).where(
+            Moderation.entry_id.in_({a.entry_id for a in stale}))):
+        audit.record("moderation.withdrawn", window_id=case.entry.window_id, entry=case.entry_id,
+                     decided=case.decided_at is not None, reason="a newer version replaced it")
+        db.session.delete(case)
+    withdraw(stale, f"version {versions[stale[0].entry_id].number} replaced the version "
+             "allocated: it was submitted under an extension", at)
+
+
+def withdraw(allocations: list[Allocation], why: str, at: datetime,
+             actor: User | None = None) -> None:
+    """Take scripts back from their markers (any work on them is kept, withdrawn), audited,
+    each marker told how many and why (never whose)."""
+    for allocation in allocations:
+        allocation.status = AllocationStatus.RETURNED
+        allocation.returned_at, allocation.return_reason = at, f"Withdrawn: {why}"
+        audit.record("allocation.withdrawn", actor=actor, window_id=allocation.entry.window_id,
+                     allocation=allocation.id, entry=allocation.entry_id,
+                     marked=allocation.mark is not None, reason=why)
+    db.session.flush()
+    by_marker: dict[int, list[Allocation]] = {}
+    for allocation in allocations:
+        by_marker.setdefault(allocation.marker_id, []).append(allocation)
+    for marker_id, taken in by_marker.items():
+        notifications.scripts_withdrawn(taken[0].marker, [a.candidate_number for a in taken],
+                                        taken[0].window, why, at)
+
+
+def withdraw_unmarked(entries: list[Entry], why: str, at: datetime, actor: User) -> None:
+    """Scripts are allocated after each person's own deadline: when an extension moves it
+    ahead, an allocation not yet marked is withdrawn (it is allocated again after it)."""
+    unmarked = db.session.scalars(select(Allocation).where(
+        Allocation.entry_id.in_([e.id for e in entries]),
+        Allocation.status == AllocationStatus.ALLOCATED)).all()
+    if unmarked:
+        withdraw(list(unmarked), why, at, actor)
 
 
 def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:

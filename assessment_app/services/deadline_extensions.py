@@ -24,7 +24,7 @@ from ..entry_deadlines import (
 from ..extensions import db
 from ..models import AccessArrangement, AssessmentWindow, EcClaim, Entry, Extension, User
 from ..timeformat import deadline_text
-from . import audit, notifications, outcomes
+from . import allocations, audit, notifications, outcomes
 
 
 class ExtensionRefused(Exception):
@@ -113,6 +113,10 @@ def grant(entries: list[Entry], until: date, reason: str, actor: User, at: datet
         raise ExtensionRefused(f"No extension was granted: {why}.")
     db.session.flush()
     refresh_deadlines(changed)
+    allocations.withdraw_unmarked(
+        [e for e in changed if e.is_in_time(at)],
+        "the participant's deadline was extended; it is allocated again after the new deadline",
+        at, actor)
     outcomes.settle(changed, at, actor)
     if claim is None:  # an EC decision's own notice gives the new deadline
         for entry in changed:

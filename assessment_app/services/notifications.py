@@ -163,6 +163,19 @@ def scripts_allocated(assignments: dict[int, int], window: AssessmentWindow, at:
               "scripts_allocated", at)
 
 
+def scripts_withdrawn(marker: User, candidate_numbers: list[str], window: AssessmentWindow,
+                      why: str, at: datetime) -> None:
+    """Scripts taken back from a marker: which (by candidate number only) and why."""
+    n = len(candidate_numbers)
+    queue(marker.email, f"{n} script{'s' if n != 1 else ''} withdrawn from your queue: "
+          f"{window.name}",
+          f"Dear {marker.name},\n\n{'These scripts have' if n != 1 else 'This script has'} been "
+          f"withdrawn from your queue in {window.name}: {', '.join(candidate_numbers)}.\n\n"
+          f"Why: {why}. Any marking you had done on {'them' if n != 1 else 'it'} is kept on "
+          f"record but will not count.\n\n{link('/marking/')}" + _sign_off(),
+          "scripts_withdrawn", at)
+
+
 def moderation_assigned(moderator: User, case, at: datetime) -> None:
     """An admin gave a moderator a script no one else could decide (no participant details)."""
     queue(moderator.email, f"A script is waiting for your moderation: {case.entry.window.name}",
