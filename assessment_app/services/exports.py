@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..attempt_outcome import Rule
 from ..attempts import NOT_COUNTED
 from ..csv_cells import spreadsheet_safe
 from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_row
@@ -36,6 +37,8 @@ from ..models import (
     OutcomeAmendment,
     PaperHandout,
     ResponseUpload,
+    ReviewRequest,
+    ReviewStatus,
     RubricVersion,
     SubmissionVersion,
     WindowPaper,
@@ -67,6 +70,7 @@ class _Marking:
     by_role: dict
     cases: dict
     results: dict
+    reviews: dict  # completed reviews of marking, by entry
 
 
 def _attached(window: AssessmentWindow) -> AssessmentWindow:
@@ -83,7 +87,31 @@ def _marking(window: AssessmentWindow, at) -> _Marking:
     return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),
                     {(a.entry_id, a.role): a for a in submitted},
                     {k: c for k, c in checking.cases.items() if k in versions},
-                    final_results(versions.keys(), checking))
+                    final_results(versions.keys(), checking),
+                    {r.entry_id: r for r in db.session.scalars(
+                        select(ReviewRequest).join(Entry, Entry.id == ReviewRequest.entry_id)
+                        .where(Entry.window_id == window.id,
+                               ReviewRequest.status == ReviewStatus.COMPLETED)
+                        .options(joinedload(ReviewRequest.reviewer),
+                                 selectinload(ReviewRequest.judgements)))})
+
+
+# Why a recorded outcome is not simply the marks', for a reader of the exports.
+_RECORDED_BY = {Rule.MISCONDUCT: "academic misconduct", Rule.VOIDED: "voided",
+                Rule.SUPERSEDED: "voided: an earlier attempt passed",
+                Rule.NO_LONGER_COUNTS: "voided: no longer counts"}
+
+
+def _final_outcome(entry: Entry, result, review) -> str:
+    """The recorded outcome (the one rule's, which the DfE return and the participant see), said
+    as the marks are (pass or fail); before it is recorded, what the marks give."""
+    if entry.outcome is None:
+        return f"not yet recorded (the marking gives {result.outcome.value})" if result else ""
+    word = {"passed": "pass", "failed": "fail"}.get(entry.outcome, entry.outcome)
+    why = _RECORDED_BY.get(entry.outcome_rule)
+    if why is None and review is not None and entry.outcome_rule == Rule.MARKS:
+        why = "after a review of marking"
+    return f"{word} ({why})" if why and why != word else word
 
 
 def _when(instant) -> str:
@@ -108,7 +136,8 @@ def _marks_rows(data: _Marking):
             case.moderator.name if case and case.moderator else "",
             case.outcome.value if case and case.outcome else "", (case.reason or "") if case else "",
             _when(case.decided_at if case else None),
-            result.outcome.value if result else "", result.rubric_version if result else "",
+            _final_outcome(v.entry, result, data.reviews.get(entry_id)),
+            result.rubric_version if result else "",
         ]
 
 
@@ -198,9 +227,18 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
             lines += ["Overall feedback:", case.feedback or "(none)"]
         else:
             lines.append("Not yet decided.")
+    review = data.reviews.get(entry.id)
+    if review is not None:
+        lines += ["", f"Review of marking: {review.reviewer.name}, completed "
+                      f"{iso_london(review.completed_at)}", f"Outcome: {review.outcome.value}",
+                  f"Reason: {review.rationale}", f"Rubric version: {review.rubric_version}",
+                  "Criteria:"]
+        lines += _judgement_lines(review.judgements, rubrics.get(review.rubric_version))
+        lines += ["Overall feedback:", review.feedback or "(none)"]
     result = data.results.get(entry.id)
-    lines += ["", f"Final outcome: {result.outcome.value} (rubric version {result.rubric_version})"
-              if result else "Final outcome: marking not finished"]
+    lines += ["", f"Final outcome: {_final_outcome(entry, result, review)}"
+              + (f" (marked with rubric version {result.rubric_version})" if result else "")
+              if result or entry.outcome else "Final outcome: marking not finished"]
     return "\n".join(lines) + "\n"
 
 
@@ -279,6 +317,7 @@ def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
     data = _marking(window, at)
     used = {a.mark.rubric_version for a in data.by_role.values() if a.mark}
     used |= {c.rubric_version for c in data.cases.values() if c.rubric_version}
+    used |= {r.rubric_version for r in data.reviews.values()}
     stored = {r.version: r for r in db.session.scalars(
         select(RubricVersion).where(RubricVersion.version.in_(used)))}
     rubrics = {k: parse_rubric(r.content.encode("utf-8"), source=f"rubric {k[:12]}")

@@ -3,6 +3,7 @@ attempt's outcome (attempt_outcome.py), whichever route changed a fact, in whate
 
 import csv
 import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -255,3 +256,29 @@ def test_an_admin_takes_an_extension_back_on_its_own_page(app, clock):
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(Entry, entry_id).extended_closes_at is None
+
+
+def pack_marking(window, entry, at) -> str:
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(exports.scripts_zip(window, at))))
+    return archive.read(f"scripts/NPQLTD/{entry.candidate_number}-marking.txt").decode()
+
+
+def marks_row(window, entry, at) -> dict:
+    rows = csv.DictReader(io.StringIO("".join(exports.marks_csv(window, at))))
+    return next(r for r in rows if r["candidate_number"] == entry.candidate_number)
+
+
+def test_the_moderation_pack_and_marks_csv_show_the_recorded_outcome(world):
+    """A fail turned into a pass by a review says pass, with the review; a misconduct fail says
+    fail, whatever the marks gave."""
+    first = sat(world, 0, FAIL)
+    reviewed(world, first, PASS)
+    at = world.at(first.window.results_release_at + timedelta(days=3))
+    marking = pack_marking(first.window, first, at)
+    assert "Review of marking: " in marking and "Reason: Judged afresh." in marking
+    assert "Final outcome: pass (after a review of marking)" in marking
+    assert marks_row(first.window, first, at)["final_outcome"] == "pass (after a review of marking)"
+    case = misconduct.open_case(first, world.admin, at)
+    misconduct.decide(case, "upheld", "Copied.", world.admin, at)
+    marking = pack_marking(first.window, first, at)
+    assert "Final outcome: fail (academic misconduct)" in marking
