@@ -126,6 +126,22 @@ def can_mark(marker: Marker, script: Script) -> bool:
     )
 
 
+def why_not(marker: Marker, script: Script, excluded_because: Mapping[Hashable, str]) -> str | None:
+    """Why this marker may not have the script, in words for an admin (None if they may);
+    the same rules as can_mark, capacity last, as the only one an admin may override."""
+    if script.npq not in marker.npqs:
+        return f"not qualified for {script.npq}"
+    if marker.id in script.excluded_markers:
+        return excluded_because.get(marker.id, "kept off this script")
+    if _same(marker.delivery_partner, script.delivery_partner):
+        return "same delivery partner as the participant"
+    if _same(marker.school, script.school):
+        return "same school as the participant"
+    if marker.current_load >= marker.capacity:
+        return f"at capacity ({marker.current_load} of {marker.capacity} scripts)"
+    return None
+
+
 def may_moderate(moderator: Moderator, script: Script) -> bool:
     """True if the moderator may decide the script; its markers are in excluded_markers."""
     return script.npq in moderator.npqs and not conflicts(moderator, script)

@@ -287,3 +287,9 @@ class WithdrawExtensionForm(FlaskForm):
                            validators=[DataRequired("Give the reason for taking the extension "
                                                     "back"), Length(max=5000)])
     submit = SubmitField("Take the extension back", widget=GovSubmitInput())
+
+
+class AssignMarkerForm(FlaskForm):
+    marker_id = RadioField("Marker", widget=GovRadioInput(),
+                           validators=[InputRequired("Choose a marker")])
+    submit = SubmitField("Assign the script", widget=GovSubmitInput())

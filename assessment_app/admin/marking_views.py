@@ -11,14 +11,14 @@ from ..access import admin_required
 from ..deadlines import london_instant
 from ..extensions import db
 from ..forms_shared import options
-from ..models import Allocation, MarkerProfile, Moderation, Role, User
+from ..models import Allocation, Entry, MarkerProfile, MarkingRole, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import admin_lists, allocations, audit, checking, exports, moderation, results
 from ..services.checking import NO_MODERATOR
 from ..services.marking_error import MarkingError
 from .blueprint import bp
 from .downloads import download
-from .forms import AssignModeratorForm, MarkerForm
+from .forms import AssignMarkerForm, AssignModeratorForm, MarkerForm
 from .views import _window_or_404
 
 # Listed on the marking page; the rest are counted (release refusals name them all).
@@ -82,6 +82,37 @@ def move_allocation(window_id: int, allocation_id: int):
         else:
             flash(f"Script {allocation.candidate_number} moved to {marker.name}.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
+
+
+@bp.route("/windows/<int:window_id>/marking/scripts/<int:entry_id>/<role>/assign",
+          methods=["GET", "POST"])
+@admin_required
+def assign_marker(window_id: int, entry_id: int, role: str):
+    """A script nobody could be allocated: every qualified marker and why they may not have it,
+    and the admin assigns one who may (over capacity if need be)."""
+    window = _window_or_404(window_id)
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.window_id != window.id or role not in {r.value for r in MarkingRole}:
+        abort(404)
+    stage = MarkingRole(role)
+    people = allocations.candidates(entry, stage)
+    form = AssignMarkerForm()
+    form.marker_id.choices = options(
+        (c.user.id, c.user.name + (f" (over capacity: {c.reason})" if c.over_capacity else ""))
+        for c in people if c.may_assign)
+    if form.validate_on_submit():
+        marker = db.session.get(User, int(form.marker_id.data))
+        try:
+            allocations.assign(entry, stage, marker, current_user, clock.now())
+        except MarkingError as problem:
+            db.session.rollback()
+            form.marker_id.errors = [str(problem)]
+        else:
+            flash(f"Script {entry.candidate_number} assigned to {marker.name} for {role} "
+                  "marking.", "success")
+            return redirect(url_for(".marking_overview", window_id=window.id))
+    return render_template("admin/assign_marker.html", window=window, entry=entry, role=stage,
+                           people=people, form=form)
 
 
 @bp.post("/windows/<int:window_id>/marking/sample")

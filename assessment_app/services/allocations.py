@@ -5,6 +5,7 @@ The allocation algorithm itself needs no database and lives in allocation.py; th
 rows to it and records what happens.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -80,22 +81,43 @@ def _marker_pool(window: AssessmentWindow, npqs: set[str]) -> list[allocating.Ma
     ]
 
 
-def _first_attempt_markers(entries: list[Entry]) -> dict[int, frozenset[int]]:
-    """For each entry, the first markers of the same participant's earlier attempts at that NPQ."""
+def _exclusions(entries: list[Entry], role: MarkingRole) -> dict[int, dict[int, str]]:
+    """For each entry, the markers who must never have it for `role`, and why: anyone who had
+    the script before (marked it, holds it, or handed it back), the first marker of any earlier
+    attempt by the same participant at the NPQ, and for second marking the one moderator who
+    could decide a disagreement on it."""
+    ids = [e.id for e in entries]
+    out: dict[int, dict[int, str]] = {e.id: {} for e in entries}
+    for entry_id, marker_id, had_role, status in db.session.execute(
+            select(Allocation.entry_id, Allocation.marker_id, Allocation.role, Allocation.status)
+            .where(Allocation.entry_id.in_(ids))):
+        out[entry_id][marker_id] = (
+            "handed this script back or had it withdrawn" if status is AllocationStatus.RETURNED
+            else f"already its {had_role.value} marker")
     participant_ids = {e.participant_id for e in entries}
-    rows = db.session.execute(
+    earlier = db.session.execute(
         select(Entry.participant_id, Entry.npq_code, Entry.id, Allocation.marker_id)
         .join(Allocation, Allocation.entry_id == Entry.id)
         .where(Entry.participant_id.in_(participant_ids), Allocation.role == MarkingRole.FIRST)
     ).all()
-    excluded: dict[int, frozenset[int]] = {}
     for entry in entries:
-        excluded[entry.id] = frozenset(
-            r.marker_id for r in rows
-            if r.participant_id == entry.participant_id and r.npq_code == entry.npq_code
-            and r.id != entry.id
-        )
-    return excluded
+        for r in earlier:
+            if (r.participant_id, r.npq_code) == (entry.participant_id, entry.npq_code) \
+                    and r.id != entry.id:
+                out[entry.id].setdefault(r.marker_id, "first marker of the participant's earlier "
+                                                      "attempt")
+    if role is MarkingRole.SECOND:
+        for entry_id, held_back in _only_moderator_exclusions(entries).items():
+            for marker_id in held_back:
+                out[entry_id].setdefault(marker_id, "the only moderator who could decide a "
+                                                    "disagreement on it")
+    return out
+
+
+def _script(entry: Entry, excluded: dict[int, str]) -> allocating.Script:
+    return allocating.Script(id=entry.id, npq=entry.npq_code,
+                             delivery_partner=entry.participant.delivery_partner,
+                             school=entry.participant.school, excluded_markers=frozenset(excluded))
 
 
 def moderator_pool() -> list[tuple[User, allocating.Moderator]]:
@@ -133,6 +155,70 @@ def _only_moderator_exclusions(entries: list[Entry]) -> dict[int, frozenset]:
     return out
 
 
+def _why_not(entry: Entry, role: MarkingRole, user: User) -> str | None:
+    """Why this person may not mark the script in this role (None if they may)."""
+    return next((c.reason for c in candidates(entry, role) if c.user.id == user.id),
+                "not an active marker with a profile")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A marker qualified for the NPQ, and why they may not have this script (None: they may)."""
+
+    user: User
+    reason: str | None
+    over_capacity: bool = False  # the only reason, one an admin may override
+
+    @property
+    def may_assign(self) -> bool:
+        return self.reason is None or self.over_capacity
+
+
+def candidates(entry: Entry, role: MarkingRole) -> list[Candidate]:
+    """Every active marker with a profile for the script's NPQ, by name, each with why they may
+    not have it for `role` (not cleared by standardisation, kept off it, a conflict of
+    interest, or at capacity)."""
+    window = entry.window
+    excluded = _exclusions([entry], role)[entry.id]
+    script = _script(entry, excluded)
+    barred = standardisation.barred_npqs(window)
+    pool = {m.id: m for m in _marker_pool(window, {entry.npq_code})}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(pool.keys())))}
+    out = []
+    for marker_id, marker in pool.items():
+        if entry.npq_code in barred.get(marker_id, set()):
+            reason = f"not cleared by standardisation for {entry.npq_code}"
+        else:
+            reason = allocating.why_not(marker, script, excluded)
+        out.append(Candidate(users[marker_id], reason,
+                             reason is not None and reason.startswith("at capacity")))
+    return sorted(out, key=lambda c: (c.user.name, c.user.id))
+
+
+def assign(entry: Entry, role: MarkingRole, marker: User, actor: User, at: datetime) -> Allocation:
+    """An admin gives a script nobody could be allocated to a named marker: every hard rule
+    holds, but the admin may go over the marker's capacity (audited)."""
+    if db.session.scalar(live_allocations(role).where(Allocation.entry_id == entry.id)):
+        raise MarkingError("This script already has a marker for that stage: move it instead.")
+    version = marked_versions(entry.window, at).get(entry.id)
+    if version is None:
+        raise MarkingError("This script is not ready to mark: the participant's deadline has "
+                           "not passed, or the attempt has ended.")
+    chosen = next((c for c in candidates(entry, role) if c.user.id == marker.id), None)
+    if chosen is None or not chosen.may_assign:
+        why = chosen.reason if chosen else "not an active marker with a profile"
+        raise MarkingError(f"{marker.name} cannot mark this script: {why}.")
+    allocation = Allocation(entry_id=entry.id, version_id=version.id, marker_id=marker.id,
+                            role=role, allocated_at=at)
+    db.session.add(allocation)
+    db.session.flush()
+    audit.record("allocation.assigned", actor=actor, window_id=entry.window_id,
+                 allocation=allocation.id, marker=marker.id, role=role.value,
+                 over_capacity=chosen.over_capacity)
+    notifications.scripts_allocated({entry.id: marker.id}, entry.window, at)
+    return allocation
+
+
 def windows_in_marking(at: datetime) -> list[AssessmentWindow]:
     """Closed windows with results still to record: every one before its release, and after it
     those with an attempt still open (an extension) or unmarked, whose script may still need
@@ -164,22 +250,8 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
     if not todo:
         return allocating.allocate([], [])
     entries = [v.entry for v in todo]
-    excluded = _first_attempt_markers(entries)
-    # Never the same marker twice for one script, and never anyone who handed it back.
-    previous = db.session.execute(
-        select(Allocation.entry_id, Allocation.marker_id)
-        .where(Allocation.entry_id.in_([e.id for e in entries]))
-    ).all()
-    for entry_id, marker_id in previous:
-        excluded[entry_id] = excluded[entry_id] | {marker_id}
-    if role is MarkingRole.SECOND:
-        for entry_id, held_back in _only_moderator_exclusions(entries).items():
-            excluded[entry_id] = excluded[entry_id] | held_back
-    scripts = [
-        allocating.Script(id=e.id, npq=e.npq_code, delivery_partner=e.participant.delivery_partner,
-                          school=e.participant.school, excluded_markers=excluded[e.id])
-        for e in entries
-    ]
+    excluded = _exclusions(entries, role)
+    scripts = [_script(e, excluded[e.id]) for e in entries]
     result = allocating.allocate(scripts, _marker_pool(window, {e.npq_code for e in entries}))
     by_entry = {v.entry_id: v for v in todo}
     for entry_id, marker_id in result.assignments.items():
@@ -275,18 +347,9 @@ def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) ->
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("Only a script that has not been submitted can be moved.")
     entry = allocation.entry
-    pool = {m.id: m for m in _marker_pool(entry.window, {entry.npq_code})}
-    candidate = pool.get(marker.id)
-    excluded = _first_attempt_markers([entry])[entry.id] | {allocation.marker_id}
-    if allocation.role is MarkingRole.SECOND:
-        excluded |= _only_moderator_exclusions([entry])[entry.id]
-    script = allocating.Script(
-        id=entry.id, npq=entry.npq_code, delivery_partner=entry.participant.delivery_partner,
-        school=entry.participant.school, excluded_markers=excluded,
-    )
-    if candidate is None or not allocating.can_mark(candidate, script):
-        raise MarkingError(f"{marker.name} cannot mark this script (not qualified, at capacity, "
-                           "a conflict of interest, or the only moderator who could decide it).")
+    problem = _why_not(entry, allocation.role, marker)
+    if problem:
+        raise MarkingError(f"{marker.name} cannot mark this script: {problem}.")
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, f"moved by {actor.name}"
     db.session.flush()

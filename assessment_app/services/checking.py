@@ -236,6 +236,9 @@ class Outstanding:
     stage: str  # first marking, second marking or moderation
     holder: str  # names (admins only see these), NOT_ALLOCATED or NO_MODERATOR
     case_id: int | None = None
+    # Set for a script not allocated: where the admin sees why, and assigns a marker.
+    entry_id: int | None = None
+    role: MarkingRole | None = None
 
     def __str__(self) -> str:
         return f"{self.candidate_number} ({self.stage}: {self.holder})"
@@ -257,13 +260,16 @@ def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstandi
                 out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
                                        case.id))
             continue
-        for stage, allocation, mark in (
-            ("first marking", checking.first.get(entry_id), checking.first_mark(entry_id)),
-            ("second marking", checking.second.get(entry_id), checking.second_mark(entry_id)),
+        for stage, role, allocation, mark in (
+            ("first marking", MarkingRole.FIRST, checking.first.get(entry_id),
+             checking.first_mark(entry_id)),
+            ("second marking", MarkingRole.SECOND, checking.second.get(entry_id),
+             checking.second_mark(entry_id)),
         ):
             if mark is None:
-                out.append(Outstanding(number, stage, allocation.marker.name if allocation
-                                       else NOT_ALLOCATED))
+                out.append(Outstanding(number, stage, allocation.marker.name) if allocation
+                           else Outstanding(number, stage, NOT_ALLOCATED, entry_id=entry_id,
+                                            role=role))
                 break
             if not checking.needs_second(entry_id):
                 break

@@ -138,6 +138,7 @@ EXPECTED: dict[str, tuple] = {
     "admin.misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 404),
     "admin.record_misconduct_appeal": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.withdraw_extension": (LOGIN, 403, 403, 403, 403, 403, 404),  # no extension here
+    "admin.assign_marker": (LOGIN, 403, 403, 403, 403, 403, 200),
 }
 
 
@@ -223,7 +224,7 @@ def ids_for(world, who: str) -> dict:
         # No review of marking in this world (no results yet): an id of none at all.
         "review_id": 999_999, "marker_id": world["martin"], "npq": "NPQLTD",
         # No similarity check has run here either, and no extension was granted.
-        "pair_id": 999_999, "extension_id": 999_999,
+        "pair_id": 999_999, "extension_id": 999_999, "role": "second",
     }
 
 
