@@ -29,9 +29,9 @@ from ..access import (
     submission_for,
 )
 from ..attempt_outcome import Rule
-from ..attempts import AttemptOutcome, Standing
+from ..attempts import Standing
 from ..autocommit import each_statement_commits
-from ..deadlines import is_released
+from ..case_study_access import case_study_out
 from ..docx_upload import DocxRejected
 from ..downloads import send_handout
 from ..errors import RETRY_AFTER_SECONDS
@@ -52,16 +52,10 @@ def _released_paper(entry: Entry, paper: WindowPaper | None = None) -> WindowPap
     """The entry's case study (`paper` if already loaded), or 404 before release: unreleased
     content does not exist."""
     paper = paper or entry.paper
-    if not _case_study_out(entry.entered, entry.outcome, paper and paper.paper_id,
-                           entry.window.release_at):
+    if not case_study_out(entry.entered, entry.outcome, paper and paper.paper_id,
+                          entry.window.release_at, clock.now()):
         abort(404)
     return paper
-
-
-def _case_study_out(entered: bool, outcome: str | None, paper_id: int | None, release_at) -> bool:
-    """Whether the participant may read (and so write to) the case study now."""
-    return (paper_id is not None and entered and outcome != AttemptOutcome.DEFERRED
-            and is_released(release_at, clock.now()))
 
 
 def _entry_for_writing(account_id: int, entry_id: int) -> Entry:
@@ -87,7 +81,7 @@ def _nothing_found() -> NoReturn:
 def _require_case_study_out(entered: bool, outcome: str | None, paper_id: int | None,
                             release_at) -> None:
     """404 unless the case study is out, or the attempt has ended (the caller says so)."""
-    if not outcome and not _case_study_out(entered, outcome, paper_id, release_at):
+    if not outcome and not case_study_out(entered, outcome, paper_id, release_at, clock.now()):
         abort(404)
 
 
@@ -279,7 +273,7 @@ def _autosave_refused(entry_id: int, at):
     outcome, entered, release_at, paper_id = target
     if outcome:
         return _attempt_ended(entry_for(current_user, entry_id))
-    if not _case_study_out(entered, outcome, paper_id, release_at):
+    if not case_study_out(entered, outcome, paper_id, release_at, clock.now()):
         abort(404)
     # Allowed after all (a session the upsert could not take, or the entry changed between
     # the two statements): save it.

@@ -86,8 +86,7 @@ def _replacing_the_draft(insert):
 def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) -> int | None:
     """Autosave in one statement: the upsert runs only if the entry is this participant's (an
     active participant account: the statement is the sign-in check too), its attempt is
-    running and its case study is out (the rule of participant.views._case_study_out, in
-    SQL). Returns the word count, or None when nothing was saved: the caller then finds out
+    running and its case study is out (case_study_access.may_write, in SQL). Returns the word count, or None when nothing was saved: the caller then finds out
     why. The text is normalised first, as in save_draft."""
     text = normalise(text)
     words = wordcount.count_words(text)
