@@ -88,6 +88,7 @@ def facts_for(entries: list[Entry], at: datetime,
     out = {}
     for entry in entries:
         window = entry.window
+        deadline_passed = entry.entered and not entry.is_in_time(at)
         out[entry.id] = AttemptFacts(
             deferred=entry.id in deferred,
             earlier_passed=entry.id in earlier_passed,
@@ -96,9 +97,10 @@ def facts_for(entries: list[Entry], at: datetime,
             lost_at_gate=entry.id in gate_lost or AttemptOutcome.LOST_ENGAGEMENT.value in (
                 entry.outcome, entry.reported_outcome),
             submitted=entry.id in submitted,
-            deadline_passed=entry.entered and not entry.is_in_time(at),
+            deadline_passed=deadline_passed,
             ec_pending=entry.id in ec_pending,
-            results_out=window.results_recorded_at is not None,
+            # An attempt's result is due once the window's are out and its own deadline passed.
+            results_out=window.results_recorded_at is not None and deadline_passed,
             marked_pass=marked.get(entry.id),
             reported=entry.reported_outcome is not None,
         )

@@ -16,6 +16,7 @@ from assessment_app.entry_deadlines import entry_closes_at
 from assessment_app.extensions import db
 from assessment_app.models import (
     AccessArrangement,
+    Allocation,
     AuditEvent,
     Entry,
     OutboxMessage,
@@ -23,12 +24,15 @@ from assessment_app.models import (
     Role,
 )
 from assessment_app.services import (
+    allocations,
     amendments,
     deadline_extensions,
     eligibility,
     exports,
+    marks,
     misconduct,
     outcomes,
+    results,
     reviews,
 )
 from assessment_app.services.deadline_extensions import ExtensionRefused
@@ -282,3 +286,65 @@ def test_the_moderation_pack_and_marks_csv_show_the_recorded_outcome(world):
     misconduct.decide(case, "upheld", "Copied.", world.admin, at)
     marking = pack_marking(first.window, first, at)
     assert "Final outcome: fail (academic misconduct)" in marking
+
+
+def test_a_review_completed_after_upheld_misconduct_does_not_undo_it(world):
+    """The review was asked for and accepted before the case was decided; its pass, coming
+    after, leaves the misconduct fail in place."""
+    entry = sat(world, 0, FAIL)
+    at = world.at(entry.window.results_release_at + timedelta(days=1))
+    review = reviews.request_review(entry, "The marking missed my plan.", world.person, at)
+    reviewer = next(iter(reviews.eligible_reviewers(entry)))
+    reviews.decide(review, True, "Grounds given", reviewer, world.admin, at)
+    case = misconduct.open_case(entry, world.admin, at)
+    misconduct.decide(case, "upheld", "Copied.", world.admin, at)
+    reviews.save_review(review, reviewer, MarkInput(levels=PASS), "Judged afresh.", at,
+                        submit=True)
+    assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
+    assert OutcomeAmendment.query.count() == 0  # failed all along: nothing was amended
+
+
+def test_an_ec_void_decided_after_upheld_misconduct_does_not_undo_it(world):
+    entry = world.enter(0)
+    world.engagement(95, 0)
+    world.gate(0)
+    world.submit(entry)
+    during = world.at(entry.window.release_at + timedelta(days=3))
+    claim = eligibility.file_claim(entry, ClaimInput("illness", "In hospital.", date(2026, 11, 25),
+                                                     date(2026, 11, 27),
+                                                     [("letter.pdf", b"%PDF-1.7 letter")]),
+                                   world.person, during)
+    world.mark_and_release(0, PASS)
+    at = world.at(entry.window.results_release_at + timedelta(days=1))
+    case = misconduct.open_case(entry, world.admin, at)
+    misconduct.decide(case, "upheld", "Copied.", world.admin, at)
+    eligibility.decide_claim(claim, "void", "Hospital letter.", world.admin, at)
+    assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
+    assert dfe_row(entry.window)["outcome"] == "failed"
+
+
+def test_a_result_recorded_after_the_release_under_an_extension_keeps_upheld_misconduct(world):
+    """Sam's extension outlasts the window's release; misconduct is upheld before his late
+    result is recorded, which then records a fail whatever his marks."""
+    entry = world.enter(0)
+    world.engagement(95, 0)
+    world.gate(0)
+    window = entry.window
+    during = world.at(window.release_at + timedelta(days=2))
+    deadline_extensions.grant([entry], window.closes_at.date() + timedelta(days=10),
+                              "Long illness", world.admin, during)
+    released = world.at(window.closes_at + timedelta(days=3))
+    results.release_results(window, released, world.admin, released)
+    assert window.results_recorded_at is not None
+    world.submit(entry, window.closes_at + timedelta(days=5))
+    at = world.at(window.closes_at + timedelta(days=6))
+    case = misconduct.open_case(entry, world.admin, at)
+    misconduct.decide(case, "upheld", "Copied.", world.admin, at)
+    assert entry.outcome is None  # still within his deadline: nothing is recorded yet
+    late = world.at(window.closes_at + timedelta(days=12))
+    allocations.allocate_window(window, late)
+    (allocation,) = Allocation.query.filter_by(entry_id=entry.id).all()
+    marks.save_mark(allocation, MarkInput(levels=PASS), late, submit=True)
+    results.record_results(window, late)
+    assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
+    assert OutboxMessage.query.filter_by(kind="results_released", to="sam@example.org").count() == 1
