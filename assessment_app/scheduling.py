@@ -183,8 +183,9 @@ def sync_windows() -> None:
         recorded = releases.record_due_releases(at)
         if recorded:
             log.info("recorded release of windows %s", recorded)
-        _duty("the engagement gate", lambda: eligibility.apply_engagement_gate(at))
-        _duty("non-submissions", lambda: eligibility.record_non_submissions(at))
+        for window_id in eligibility.windows_with_gate_or_non_submissions(at):
+            _duty(f"engagement gate and non-submissions of window {window_id}",
+                  lambda w=window_id: _gate_and_non_submissions(w, at))
         for window in allocations.windows_in_marking(at):
             _duty(f"marking of window {window.id}", lambda w=window: _mark_window(w, at))
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
@@ -194,6 +195,11 @@ def sync_windows() -> None:
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
+
+
+def _gate_and_non_submissions(window_id: int, at) -> None:
+    eligibility.apply_engagement_gate(at, window_id)
+    eligibility.record_non_submissions(at, window_id)
 
 
 def _mark_window(window, at) -> None:

@@ -8,7 +8,7 @@ the participant's timeline. What a decision does to the attempt's outcome is the
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, union
 
 from .. import attempts
 from ..clock import to_london
@@ -124,16 +124,38 @@ def import_engagement(data: bytes, filename: str, actor: User, at: datetime) -> 
     return len(records)
 
 
-def apply_engagement_gate(at: datetime) -> list[int]:
+def _waiting_at_gate(at: datetime):
+    """Entries waiting at an engagement deadline that has come, with no deferral request open."""
+    return (select(Entry).join(AssessmentWindow)
+            .where(AssessmentWindow.engagement_deadline <= at, Entry.entered.is_(False),
+                   Entry.outcome.is_(None),
+                   ~exists().where(DeferralRequest.entry_id == Entry.id,
+                                   DeferralRequest.status == RequestStatus.PENDING)))
+
+
+def _unsubmitted_after_deadline(at: datetime):
+    """Entered attempts of closed windows with nothing submitted and no EC claim undecided."""
+    return (select(Entry).join(AssessmentWindow)
+            .where(AssessmentWindow.closes_at <= at, Entry.entered.is_(True),
+                   Entry.outcome.is_(None),
+                   ~exists().where(SubmissionVersion.entry_id == Entry.id),
+                   ~exists().where(EcClaim.entry_id == Entry.id, EcClaim.decided_at.is_(None))))
+
+
+def windows_with_gate_or_non_submissions(at: datetime) -> list[int]:
+    """The windows the two duties below have work in now, for the scheduler to run one by one."""
+    return sorted(set(db.session.scalars(
+        union(_waiting_at_gate(at).with_only_columns(Entry.window_id),
+              _unsubmitted_after_deadline(at).with_only_columns(Entry.window_id)))))
+
+
+def apply_engagement_gate(at: datetime, window_id: int | None = None) -> list[int]:
     """At each engagement deadline, enter those at 90% or more; the rest lose the attempt
     (unless a deferral request is waiting). Idempotent, and caught up on start-up."""
-    waiting = db.session.scalars(
-        select(Entry).join(AssessmentWindow)
-        .where(AssessmentWindow.engagement_deadline <= at, Entry.entered.is_(False),
-               Entry.outcome.is_(None),
-               ~exists().where(DeferralRequest.entry_id == Entry.id,
-                               DeferralRequest.status == RequestStatus.PENDING))
-    ).all()
+    query = _waiting_at_gate(at)
+    if window_id is not None:
+        query = query.where(Entry.window_id == window_id)
+    waiting = db.session.scalars(query).all()
     lost = {}
     for entry in waiting:
         # Figures dated up to the deadline's London day count (not its UTC day).
@@ -273,15 +295,13 @@ def move_to_window(entry: Entry, window: AssessmentWindow, at: datetime, actor: 
 # Non-submission -----------------------------------------------------------------------
 
 
-def record_non_submissions(at: datetime) -> list[int]:
+def record_non_submissions(at: datetime, window_id: int | None = None) -> list[int]:
     """Entered attempts whose own deadline passed with nothing submitted: not submitted (it
     counts), unless an EC claim is still undecided. Idempotent."""
-    due = db.session.scalars(
-        select(Entry).join(AssessmentWindow)
-        .where(AssessmentWindow.closes_at <= at, Entry.entered.is_(True), Entry.outcome.is_(None),
-               ~exists().where(SubmissionVersion.entry_id == Entry.id),
-               ~exists().where(EcClaim.entry_id == Entry.id, EcClaim.decided_at.is_(None)))
-    ).all()
+    query = _unsubmitted_after_deadline(at)
+    if window_id is not None:
+        query = query.where(Entry.window_id == window_id)
+    due = db.session.scalars(query).all()
     running = [entry for entry in due if not entry.is_in_time(at)]  # not an extension's
     recorded = []
     for change in outcomes.settle(running, at):
