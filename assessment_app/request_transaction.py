@@ -14,8 +14,11 @@ from .extensions import db
 def register(app: Flask) -> None:
     @app.after_request
     def _commit(response):
+        session = db.session()  # the request's own Session, not the scoped proxy
+        if not session.in_transaction():  # nothing began (or the submit path committed its own)
+            return response
         if response.status_code < 400:
-            db.session.commit()
+            session.commit()
         else:
-            db.session.rollback()
+            session.rollback()
         return response

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..attempt_outcome import AttemptFacts, Decided, Rule, decide
 from ..attempts import AttemptOutcome
@@ -221,15 +221,16 @@ def _report(entry: Entry, decided: Decided, ended: datetime | None, actor: User 
 
 
 def _later_attempts(entries: list[Entry]) -> list[Entry]:
-    """Attempts at the same NPQ by the same people, in windows released after these."""
-    later = []
-    for entry in entries:
-        later += db.session.scalars(
-            select(Entry).join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
-            .where(Entry.participant_id == entry.participant_id,
-                   Entry.npq_code == entry.npq_code, Entry.id != entry.id,
-                   AssessmentWindow.release_at > entry.window.release_at)).all()
-    return later
+    """Attempts at the same NPQ by the same people, in windows released after these: one
+    statement, however many results a release records."""
+    first = {(e.participant_id, e.npq_code): e.window.release_at for e in entries}
+    candidates = db.session.scalars(
+        select(Entry).join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
+        .where(Entry.participant_id.in_({p for p, _ in first}),
+               Entry.id.not_in([e.id for e in entries]))
+        .options(contains_eager(Entry.window))).all()
+    return [e for e in candidates if (e.participant_id, e.npq_code) in first
+            and e.window.release_at > first[e.participant_id, e.npq_code]]
 
 
 def recorded_matches_rule(entries: list[Entry], at: datetime) -> dict[int, tuple]:
