@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from .. import attempts, deadlines, window_changes
+from .. import attempts, deadlines, entry_rules, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
@@ -26,11 +26,24 @@ class WindowError(Exception):
 
 
 class NeedsConfirmation(Exception):
-    """Entry can go ahead once the admin confirms these warnings: {email: message}."""
+    """Entry can go ahead once the admin confirms these warnings: {key: message}, where a key is
+    the email of someone outside their programme's dates, or entry_rules.late_entry_key."""
 
     def __init__(self, warnings: dict[str, str]):
         super().__init__("; ".join(warnings.values()))
         self.warnings = warnings
+
+    @property
+    def late_entry(self) -> str | None:
+        """The warning that the window's deadline is less than 48 hours away, if it is."""
+        return next((message for key, message in self.warnings.items()
+                     if entry_rules.is_late_entry_key(key)), None)
+
+    @property
+    def programme_dates(self) -> dict[str, str]:
+        """{email: warning} for those outside three months of their programme's end."""
+        return {key: message for key, message in self.warnings.items()
+                if not entry_rules.is_late_entry_key(key)}
 
 
 @dataclass(frozen=True)
@@ -199,11 +212,18 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
 
 
 def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
-                       actor: User, confirmed: frozenset[str] = frozenset()) -> list[Entry]:
-    """Enter participants by email, all or nothing; raises WindowError listing every problem,
-    then NeedsConfirmation for anyone outside their programme's dates not in `confirmed`."""
+                       actor: User, confirmed: frozenset[str] = frozenset(),
+                       at: datetime | None = None) -> list[Entry]:
+    """Enter participants by email, all or nothing (at `at`, by default now). Raises WindowError
+    if the window's deadline has passed or listing every problem with the people; then
+    NeedsConfirmation, unless `confirmed` has each warning's key, within 48 hours of the
+    deadline (entry_rules) and for anyone on a first attempt outside their programme's dates."""
+    at = at or now()
     if window.paper_for(npq_code) is None:
         raise WindowError(f"This window does not serve {npq_code}.")
+    timing = entry_rules.entry_timing(window.closes_at, at)
+    if timing is entry_rules.EntryTiming.CLOSED:
+        raise WindowError(entry_rules.closed_message(window.name, window.closes_at))
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     if not wanted:
         raise WindowError("Enter at least one email address.")
@@ -211,11 +231,10 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     already = set(db.session.scalars(
         select(Entry.participant_id).where(Entry.window_id == window.id)
     ))
-    at = now()
     # With an engagement deadline still to come, entries wait for the 90% gate; otherwise the
     # gate is applied now, at entry.
     gated = window.engagement_deadline is not None and window.engagement_deadline > at
-    problems = []
+    problems, counted = [], {}
     for email in wanted:
         user = users.get(email)
         if user is None:
@@ -225,18 +244,29 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
         elif user.id in already:
             problems.append(f"{email}: already entered for this window")
         else:
-            problem = (_programme_problem(user, npq_code) or _attempt_problem(user, window, npq_code)
+            standing = _ledger(user, npq_code)
+            counted[email] = standing.counted
+            problem = (_programme_problem(user, npq_code)
+                       or _attempt_problem(user, window, npq_code, standing, at)
                        or (None if gated else engagement.below_gate(user.id, npq_code, window)))
             if problem:
                 problems.append(f"{email}: {problem}")
     if problems:
         raise WindowError("Nobody was entered. " + "; ".join(problems) + ".")
     last_day = window.first_day + timedelta(days=window.length_days - 1)
-    outside = {email for email in wanted if outside_assessment_period(
-        users[email].programme_end_date, window.first_day, last_day)}
-    if outside - confirmed:
-        raise NeedsConfirmation({email: _outside_dates_warning(users[email], window, last_day)
-                                 for email in wanted if email in outside})
+    # The three-month rule holds a first attempt to the programme's dates; a resit comes later.
+    outside = {email for email in wanted
+               if entry_rules.three_month_rule_applies(counted[email])
+               and outside_assessment_period(users[email].programme_end_date, window.first_day,
+                                             last_day)}
+    warnings = {}
+    if timing is entry_rules.EntryTiming.NEEDS_CONFIRMING:
+        warnings[entry_rules.late_entry_key(window.closes_at)] = entry_rules.late_entry_warning(
+            window.name, window.closes_at, at)
+    warnings |= {email: _outside_dates_warning(users[email], window, last_day)
+                 for email in wanted if email in outside}
+    if set(warnings) - confirmed:
+        raise NeedsConfirmation(warnings)
     entries = [
         Entry(window_id=window.id, participant_id=users[email].id, npq_code=npq_code,
               candidate_number=new_candidate_number(), entered=not gated)
@@ -249,7 +279,9 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,
                      candidate_number=entry.candidate_number,
-                     confirmed_outside_programme_dates=entry.participant.email in outside)
+                     confirmed_outside_programme_dates=entry.participant.email in outside,
+                     confirmed_within_48_hours_of_deadline=(
+                         timing is entry_rules.EntryTiming.NEEDS_CONFIRMING))
         if entry.entered:
             notifications.entered(entry, at)
     db.session.commit()
@@ -273,12 +305,16 @@ def _outside_dates_warning(user: User, window: AssessmentWindow, last_day: date)
             f"to {last_day:%-d %B %Y}) is not within {ASSESSMENT_PERIOD_MONTHS} months of it")
 
 
-def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str | None:
+def _ledger(user: User, npq_code: str) -> attempts.Ledger:
+    """Their attempts at this NPQ so far."""
+    return attempts.ledger(db.session.scalars(
+        select(Entry.outcome).where(Entry.participant_id == user.id, Entry.npq_code == npq_code)))
+
+
+def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str,
+                     ledger: attempts.Ledger, at: datetime) -> str | None:
     """Why this person cannot take this NPQ in this window, or None."""
-    previous = db.session.scalars(
-        select(Entry).where(Entry.participant_id == user.id, Entry.npq_code == npq_code)
-    ).all()
-    standing = attempts.ledger(e.outcome for e in previous).standing
+    standing = ledger.standing
     if standing is attempts.Standing.ACHIEVED:
         return "has already passed this NPQ"
     if standing is attempts.Standing.NOT_ACHIEVED:
@@ -287,7 +323,7 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
         return "has an attempt in progress"
     paper = window.paper_for(npq_code)
     if (paper is not None and paper.case_paper is not None
-            and papers.has_read(user.id, paper.case_paper, now())):
+            and papers.has_read(user.id, paper.case_paper, at)):
         return "has already read this window's case study; a resit needs a different one"
     return None
 
