@@ -10,11 +10,22 @@ from .. import attempts, deadlines, entry_rules, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
-from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, Seed, User, WindowPaper
+from ..models import (
+    AssessmentWindow,
+    CasePaper,
+    DeferralRequest,
+    Entry,
+    Npq,
+    RequestStatus,
+    Role,
+    Seed,
+    User,
+    WindowPaper,
+)
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
-from ..window_changes import Review
+from ..window_changes import GateChangeKind, Review
 from . import arrangements, audit, engagement, marking, notifications, papers
 
 # No 0/O or 1/I: candidate numbers are read aloud and typed by markers and admins.
@@ -83,7 +94,10 @@ def review_update(window: AssessmentWindow, settings: WindowSettings, at: dateti
     latest_extension = db.session.scalar(
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id)
     )
-    return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension)
+    waiting = waiting_entries(window)
+    return window_changes.review(
+        _terms(window), _proposed_terms(settings), at, latest_extension, waiting=len(waiting),
+        deferrals_pending=sum(1 for entry in waiting if _deferral_pending(entry)))
 
 
 def live_entries(window: AssessmentWindow) -> list[Entry]:
@@ -92,6 +106,21 @@ def live_entries(window: AssessmentWindow) -> list[Entry]:
         select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True),
                             Entry.outcome.is_(None)).order_by(Entry.id)
     ))
+
+
+def waiting_entries(window: AssessmentWindow) -> list[Entry]:
+    """Everyone waiting for the 90% engagement gate at the window's engagement deadline: whom a
+    change to that deadline reaches."""
+    return list(db.session.scalars(
+        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(False),
+                            Entry.outcome.is_(None)).order_by(Entry.id)
+    ))
+
+
+def _deferral_pending(entry: Entry) -> bool:
+    return db.session.scalar(select(DeferralRequest.id).where(
+        DeferralRequest.entry_id == entry.id,
+        DeferralRequest.status == RequestStatus.PENDING).limit(1)) is not None
 
 
 def _terms(window: AssessmentWindow) -> window_changes.Terms:
@@ -125,24 +154,42 @@ def update_window(window: AssessmentWindow, settings: WindowSettings, actor: Use
                   at: datetime, confirmed: str | None = None) -> AssessmentWindow:
     """Change a window. Changes that hurt participants after release are refused; those that
     need confirming (review_update) are made only with `confirmed` equal to the fingerprint
-    of what the admin was shown, and those that help are emailed to everyone entered."""
+    of what the admin was shown, and those that help are emailed to everyone entered. A
+    changed engagement deadline is emailed to everyone waiting at its gate; a removed one
+    applies the gate to them at once (entered or lost, each emailed)."""
     before = _describe(window)
     review = review_update(window, settings, at)
     if review.refusals:
         raise WindowError(" ".join(refusal.message for refusal in review.refusals))
     if review.needs_confirmation and confirmed != review.fingerprint:
         raise WindowError("Confirm the changes before they are saved.")
+    waiting = waiting_entries(window) if review.gate_change else []
     window.name = settings.name.strip()
     _apply(window, settings)
     notified = live_entries(window) if review.improvements else []
     if notified:
         notifications.window_changed(window, notified, review.improvements, at)
+    gate = review.gate_change
+    gated = {}
+    if gate and gate.kind is GateChangeKind.CLEARED:
+        # With no deadline to wait for, the gate is applied now, as it is at entry.
+        gated = {entry.participant_id: engagement.apply_gate(
+            entry, at, when="when the engagement deadline was removed") is None
+            for entry in waiting}
+    elif gate:
+        notifications.engagement_deadline_moved(window, waiting, gate, at)
     audit.record("window.updated", actor=actor, window_id=window.id, before=before,
                  after=_describe(window), confirmed=review.needs_confirmation,
                  changes_for_participants=[
                      {"change": i.label, "before": i.before, "after": i.after}
                      for i in review.improvements
-                 ], participants_notified=len(notified))
+                 ], participants_notified=len(notified),
+                 **({"engagement_deadline_change": {
+                     "change": gate.kind.value, "before": gate.before, "after": gate.after,
+                     "waiting_notified": len(waiting),
+                     "entered_at_once": sorted(p for p, entered in gated.items() if entered),
+                     "lost_at_once": sorted(p for p, entered in gated.items() if not entered),
+                 }} if gate else {}))
     db.session.commit()
     return window
 
@@ -178,6 +225,8 @@ def _describe(window: AssessmentWindow) -> dict:
         "tolerance_percent": window.tolerance_percent,
         "max_extension_days": window.max_extension_days,
         "review_period_days": window.review_period_days,
+        "engagement_deadline": (window.engagement_deadline.isoformat()
+                                if window.engagement_deadline else None),
         "npqs": sorted(p.npq_code for p in window.papers),
     }
 
