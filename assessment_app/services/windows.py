@@ -4,7 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .. import attempts, deadlines, entry_rules, window_changes
 from ..clock import now
@@ -94,10 +94,12 @@ def review_update(window: AssessmentWindow, settings: WindowSettings, at: dateti
     latest_extension = db.session.scalar(
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id)
     )
-    waiting = waiting_entries(window)
-    return window_changes.review(
-        _terms(window), _proposed_terms(settings), at, latest_extension, waiting=len(waiting),
-        deferrals_pending=sum(1 for entry in waiting if _deferral_pending(entry)))
+    waiting = _waiting_at_gate(window)
+    deferrals_pending = db.session.scalar(
+        select(func.count(DeferralRequest.id)).join(Entry, Entry.id == DeferralRequest.entry_id)
+        .where(_waiting_at_gate_clause(window), DeferralRequest.status == RequestStatus.PENDING))
+    return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension,
+                                 waiting=waiting, deferrals_pending=deferrals_pending)
 
 
 def live_entries(window: AssessmentWindow) -> list[Entry]:
@@ -112,15 +114,15 @@ def waiting_entries(window: AssessmentWindow) -> list[Entry]:
     """Everyone waiting for the 90% engagement gate at the window's engagement deadline: whom a
     change to that deadline reaches."""
     return list(db.session.scalars(
-        select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(False),
-                            Entry.outcome.is_(None)).order_by(Entry.id)
-    ))
+        select(Entry).where(_waiting_at_gate_clause(window)).order_by(Entry.id)))
 
 
-def _deferral_pending(entry: Entry) -> bool:
-    return db.session.scalar(select(DeferralRequest.id).where(
-        DeferralRequest.entry_id == entry.id,
-        DeferralRequest.status == RequestStatus.PENDING).limit(1)) is not None
+def _waiting_at_gate(window: AssessmentWindow) -> int:
+    return db.session.scalar(select(func.count(Entry.id)).where(_waiting_at_gate_clause(window)))
+
+
+def _waiting_at_gate_clause(window: AssessmentWindow):
+    return and_(Entry.window_id == window.id, Entry.entered.is_(False), Entry.outcome.is_(None))
 
 
 def _terms(window: AssessmentWindow) -> window_changes.Terms:
