@@ -163,6 +163,18 @@ def test_an_attempt_that_did_not_count_leaves_the_next_one_a_first_attempt(resit
                                    resit["admin"])
 
 
+def test_the_entry_page_enters_a_resit_outside_three_months_without_asking(app, resit):
+    client = app.test_client()
+    login(client, "admin@example.org", PASSWORD)
+    url = f"/admin/windows/{resit['spring'].id}/entries"
+    asked = client.post(url, data={"npq_code": "NPQLTD", "emails": "jo@example.org"})
+    assert "Check the programme dates before entering" in asked.text
+    done = client.post(url, data={"npq_code": "NPQLTD", "emails": "sam@example.org"})
+    assert done.status_code == 302
+    assert [e.participant.email for e in Entry.query.filter_by(window_id=resit["spring"].id)] \
+        == ["sam@example.org"]
+
+
 # Through the admin page -----------------------------------------------------------------------
 
 
