@@ -54,7 +54,7 @@ def register_commands(app: Flask) -> None:
         """Load the case-study files of a folder (default: case_studies/) into the paper bank."""
         from .case_studies import CaseStudyError
         from .clock import now
-        from .services.papers import PaperError, import_directory
+        from .services.papers import PaperError, import_directory, near_copy_warning
 
         try:
             added, skipped = import_directory(directory or current_app.config["CASE_STUDY_DIR"],
@@ -63,6 +63,9 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"Nothing was imported. {problem}") from None
         for paper in added:
             click.echo(f"Added {paper.npq_code}: {paper.title} ({paper.original_filename})")
+            warning = near_copy_warning(paper)
+            if warning:
+                click.echo(f"  Warning: {warning}")
         if skipped:
             click.echo(f"Already in the bank: {', '.join(skipped)}")
         click.echo(f"{len(added)} paper{'s' if len(added) != 1 else ''} added.")

@@ -219,7 +219,10 @@ def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohor
     db.session.commit()
     emails = [email for email, *_ in people]
     _engagement(admin, emails, clock.now())
-    return windows.enter_participants(window, "NPQLTD", emails, admin)
+    # Entered a week before the window opened, as they would have been: a window whose
+    # deadline has passed takes no entries now.
+    return windows.enter_participants(window, "NPQLTD", emails, admin,
+                                      at=min(clock.now(), window.release_at - timedelta(days=7)))
 
 
 def _released_window(admin: User, today) -> None:

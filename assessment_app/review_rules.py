@@ -7,7 +7,7 @@ day. The reviewer marks the script afresh and blind; the rubric's rule turns the
 into an outcome, and REVIEW_RULES says what happens next.
 """
 
-from collections.abc import Collection
+from collections.abc import Container
 from datetime import date, datetime, time
 
 from .attempt_outcome import Rule
@@ -40,7 +40,7 @@ class ReviewRefused(Exception):
 
 
 def request_closes_at(results_at: datetime, period_days: int,
-                      holidays: Collection[date]) -> datetime:
+                      holidays: Container[date]) -> datetime:
     """The first instant too late to ask: the end of 23:59 on the last working day of the
     period, counted from the day after the London day results were released."""
     last_day = add_working_days(to_london(results_at).date(), period_days, holidays)

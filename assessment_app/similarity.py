@@ -137,8 +137,18 @@ def _hashes(words: list[str]) -> np.ndarray:
 
 def shingles(text: str) -> np.ndarray:
     """The sorted, distinct shingle hashes of a script's compared parts."""
-    found = [_hashes(text[part.start:part.end].casefold().translate(_SEPARATORS_TO_SPACE).split())
-             for part in compared_parts(text)]
+    return _distinct([
+        _hashes(text[part.start:part.end].casefold().translate(_SEPARATORS_TO_SPACE).split())
+        for part in compared_parts(text)])
+
+
+def whole_text_shingles(text: str) -> np.ndarray:
+    """The sorted, distinct shingle hashes of all of a text, quotations and references too: for
+    a case-study paper, where every word is the paper's own (paper_likeness.py)."""
+    return _distinct([_hashes(text.casefold().translate(_SEPARATORS_TO_SPACE).split())])
+
+
+def _distinct(found: list[np.ndarray]) -> np.ndarray:
     values = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
     if not len(values):
         return values

@@ -1,8 +1,9 @@
 """Which changes to a window hurt its participants, which help them, and which touch no one.
 
 Plain rules with the clock passed in. Before the case study is released, anything may
-change (the release and NPQ checks are the service's); only a length other than the usual
-8 days asks for a confirmation. Once released, judged against what participants were given:
+change (the release and NPQ checks are the service's) except the engagement deadline, below;
+a length other than the usual 8 days asks for a confirmation. Once released, judged against
+what participants were given:
 
 Refused (they hurt):
 - moving the release (day 1 or the release time), or removing an NPQ: its participants
@@ -19,11 +20,25 @@ Confirmed, audited and emailed to everyone entered (they help): a later deadline
 word limit, a higher tolerance.
 Neither (they touch no participant): the name, the marking deadline, the second-marking
 share, and a longest extension that still covers every extension granted.
+
+The engagement deadline before release. Entries made while it is still to come wait for the
+90% gate at it (entered=False): it reaches them, and only them.
+- Once it has passed, it cannot change: the gate was applied with it, and entries decided.
+- A new deadline already past is refused: whoever waits would lose their attempt at once,
+  with no time to reach 90% or ask to defer. (Set where there was none, with nobody waiting,
+  it touches no one: everyone was checked when entered.)
+- With participants waiting, and the new deadline still to come: moving it later helps them;
+  moving it earlier, or clearing it, can cost them their attempt. Each is confirmed, audited
+  and emailed to each of them; clearing it applies the gate to them when it is saved (at 90%
+  or more entered, otherwise the attempt is lost), and is refused while a deferral request
+  waits for a decision (the gate leaves those waiting, and with no deadline it never returns).
+- With nobody waiting, a change to it touches no one.
 """
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from . import deadlines
 from .clock import to_london
@@ -65,21 +80,61 @@ class Improvement:
     after: str
 
 
+class GateChangeKind(StrEnum):
+    LATER = "later"  # helps those waiting: more time to reach 90% or ask to defer
+    EARLIER = "earlier"  # less time
+    CLEARED = "cleared"  # no deadline: the gate is applied to them when the change is saved
+
+
+@dataclass(frozen=True)
+class GateChange:
+    """A change to an engagement deadline still to come, with participants waiting at its
+    90% gate: confirmed, audited and emailed to each of them."""
+
+    kind: GateChangeKind
+    before: str
+    after: str
+    waiting: int
+
+    @property
+    def helps(self) -> bool:
+        return self.kind is GateChangeKind.LATER
+
+    def describe(self) -> str:
+        people = f"{self.waiting} participant{'' if self.waiting == 1 else 's'}"
+        if self.kind is GateChangeKind.CLEARED:
+            return (f"The engagement deadline ({self.before}) will be removed. {people} waiting "
+                    "for the 90% engagement check will be checked as soon as you save: those "
+                    "at 90% or more are entered, the others lose this attempt (it counts). "
+                    "Each is emailed the outcome.")
+        if self.kind is GateChangeKind.EARLIER:
+            return (f"The engagement deadline moves earlier, from {self.before} to {self.after}. "
+                    f"{people} waiting for the 90% engagement check will have less time to "
+                    "reach 90% or ask to defer, and each is emailed the new deadline.")
+        return (f"The engagement deadline moves later, from {self.before} to {self.after}. "
+                f"{people} waiting for the 90% engagement check will have more time, and each "
+                "is emailed the new deadline.")
+
+
 @dataclass(frozen=True)
 class Review:
     refusals: list[Refusal] = field(default_factory=list)
     improvements: list[Improvement] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    gate_change: GateChange | None = None
 
     @property
     def needs_confirmation(self) -> bool:
-        return bool(self.improvements or self.warnings)
+        return bool(self.improvements or self.warnings or self.gate_change)
 
     @property
     def fingerprint(self) -> str:
         """Names exactly what was shown for confirmation, so a confirmation of one set of
         changes never confirms another."""
         shown = [f"{i.field}:{i.before}>{i.after}" for i in self.improvements] + self.warnings
+        if self.gate_change:
+            change = self.gate_change
+            shown.append(f"engagement:{change.kind}:{change.before}>{change.after}")
         return hashlib.sha256("\n".join(shown).encode()).hexdigest()[:16]
 
 
@@ -93,13 +148,20 @@ def length_warning(length_days: int, previous: int | None = None) -> str | None:
 
 
 def review(current: Terms, proposed: Terms, at: datetime,
-           latest_extension: datetime | None = None) -> Review:
+           latest_extension: datetime | None = None, waiting: int = 0,
+           deferrals_pending: int = 0) -> Review:
     """Judge a proposed change to a window at instant `at` (see the module docstring);
-    `latest_extension` is the latest personal deadline already granted in the window."""
+    `latest_extension` is the latest personal deadline already granted in the window,
+    `waiting` how many entries wait for the engagement gate, and `deferrals_pending` how many
+    of them have a deferral request waiting for a decision."""
     warnings = [w for w in [length_warning(proposed.length_days, current.length_days)] if w]
     refusals: list[Refusal] = []
     improvements: list[Improvement] = []
-    if is_released(current.release_at, at):
+    gate_change = None
+    if not is_released(current.release_at, at):
+        gate_change = _judge_engagement_deadline(current, proposed, at, waiting,
+                                                 deferrals_pending, refusals)
+    else:
         closed = not is_in_time(current.closes_at, at)
         if not _release_refused(current, proposed, refusals):
             # A moved release is refused whole; its deadline is not judged on top of it.
@@ -114,7 +176,45 @@ def review(current: Terms, proposed: Terms, at: datetime,
     refusal = _extension_refusal(current, proposed, latest_extension)
     if refusal:
         refusals.append(refusal)
-    return Review(refusals, improvements, warnings)
+    return Review(refusals, improvements, warnings, gate_change)
+
+
+def _judge_engagement_deadline(current: Terms, proposed: Terms, at: datetime, waiting: int,
+                               deferrals_pending: int,
+                               refusals: list[Refusal]) -> GateChange | None:
+    """Before release (see the module docstring): refused, a change for those waiting at the
+    gate (returned), or one that touches no one (None)."""
+    before, after = current.engagement_deadline, proposed.engagement_deadline
+    if _day(after) == _day(before):
+        return None
+    if before is not None and before <= at:
+        refusals.append(Refusal("engagement_deadline", (
+            f"The engagement deadline passed at {deadline_text(before)} and entries were "
+            "decided by it, so it can no longer change."
+        )))
+        return None
+    if after is not None and after <= at:
+        if before is not None or waiting:
+            refusals.append(Refusal("engagement_deadline", (
+                f"The engagement deadline cannot be {deadline_text(after)}: that has already "
+                "passed, so participants waiting for the 90% engagement check would lose their "
+                "attempt at once, with no time to reach 90% or ask to defer. Choose a date "
+                "still to come."
+            )))
+        return None
+    if before is None or not waiting:
+        return None  # nobody waits at a gate
+    if after is None:
+        if deferrals_pending:
+            refusals.append(Refusal("engagement_deadline", (
+                f"The engagement deadline cannot be removed while {deferrals_pending} deferral "
+                f"request{' waits' if deferrals_pending == 1 else 's wait'} for a decision: "
+                "decide them first (removing it checks everyone waiting at once)."
+            )))
+            return None
+        return GateChange(GateChangeKind.CLEARED, deadline_text(before), "none", waiting)
+    kind = GateChangeKind.LATER if after > before else GateChangeKind.EARLIER
+    return GateChange(kind, deadline_text(before), deadline_text(after), waiting)
 
 
 def _release_refused(current: Terms, proposed: Terms, refusals: list[Refusal]) -> bool:

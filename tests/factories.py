@@ -80,15 +80,16 @@ def make_paper(npq="NPQLTD", name="paper", handout=True) -> CasePaper:
     return paper
 
 
-def make_entry(window, participant=None, npq="NPQLTD"):
-    """An entry; where the 90% gate applies at entry, the participant has a 95% figure first."""
+def make_entry(window, participant=None, npq="NPQLTD", at=None):
+    """An entry made now (or at `at`: entry closes with the window's deadline); where the 90%
+    gate applies at entry, the participant has a 95% figure first."""
     participant = participant or make_user(programme=npq)
     admin = make_user(Role.ADMIN)
-    at = clock.now()
+    at = at or clock.now()
     if window.engagement_deadline is None or window.engagement_deadline <= at:
         db.session.add(EngagementRecord(participant_id=participant.id, npq_code=npq, percent=95,
                                         as_of=clock.to_london(at).date(), source="factory.csv"))
-    (entry,) = windows.enter_participants(window, npq, [participant.email], admin)
+    (entry,) = windows.enter_participants(window, npq, [participant.email], admin, at=at)
     return entry
 
 

@@ -72,6 +72,9 @@ def upload_paper(npq_code: str):
         else:
             flash(f"“{paper.title}” added to the {npq.code} bank. Check the preview before "
                   "attaching it to a window.", "success")
+            warning = papers.near_copy_warning(paper)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for(".preview_paper", paper_id=paper.id))
     return render_template("admin/paper_upload.html", npq=npq, form=form)
 
@@ -102,6 +105,7 @@ def preview_case_study(window_id: int, npq_code: str):
 def _preview(paper: CasePaper):
     return render_template(
         "admin/preview.html", paper=paper, body=papers.paper_html(paper), at=clock.now(),
+        near_copies=papers.near_copies_of(paper),
         handout_url=lambda number: url_for(".paper_handout", paper_id=paper.id, number=number))
 
 

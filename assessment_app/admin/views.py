@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..access import admin_required
 from ..clock import LONDON
+from ..entry_rules import entry_timing
 from ..extensions import db
 from ..forms_shared import options
 from ..models import AssessmentWindow, Entry, SubmissionVersion
@@ -150,7 +151,7 @@ def enter(window_id: int):
     form.npq_code.choices = options([("", "Select the NPQ")] + [
         (p.npq_code, f"{NPQ_NAMES[p.npq_code]} ({p.npq_code})") for p in window.papers
     ])
-    warnings = {}
+    needed = None
     if form.validate_on_submit():
         try:
             entries = windows.enter_participants(
@@ -160,11 +161,12 @@ def enter(window_id: int):
         except WindowError as error:
             db.session.rollback()
             form.emails.errors.append(str(error))
-        except NeedsConfirmation as needed:
+        except NeedsConfirmation as warned:
             db.session.rollback()
-            warnings = needed.warnings
+            needed = warned
         else:
             flash(f"{len(entries)} participant{'s' if len(entries) != 1 else ''} entered.",
                   "success")
             return redirect(url_for(".window", window_id=window.id))
-    return render_template("admin/enter.html", window=window, form=form, warnings=warnings)
+    return render_template("admin/enter.html", window=window, form=form, needed=needed,
+                           timing=entry_timing(window.closes_at, clock.now()))

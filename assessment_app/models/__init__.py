@@ -35,7 +35,7 @@ from .marking import (
     SampleReason,
     SecondMarkingSample,
 )
-from .papers import CasePaper, PaperHandout, PaperSource
+from .papers import CasePaper, PaperHandout, PaperResemblance, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
 from .standardisation import (
@@ -84,6 +84,7 @@ __all__ = [
     "OutcomeAmendment",
     "OutcomeRuling",
     "PaperHandout",
+    "PaperResemblance",
     "PaperSource",
     "PasswordToken",
     "RequestStatus",

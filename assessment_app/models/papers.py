@@ -66,3 +66,28 @@ class PaperHandout(db.Model):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
     paper: Mapped[CasePaper] = relationship(back_populates="handouts")
+
+
+class PaperResemblance(db.Model):
+    """Two papers of one NPQ whose texts are near-copies (paper_likeness.py), found when the
+    later one was added: they are one paper for the rule that nobody reads a paper twice."""
+
+    __tablename__ = "paper_resemblance"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "resembles_id"),
+        CheckConstraint("paper_id <> resembles_id", name="not_itself"),
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The paper added later, and the one already in the bank that it resembles.
+    paper_id: Mapped[int] = mapped_column(ForeignKey("case_paper.id", ondelete="CASCADE"),
+                                          index=True)
+    resembles_id: Mapped[int] = mapped_column(ForeignKey("case_paper.id", ondelete="CASCADE"),
+                                              index=True)
+    # The share of the shorter paper's text found in the other, rounded down.
+    percent: Mapped[int]
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    paper: Mapped[CasePaper] = relationship(foreign_keys=[paper_id])
+    resembles: Mapped[CasePaper] = relationship(foreign_keys=[resembles_id])

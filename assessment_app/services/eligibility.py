@@ -35,6 +35,7 @@ from ..timeformat import deadline_text
 from . import audit, deadline_extensions, notifications, outcomes
 from .candidate_numbers import new_candidate_number
 from .engagement import (
+    apply_gate,
     below_gate,
     latest_engagement,  # noqa: F401  (pages read it from here)
 )
@@ -156,26 +157,10 @@ def apply_engagement_gate(at: datetime, window_id: int | None = None) -> list[in
     if window_id is not None:
         query = query.where(Entry.window_id == window_id)
     waiting = db.session.scalars(query).all()
-    lost = {}
-    for entry in waiting:
+    for window_id in {e.window_id for e in waiting}:
+        here = [e for e in waiting if e.window_id == window_id]
         # Figures dated up to the deadline's London day count (not its UTC day).
-        problem = below_gate(entry.participant_id, entry.npq_code, entry.window,
-                             by=deadline_day(entry.window.engagement_deadline))
-        if problem is None:
-            entry.entered = True
-            audit.record("participant.entered", window_id=entry.window_id,
-                         participant_id=entry.participant_id, reason="engagement gate")
-            notifications.entered(entry, at)
-        else:
-            lost[entry.id] = problem
-    db.session.flush()
-    for change in outcomes.settle([e for e in waiting if e.id in lost], at,
-                                  gate_lost=frozenset(lost)):
-        problem = lost[change.entry.id]
-        audit.record("attempt.lost", window_id=change.entry.window_id,
-                     participant_id=change.entry.participant_id,
-                     reason=f"at the engagement deadline {problem}, and no deferral agreed")
-        notifications.engagement_lost(change.entry, problem, at)
+        apply_gate(here, at, by=deadline_day(here[0].window.engagement_deadline))
     return [e.id for e in waiting]
 
 

@@ -1,7 +1,9 @@
-"""What the 90% gate reads: engagement figures, the deadline's London day, and exemptions.
+"""What the 90% gate reads: engagement figures, the deadline's London day, and exemptions;
+and what it does to an entry waiting at it (apply_gate).
 
 Used both at an engagement deadline (services/eligibility) and at the moment of entry for a
-window with no engagement deadline still to come (services/windows), so the gate always applies.
+window with no engagement deadline still to come (services/windows), so the gate always applies;
+and when an admin removes an engagement deadline, to the entries that waited for it.
 """
 
 from datetime import date, datetime
@@ -10,8 +12,15 @@ from sqlalchemy import select
 
 from .. import attempts
 from ..extensions import db
-from ..models import AssessmentWindow, EngagementExemption, EngagementRecord, User, WindowPaper
-from . import audit
+from ..models import (
+    AssessmentWindow,
+    EngagementExemption,
+    EngagementRecord,
+    Entry,
+    User,
+    WindowPaper,
+)
+from . import audit, notifications, outcomes
 
 
 class ExemptionError(Exception):
@@ -47,6 +56,32 @@ def below_gate(participant_id: int, npq_code: str, window: AssessmentWindow,
         return (f"engagement is {record.percent:g}% (as of {record.as_of:%-d %B %Y}), below the "
                 f"{attempts.ENGAGEMENT_THRESHOLD}% needed")
     return None
+
+
+def apply_gate(entries: list[Entry], at: datetime, by: date | None = None,
+               when: str = "at the engagement deadline") -> dict[int, str]:
+    """The 90% gate for entries waiting at it: each at 90% or more (or with an exemption) is
+    entered; for the rest the outcome rule records the attempt lost (it counts). Each audited
+    and emailed. Returns why each lost entry was lost, by entry id."""
+    lost = {}
+    for entry in entries:
+        problem = below_gate(entry.participant_id, entry.npq_code, entry.window, by=by)
+        if problem is None:
+            entry.entered = True
+            audit.record("participant.entered", window_id=entry.window_id,
+                         participant_id=entry.participant_id, reason="engagement gate")
+            notifications.entered(entry, at)
+        else:
+            lost[entry.id] = problem
+    db.session.flush()
+    for change in outcomes.settle([e for e in entries if e.id in lost], at,
+                                  gate_lost=frozenset(lost)):
+        entry = change.entry
+        audit.record("attempt.lost", window_id=entry.window_id,
+                     participant_id=entry.participant_id,
+                     reason=f"{when} {lost[entry.id]}, and no deferral agreed")
+        notifications.engagement_lost(entry, lost[entry.id], at)
+    return lost
 
 
 def record_exemption(participant: User, window: AssessmentWindow, reason: str, actor: User,

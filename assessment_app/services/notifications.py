@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from ..attempts import OUTCOME_TEXT, AttemptOutcome
+from ..attempts import ENGAGEMENT_THRESHOLD, OUTCOME_TEXT, AttemptOutcome
 from ..clock import to_london
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, SubmissionVersion, User
@@ -61,14 +61,34 @@ def entered(entry: Entry, at: datetime) -> None:
 def engagement_lost(entry: Entry, why: str, at: datetime) -> None:
     """Not entered at the engagement gate: the attempt is lost (it counts)."""
     deadline = entry.window.engagement_deadline
+    # With no deadline, the gate was applied when the admin removed it.
+    when = (f"at the engagement deadline, {deadline_text(deadline)}" if deadline else
+            f"when your provider removed the engagement deadline, at {london_time(at)}")
     queue(entry.participant.email, f"You have not been entered for your NPQ assessment: "
           f"{entry.window.name}",
           f"Dear {entry.participant.name},\n\nYou have not been entered for the assessment of "
-          f"your NPQ in {entry.npq.name} in {entry.window.name}: at the engagement deadline, "
-          f"{deadline_text(deadline)}, {why}, and no deferral was agreed. This counts as one of "
+          f"your NPQ in {entry.npq.name} in {entry.window.name}: {when}, "
+          f"{why}, and no deferral was agreed. This counts as one of "
           "your two attempts.\n\nIf circumstances beyond your control caused this, you can make "
           f"an extenuating circumstances claim.\n\n{link(f'/assessments/{entry.id}')}"
           + _sign_off(), "engagement_lost", at, dedupe_key=f"lost:{entry.id}")
+
+
+def engagement_deadline_moved(window: AssessmentWindow, entries: list[Entry], change,
+                              at: datetime) -> None:
+    """The engagement deadline moved (window_changes.GateChange, earlier or later), told to
+    each participant waiting for the 90% engagement check."""
+    moved = "later" if change.helps else "earlier"
+    for entry in entries:
+        queue(entry.participant.email, f"Your NPQ engagement deadline has moved {moved}: "
+              f"{window.name}",
+              f"Dear {entry.participant.name},\n\nYour provider has moved the engagement "
+              f"deadline for your NPQ in {entry.npq.name} ({window.name}) {moved}: it is now "
+              f"{change.after} (it was {change.before}).\n\nTo be entered for the assessment "
+              f"you need to have completed at least {ENGAGEMENT_THRESHOLD}% of your programme "
+              "by then. If you cannot, ask to defer before it, or this attempt is lost (it "
+              f"counts as one of your two attempts).\n\n{link(f'/assessments/{entry.id}')}"
+              + _sign_off(), "engagement_deadline_moved", at)
 
 
 def not_submitted(entry: Entry, at: datetime) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..case_studies import (
@@ -24,10 +24,12 @@ from ..models import (
     CasePaper,
     Entry,
     PaperHandout,
+    PaperResemblance,
     PaperSource,
     User,
     WindowPaper,
 )
+from ..paper_likeness import SAME_PAPER_PERCENT, near_copies
 from . import audit
 
 MAX_PAPER_BYTES = 2 * 1024 * 1024
@@ -113,10 +115,60 @@ def _add(paper: CasePaper, npq_code: str, filename: str, data: bytes,
     paper.handouts = handouts
     db.session.add(paper)
     db.session.flush()
+    resembles = _record_near_copies(paper, at)
     audit.record("paper.uploaded", actor=actor, paper_id=paper.id, npq=npq_code,
                  title=paper.title, file=filename, sha256=sha256,
-                 handouts=[h.filename for h in handouts])
+                 handouts=[h.filename for h in handouts],
+                 same_paper_as=[{"paper_id": r.resembles_id, "title": r.resembles.title,
+                                 "percent": r.percent} for r in resembles])
     return paper
+
+
+def _record_near_copies(paper: CasePaper, at: datetime) -> list[PaperResemblance]:
+    """Compare a new paper's text with every other paper of its NPQ and record each near-copy
+    (paper_likeness.py): from now on they are one paper for "never read twice"."""
+    others = dict(db.session.execute(
+        select(CasePaper.id, CasePaper.markdown)
+        .where(CasePaper.npq_code == paper.npq_code, CasePaper.id != paper.id)).all())
+    found = [PaperResemblance(paper_id=paper.id, resembles_id=like.key,
+                              percent=like.whole_percent, found_at=at)
+             for like in near_copies(paper.markdown, others)]
+    db.session.add_all(found)
+    db.session.flush()
+    return found
+
+
+@dataclass(frozen=True)
+class NearCopy:
+    """Another paper in the bank that is the same paper as this one."""
+
+    paper: CasePaper
+    percent: int
+
+    def describe(self) -> str:
+        used = f", used in {self.paper.used_in.window.name}" if self.paper.used_in else ""
+        return f"“{self.paper.title}” ({self.paper.original_filename}{used}): {self.percent}% the same"
+
+
+def near_copies_of(paper: CasePaper) -> list[NearCopy]:
+    """The bank's papers whose text is a near-copy of this one's, the most alike first."""
+    links = db.session.scalars(select(PaperResemblance).where(
+        or_(PaperResemblance.paper_id == paper.id, PaperResemblance.resembles_id == paper.id))
+    ).all()
+    copies = [NearCopy(link.resembles if link.paper_id == paper.id else link.paper, link.percent)
+              for link in links]
+    return sorted(copies, key=lambda copy: (-copy.percent, copy.paper.id))
+
+
+def near_copy_warning(paper: CasePaper) -> str | None:
+    """What the admin is told when a paper they add is a near-copy of others in the bank."""
+    copies = near_copies_of(paper)
+    if not copies:
+        return None
+    listed = "; ".join(copy.describe() for copy in copies)
+    return (f"“{paper.title}” is a near-copy of {listed}. Near-copies are one paper (at least "
+            f"{SAME_PAPER_PERCENT}% of the shorter one's text is in the other), so nobody who "
+            "has read one of them can be given another.")
 
 
 def _same_file(npq_code: str, sha256: str) -> CasePaper | None:
@@ -239,10 +291,23 @@ def papers_read_by(participant_id: int, npq_code: str, at: datetime) -> list[Cas
     return read
 
 
-def has_read(participant_id: int, paper: CasePaper, at: datetime) -> bool:
-    """Whether the participant has read this paper, or another with exactly the same text."""
-    return any(p.id == paper.id or p.text_sha256 == paper.text_sha256
-               for p in papers_read_by(participant_id, paper.npq_code, at))
+def same_paper_ids(paper: CasePaper) -> frozenset[int]:
+    """The papers that are this paper for "never read twice": itself, any with exactly the
+    same text, and its near-copies (recorded when the later of each two was added)."""
+    same_text = db.session.scalars(select(CasePaper.id).where(
+        CasePaper.npq_code == paper.npq_code, CasePaper.text_sha256 == paper.text_sha256))
+    linked = db.session.execute(select(PaperResemblance.paper_id, PaperResemblance.resembles_id)
+                                .where(or_(PaperResemblance.paper_id == paper.id,
+                                           PaperResemblance.resembles_id == paper.id)))
+    return frozenset({paper.id, *same_text, *(i for pair in linked for i in pair)})
+
+
+def has_read(participant_id: int, paper: CasePaper, at: datetime,
+             same: frozenset[int] | None = None) -> bool:
+    """Whether the participant has read this paper, another with the same text, or a near-copy
+    of it (`same`: same_paper_ids(paper), when already known)."""
+    same = same_paper_ids(paper) if same is None else same
+    return any(p.id in same for p in papers_read_by(participant_id, paper.npq_code, at))
 
 
 def readers_of(paper: CasePaper, window: AssessmentWindow, at: datetime) -> list[User]:
@@ -251,4 +316,5 @@ def readers_of(paper: CasePaper, window: AssessmentWindow, at: datetime) -> list
         select(Entry).where(Entry.window_id == window.id, Entry.npq_code == paper.npq_code)
         .options(selectinload(Entry.participant))
     ).all()
-    return [e.participant for e in entries if has_read(e.participant_id, paper, at)]
+    same = same_paper_ids(paper)
+    return [e.participant for e in entries if has_read(e.participant_id, paper, at, same)]

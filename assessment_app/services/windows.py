@@ -3,17 +3,27 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from .. import attempts, deadlines, window_changes
+from .. import attempts, deadlines, entry_rules, window_changes
 from ..clock import now
 from ..deadlines import deadline_closes_at
 from ..extensions import db
-from ..models import AssessmentWindow, CasePaper, Entry, Npq, Role, User, WindowPaper
+from ..models import (
+    AssessmentWindow,
+    CasePaper,
+    DeferralRequest,
+    Entry,
+    Npq,
+    RequestStatus,
+    Role,
+    User,
+    WindowPaper,
+)
 from ..npqs import NPQ_NAMES
 from ..programme_dates import ASSESSMENT_PERIOD_MONTHS, outside_assessment_period
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
-from ..window_changes import Review
+from ..window_changes import GateChangeKind, Review
 from . import audit, deadline_extensions, engagement, notifications, papers, rubric_store
 from .candidate_numbers import new_candidate_number
 
@@ -23,11 +33,24 @@ class WindowError(Exception):
 
 
 class NeedsConfirmation(Exception):
-    """Entry can go ahead once the admin confirms these warnings: {email: message}."""
+    """Entry can go ahead once the admin confirms these warnings: {key: message}, where a key is
+    the email of someone outside their programme's dates, or entry_rules.late_entry_key."""
 
     def __init__(self, warnings: dict[str, str]):
         super().__init__("; ".join(warnings.values()))
         self.warnings = warnings
+
+    @property
+    def late_entry(self) -> str | None:
+        """The warning that the window's deadline is less than 48 hours away, if it is."""
+        return next((message for key, message in self.warnings.items()
+                     if entry_rules.is_late_entry_key(key)), None)
+
+    @property
+    def programme_dates(self) -> dict[str, str]:
+        """{email: warning} for those outside three months of their programme's end."""
+        return {key: message for key, message in self.warnings.items()
+                if not entry_rules.is_late_entry_key(key)}
 
 
 @dataclass(frozen=True)
@@ -67,7 +90,12 @@ def review_update(window: AssessmentWindow, settings: WindowSettings, at: dateti
     latest_extension = db.session.scalar(
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id)
     )
-    return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension)
+    waiting = _waiting_at_gate(window)
+    deferrals_pending = db.session.scalar(
+        select(func.count(DeferralRequest.id)).join(Entry, Entry.id == DeferralRequest.entry_id)
+        .where(_waiting_at_gate_clause(window), DeferralRequest.status == RequestStatus.PENDING))
+    return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension,
+                                 waiting=waiting, deferrals_pending=deferrals_pending)
 
 
 def live_entries(window: AssessmentWindow) -> list[Entry]:
@@ -76,6 +104,21 @@ def live_entries(window: AssessmentWindow) -> list[Entry]:
         select(Entry).where(Entry.window_id == window.id, Entry.entered.is_(True),
                             Entry.outcome.is_(None)).order_by(Entry.id)
     ))
+
+
+def waiting_entries(window: AssessmentWindow) -> list[Entry]:
+    """Everyone waiting for the 90% engagement gate at the window's engagement deadline: whom a
+    change to that deadline reaches."""
+    return list(db.session.scalars(
+        select(Entry).where(_waiting_at_gate_clause(window)).order_by(Entry.id)))
+
+
+def _waiting_at_gate(window: AssessmentWindow) -> int:
+    return db.session.scalar(select(func.count(Entry.id)).where(_waiting_at_gate_clause(window)))
+
+
+def _waiting_at_gate_clause(window: AssessmentWindow):
+    return and_(Entry.window_id == window.id, Entry.entered.is_(False), Entry.outcome.is_(None))
 
 
 def _terms(window: AssessmentWindow) -> window_changes.Terms:
@@ -109,24 +152,41 @@ def update_window(window: AssessmentWindow, settings: WindowSettings, actor: Use
                   at: datetime, confirmed: str | None = None) -> AssessmentWindow:
     """Change a window. Changes that hurt participants after release are refused; those that
     need confirming (review_update) are made only with `confirmed` equal to the fingerprint
-    of what the admin was shown, and those that help are emailed to everyone entered."""
+    of what the admin was shown, and those that help are emailed to everyone entered. A
+    changed engagement deadline is emailed to everyone waiting at its gate; a removed one
+    applies the gate to them at once (entered or lost, each emailed)."""
     before = _describe(window)
     review = review_update(window, settings, at)
     if review.refusals:
         raise WindowError(" ".join(refusal.message for refusal in review.refusals))
     if review.needs_confirmation and confirmed != review.fingerprint:
         raise WindowError("Confirm the changes before they are saved.")
+    waiting = waiting_entries(window) if review.gate_change else []
     window.name = settings.name.strip()
     _apply(window, settings)
     notified = live_entries(window) if review.improvements else []
     if notified:
         notifications.window_changed(window, notified, review.improvements, at)
+    gate = review.gate_change
+    gated = {}
+    if gate and gate.kind is GateChangeKind.CLEARED:
+        # With no deadline to wait for, the gate is applied now, as it is at entry.
+        lost = engagement.apply_gate(waiting, at, when="when the engagement deadline was removed")
+        gated = {entry.participant_id: entry.id not in lost for entry in waiting}
+    elif gate:
+        notifications.engagement_deadline_moved(window, waiting, gate, at)
     audit.record("window.updated", actor=actor, window_id=window.id, before=before,
                  after=_describe(window), confirmed=review.needs_confirmation,
                  changes_for_participants=[
                      {"change": i.label, "before": i.before, "after": i.after}
                      for i in review.improvements
-                 ], participants_notified=len(notified))
+                 ], participants_notified=len(notified),
+                 **({"engagement_deadline_change": {
+                     "change": gate.kind.value, "before": gate.before, "after": gate.after,
+                     "waiting_notified": len(waiting),
+                     "entered_at_once": sorted(p for p, entered in gated.items() if entered),
+                     "lost_at_once": sorted(p for p, entered in gated.items() if not entered),
+                 }} if gate else {}))
     db.session.commit()
     return window
 
@@ -162,6 +222,8 @@ def _describe(window: AssessmentWindow) -> dict:
         "tolerance_percent": window.tolerance_percent,
         "max_extension_days": window.max_extension_days,
         "review_period_days": window.review_period_days,
+        "engagement_deadline": (window.engagement_deadline.isoformat()
+                                if window.engagement_deadline else None),
         "npqs": sorted(p.npq_code for p in window.papers),
     }
 
@@ -196,11 +258,18 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
 
 
 def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
-                       actor: User, confirmed: frozenset[str] = frozenset()) -> list[Entry]:
-    """Enter participants by email, all or nothing; raises WindowError listing every problem,
-    then NeedsConfirmation for anyone outside their programme's dates not in `confirmed`."""
+                       actor: User, confirmed: frozenset[str] = frozenset(),
+                       at: datetime | None = None) -> list[Entry]:
+    """Enter participants by email, all or nothing (at `at`, by default now). Raises WindowError
+    if the window's deadline has passed or listing every problem with the people; then
+    NeedsConfirmation, unless `confirmed` has each warning's key, within 48 hours of the
+    deadline (entry_rules) and for anyone on a first attempt outside their programme's dates."""
+    at = at or now()
     if window.paper_for(npq_code) is None:
         raise WindowError(f"This window does not serve {npq_code}.")
+    timing = entry_rules.entry_timing(window.closes_at, at)
+    if timing is entry_rules.EntryTiming.CLOSED:
+        raise WindowError(entry_rules.closed_message(window.name, window.closes_at))
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     if not wanted:
         raise WindowError("Enter at least one email address.")
@@ -208,11 +277,10 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
     already = set(db.session.scalars(
         select(Entry.participant_id).where(Entry.window_id == window.id)
     ))
-    at = now()
     # With an engagement deadline still to come, entries wait for the 90% gate; otherwise the
     # gate is applied now, at entry.
     gated = window.engagement_deadline is not None and window.engagement_deadline > at
-    problems = []
+    problems, counted = [], {}
     for email in wanted:
         user = users.get(email)
         if user is None:
@@ -222,18 +290,29 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
         elif user.id in already:
             problems.append(f"{email}: already entered for this window")
         else:
-            problem = (_programme_problem(user, npq_code) or _attempt_problem(user, window, npq_code)
+            standing = _ledger(user, npq_code)
+            counted[email] = standing.counted
+            problem = (_programme_problem(user, npq_code)
+                       or _attempt_problem(user, window, npq_code, standing, at)
                        or (None if gated else engagement.below_gate(user.id, npq_code, window)))
             if problem:
                 problems.append(f"{email}: {problem}")
     if problems:
         raise WindowError("Nobody was entered. " + "; ".join(problems) + ".")
     last_day = window.first_day + timedelta(days=window.length_days - 1)
-    outside = {email for email in wanted if outside_assessment_period(
-        users[email].programme_end_date, window.first_day, last_day)}
-    if outside - confirmed:
-        raise NeedsConfirmation({email: _outside_dates_warning(users[email], window, last_day)
-                                 for email in wanted if email in outside})
+    # The three-month rule holds a first attempt to the programme's dates; a resit comes later.
+    outside = {email for email in wanted
+               if entry_rules.three_month_rule_applies(counted[email])
+               and outside_assessment_period(users[email].programme_end_date, window.first_day,
+                                             last_day)}
+    warnings = {}
+    if timing is entry_rules.EntryTiming.NEEDS_CONFIRMING:
+        warnings[entry_rules.late_entry_key(window.closes_at)] = entry_rules.late_entry_warning(
+            window.name, window.closes_at, at)
+    warnings |= {email: _outside_dates_warning(users[email], window, last_day)
+                 for email in wanted if email in outside}
+    if set(warnings) - confirmed:
+        raise NeedsConfirmation(warnings)
     entries = [
         Entry(window_id=window.id, participant_id=users[email].id, npq_code=npq_code,
               candidate_number=new_candidate_number(), entered=not gated)
@@ -246,7 +325,9 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
         audit.record("participant.entered", actor=actor, window_id=window.id,
                      participant_id=entry.participant_id, npq=npq_code,
                      candidate_number=entry.candidate_number,
-                     confirmed_outside_programme_dates=entry.participant.email in outside)
+                     confirmed_outside_programme_dates=entry.participant.email in outside,
+                     confirmed_within_48_hours_of_deadline=(
+                         timing is entry_rules.EntryTiming.NEEDS_CONFIRMING))
         if entry.entered:
             notifications.entered(entry, at)
     db.session.commit()
@@ -270,12 +351,16 @@ def _outside_dates_warning(user: User, window: AssessmentWindow, last_day: date)
             f"to {last_day:%-d %B %Y}) is not within {ASSESSMENT_PERIOD_MONTHS} months of it")
 
 
-def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str | None:
+def _ledger(user: User, npq_code: str) -> attempts.Ledger:
+    """Their attempts at this NPQ so far."""
+    return attempts.ledger(db.session.scalars(
+        select(Entry.outcome).where(Entry.participant_id == user.id, Entry.npq_code == npq_code)))
+
+
+def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str,
+                     ledger: attempts.Ledger, at: datetime) -> str | None:
     """Why this person cannot take this NPQ in this window, or None."""
-    previous = db.session.scalars(
-        select(Entry).where(Entry.participant_id == user.id, Entry.npq_code == npq_code)
-    ).all()
-    standing = attempts.ledger(e.outcome for e in previous).standing
+    standing = ledger.standing
     if standing is attempts.Standing.ACHIEVED:
         return "has already passed this NPQ"
     if standing is attempts.Standing.NOT_ACHIEVED:
@@ -284,7 +369,7 @@ def _attempt_problem(user: User, window: AssessmentWindow, npq_code: str) -> str
         return "has an attempt in progress"
     paper = window.paper_for(npq_code)
     if (paper is not None and paper.case_paper is not None
-            and papers.has_read(user.id, paper.case_paper, now())):
+            and papers.has_read(user.id, paper.case_paper, at)):
         return "has already read this window's case study; a resit needs a different one"
     return None
 

@@ -154,7 +154,7 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
         for i in range(6):
-            entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
+            entry = make_entry(window, make_user(email=f"extra{i}@example.org"), at=DURING)
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}", at=DURING)
         allocations.allocate_window(window, AFTER_CLOSE)
     after = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),

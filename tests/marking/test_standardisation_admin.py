@@ -136,7 +136,7 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
         seeds = len(seeds_of(nina))
         window = db.session.get(Entry, closed.entry_ids[0]).window
         for i in range(6):
-            entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
+            entry = make_entry(window, make_user(email=f"extra{i}@example.org"), at=DURING)
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}",
                                at=DURING)
     allocate_and_mark()

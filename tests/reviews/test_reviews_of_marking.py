@@ -110,6 +110,31 @@ def test_a_result_recorded_after_an_extension_has_its_own_period(app, released, 
         assert reviews.closes_at(sam) == TOO_LATE
 
 
+# A result recorded on Thursday 15 March 2035, past the end of any published list of bank
+# holidays: ten working days skip Good Friday and Easter Monday (23 and 26 March) and end at
+# 23:59 BST on Monday 2 April 2035 (22:59 UTC).
+RESULT_2035 = datetime(2035, 3, 15, 10, 0, tzinfo=UTC)
+LAST_SECOND_2035 = datetime(2035, 4, 2, 22, 59, 59, tzinfo=UTC)
+TOO_LATE_2035 = datetime(2035, 4, 2, 23, 0, 0, tzinfo=UTC)
+
+
+def test_the_review_period_in_2035_skips_easter_bank_holidays(app, released, clock):
+    """Bank holidays are worked out for any year: a request at 23:59:59 BST on 2 April 2035
+    is taken, one a second later refused (without Easter the period would have ended on
+    Thursday 29 March)."""
+    with app.app_context():
+        for who in (SAM, JO):
+            db.session.get(Entry, released.entry_ids[who]).completed_at = RESULT_2035
+        db.session.commit()
+        assert reviews.closes_at(db.session.get(Entry, released.entry_ids[SAM])) == TOO_LATE_2035
+    _, _, in_time = ask(app, clock, released, SAM, "sam@example.org", at=LAST_SECOND_2035)
+    assert in_time.status_code == 302
+    _, _, late = ask(app, clock, released, JO, "jo@example.org", at=TOO_LATE_2035)
+    assert late.status_code == 200
+    assert ("The time to ask for a review of this attempt ended at 11:59pm on Monday 2 April "
+            "2035") in late.text
+
+
 def test_a_request_without_grounds_is_refused(app, released, clock):
     _, _, response = ask(app, clock, released, SAM, "sam@example.org", grounds="  ")
     assert response.status_code == 200 and "Give your grounds for the review" in response.text

@@ -19,6 +19,51 @@ def test_the_shipped_list_has_the_bank_holidays_of_england_and_wales():
     assert date(2026, 8, 3) not in holidays  # Scotland's summer bank holiday
 
 
+def test_bank_holidays_are_worked_out_by_rule_for_years_past_any_shipped_list():
+    """2031 and 2035, past the end of GOV.UK's published list: Good Friday and Easter Monday
+    (Easter in April 2031, in March 2035), early May, spring and summer bank holidays."""
+    holidays = bank_holidays()
+    assert {date(2031, 1, 1), date(2031, 4, 11), date(2031, 4, 14), date(2031, 5, 5),
+            date(2031, 5, 26), date(2031, 8, 25), date(2031, 12, 25),
+            date(2031, 12, 26)} <= holidays
+    assert {date(2035, 3, 23), date(2035, 3, 26), date(2035, 5, 7), date(2035, 5, 28),
+            date(2035, 8, 27)} <= holidays
+    assert date(2035, 3, 27) not in holidays and date(2035, 8, 6) not in holidays  # Scotland's
+
+
+def test_christmas_and_new_year_at_a_weekend_have_substitute_days():
+    """Christmas 2032 is a Saturday and Boxing Day a Sunday: Monday 27 and Tuesday 28 December
+    are the bank holidays. New Year's Day 2033 is a Saturday: Monday 3 January is. Christmas
+    2033 is a Sunday: Boxing Day is Monday 26 and the substitute Tuesday 27 December."""
+    holidays = bank_holidays()
+    assert {date(2032, 12, 27), date(2032, 12, 28), date(2033, 1, 3), date(2033, 12, 26),
+            date(2033, 12, 27)} <= holidays
+    for weekend_day in (date(2032, 12, 25), date(2032, 12, 26), date(2033, 1, 1),
+                        date(2033, 12, 25)):
+        assert weekend_day not in holidays  # a weekend, not a bank holiday: its substitute is
+    assert date(2032, 12, 29) not in holidays
+
+
+def test_the_review_period_skips_easter_in_2035():
+    """Results out on Thursday 15 March 2035: ten working days skip Good Friday (23 March) and
+    Easter Monday (26 March) and end on Monday 2 April, at 23:59 BST (the clocks went forward
+    on 25 March), so the first instant too late is 23:00 UTC. Without them: Thursday 29 March."""
+    released = datetime(2035, 3, 15, 9, 0, tzinfo=UTC)
+    assert request_closes_at(released, 10, bank_holidays()) == datetime(2035, 4, 2, 23, 0,
+                                                                          tzinfo=UTC)
+    assert request_closes_at(released, 10, frozenset()) == datetime(2035, 3, 29, 23, 0,
+                                                                     tzinfo=UTC)
+
+
+def test_the_review_period_skips_the_substitute_days_of_christmas_2032():
+    """Results out on Monday 20 December 2032: the period skips Monday 27 and Tuesday 28
+    December and Monday 3 January 2033, ending at 23:59 GMT on Thursday 6 January 2033."""
+    released = datetime(2032, 12, 20, 12, 0, tzinfo=UTC)
+    assert request_closes_at(released, 10, bank_holidays()) == datetime(2033, 1, 7, 0, 0,
+                                                                          tzinfo=UTC)
+    assert add_working_days(date(2032, 12, 20), 10, frozenset()) == date(2033, 1, 3)
+
+
 def test_working_days_skip_weekends_and_do_not_count_the_start_day():
     assert add_working_days(date(2026, 12, 3), 1, frozenset()) == date(2026, 12, 4)
     assert add_working_days(date(2026, 12, 4), 1, frozenset()) == date(2026, 12, 7)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assessment_app.deadlines import deadline_closes_at, window_instants
-from assessment_app.window_changes import Terms, length_warning, review
+from assessment_app.window_changes import GateChangeKind, Terms, length_warning, review
 
 # The test window: 24 November to 1 December 2026 (GMT), released at 00:01 on day 1.
 INSTANTS = window_instants(date(2026, 11, 24))
@@ -176,3 +176,94 @@ def test_the_rule_imports_no_flask():
                 for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not [name for name in imported if "flask" in name.lower()]
+
+
+# The engagement deadline before release: it reaches the entries waiting at its 90% gate.
+ENGAGEMENT = deadline_closes_at(date(2026, 11, 10), time(23, 59))  # 00:00 UTC on 11 November
+GATED = replace(CURRENT, engagement_deadline=ENGAGEMENT)
+BEFORE_GATE = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+def engagement_on(day: date | None):
+    return replace(GATED, engagement_deadline=deadline_closes_at(day, time(23, 59)) if day
+                   else None)
+
+
+def test_moving_the_engagement_deadline_earlier_needs_confirming_for_those_waiting():
+    result = review(GATED, engagement_on(date(2026, 11, 5)), BEFORE_GATE, waiting=3)
+    assert not result.refusals and result.needs_confirmation
+    change = result.gate_change
+    assert (change.kind, change.helps, change.waiting) == (GateChangeKind.EARLIER, False, 3)
+    assert change.describe() == (
+        "The engagement deadline moves earlier, from 11:59pm on Tuesday 10 November 2026 to "
+        "11:59pm on Thursday 5 November 2026. 3 participants waiting for the 90% engagement "
+        "check will have less time to reach 90% or ask to defer, and each is emailed the new "
+        "deadline.")
+
+
+def test_moving_the_engagement_deadline_later_helps_those_waiting():
+    change = review(GATED, engagement_on(date(2026, 11, 20)), BEFORE_GATE, waiting=1).gate_change
+    assert (change.kind, change.helps) == (GateChangeKind.LATER, True)
+    assert "1 participant waiting for the 90% engagement check will have more time" in \
+        change.describe()
+
+
+def test_clearing_the_engagement_deadline_needs_confirming_and_says_the_gate_applies_at_once():
+    result = review(GATED, engagement_on(None), BEFORE_GATE, waiting=2)
+    assert result.gate_change.kind is GateChangeKind.CLEARED and result.needs_confirmation
+    assert "checked as soon as you save" in result.gate_change.describe()
+
+
+def test_clearing_it_is_refused_while_a_deferral_request_waits_for_a_decision():
+    result = review(GATED, engagement_on(None), BEFORE_GATE, waiting=2, deferrals_pending=1)
+    assert fields(result) == ["engagement_deadline"] and result.gate_change is None
+    assert "while 1 deferral request waits for a decision" in result.refusals[0].message
+
+
+def test_moving_it_to_a_moment_already_past_is_refused_to_the_second():
+    """The new deadline (00:00 UTC on 6 November, after 23:59 on the 5th) is refused from that
+    instant on, and needs confirming a second before it."""
+    new = engagement_on(date(2026, 11, 5))
+    passed = datetime(2026, 11, 6, 0, 0, tzinfo=UTC)
+    result = review(GATED, new, passed, waiting=3)
+    assert fields(result) == ["engagement_deadline"]
+    assert result.refusals[0].message == (
+        "The engagement deadline cannot be 11:59pm on Thursday 5 November 2026: that has "
+        "already passed, so participants waiting for the 90% engagement check would lose "
+        "their attempt at once, with no time to reach 90% or ask to defer. Choose a date "
+        "still to come.")
+    a_second_before = review(GATED, new, passed - timedelta(seconds=1), waiting=3)
+    assert not a_second_before.refusals
+    assert a_second_before.gate_change.kind is GateChangeKind.EARLIER
+    assert fields(review(GATED, new, passed, waiting=0)) == ["engagement_deadline"]
+
+
+def test_once_the_engagement_deadline_has_passed_it_cannot_change():
+    for change in (engagement_on(date(2026, 11, 20)), engagement_on(None)):
+        assert fields(review(GATED, change, ENGAGEMENT)) == ["engagement_deadline"]
+        assert not review(GATED, change, ENGAGEMENT - timedelta(seconds=1), waiting=1).refusals
+    message = review(GATED, engagement_on(None), ENGAGEMENT).refusals[0].message
+    assert message == ("The engagement deadline passed at 11:59pm on Tuesday 10 November 2026 "
+                       "and entries were decided by it, so it can no longer change.")
+
+
+def test_an_engagement_deadline_change_with_nobody_waiting_touches_no_one():
+    for change in (engagement_on(date(2026, 11, 5)), engagement_on(date(2026, 11, 20)),
+                   engagement_on(None)):
+        result = review(GATED, change, BEFORE_GATE, waiting=0)
+        assert not result.refusals and not result.needs_confirmation
+
+
+def test_a_past_engagement_deadline_set_where_there_was_none_is_refused_only_if_someone_waits():
+    """With no deadline everyone was checked when entered; a stranded entry waiting at no gate
+    would be lost at once."""
+    past = replace(CURRENT, engagement_deadline=ENGAGEMENT)
+    assert not review(CURRENT, past, BEFORE_RELEASE).refusals
+    assert fields(review(CURRENT, past, BEFORE_RELEASE, waiting=1)) == ["engagement_deadline"]
+
+
+def test_confirming_one_engagement_deadline_change_never_confirms_another():
+    earlier = review(GATED, engagement_on(date(2026, 11, 5)), BEFORE_GATE, waiting=3)
+    other = review(GATED, engagement_on(date(2026, 11, 6)), BEFORE_GATE, waiting=3)
+    cleared = review(GATED, engagement_on(None), BEFORE_GATE, waiting=3)
+    assert len({earlier.fingerprint, other.fingerprint, cleared.fingerprint}) == 3
