@@ -3,7 +3,7 @@
 (submissions._guarded_draft_upsert). They agree on every combination of the facts."""
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from factories import make_entry, make_user, make_window
 
@@ -14,6 +14,7 @@ from assessment_app.services import submissions
 
 
 def test_the_autosave_statement_and_the_python_rule_agree_on_every_combination(ctx, clock):
+    clock.at(datetime(2026, 11, 1, tzinfo=UTC))
     window = make_window()
     entry = make_entry(window)
     participant, paper_id = entry.participant, window.papers[0].paper_id
