@@ -164,6 +164,8 @@ def update_window(window: AssessmentWindow, settings: WindowSettings, actor: Use
     waiting = waiting_entries(window) if review.gate_change else []
     window.name = settings.name.strip()
     _apply(window, settings)
+    # Personal deadlines follow the window's (an arrangement counts from its deadline day).
+    deadline_extensions.refresh_deadlines(list(window.entries))
     notified = live_entries(window) if review.improvements else []
     if notified:
         notifications.window_changed(window, notified, review.improvements, at)

@@ -34,6 +34,7 @@ from assessment_app.services import (
     outcomes,
     results,
     reviews,
+    windows,
 )
 from assessment_app.services.deadline_extensions import ExtensionRefused
 from assessment_app.services.eligibility import ClaimInput
@@ -348,3 +349,22 @@ def test_a_result_recorded_after_the_release_under_an_extension_keeps_upheld_mis
     results.record_results(window, late)
     assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
     assert OutboxMessage.query.filter_by(kind="results_released", to="sam@example.org").count() == 1
+
+
+def test_an_arrangement_follows_the_window_when_its_deadline_moves_before_release(school, clock):
+    """Ann's 5 days count from the window's deadline day: a window lengthened by two days
+    before its release gives her 5 days after the new deadline; Ben's fixed extension to
+    10 December stays, and Cal's deadline is the window's."""
+    admin, entries = school
+    window = entries["ann"].window
+    at = clock.at(datetime(2026, 11, 20, tzinfo=UTC))
+    proposed = windows.WindowSettings(
+        name=window.name, first_day=window.first_day, length_days=10,
+        release_time=window.release_time, deadline_time=window.deadline_time,
+        word_limit=window.word_limit, tolerance_percent=window.tolerance_percent,
+        npq_codes=("NPQLTD",), max_extension_days=window.max_extension_days)
+    review = windows.review_update(window, proposed, at)
+    windows.update_window(window, proposed, admin, at, confirmed=review.fingerprint)
+    assert window.closes_at == on(3)
+    assert {n: e.closes_at for n, e in entries.items()} == {
+        "ann": on(8), "ben": on(10), "cal": on(3)}
