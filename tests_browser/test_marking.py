@@ -2,10 +2,17 @@
 disagrees, the moderator decides, the admin releases, and the participant reads the result and
 downloads the feedback."""
 
+from datetime import timedelta
+
 import pytest
 from docx import Document
 from playwright.sync_api import expect
 from world import RUBRIC, allocate, build_world, first_marker, second_marker_disagrees
+
+from assessment_app import clock
+from assessment_app.extensions import db
+from assessment_app.models import Entry, User
+from assessment_app.services import deadline_extensions
 
 LEVELS = [level.id for level in RUBRIC.levels]
 
@@ -17,6 +24,17 @@ def world(app):
         world = build_world()
         allocate(world)
         return world
+
+
+def extended(app, world):
+    """Sam, in the open window, given an extension: his user id and the extension's."""
+    with app.app_context():
+        entry = db.session.get(Entry, world.open_entry_id)
+        admin = User.query.filter_by(email="admin@example.org").one()
+        done = deadline_extensions.grant([entry], entry.window.closes_at.date() + timedelta(
+            days=3), "Illness in the family", admin, clock.now())
+        db.session.commit()
+        return entry.participant_id, done.granted[0].id
 
 
 def tab_to(page, selector, limit=300):
@@ -101,6 +119,11 @@ def test_marking_moderation_release_and_result(app, pages, world):
     pages.goto("/admin/markers", "markers")
     pages.goto("/admin/audit", "audit log")
     pages.goto("/admin/papers", "paper bank")
+    sam_id, extension_id = extended(app, world)
+    pages.goto(f"/admin/participants/{sam_id}", "participant with an extension")
+    pages.goto(f"/admin/extensions/{extension_id}/withdraw", "take back an extension")
+    pages.goto(f"{window_url}/marking/scripts/{world.closed_entry_id}/second/assign",
+               "assign a marker")
     pages.goto(f"{window_url}/marking", "marking overview")
     page.get_by_role("button", name="Release results").click()
     expect(page.get_by_text("Results released.")).to_be_visible()
