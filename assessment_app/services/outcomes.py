@@ -82,8 +82,9 @@ def facts_for(entries: list[Entry], at: datetime,
                             earlier.outcome == AttemptOutcome.PASSED.value))
         .join(earlier_window, earlier_window.id == earlier.window_id)
         .where(Entry.id.in_(ids), earlier_window.release_at < AssessmentWindow.release_at))
-    marked = _marked(ids)
-    ruled_void = {e for e, (outcome, _) in _latest_rulings(ids).items()
+    rulings = _latest_rulings(ids)
+    marked = _marked(ids, rulings)
+    ruled_void = {e for e, (outcome, _) in rulings.items()
                   if outcome == AttemptOutcome.VOIDED.value}
     out = {}
     for entry in entries:
@@ -115,7 +116,7 @@ def _latest_rulings(ids) -> dict[int, tuple[str, datetime]]:
     return latest
 
 
-def _marked(ids) -> dict[int, bool]:
+def _marked(ids, rulings: dict[int, tuple[str, datetime]]) -> dict[int, bool]:
     """Pass (True) or fail (False) from the marks: first marking, second marking and moderation,
     then the latest of a completed review of marking and an admin's pass or fail ruling."""
     marked = {k: r.outcome is Outcome.PASS for k, r in final_results(ids).items()}
@@ -125,7 +126,7 @@ def _marked(ids) -> dict[int, bool]:
             .where(ReviewRequest.entry_id.in_(ids),
                    ReviewRequest.status == ReviewStatus.COMPLETED)):
         latest[entry_id] = (when, outcome is Outcome.PASS)
-    for entry_id, (outcome, when) in _latest_rulings(ids).items():
+    for entry_id, (outcome, when) in rulings.items():
         if outcome != AttemptOutcome.VOIDED.value and (
                 entry_id not in latest or when >= latest[entry_id][0]):
             latest[entry_id] = (when, outcome == AttemptOutcome.PASSED.value)
