@@ -368,3 +368,22 @@ def test_an_arrangement_follows_the_window_when_its_deadline_moves_before_releas
     assert window.closes_at == on(3)
     assert {n: e.closes_at for n, e in entries.items()} == {
         "ann": on(8), "ben": on(10), "cal": on(3)}
+
+
+def test_a_late_ec_void_of_a_not_submitted_attempt_is_an_amendment(world):
+    entry = world.enter(0)
+    world.engagement(95, 0)
+    world.gate(0)
+    after = world.at(entry.window.closes_at + timedelta(days=1))
+    eligibility.record_non_submissions(after)
+    claim = eligibility.file_claim(entry, ClaimInput("illness", "In hospital.", date(2026, 11, 25),
+                                                     date(2026, 12, 1),
+                                                     [("letter.pdf", b"%PDF-1.7 letter")]),
+                                   world.person, after)
+    eligibility.decide_claim(claim, "void", "Hospital letter.", world.admin, after)
+    assert (entry.outcome, entry.outcome_rule) == ("voided", "voided")
+    row = dfe_row(entry.window)
+    assert (row["outcome"], row["amended"], row["previous_outcome"]) == ("voided", "yes", "failed")
+    amendment = OutcomeAmendment.query.one()
+    assert amendment.reason == "Extenuating circumstances: Hospital letter."
+    assert OutboxMessage.query.filter_by(kind="outcome_amended").count() == 1
