@@ -1,4 +1,6 @@
-"""Demo data, so a newcomer sees a working system at once. Safe to run more than once."""
+"""Demo data, so a newcomer sees a working system at once. Safe to run more than once.
+
+Everything here only flushes: the seed-demo command commits it all once, at the end."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -107,7 +109,7 @@ def seed_demo() -> list[str]:
     # The released window first: a definitive script of the marking window is copied from it.
     _released_window(admin, today)
     _marking_window(admin, today)
-    if not open_window.entries:
+    if not db.session.scalar(select(Entry.id).where(Entry.window_id == open_window.id).limit(1)):
         _access_arrangement(admin, now)
         _engagement(admin, [e for emails in DEMO_ENTRIES.values() for e in emails], now)
         for code, emails in DEMO_ENTRIES.items():
@@ -132,7 +134,8 @@ def seed_demo() -> list[str]:
 
 def _requests(window: AssessmentWindow, admin: User, now) -> None:
     """An EC claim waiting for a decision, for the admin's pages."""
-    jo = next(e for e in window.entries if e.participant.email == "jo.evans@example.org")
+    jo = db.session.scalar(select(Entry).join(User, User.id == Entry.participant_id).where(
+        Entry.window_id == window.id, User.email == "jo.evans@example.org"))
     eligibility.file_claim(jo, eligibility.ClaimInput(
         "illness", "I was admitted to hospital on day 2 of the window and could not work on my "
         "response for four days.", window.first_day + timedelta(days=1),
@@ -216,7 +219,7 @@ def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohor
                     delivery_partner=partner, school=school, cohort=cohort)
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     emails = [email for email, *_ in people]
     _engagement(admin, emails, clock.now())
     return windows.enter_participants(window, "NPQLTD", emails, admin)
@@ -307,7 +310,7 @@ def _users() -> User:
                 db.session.flush()
                 db.session.add(MarkerProfile(user_id=user.id, capacity=MARKER_PROFILES[email],
                                              npq_codes=" ".join(NPQ_CODES)))
-    db.session.commit()
+    db.session.flush()
     return db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
 
 

@@ -195,7 +195,6 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
         notifications.scripts_allocated(result.assignments | seeded, window, at)
         audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
                      allocated=len(result.assignments), unallocated=len(result.unallocated))
-    db.session.commit()
     return result
 
 
@@ -262,7 +261,6 @@ def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetim
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
                  allocation=allocation.id, reason=reason.strip())
-    db.session.commit()
     allocate_window(allocation.entry.window, at, actor, allocation.role, {allocation.entry_id})
     return db.session.scalar(live_allocations(allocation.role).where(Allocation.entry_id == allocation.entry_id))
 
@@ -295,5 +293,5 @@ def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) ->
     db.session.add(moved)
     audit.record("allocation.moved", actor=actor, window_id=entry.window_id,
                  before=allocation.marker_id, after=marker.id, role=allocation.role.value)
-    db.session.commit()
+    db.session.flush()
     return moved

@@ -66,7 +66,7 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
     audit.record(f"standardisation.{action.value}", actor=actor, window_id=window.id,
                  marker=marker.id, npq=npq_code, reason=decision.reason,
                  remarked=len(remark), returned=len(unmarked))
-    db.session.commit()
+    db.session.flush()
     if remark:
         allocations.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
     if unmarked:

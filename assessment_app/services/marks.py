@@ -40,7 +40,7 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
             standardisation.check_seed(allocation, mark, at)
         elif allocation.role is MarkingRole.SECOND:
             compare_marks(allocation.entry, at)
-    db.session.commit()
+    db.session.flush()
     return mark
 
 

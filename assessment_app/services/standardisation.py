@@ -66,7 +66,6 @@ def save_settings(window: AssessmentWindow, seed_every: int, qualification_size:
     audit.record("standardisation.settings", actor=actor, window_id=window.id,
                  before=list(before), seed_every=seed_every,
                  qualification_size=qualification_size, criteria_off_allowed=criteria_off_allowed)
-    db.session.commit()
     return setting
 
 
@@ -119,7 +118,6 @@ def add_definitive(window: AssessmentWindow, npq_code: str, data: MarkInput, rat
     audit.record("standardisation.definitive_added", actor=actor, window_id=window.id,
                  definitive=script.id, npq=npq_code, outcome=script.outcome.value,
                  copied_from=source.candidate_number if source else None)
-    db.session.commit()
     return script
 
 
@@ -229,7 +227,6 @@ def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
     issued = [_issue(window, marker.id, s, SeedPurpose.QUALIFICATION, at) for s in chosen]
     audit.record("standardisation.qualification_started", actor=marker, window_id=window.id,
                  npq=npq_code, scripts=len(issued))
-    db.session.commit()
     return issued
 
 
@@ -303,7 +300,6 @@ def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
                  seed=allocation.seed.id, reason=reason.strip())
-    db.session.commit()
 
 
 # Reports -------------------------------------------------------------------------------

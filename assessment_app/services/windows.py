@@ -53,7 +53,6 @@ def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
     db.session.add(window)
     db.session.flush()
     audit.record("window.created", actor=actor, window_id=window.id, **_describe(window))
-    db.session.commit()
     return window
 
 
@@ -127,7 +126,6 @@ def update_window(window: AssessmentWindow, settings: WindowSettings, actor: Use
                      {"change": i.label, "before": i.before, "after": i.after}
                      for i in review.improvements
                  ], participants_notified=len(notified))
-    db.session.commit()
     return window
 
 
@@ -192,7 +190,6 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
     audit.record("case_study.attached", actor=actor, window_id=paper.window_id,
                  npq=paper.npq_code, paper_id=case_paper.id, title=case_paper.title,
                  replaced_paper_id=replaced)
-    db.session.commit()
 
 
 def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
@@ -249,7 +246,6 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
                      confirmed_outside_programme_dates=entry.participant.email in outside)
         if entry.entered:
             notifications.entered(entry, at)
-    db.session.commit()
     return entries
 
 

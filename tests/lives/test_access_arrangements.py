@@ -76,6 +76,7 @@ def test_an_arrangement_applies_at_entry_and_moves_the_deadline_to_the_exact_sec
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         submissions.submit(entry, "In time.", declaration=True, client_token="a", at=LAST_SECOND)
+        db.session.commit()  # as the request does
     clock.at(FIRST_LATE)
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
@@ -167,10 +168,12 @@ def test_markers_never_see_an_arrangement(app, people, clock):
         entry = db.session.get(Entry, entry_id)
         submissions.submit(entry, "My response.", declaration=True, client_token="a", at=LAST_SECOND)
         allocations.allocate_window(entry.window, LAST_SECOND)
+        db.session.commit()  # as the request does
         assert Allocation.query.count() == 0  # still in time: not yet marked
     clock.at(FIRST_LATE)
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, entry_id).window, FIRST_LATE)
+        db.session.commit()  # as the request does
         allocation_id = Allocation.query.one().id
     marker = app.test_client()
     login(marker, "marker@example.org")

@@ -35,6 +35,7 @@ def test_a_page_that_needs_the_broken_rubric_names_the_file_and_field(app, close
                                                                       rubric_file):
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
         allocation_id = allocation.id
     break_it(rubric_file)

@@ -28,7 +28,9 @@ PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Mid
 def allocate(app, closed, at=AFTER_CLOSE):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        return allocations.allocate_window(window, at)
+        result = allocations.allocate_window(window, at)
+        db.session.commit()  # as the request does
+        return result
 
 
 def first_allocations(app):
@@ -181,6 +183,7 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
         sample = checking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        db.session.commit()  # as the request does
         assert failing_entry in sample
         second = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.SECOND).one()
         first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
@@ -338,6 +341,7 @@ def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
         second = Allocation.query.filter_by(entry_id=entry.id, role=MarkingRole.SECOND).one()
         marks.save_mark(second, mark_input.MarkInput(levels={k: "not_evident" for k in levels}),
                         AFTER_CLOSE, submit=True)
+        db.session.commit()  # as the request does
         case_id = Moderation.query.one().id
     page = signed_in(app, "mod@example.org", clock).get(f"/marking/moderation/{case_id}").text
     for secret in PARTICIPANT_SECRETS:

@@ -11,6 +11,7 @@ from assessment_app.services import allocations
 def test_the_allocated_marker_gets_the_handout_and_no_one_else_does(app, closed, clock):
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
         emails = {u.id: u.email for u in User.query}
     clock.at(AFTER_CLOSE)
@@ -29,6 +30,7 @@ def test_the_markers_handout_has_private_caching_and_304(app, closed, clock):
     """The marker's download: ETag (the handout's SHA-256), private caching, 304 when unchanged."""
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
         email = db.session.get(User, closed.marker_ids[0]).email
     clock.at(AFTER_CLOSE)

@@ -268,6 +268,7 @@ def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, cloc
         add_definitives(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         allocations.allocate_window(window_of(closed), at)
+        db.session.commit()  # as the request does
         seed = seeds_of(martin)[0]
         live = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).first()
@@ -303,6 +304,7 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     clock.at(AFTER_CLOSE)
     with app.app_context():
         add_definitives(closed)
+        db.session.commit()  # as the request does
         email = db.session.get(User, martin).email
     client = app.test_client()
     login(client, email, PASSWORD)

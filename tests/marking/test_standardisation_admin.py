@@ -58,6 +58,7 @@ def test_the_lead_sees_a_marker_outside_tolerance_and_clears_them_with_a_reason(
     with app.app_context():
         add_definitives(closed)
         qualify(closed, martin, [AGREED, OUT, AGREED], at)
+        db.session.commit()  # as the request does
     client = admin_client(app, clock)
     overview = client.get(f"/admin/windows/{closed.window_id}/standardisation").get_data(as_text=True)
     assert "Needs your decision" in overview and "outside tolerance at qualification" in overview
@@ -82,6 +83,7 @@ def test_an_admin_cannot_move_a_seed_and_is_told_why(app, closed, clock):
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
         allocations.allocate_window(db.session.get(DefinitiveScript, 1).window, at)
+        db.session.commit()  # as the request does
         seed = seeds_of(martin)[0].allocation_id
     client = admin_client(app, clock)
     page = client.post(f"/admin/windows/{closed.window_id}/marking/{seed}/move",
@@ -118,11 +120,13 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
                     Allocation.status == AllocationStatus.ALLOCATED)).all():
                 levels = AGREED if allocation.seed else {c: "strong" for c in AGREED}
                 marks.save_mark(allocation, mark_input.MarkInput(levels=levels), at, submit=True)
+            db.session.commit()  # as the request does
 
     with app.app_context():
         add_definitives(closed, count=12)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
+        db.session.commit()  # as the request does
     allocate_and_mark()
     admin = admin_client(app, clock)
     marker = app.test_client()
@@ -139,6 +143,7 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
             entry = make_entry(window, make_user(email=f"extra{i}@example.org"))
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}",
                                at=DURING)
+        db.session.commit()  # as the request does
     allocate_and_mark()
     with app.app_context():
         assert len(seeds_of(nina)) > seeds

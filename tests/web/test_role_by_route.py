@@ -192,6 +192,7 @@ def world(app, clock):
         mark(first[jo.id], "fail")
         checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark(Allocation.query.filter_by(role=MarkingRole.SECOND).one(), "pass")
+        db.session.commit()  # as the request does
         case = Moderation.query.one()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}
         entry = {"sam": sam.id, "jo": jo.id}
