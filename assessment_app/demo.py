@@ -171,7 +171,7 @@ def _marking_window(admin: User, today) -> None:
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
     seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
                                                 Seed.purpose == SeedPurpose.LIVE))
-    marks.save_mark(seed.allocation, mark_input.MarkInput(
+    standardisation.save_seed_mark(seed, mark_input.MarkInput(
         levels={c.id: rubric.levels[1].id for c in rubric.criteria},
         feedback="Not yet secure."), now, submit=True)
 
@@ -199,11 +199,11 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
     for email in ("marker@example.org", "moderator@example.org", "marker2@example.org"):
         marker = db.session.scalar(select(User).where(User.email == email))
         qualification = standardisation.start_qualification(window, "NPQLTD", marker, earlier)
-        for number, allocation in enumerate(qualification):
+        for number, seed in enumerate(qualification):
             index = DEFINITIVE_LEVELS[number]
             if email == "marker2@example.org" and number == 1:
                 index -= 2  # two levels below the agreed one: outside tolerance
-            marks.save_mark(allocation, mark_input.MarkInput(
+            standardisation.save_seed_mark(seed, mark_input.MarkInput(
                 levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
                 submit=True)
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))

@@ -105,10 +105,10 @@ def second_marker_disagrees(world: World) -> int:
     return db.session.scalars(db.select(Moderation.id)).one()
 
 
-def first_marker() -> tuple[str, int]:
-    """The email of the marker the script went to, and the allocation's id."""
+def first_marker() -> tuple[str, str]:
+    """The email of the marker the script went to, and its candidate number (its address)."""
     allocation = db.session.scalars(db.select(Allocation).filter_by(role=MarkingRole.FIRST)).one()
-    return allocation.marker.email, allocation.id
+    return allocation.marker.email, allocation.candidate_number
 
 
 def words(n: int) -> str:

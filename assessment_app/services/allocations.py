@@ -26,6 +26,7 @@ from ..models import (
 )
 from . import audit, notifications, standardisation
 from .marking_error import MarkingError
+from .marks import check_hand_back
 
 
 def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, SubmissionVersion]:
@@ -248,15 +249,10 @@ def withdraw_unmarked(entries: list[Entry], why: str, at: datetime, actor: User)
 
 
 def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:
-    """Take a script back from its marker and offer it to another; returns the new allocation.
-    A seed is withdrawn instead, never returned to the pool (the marker sees no difference)."""
-    if allocation.status is not AllocationStatus.ALLOCATED:
-        raise MarkingError("Only a script that has not been submitted can be returned.")
-    if not reason.strip():
-        raise MarkingError("Give a reason for returning the script.")
-    if allocation.entry_id is None:
-        standardisation.withdraw_seed(allocation, reason, actor, at)
-        return None
+    """Take a script back from its marker and offer it to another; returns the new allocation
+    (None while no other marker can take it). A seed handed back is withdrawn instead:
+    standardisation.withdraw_seed."""
+    check_hand_back(allocation, reason)
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
@@ -267,9 +263,6 @@ def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetim
 
 def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) -> Allocation:
     """An admin moves an unmarked script to a named marker (the same hard rules apply)."""
-    if allocation.entry_id is None:
-        raise MarkingError("A seeded script belongs to its marker's standardisation: it cannot "
-                           "be moved.")
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("Only a script that has not been submitted can be moved.")
     entry = allocation.entry

@@ -174,10 +174,10 @@ def test_markers_never_see_an_arrangement(app, people, clock):
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, entry_id).window, FIRST_LATE)
         db.session.commit()  # as the request does
-        allocation_id = Allocation.query.one().id
+        number = Allocation.query.one().candidate_number
     marker = app.test_client()
     login(marker, "marker@example.org")
-    pages = marker.get("/marking/").text + marker.get(f"/marking/scripts/{allocation_id}").text
+    pages = marker.get("/marking/").text + marker.get(f"/marking/scripts/{number}").text
     assert "My response." in pages
     for hidden in ("arrangement", "Arrangement", "SECRET-ARRANGEMENT-DETAIL", "extra days",
                    "6 December", "Sam Taylor"):
