@@ -61,6 +61,7 @@ def register_commands(app: Flask) -> None:
                                               now())
         except (CaseStudyError, PaperError) as problem:
             raise click.ClickException(f"Nothing was imported. {problem}") from None
+        db.session.commit()  # the command owns its transaction, as a request does
         for paper in added:
             click.echo(f"Added {paper.npq_code}: {paper.title} ({paper.original_filename})")
             warning = near_copy_warning(paper)

@@ -1,4 +1,6 @@
-"""Demo data, so a newcomer sees a working system at once. Safe to run more than once."""
+"""Demo data, so a newcomer sees a working system at once. Safe to run more than once.
+
+Everything here only flushes: the seed-demo command commits it all once, at the end."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -107,7 +109,7 @@ def seed_demo() -> list[str]:
     # The released window first: a definitive script of the marking window is copied from it.
     _released_window(admin, today)
     _marking_window(admin, today)
-    if not open_window.entries:
+    if not db.session.scalar(select(Entry.id).where(Entry.window_id == open_window.id).limit(1)):
         _access_arrangement(admin, now)
         _engagement(admin, [e for emails in DEMO_ENTRIES.values() for e in emails], now)
         for code, emails in DEMO_ENTRIES.items():
@@ -132,7 +134,8 @@ def seed_demo() -> list[str]:
 
 def _requests(window: AssessmentWindow, admin: User, now) -> None:
     """An EC claim waiting for a decision, for the admin's pages."""
-    jo = next(e for e in window.entries if e.participant.email == "jo.evans@example.org")
+    jo = db.session.scalar(select(Entry).join(User, User.id == Entry.participant_id).where(
+        Entry.window_id == window.id, User.email == "jo.evans@example.org"))
     eligibility.file_claim(jo, eligibility.ClaimInput(
         "illness", "I was admitted to hospital on day 2 of the window and could not work on my "
         "response for four days.", window.first_day + timedelta(days=1),
@@ -168,7 +171,7 @@ def _marking_window(admin: User, today) -> None:
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
     seed = db.session.scalar(select(Seed).where(Seed.marker_id == nadia.id,
                                                 Seed.purpose == SeedPurpose.LIVE))
-    marks.save_mark(seed.allocation, mark_input.MarkInput(
+    standardisation.save_seed_mark(seed, mark_input.MarkInput(
         levels={c.id: rubric.levels[1].id for c in rubric.criteria},
         feedback="Not yet secure."), now, submit=True)
 
@@ -196,11 +199,11 @@ def _standardisation(admin: User, window: AssessmentWindow, now) -> None:
     for email in ("marker@example.org", "moderator@example.org", "marker2@example.org"):
         marker = db.session.scalar(select(User).where(User.email == email))
         qualification = standardisation.start_qualification(window, "NPQLTD", marker, earlier)
-        for number, allocation in enumerate(qualification):
+        for number, seed in enumerate(qualification):
             index = DEFINITIVE_LEVELS[number]
             if email == "marker2@example.org" and number == 1:
                 index -= 2  # two levels below the agreed one: outside tolerance
-            marks.save_mark(allocation, mark_input.MarkInput(
+            standardisation.save_seed_mark(seed, mark_input.MarkInput(
                 levels={c.id: rubric.levels[index].id for c in rubric.criteria}), earlier,
                 submit=True)
     nadia = db.session.scalar(select(User).where(User.email == "marker2@example.org"))
@@ -216,7 +219,7 @@ def _enter_new_participants(admin: User, window: AssessmentWindow, people, cohor
                     delivery_partner=partner, school=school, cohort=cohort)
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     emails = [email for email, *_ in people]
     _engagement(admin, emails, clock.now())
     # Entered a week before the window opened, as they would have been: a window whose
@@ -310,7 +313,7 @@ def _users() -> User:
                 db.session.flush()
                 db.session.add(MarkerProfile(user_id=user.id, capacity=MARKER_PROFILES[email],
                                              npq_codes=" ".join(NPQ_CODES)))
-    db.session.commit()
+    db.session.flush()
     return db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
 
 

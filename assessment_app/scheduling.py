@@ -33,6 +33,7 @@ from flask import Flask
 
 from . import clock
 from .extensions import db
+from .models import SimilarityRun
 from .scheduler_lock import LeaderLock, identity, leader_lock
 from .services import (
     allocations,
@@ -180,7 +181,9 @@ def sync_windows() -> None:
         return
     with app.app_context():
         at = clock.now()
-        recorded = releases.record_due_releases(at)
+        recorded = [window_id for window_id in releases.due_releases(at)
+                    if _duty(f"release of window {window_id}",
+                             lambda w=window_id: releases.record_release(w, at))]
         if recorded:
             log.info("recorded release of windows %s", recorded)
         for window_id in eligibility.windows_with_gate_or_non_submissions(at):
@@ -189,9 +192,12 @@ def sync_windows() -> None:
         for window in allocations.windows_in_marking(at):
             _duty(f"marking of window {window.id}", lambda w=window: _mark_window(w, at))
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
-        _duty("similarity checks", lambda: similarity.run_pending(at))
+        for run_id in [run.id for run in similarity.pending_runs()]:
+            _duty(f"similarity check {run_id}",
+                  lambda r=run_id: similarity.run_check(db.session.get(SimilarityRun, r), at))
         _duty("deadline reminders", lambda: notifications.deadline_reminders(at))
-        mail.deliver_pending(at)
+        # Delivery commits each message as the server takes it (services/mail.py).
+        _duty("mail", lambda: mail.deliver_pending(at))
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
@@ -209,15 +215,18 @@ def _mark_window(window, at) -> None:
     similarity.request_after_deadline(window, at)
 
 
-def _duty(name: str, work) -> None:
-    """Run one duty (for one window) in its own transaction: a duty that fails is rolled back
-    and logged, and the others still run; the next tick tries it again."""
+def _duty(name: str, work):
+    """Run one duty (for one window) in its own transaction, committed once it is done, and
+    return what it returned: a duty that fails is rolled back and logged (returning None), and
+    the others still run; the next tick tries it again."""
     try:
-        work()
+        done = work()
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("scheduler duty failed: %s", name)
+        return None
+    return done
 
 
 def release_window(window_id: int) -> None:
@@ -226,7 +235,9 @@ def release_window(window_id: int) -> None:
     if not _leading():
         return
     with app.app_context():
-        if releases.record_release(window_id, clock.now()):
+        at = clock.now()
+        if _duty(f"release of window {window_id}",
+                 lambda: releases.record_release(window_id, at)):
             log.info("released case studies of window %s", window_id)
 
 

@@ -119,6 +119,7 @@ def deliver_until(app, stopping: threading.Event, log: list[str]) -> None:
         while not stopping.is_set():
             try:
                 mail.deliver_pending(clock.now(), limit=500)
+                db.session.commit()  # an outage's retries, as the scheduler's duty commits them
             except SQLAlchemyError as error:  # a database hiccup must not end the deliverer
                 db.session.rollback()
                 log.append(f"{type(error).__name__}: {error}"[:200])

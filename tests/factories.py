@@ -58,7 +58,7 @@ def make_window(name="Autumn 2026", first_day=date(2026, 11, 24), npqs=("NPQLTD"
     if case_study:
         for paper in window.papers:
             paper.case_paper = make_paper(paper.npq_code, f"{name} {paper.npq_code}")
-        db.session.commit()
+    db.session.commit()  # as the request does
     return window
 
 
@@ -90,6 +90,7 @@ def make_entry(window, participant=None, npq="NPQLTD", at=None):
         db.session.add(EngagementRecord(participant_id=participant.id, npq_code=npq, percent=95,
                                         as_of=clock.to_london(at).date(), source="factory.csv"))
     (entry,) = windows.enter_participants(window, npq, [participant.email], admin, at=at)
+    db.session.commit()  # as the request does
     return entry
 
 

@@ -58,14 +58,14 @@ def choose_level_by_keyboard(page, criterion, level):
 def test_marking_moderation_release_and_result(app, pages, world):
     page = pages.page
     with app.app_context():
-        marker_email, first_id = first_marker()
+        marker_email, first_number = first_marker()
 
     # The first marker, keyboard only: from the queue to the script, every level and comment.
     pages.sign_in(marker_email, world.password)
     pages.check("marker home")
-    tab_to(page, f"a[href$='/marking/scripts/{first_id}']")
+    tab_to(page, f"a[href$='/marking/scripts/{first_number}']")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/marking/scripts/{first_id}")
+    page.wait_for_url(f"**/marking/scripts/{first_number}")
     pages.check("script to mark")
     tab_to(page, "button[value=submit]")
     page.keyboard.press("Enter")
@@ -82,7 +82,7 @@ def test_marking_moderation_release_and_result(app, pages, world):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Mark submitted.")).to_be_visible()
     pages.check("marker home after submitting")
-    pages.goto(f"/marking/scripts/{first_id}", "script, mark submitted")
+    pages.goto(f"/marking/scripts/{first_number}", "script, mark submitted")
 
     # A fail is second-marked blind; this second marker passes it, so a moderator decides.
     with app.app_context():

@@ -93,10 +93,10 @@ def test_the_response_stays_in_view_beside_each_criterion(app, pages, world):
     """Item 7: marking the last criterion, the script is still on screen beside it."""
     with app.app_context():
         allocate(world)
-        email, allocation_id = first_marker()
+        email, number = first_marker()
     page = pages.page
     pages.sign_in(email, world.password)
-    pages.goto(f"/marking/scripts/{allocation_id}", "script to mark")
+    pages.goto(f"/marking/scripts/{number}", "script to mark")
     last = page.locator("#level-implementation-secure")
     last.scroll_into_view_if_needed()
     response = page.get_by_role("region", name="Response", exact=True)
@@ -109,10 +109,10 @@ def test_returning_a_script_without_a_reason_is_an_error_linked_to_the_field(app
     """Item 8: an error summary whose link takes the marker to the reason."""
     with app.app_context():
         allocate(world)
-        email, allocation_id = first_marker()
+        email, number = first_marker()
     page = pages.page
     pages.sign_in(email, world.password)
-    page.goto(f"/marking/scripts/{allocation_id}")
+    page.goto(f"/marking/scripts/{number}")
     page.get_by_text("I cannot mark this script").click()
     page.get_by_role("button", name="Return the script").click()
     summary = page.locator(".govuk-error-summary")

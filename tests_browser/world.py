@@ -71,6 +71,7 @@ def build_world() -> World:
     with _at(written):
         submissions.submit(closed_entry, RESPONSE, declaration=True, client_token="jo-1",
                            at=written)
+        db.session.commit()  # as the request does
     return World(PASSWORD, open_entry.id, closed_window.id, closed_entry.id)
 
 
@@ -82,6 +83,7 @@ RESPONSE = ("Oakfield's teachers meet for development each week, but the session
 def allocate(world: World) -> None:
     """The closed window's script goes to a first marker, as the scheduler would do now."""
     allocations.allocate_window(db.session.get(AssessmentWindow, world.closed_window_id), clock.now())
+    db.session.commit()  # as the scheduler's duty does
 
 
 def mark(role: MarkingRole, level: str) -> None:
@@ -90,6 +92,7 @@ def mark(role: MarkingRole, level: str) -> None:
         levels={c.id: level for c in RUBRIC.criteria},
         comments={c.id: f"Judged {level}." for c in RUBRIC.criteria},
         feedback="A clear diagnosis and a workable plan."), clock.now(), submit=True)
+    db.session.commit()  # as the request does
 
 
 def second_marker_disagrees(world: World) -> int:
@@ -102,10 +105,10 @@ def second_marker_disagrees(world: World) -> int:
     return db.session.scalars(db.select(Moderation.id)).one()
 
 
-def first_marker() -> tuple[str, int]:
-    """The email of the marker the script went to, and the allocation's id."""
+def first_marker() -> tuple[str, str]:
+    """The email of the marker the script went to, and its candidate number (its address)."""
     allocation = db.session.scalars(db.select(Allocation).filter_by(role=MarkingRole.FIRST)).one()
-    return allocation.marker.email, allocation.id
+    return allocation.marker.email, allocation.candidate_number
 
 
 def words(n: int) -> str:

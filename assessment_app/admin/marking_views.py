@@ -172,6 +172,9 @@ def release(window_id: int):
         when = london_instant(day, wall)
     try:
         results.release_results(window, when, current_user, at)
+    except results.ReleaseHeld as problem:
+        # No rollback: the second-marking sample drawn on the way stands, with its markers.
+        flash(str(problem), "error")
     except MarkingError as problem:
         db.session.rollback()
         flash(str(problem), "error")

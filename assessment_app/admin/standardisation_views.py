@@ -98,7 +98,7 @@ def standardisation_marker(window_id: int, marker_id: int, npq: str):
             return redirect(url_for(".standardisation_marker", window_id=window.id,
                                     marker_id=marker_id, npq=npq))
     checked = [s for s in record.seeds if s.checked_at is not None]
-    rows = [(s, criteria_matched(s.definitive.levels, s.allocation.mark.levels()),
+    rows = [(s, criteria_matched(s.definitive.levels, s.mark.levels()),
              len(s.definitive.levels)) for s in checked]
     chart = bar_chart(
         "agreement", f"{record.marker.name}: criteria at the agreed level, per script",

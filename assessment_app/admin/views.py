@@ -92,6 +92,7 @@ def new_window():
         review = windows.review_new_window(_settings(form))
         if form.confirmed(review):
             window = windows.create_window(_settings(form), current_user)
+            db.session.commit()  # first: the scheduler's job store writes by its own connection
             notify_window_changed(current_app)
             flash(f"Window “{window.name}” created.", "success")
             return redirect(url_for(".window", window_id=window.id))
@@ -121,6 +122,7 @@ def edit_window(window_id: int):
                 db.session.rollback()
                 form.first_day.errors.append(str(error))
             else:
+                db.session.commit()  # first: the scheduler's job store writes by its own connection
                 notify_window_changed(current_app)
                 flash("Window saved.", "success")
                 return redirect(url_for(".window", window_id=window.id))

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -40,13 +41,20 @@ from .blueprint import bp
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
 
 
-def _allocation_for(user, allocation_id: int) -> Allocation:
-    """The marker's own live allocation, or 404: other scripts do not exist for them."""
-    allocation = db.session.get(Allocation, allocation_id)
-    if (allocation is None or allocation.marker_id != user.id
-            or allocation.status is AllocationStatus.RETURNED):
+def _script_for(user, candidate: str) -> Allocation | Seed:
+    """The marker's own script by its candidate number, live or seeded (the same two queries
+    either way), or 404: other scripts, and those handed back, do not exist for them."""
+    live = db.session.scalars(
+        select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
+        .where(Entry.candidate_number == candidate, Allocation.marker_id == user.id,
+               Allocation.status != AllocationStatus.RETURNED)).all()
+    seeded = db.session.scalars(
+        select(Seed).where(Seed.candidate_number == candidate, Seed.marker_id == user.id,
+                           Seed.status != AllocationStatus.RETURNED)).all()
+    found = [*live, *seeded]
+    if len(found) != 1:
         abort(404)
-    return allocation
+    return found[0]
 
 
 def _mark_input() -> MarkInput:
@@ -80,38 +88,60 @@ class Shown:
     qualification: bool
 
 
-def shown(allocation: Allocation) -> Shown:
-    if allocation.entry_id is None:
-        seed = allocation.seed
-        script = seed.definitive
-        return Shown(seed.candidate_number, db.session.get(Npq, script.npq_code), seed.window,
-                     script.paper, script.text, script.word_count,
-                     seed.purpose is SeedPurpose.QUALIFICATION)
+def _shown_live(allocation: Allocation) -> Shown:
     entry, version = allocation.entry, allocation.version
     return Shown(entry.candidate_number, entry.npq, entry.window, entry.paper.case_paper,
                  version.text, version.word_count, False)
 
 
+def _shown_seed(seed: Seed) -> Shown:
+    script = seed.definitive
+    return Shown(seed.candidate_number, db.session.get(Npq, script.npq_code), seed.window,
+                 script.paper, script.text, script.word_count,
+                 seed.purpose is SeedPurpose.QUALIFICATION)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How the pages show, mark and take back each kind of script in a marker's queue: a live
+    one (an allocation) or a seed, which the marker must not tell apart."""
+
+    shown: Callable[..., Shown]
+    save: Callable[..., object]
+    hand_back: Callable[..., object]
+
+
+KINDS = {Allocation: Kind(_shown_live, save_mark, return_to_pool),
+         Seed: Kind(_shown_seed, standardisation.save_seed_mark, standardisation.withdraw_seed)}
+
+
+def shown(script: Allocation | Seed) -> Shown:
+    return KINDS[type(script)].shown(script)
+
+
 @bp.get("/")
 @marker_required
 def home():
-    allocations = db.session.scalars(
+    live = db.session.scalars(
         select(Allocation)
         .where(Allocation.marker_id == current_user.id,
                Allocation.status != AllocationStatus.RETURNED)
         .options(selectinload(Allocation.entry).selectinload(Entry.window),
-                 selectinload(Allocation.seed).selectinload(Seed.window),
-                 selectinload(Allocation.seed).selectinload(Seed.definitive),
                  selectinload(Allocation.mark))
     ).all()
+    seeds = db.session.scalars(
+        select(Seed)
+        .where(Seed.marker_id == current_user.id, Seed.status != AllocationStatus.RETURNED,
+               Seed.purpose == SeedPurpose.LIVE)  # qualification scripts are listed apart
+        .options(selectinload(Seed.window), selectinload(Seed.definitive),
+                 selectinload(Seed.mark))
+    ).all()
     # Seeds sit among live scripts in candidate-number order within each batch, so neither
-    # their place in the queue nor their id tells them apart; qualification is listed apart.
-    allocations.sort(key=lambda a: (a.allocated_at, a.candidate_number))
-    queue = [a for a in allocations
-             if a.seed is None or a.seed.purpose is not SeedPurpose.QUALIFICATION]
-    todo = [a for a in queue if a.status is AllocationStatus.ALLOCATED]
-    done = [a for a in queue if a.status is AllocationStatus.SUBMITTED]
-    deadlines = sorted({a.window.marking_deadline for a in todo if a.window.marking_deadline})
+    # their place in the queue nor their address tells them apart.
+    queue = sorted([*live, *seeds], key=lambda s: (s.allocated_at, s.candidate_number))
+    todo = [s for s in queue if s.status is AllocationStatus.ALLOCATED]
+    done = [s for s in queue if s.status is AllocationStatus.SUBMITTED]
+    deadlines = sorted({s.window.marking_deadline for s in todo if s.window.marking_deadline})
     cases = []
     if current_user.has_role(Role.MODERATOR):
         cases = cases_for_moderator(current_user)
@@ -121,32 +151,33 @@ def home():
                            reviews=reviews.for_reviewer(current_user))
 
 
-@bp.route("/scripts/<int:allocation_id>", methods=["GET", "POST"])
+@bp.route("/scripts/<candidate>", methods=["GET", "POST"])
 @marker_required
-def script(allocation_id: int):
-    allocation = _allocation_for(current_user, allocation_id)
-    page = shown(allocation)
-    if request.method == "POST" and allocation.status is AllocationStatus.ALLOCATED:
+def script(candidate: str):
+    """A script in the marker's queue, at its candidate number, live or seeded alike."""
+    script = _script_for(current_user, candidate)
+    page = shown(script)
+    if request.method == "POST" and script.status is AllocationStatus.ALLOCATED:
         data = _mark_input()
         submit = request.form.get("action") == "submit"
         try:
-            save_mark(allocation, data, clock.now(), submit=submit)
+            KINDS[type(script)].save(script, data, clock.now(), submit=submit)
         except MarkingError as problem:
             db.session.rollback()
-            return _script_page(allocation, page, data=data, error=str(problem))
+            return _script_page(script, page, data=data, error=str(problem))
         flash("Mark submitted." if submit else "Draft saved.", "success")
         if submit and page.qualification:
             return redirect(url_for(".qualification", window_id=page.window.id, npq=page.npq.code))
-        return redirect(url_for(".home") if submit else url_for(".script", allocation_id=allocation.id))
-    return _script_page(allocation, page)
+        return redirect(url_for(".home") if submit else url_for(".script", candidate=candidate))
+    return _script_page(script, page)
 
 
-def _script_page(allocation: Allocation, page: Shown, data: MarkInput | None = None,
+def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None = None,
                  error: str | None = None, return_error: str | None = None):
     """The workbench: the script and case study beside the rubric, with what the marker typed
     (`data`) and the problem with it, or with their reason for handing the script back. A seed
     is shown exactly as a live script is (`page`)."""
-    mark = allocation.mark
+    mark = script.mark
     if data is None:
         data = MarkInput(
             levels=mark.levels() if mark else {},
@@ -154,32 +185,33 @@ def _script_page(allocation: Allocation, page: Shown, data: MarkInput | None = N
             feedback=mark.feedback if mark else "",
         )
     return render_template(
-        "marker/script.html", allocation=allocation, shown=page,
+        "marker/script.html", script=script, shown=page,
         rubric=rubric_store.rubric_for(page.npq.code), data=data, error=error,
-        return_error=return_error, script=script_view(page.text, page.window.word_limit),
+        return_error=return_error, script_view=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
-        handout_url=lambda number: url_for(".handout", allocation_id=allocation.id, number=number),
-        locked=allocation.status is not AllocationStatus.ALLOCATED,
+        handout_url=lambda n: url_for(".handout", candidate=page.candidate_number, number=n),
+        locked=script.status is not AllocationStatus.ALLOCATED,
     )
 
 
-@bp.get("/scripts/<int:allocation_id>/handouts/<int:number>")
+@bp.get("/scripts/<candidate>/handouts/<int:number>")
 @marker_required
-def handout(allocation_id: int, number: int):
+def handout(candidate: str, number: int):
     """A handout of the script's case study, for the marker it is allocated to only."""
-    paper = shown(_allocation_for(current_user, allocation_id)).paper
+    paper = shown(_script_for(current_user, candidate)).paper
     return send_handout(paper.handouts if paper else [], number)
 
 
-@bp.post("/scripts/<int:allocation_id>/return")
+@bp.post("/scripts/<candidate>/return")
 @marker_required
-def give_back(allocation_id: int):
-    allocation = _allocation_for(current_user, allocation_id)
+def give_back(candidate: str):
+    script = _script_for(current_user, candidate)
     try:
-        return_to_pool(allocation, request.form.get("reason", ""), current_user, clock.now())
+        KINDS[type(script)].hand_back(script, request.form.get("reason", ""), current_user,
+                                      clock.now())
     except MarkingError as problem:
         db.session.rollback()
-        return _script_page(allocation, shown(allocation), return_error=str(problem))
+        return _script_page(script, shown(script), return_error=str(problem))
     flash("The script has been returned and will be given to another marker.", "success")
     return redirect(url_for(".home"))
 

@@ -76,8 +76,9 @@ class MarkerProfile(db.Model):
 class Allocation(db.Model):
     """A script (the entry's marked version) given to a marker as first or second marker.
 
-    A seeded script (standardisation) has no entry and no version: its text is a definitive
-    script's, so no path from entries to results can ever reach its mark."""
+    A seeded script (standardisation) is a Seed, not an allocation: its text is a definitive
+    script's and its mark is its own, so no path from entries to results can reach it. In the
+    marker's queue the two look alike (candidate_number, npq_code, window, role, status, mark)."""
 
     __table_args__ = (
         # One live allocation per script and role; returned ones are kept as history.
@@ -92,8 +93,8 @@ class Allocation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), index=True)
-    version_id: Mapped[int | None] = mapped_column(ForeignKey("submission_version.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id"))
     marker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     role: Mapped[MarkingRole] = mapped_column(enum_column(MarkingRole))
     status: Mapped[AllocationStatus] = mapped_column(
@@ -107,27 +108,32 @@ class Allocation(db.Model):
     version = relationship("SubmissionVersion")
     marker = relationship("User")
     mark: Mapped["Mark | None"] = relationship(back_populates="allocation", uselist=False)
-    seed = relationship("Seed", back_populates="allocation", uselist=False)
 
-    # What the marker's pages show, the same for a live script and a seeded one.
+    # What the marker's pages read, named as a Seed names them.
     @property
     def candidate_number(self) -> str:
-        return self.seed.candidate_number if self.entry_id is None else self.entry.candidate_number
+        return self.entry.candidate_number
 
     @property
     def npq_code(self) -> str:
-        return self.seed.definitive.npq_code if self.entry_id is None else self.entry.npq_code
+        return self.entry.npq_code
 
     @property
     def window(self):
-        return self.seed.window if self.entry_id is None else self.entry.window
+        return self.entry.window
 
 
 class Mark(db.Model):
-    """A marker's judgements on one allocation, against the rubric version recorded with it."""
+    """A marker's judgements on one script, a live one (an allocation) or a seed, against the
+    rubric version recorded with it."""
+
+    __table_args__ = (
+        CheckConstraint("(allocation_id IS NULL) != (seed_id IS NULL)", name="one_script"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), unique=True)
+    allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"), unique=True)
+    seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_script.id"), unique=True)
     rubric_version: Mapped[str] = mapped_column(String(64))
     feedback: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))  # set on submit
@@ -135,7 +141,8 @@ class Mark(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    allocation: Mapped[Allocation] = relationship(back_populates="mark")
+    allocation: Mapped[Allocation | None] = relationship(back_populates="mark")
+    seed = relationship("Seed", back_populates="mark")
     judgements: Mapped[list["Judgement"]] = relationship(
         back_populates="mark", cascade="all, delete-orphan", order_by="Judgement.id"
     )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, enum_column, now
-from .marking import Outcome
+from .marking import AllocationStatus, Mark, MarkingRole, Outcome
 
 
 class SeedPurpose(StrEnum):
@@ -67,7 +67,9 @@ class DefinitiveScript(db.Model):
 
 
 class Seed(db.Model):
-    """A definitive script given to one marker, under a candidate number of its own."""
+    """A definitive script given to one marker, under a candidate number of its own, in their
+    queue (or their qualification set) with a state and a mark of its own: to the marker it
+    reads as a live script does (an Allocation), attribute for attribute."""
 
     __tablename__ = "seed_script"
     # A marker never meets the same definitive script twice (they would know it).
@@ -77,10 +79,15 @@ class Seed(db.Model):
     window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"), index=True)
     marker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     definitive_id: Mapped[int] = mapped_column(ForeignKey("definitive_script.id"))
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), unique=True)
     purpose: Mapped[SeedPurpose] = mapped_column(enum_column(SeedPurpose))
     candidate_number: Mapped[str] = mapped_column(String(12), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # In the marker's queue: to mark, marked, or handed back (then never offered to anyone).
+    status: Mapped[AllocationStatus] = mapped_column(
+        enum_column(AllocationStatus), default=AllocationStatus.ALLOCATED
+    )
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)
     # Set when the marker submits: within tolerance of the definitive marks, and how not.
     agrees: Mapped[bool | None]
     differences: Mapped[str] = mapped_column(Text, default="")
@@ -89,7 +96,18 @@ class Seed(db.Model):
     window = relationship("AssessmentWindow")
     marker = relationship("User")
     definitive: Mapped[DefinitiveScript] = relationship()
-    allocation = relationship("Allocation", back_populates="seed")
+    mark: Mapped[Mark | None] = relationship(back_populates="seed", uselist=False)
+
+    # A seed is first-marked, and was allocated when it was issued.
+    role = MarkingRole.FIRST
+
+    @property
+    def allocated_at(self) -> datetime:
+        return self.issued_at
+
+    @property
+    def npq_code(self) -> str:
+        return self.definitive.npq_code
 
 
 class LeadDecision(db.Model):

@@ -199,6 +199,7 @@ def submit_response(entry_id: int):
             client_token=client_token, at=at, keep_draft=True,
         )
     except SubmissionRefused as refused:
+        # No rollback: the refused text is now the draft, committed with this page.
         return _response_page(_entry_for_writing(account_id, entry_id), ResponseForm(),
                               str(refused), at)
     # The receipt page is the confirmation (its panel says so): no flash, so the session

@@ -50,7 +50,6 @@ def request_reset(email: str, at: datetime) -> None:
     if user is not None and user.active:
         issue_password_link(user, at, first_time=False)
         audit.record("password.reset_requested", actor=user)
-        db.session.commit()
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
@@ -99,7 +98,6 @@ def set_password_with_token(token: str, password: str, at: datetime) -> User:
     user = stored.user
     user.set_password(password)  # which voids every other link made before it
     audit.record("password.set", actor=user)
-    db.session.commit()
     return user
 
 
@@ -116,7 +114,6 @@ def set_active(user: User, active: bool, actor: User) -> None:
     user.active = active
     audit.record("user.activated" if active else "user.deactivated", actor=actor,
                  participant_id=user.id if user.role is Role.PARTICIPANT else None, user=user.id)
-    db.session.commit()
 
 
 def _checked(row: dict, taken: set[str], seen: dict[str, int],
@@ -186,7 +183,6 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
     user = _create(row, email, role, programmes, end_date, at)
     audit.record("person.added", actor=actor, user=user.id, role=role.value,
                  participant_id=user.id if role is Role.PARTICIPANT else None)
-    db.session.commit()
     return user
 
 
@@ -207,5 +203,4 @@ def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list
         raise ImportRefused(problems)
     created = [_create(row, *person, at) for row, *person in people]
     audit.record("people.imported", actor=actor, file=filename, rows=len(created))
-    db.session.commit()
     return created

@@ -27,6 +27,7 @@ from ..models import (
 )
 from . import audit, notifications, standardisation
 from .marking_error import MarkingError
+from .marks import check_hand_back
 
 
 def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, SubmissionVersion]:
@@ -267,7 +268,6 @@ def allocate_window(window: AssessmentWindow, at: datetime, actor: User | None =
         notifications.scripts_allocated(result.assignments | seeded, window, at)
         audit.record("scripts.allocated", actor=actor, window_id=window.id, role=role.value,
                      allocated=len(result.assignments), unallocated=len(result.unallocated))
-    db.session.commit()
     return result
 
 
@@ -321,29 +321,20 @@ def withdraw_unmarked(entries: list[Entry], why: str, at: datetime, actor: User)
 
 
 def return_to_pool(allocation: Allocation, reason: str, actor: User, at: datetime) -> Allocation | None:
-    """Take a script back from its marker and offer it to another; returns the new allocation.
-    A seed is withdrawn instead, never returned to the pool (the marker sees no difference)."""
-    if allocation.status is not AllocationStatus.ALLOCATED:
-        raise MarkingError("Only a script that has not been submitted can be returned.")
-    if not reason.strip():
-        raise MarkingError("Give a reason for returning the script.")
-    if allocation.entry_id is None:
-        standardisation.withdraw_seed(allocation, reason, actor, at)
-        return None
+    """Take a script back from its marker and offer it to another; returns the new allocation
+    (None while no other marker can take it). A seed handed back is withdrawn instead:
+    standardisation.withdraw_seed."""
+    check_hand_back(allocation, reason)
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_at, allocation.return_reason = at, reason.strip()
     audit.record("allocation.returned", actor=actor, window_id=allocation.entry.window_id,
                  allocation=allocation.id, reason=reason.strip())
-    db.session.commit()
     allocate_window(allocation.entry.window, at, actor, allocation.role, {allocation.entry_id})
     return db.session.scalar(live_allocations(allocation.role).where(Allocation.entry_id == allocation.entry_id))
 
 
 def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) -> Allocation:
     """An admin moves an unmarked script to a named marker (the same hard rules apply)."""
-    if allocation.entry_id is None:
-        raise MarkingError("A seeded script belongs to its marker's standardisation: it cannot "
-                           "be moved.")
     if allocation.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("Only a script that has not been submitted can be moved.")
     entry = allocation.entry
@@ -358,5 +349,5 @@ def reassign(allocation: Allocation, marker: User, actor: User, at: datetime) ->
     db.session.add(moved)
     audit.record("allocation.moved", actor=actor, window_id=entry.window_id,
                  before=allocation.marker_id, after=marker.id, role=allocation.role.value)
-    db.session.commit()
+    db.session.flush()
     return moved

@@ -78,7 +78,6 @@ def draw_second_marking_sample(window: AssessmentWindow, at: datetime, actor: Us
         reasons = {r.value: sum(v is r for v in new.values()) for r in SampleReason}
         audit.record("second_marking.sample_drawn", actor=actor, window_id=window.id,
                      drawn=len(new), **reasons)
-    db.session.commit()
     sample = drawn | set(new)
     if sample - allocated:
         allocate_window(window, at, actor, MarkingRole.SECOND, sample - allocated)

@@ -98,7 +98,7 @@ def record_exemption(participant: User, window: AssessmentWindow, reason: str, a
     db.session.add(exemption)
     audit.record("engagement.exempted", actor=actor, window_id=window.id,
                  participant_id=participant.id, reason=reason.strip())
-    db.session.commit()
+    db.session.flush()
     return exemption
 
 

@@ -58,15 +58,16 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
                                                drawn_at=at))
         decision.remarked = len(remark)
     if action is LeadAction.STOP:
-        for allocation in _unmarked(window, npq_code, marker):
-            allocation.status = AllocationStatus.RETURNED
-            allocation.returned_at, allocation.return_reason = at, "marker stopped by the lead"
-            if allocation.entry_id is not None:
-                unmarked.append(allocation.entry_id)
+        live, seeds = _unmarked(window, npq_code, marker), _unmarked_seeds(window, npq_code, marker)
+        # Their live scripts go back to the pool; their seeds are withdrawn, never offered again.
+        for script in (*live, *seeds):
+            script.status = AllocationStatus.RETURNED
+            script.returned_at, script.return_reason = at, "marker stopped by the lead"
+        unmarked = [allocation.entry_id for allocation in live]
     audit.record(f"standardisation.{action.value}", actor=actor, window_id=window.id,
                  marker=marker.id, npq=npq_code, reason=decision.reason,
                  remarked=len(remark), returned=len(unmarked))
-    db.session.commit()
+    db.session.flush()
     if remark:
         allocations.allocate_window(window, at, actor, MarkingRole.SECOND, set(remark))
     if unmarked:
@@ -75,18 +76,18 @@ def decide(window: AssessmentWindow, npq_code: str, marker: User, action: LeadAc
 
 
 def _unmarked(window, npq_code, marker) -> list[Allocation]:
-    live = db.session.scalars(
+    return list(db.session.scalars(
         select(Allocation).join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Entry.npq_code == npq_code,
                Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    seeds = db.session.scalars(
-        select(Allocation).join(Seed, Seed.allocation_id == Allocation.id)
-        .join(DefinitiveScript, DefinitiveScript.id == Seed.definitive_id)
+               Allocation.status == AllocationStatus.ALLOCATED)))
+
+
+def _unmarked_seeds(window, npq_code, marker) -> list[Seed]:
+    return list(db.session.scalars(
+        select(Seed).join(DefinitiveScript, DefinitiveScript.id == Seed.definitive_id)
         .where(Seed.window_id == window.id, DefinitiveScript.npq_code == npq_code,
-               Allocation.marker_id == marker.id,
-               Allocation.status == AllocationStatus.ALLOCATED)).all()
-    return [*live, *seeds]
+               Seed.marker_id == marker.id, Seed.status == AllocationStatus.ALLOCATED)))
 
 
 def _since_last_good_seed(window, npq_code, marker, record: MarkerRecord) -> list[int]:
@@ -102,7 +103,6 @@ def _since_last_good_seed(window, npq_code, marker, record: MarkerRecord) -> lis
         query = query.where(Mark.submitted_at > since)
     drawn = select(SecondMarkingSample.entry_id)
     seconded = select(Allocation.entry_id).where(Allocation.role == MarkingRole.SECOND,
-                                                 Allocation.status != AllocationStatus.RETURNED,
-                                                 Allocation.entry_id.is_not(None))
+                                                 Allocation.status != AllocationStatus.RETURNED)
     return sorted(db.session.scalars(query.where(Allocation.entry_id.not_in(drawn),
                                                  Allocation.entry_id.not_in(seconded))))

@@ -42,7 +42,11 @@ def _row(to: str, subject: str, body: str, kind: str, at: datetime, dedupe_key) 
 
 
 def deliver_pending(at: datetime, limit: int = 100) -> tuple[int, int]:
-    """Send what is due, over one SMTP connection; returns (sent, failed)."""
+    """Send what is due, over one SMTP connection; returns (sent, failed).
+
+    Unlike other services this commits, once per message handed to the server (so the
+    caller's session must hold nothing else: the scheduler runs it as a duty of its own). A
+    server outage is only recorded (retries, backoff), for the caller to commit."""
     due = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.send_after <= at)
@@ -56,7 +60,6 @@ def deliver_pending(at: datetime, limit: int = 100) -> tuple[int, int]:
     except (OSError, smtplib.SMTPException) as error:
         for message in due:
             _failed(message, error, at)
-        db.session.commit()
         return 0, len(due)
     try:
         for message in due:
@@ -68,6 +71,9 @@ def deliver_pending(at: datetime, limit: int = 100) -> tuple[int, int]:
             else:
                 message.sent_at, message.attempts = at, message.attempts + 1
                 sent += 1
+            # Committed as soon as the server has answered, before the next message goes: a
+            # crash later in the batch never sends this one again (one commit for the batch
+            # would, for every message the server had already accepted).
             db.session.commit()
     finally:
         try:

@@ -1,14 +1,24 @@
-"""Marks: a marker's draft or submitted mark on a script, and the comparison of first and second
-marks that opens a moderation case."""
+"""Marks: a marker's draft or submitted mark on a script (live or seeded), whether a script may
+still be handed back, and the comparison of first and second marks that opens a moderation
+case."""
 
 from datetime import datetime
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Allocation, AllocationStatus, Entry, Mark, MarkingRole, Moderation, Outcome
+from ..models import (
+    Allocation,
+    AllocationStatus,
+    Entry,
+    Mark,
+    MarkingRole,
+    Moderation,
+    Outcome,
+    Seed,
+)
 from ..rubrics import Rubric
-from . import audit, standardisation
+from . import audit
 from .mark_input import MarkInput, complete_levels, set_judgements
 from .marking_error import MarkingError
 from .rubric_store import rubric_for
@@ -18,11 +28,29 @@ LEVEL_TOLERANCE = 1
 
 
 def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: bool) -> Mark:
-    """Save a draft mark, or submit it: the outcome comes from the rubric's rule, never typed."""
-    if allocation.status is not AllocationStatus.ALLOCATED:
+    """Save a draft mark on a live script, or submit it (a second mark is then compared with
+    the first). A seed's is standardisation.save_seed_mark."""
+    mark = fill_mark(allocation, data, at, submit=submit)
+    if submit:
+        audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.window.id,
+                     allocation=allocation.id, role=allocation.role.value,
+                     outcome=mark.outcome.value, rubric_version=mark.rubric_version)
+        if allocation.role is MarkingRole.SECOND:
+            compare_marks(allocation.entry, at)
+    db.session.flush()
+    return mark
+
+
+def fill_mark(script: Allocation | Seed, data: MarkInput, at: datetime, *, submit: bool) -> Mark:
+    """The marker's draft on a script of their queue, live or seeded (each holds its status
+    and its mark alike), or its submission: the outcome comes from the rubric's rule, never
+    typed."""
+    if script.status is not AllocationStatus.ALLOCATED:
         raise MarkingError("This mark has already been submitted.")
-    rubric = rubric_for(allocation.npq_code)
-    mark = allocation.mark or Mark(allocation=allocation, rubric_version=rubric.version)
+    rubric = rubric_for(script.npq_code)
+    if script.mark is None:
+        script.mark = Mark(rubric_version=rubric.version)
+    mark = script.mark
     db.session.add(mark)
     mark.rubric_version, mark.feedback, mark.saved_at = rubric.version, data.feedback, at
     set_judgements(mark.judgements, rubric, data, lambda j: mark.judgements.append(j))
@@ -31,17 +59,17 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
         mark.outcome = Outcome(rubric.outcome(levels))
         mark.borderline = rubric.is_borderline(levels)
         mark.submitted_at = at
-        allocation.status = AllocationStatus.SUBMITTED
-        audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.window.id,
-                     allocation=allocation.id, role=allocation.role.value, outcome=mark.outcome.value,
-                     rubric_version=rubric.version)
-        db.session.flush()
-        if allocation.seed is not None:
-            standardisation.check_seed(allocation, mark, at)
-        elif allocation.role is MarkingRole.SECOND:
-            compare_marks(allocation.entry, at)
-    db.session.commit()
+        script.status = AllocationStatus.SUBMITTED
     return mark
+
+
+def check_hand_back(script: Allocation | Seed, reason: str) -> None:
+    """A script goes back from its marker only before its mark is submitted, with a reason
+    (the same words for a live script and a seed)."""
+    if script.status is not AllocationStatus.ALLOCATED:
+        raise MarkingError("Only a script that has not been submitted can be returned.")
+    if not reason.strip():
+        raise MarkingError("Give a reason for returning the script.")
 
 
 def disagreement(rubric: Rubric, first: Mark, second: Mark) -> str | None:

@@ -88,7 +88,6 @@ def assign_moderator(case: Moderation, moderator: User, actor: User, at: datetim
     audit.record("moderation.assigned", actor=actor, window_id=case.entry.window_id,
                  entry=case.entry_id, moderator=moderator.id)
     notifications.moderation_assigned(moderator, case, at)
-    db.session.commit()
     return case
 
 
@@ -115,5 +114,5 @@ def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at
     audit.record("moderation.decided_by_admin" if by_admin else "moderation.decided",
                  actor=moderator, window_id=case.entry.window_id,
                  entry=case.entry_id, outcome=case.outcome.value, reason=case.reason)
-    db.session.commit()
+    db.session.flush()
     return case

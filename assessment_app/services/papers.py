@@ -30,6 +30,7 @@ from ..models import (
     WindowPaper,
 )
 from ..paper_likeness import SAME_PAPER_PERCENT, near_copies
+from ..savepoints import savepoint
 from . import audit
 
 MAX_PAPER_BYTES = 2 * 1024 * 1024
@@ -58,15 +59,8 @@ class UploadedFile:
 
 def add_paper(npq_code: str, paper_file: UploadedFile, handouts: list[UploadedFile], title: str,
               actor: User | None, at: datetime) -> CasePaper:
-    """Check an uploaded paper and its handouts and add them to the NPQ's bank, all or nothing."""
-    paper = _stage_paper(npq_code, paper_file, handouts, title, actor, at)
-    db.session.commit()
-    return paper
-
-
-def _stage_paper(npq_code: str, paper_file: UploadedFile, handouts: list[UploadedFile],
-                 title: str, actor: User | None, at: datetime) -> CasePaper:
-    """add_paper without the commit; raises PaperError."""
+    """Check an uploaded paper and its handouts and add them to the NPQ's bank, all or nothing
+    (nothing is added before every check has passed); raises PaperError."""
     name = _plain_name(paper_file.filename)
     suffix = PurePath(name).suffix.lower()
     if suffix not in PAPER_SUFFIXES:
@@ -212,26 +206,23 @@ def _plain_name(filename: str) -> str:
 def import_directory(directory, at: datetime) -> tuple[list[CasePaper], list[str]]:
     """Load every case-study file in a folder into the bank; files already there are skipped.
 
-    All or nothing: raises CaseStudyError or PaperError, naming the file, if any file is broken.
+    All or nothing: raises CaseStudyError or PaperError, naming the file, if any file is broken
+    (the papers added before it are taken back with a savepoint; the caller's other work stays).
     """
     added, skipped = [], []
-    for study in available_case_studies(directory):
-        path = Path(study.source_path)
-        data = path.read_bytes()
-        if _same_file(study.npq, hashlib.sha256(data).hexdigest()) is not None:
-            skipped.append(path.name)
-            continue
-        handouts = []
-        if study.handout_filename:
-            handouts = [UploadedFile(study.handout_filename,
-                                     (path.parent / study.handout_filename).read_bytes())]
-        try:
-            added.append(_stage_paper(study.npq, UploadedFile(path.name, data), handouts, "", None,
-                                      at))
-        except PaperError:
-            db.session.rollback()
-            raise
-    db.session.commit()
+    with savepoint():
+        for study in available_case_studies(directory):
+            path = Path(study.source_path)
+            data = path.read_bytes()
+            if _same_file(study.npq, hashlib.sha256(data).hexdigest()) is not None:
+                skipped.append(path.name)
+                continue
+            handouts = []
+            if study.handout_filename:
+                handouts = [UploadedFile(study.handout_filename,
+                                         (path.parent / study.handout_filename).read_bytes())]
+            added.append(add_paper(study.npq, UploadedFile(path.name, data), handouts, "", None,
+                                   at))
     return added, skipped
 
 

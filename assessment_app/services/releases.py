@@ -24,24 +24,28 @@ def record_release(window_id: int, at: datetime) -> bool:
         )
         .values(release_recorded_at=at)
     )
-    # The conditional UPDATE makes two concurrent runs safe: only one sees a changed row.
+    # The conditional UPDATE makes two concurrent runs safe: only one sees a changed row (the
+    # other waits for the first one's commit, then finds nothing to change).
     if result.rowcount != 1:
-        db.session.rollback()
         return False
     audit.record("case_study.released", window_id=window_id)
     notifications.case_study_released(window_id, at)
-    db.session.commit()
     return True
 
 
-def record_due_releases(at: datetime) -> list[int]:
-    """Record every release that is due (the catch-up after downtime); returns the window ids."""
-    due = db.session.scalars(
+def due_releases(at: datetime) -> list[int]:
+    """The windows whose release is due and not yet recorded (the catch-up after downtime)."""
+    return list(db.session.scalars(
         select(AssessmentWindow.id).where(
             AssessmentWindow.release_at <= at, AssessmentWindow.release_recorded_at.is_(None)
-        )
-    ).all()
-    return [window_id for window_id in due if record_release(window_id, at)]
+        ).order_by(AssessmentWindow.id)
+    ))
+
+
+def record_due_releases(at: datetime) -> list[int]:
+    """Record every release that is due; returns the window ids. (The scheduler records each
+    window's in a transaction of its own.)"""
+    return [window_id for window_id in due_releases(at) if record_release(window_id, at)]
 
 
 def upcoming_releases(at: datetime) -> list[tuple[int, datetime]]:

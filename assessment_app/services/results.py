@@ -31,20 +31,25 @@ def result_visible(entry: Entry, at: datetime) -> bool:
     return window.results_released(at) and not outstanding_checks(window, at)
 
 
+class ReleaseHeld(MarkingError):
+    """A release refused while checking is unfinished. The second-marking sample drawn on the
+    way stands, its scripts already with their second markers: the caller commits it."""
+
+
 def release_results(window: AssessmentWindow, when: datetime, actor: User, at: datetime) -> None:
-    """Release now or schedule a release; refused while any script's marking, second marking
-    or moderation is unfinished (the sample is drawn first if first marking is complete)."""
+    """Release now or schedule a release; refused (ReleaseHeld) while any script's marking,
+    second marking or moderation is unfinished (the sample is drawn first if first marking is
+    complete)."""
     if window.state(at).value != "closed":
         raise MarkingError("Results can only be released after the window has closed.")
     if first_marking_complete(window, at):
         draw_second_marking_sample(window, at, actor)
     outstanding = outstanding_checks(window, at)
     if outstanding:
-        raise MarkingError(refusal(outstanding))
+        raise ReleaseHeld(refusal(outstanding))
     window.results_release_at = max(when, at)
     audit.record("results.release_set", actor=actor, window_id=window.id,
                  release_at=window.results_release_at.isoformat())
-    db.session.commit()
     if window.results_release_at <= at:
         record_results(window, at)
 
@@ -64,7 +69,6 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
                      scripts=[str(o) for o in outstanding])
         notifications.results_release_held(window, refusal(outstanding), at)
         window.results_release_at = None
-        db.session.commit()
         return False
     versions = marked_versions(window, at)
     window.results_recorded_at = at
@@ -72,7 +76,6 @@ def record_results(window: AssessmentWindow, at: datetime) -> bool:
     changes = outcomes.settle([v.entry for v in versions.values()], at)
     notifications.results_released([c.entry for c in changes if c.rule in _RESULTS], at)
     audit.record("results.released", window_id=window.id, entries=len(versions))
-    db.session.commit()
     return True
 
 
@@ -100,5 +103,4 @@ def _record_late_results(window: AssessmentWindow, at: datetime) -> bool:
     notifications.results_released([c.entry for c in changes if c.rule in _RESULTS], at)
     audit.record("results.released", window_id=window.id, entries=len(done),
                  after_window_release=True)
-    db.session.commit()
     return True

@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from ..review_rules import ReviewRefused, request_closes_at, request_problem
+from ..savepoints import savepoint
 from ..working_days import bank_holidays
 from . import audit, notifications, outcomes
 from .checking import FinalResult
@@ -66,16 +67,14 @@ def request_review(entry: Entry, grounds: str, actor: User, at: datetime) -> Rev
         raise ReviewRefused("Give your grounds: say why you think the marking should be reviewed.")
     review = ReviewRequest(entry_id=entry.id, grounds=grounds.strip(), requested_at=at,
                            requested_by=actor.id)
-    db.session.add(review)
     try:
-        db.session.flush()
+        with savepoint():  # the refusal undoes this row only, not the caller's work
+            db.session.add(review)
     except IntegrityError:  # a second request sent at the same moment
-        db.session.rollback()
         raise ReviewRefused("You have already asked for a review of this attempt. Only one "
                             "review can be asked for per attempt.") from None
     audit.record("review.requested", actor=actor, window_id=entry.window_id,
                  participant_id=entry.participant_id, entry=entry.id, grounds=review.grounds)
-    db.session.commit()
     return review
 
 
@@ -135,7 +134,6 @@ def decide(review: ReviewRequest, accept: bool, reason: str, reviewer: User | No
                            f"/assessments/{entry.id}/review", at)
     if accept:
         notifications.review_assigned(reviewer, review, at)
-    db.session.commit()
 
 
 def reviewed_version(entry_id: int) -> SubmissionVersion:

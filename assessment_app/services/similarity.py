@@ -29,6 +29,7 @@ from ..models import (
     User,
     WindowPaper,
 )
+from ..savepoints import savepoint
 from . import audit
 from .admin_lists import Page, _page
 
@@ -67,7 +68,7 @@ def request_check(window: AssessmentWindow, actor: User, at: datetime) -> Simila
                         requested_at=at)
     db.session.add(run)
     audit.record("similarity.requested", actor=actor, window_id=window.id)
-    db.session.commit()
+    db.session.flush()
     return run
 
 
@@ -89,27 +90,32 @@ def request_after_deadline(window: AssessmentWindow, at: datetime) -> Similarity
         return None
     run = SimilarityRun(window_id=window.id, trigger=CheckTrigger.DEADLINE, deadline_key=key,
                         requested_at=at)
-    db.session.add(run)
     try:
-        db.session.commit()
+        with savepoint():  # losing the race undoes this row only, not the duty's work
+            db.session.add(run)
     except IntegrityError:  # another process asked first
-        db.session.rollback()
         return None
     return run
 
 
-def run_pending(at: datetime) -> list[int]:
-    """Run every check asked for and not yet finished (one cut short is run again)."""
-    pending = db.session.scalars(
+def pending_runs() -> list[SimilarityRun]:
+    """The checks asked for and not yet finished (one cut short is run again), oldest first."""
+    return list(db.session.scalars(
         select(SimilarityRun).where(SimilarityRun.finished_at.is_(None)).order_by(SimilarityRun.id)
-    ).all()
+    ))
+
+
+def run_pending(at: datetime) -> list[int]:
+    """Run every check asked for and not yet finished. (The scheduler runs each in a
+    transaction of its own.)"""
+    pending = pending_runs()
     for run in pending:
         run_check(run, at)
     return [run.id for run in pending]
 
 
 def run_check(run: SimilarityRun, at: datetime) -> list[SimilarityPair]:
-    """Compare the window's scripts and record the pairs over the threshold, in one commit."""
+    """Compare the window's scripts and record the pairs over the threshold, all together."""
     window = db.session.get(AssessmentWindow, run.window_id)
     limit = threshold()
     current = _by_npq(_latest_scripts(
@@ -141,7 +147,7 @@ def run_check(run: SimilarityRun, at: datetime) -> list[SimilarityPair]:
     audit.record("similarity.checked", window_id=window.id, run=run.id, trigger=run.trigger.value,
                  scripts=run.scripts_checked, earlier=run.earlier_scripts, pairs=len(pairs),
                  threshold=limit)
-    db.session.commit()
+    db.session.flush()
     return pairs
 
 

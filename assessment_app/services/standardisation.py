@@ -3,10 +3,12 @@ standing, and the figures behind the reports (the lead's decisions on drift are 
 lead_decisions.py).
 
 The rules (tolerance, standing, seed rate) are in ../standardisation.py; this module reads and
-records rows. A seed is an Allocation with no entry: its text is a definitive script's, and
-every path to results, exports and second marking starts from entries, so a seed's mark can
-never reach one. The lead is an assessment admin: standardisation decides who may mark, and
-stopping a marker or sending scripts to second marking are allocation decisions admins make.
+records rows. A seed is a row of its own (Seed), in its marker's queue beside their live
+scripts (allocations) and marked as they are, but with a mark of its own: its text is a
+definitive script's, and every path to results, exports and second marking starts from
+entries' allocations, so a seed's mark can never reach one. The lead is an assessment admin:
+standardisation decides who may mark, and stopping a marker or sending scripts to second
+marking are allocation decisions admins make.
 """
 
 import random
@@ -44,6 +46,7 @@ from .candidate_numbers import new_candidate_number
 from .mail import queue
 from .mark_input import MarkInput, checked_levels
 from .marking_error import MarkingError
+from .marks import check_hand_back, fill_mark
 from .rubric_store import rubric_at, rubric_for
 
 
@@ -66,7 +69,6 @@ def save_settings(window: AssessmentWindow, seed_every: int, qualification_size:
     audit.record("standardisation.settings", actor=actor, window_id=window.id,
                  before=list(before), seed_every=seed_every,
                  qualification_size=qualification_size, criteria_off_allowed=criteria_off_allowed)
-    db.session.commit()
     return setting
 
 
@@ -119,7 +121,6 @@ def add_definitive(window: AssessmentWindow, npq_code: str, data: MarkInput, rat
     audit.record("standardisation.definitive_added", actor=actor, window_id=window.id,
                  definitive=script.id, npq=npq_code, outcome=script.outcome.value,
                  copied_from=source.candidate_number if source else None)
-    db.session.commit()
     return script
 
 
@@ -171,8 +172,8 @@ def records(window: AssessmentWindow, marker_ids=None) -> dict[tuple[int, str], 
         profiles = profiles.where(MarkerProfile.user_id.in_(list(marker_ids)))
     seeds = db.session.scalars(
         select(Seed).where(Seed.window_id == window.id).order_by(Seed.issued_at, Seed.id)
-        .options(selectinload(Seed.definitive), selectinload(Seed.allocation)
-                 .selectinload(Allocation.mark).selectinload(Mark.judgements))).all()
+        .options(selectinload(Seed.definitive),
+                 selectinload(Seed.mark).selectinload(Mark.judgements))).all()
     decisions = db.session.scalars(
         select(LeadDecision).where(LeadDecision.window_id == window.id)
         .order_by(LeadDecision.decided_at, LeadDecision.id)).all()
@@ -204,19 +205,16 @@ def barred_npqs(window: AssessmentWindow) -> dict[int, set[str]]:
 
 
 def _issue(window: AssessmentWindow, marker_id: int, script: DefinitiveScript,
-           purpose: SeedPurpose, at: datetime) -> Allocation:
-    allocation = Allocation(entry_id=None, version_id=None, marker_id=marker_id,
-                            role=MarkingRole.FIRST, allocated_at=at)
-    db.session.add(allocation)
+           purpose: SeedPurpose, at: datetime) -> Seed:
+    seed = Seed(window_id=window.id, marker_id=marker_id, definitive_id=script.id,
+                purpose=purpose, candidate_number=new_candidate_number(), issued_at=at)
+    db.session.add(seed)
     db.session.flush()
-    db.session.add(Seed(window_id=window.id, marker_id=marker_id, definitive_id=script.id,
-                        allocation_id=allocation.id, purpose=purpose,
-                        candidate_number=new_candidate_number(), issued_at=at))
-    return allocation
+    return seed
 
 
 def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
-                        at: datetime) -> list[Allocation]:
+                        at: datetime) -> list[Seed]:
     """Give the marker the window's qualification set for the NPQ (the first definitive
     scripts set, in order)."""
     record = records(window, [marker.id]).get((marker.id, npq_code))
@@ -229,7 +227,6 @@ def start_qualification(window: AssessmentWindow, npq_code: str, marker: User,
     issued = [_issue(window, marker.id, s, SeedPurpose.QUALIFICATION, at) for s in chosen]
     audit.record("standardisation.qualification_started", actor=marker, window_id=window.id,
                  npq=npq_code, scripts=len(issued))
-    db.session.commit()
     return issued
 
 
@@ -261,8 +258,7 @@ def seed_queues(window: AssessmentWindow, at: datetime, rng: random.Random | Non
         fresh = [s for s in pool if s.npq_code == npq and s.id not in met]
         due = rules.seeds_due(count, sum(s.purpose is SeedPurpose.LIVE for s in given), every)
         for script in rng.sample(fresh, min(due, len(fresh))):
-            allocation = _issue(window, marker_id, script, SeedPurpose.LIVE, at)
-            added[("seed", allocation.id)] = marker_id
+            added[("seed", _issue(window, marker_id, script, SeedPurpose.LIVE, at).id)] = marker_id
     if added:
         audit.record("standardisation.seeded", window_id=window.id, seeds=len(added))
     return added
@@ -271,23 +267,36 @@ def seed_queues(window: AssessmentWindow, at: datetime, rng: random.Random | Non
 # Marks on seeds ------------------------------------------------------------------------
 
 
-def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Comparison:
+def save_seed_mark(seed: Seed, data: MarkInput, at: datetime, *, submit: bool) -> Mark:
+    """Save a draft mark on a seed, or submit it, as on a live script (marks.fill_mark); a
+    submitted one is compared with the definitive marks."""
+    mark = fill_mark(seed, data, at, submit=submit)
+    if submit:
+        audit.record("mark.submitted", actor=seed.marker, window_id=seed.window_id, seed=seed.id,
+                     role=seed.role.value, outcome=mark.outcome.value,
+                     rubric_version=mark.rubric_version)
+        db.session.flush()
+        check_seed(seed, mark, at)
+    db.session.flush()
+    return mark
+
+
+def check_seed(seed: Seed, mark: Mark, at: datetime) -> rules.Comparison:
     """Compare a submitted mark on a seed with the definitive one; a live seed outside
     tolerance flags the marker to the admins."""
-    seed = allocation.seed
     setting = settings_for(seed.window)
     definitive = seed.definitive
     rubric = rubric_at(definitive.rubric_version)
     result = rules.compare(rubric, definitive.levels, mark.levels(), setting.criteria_off_allowed)
     seed.agrees, seed.differences, seed.checked_at = result.agrees, result.summary(), at
-    audit.record("standardisation.seed_checked", actor=allocation.marker,
+    audit.record("standardisation.seed_checked", actor=seed.marker,
                  window_id=seed.window_id, seed=seed.id, purpose=seed.purpose.value,
                  agrees=result.agrees, differences=seed.differences)
     if seed.purpose is SeedPurpose.LIVE and not result.agrees:
         for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN,
                                                            User.active.is_(True))):
             queue(admin.email, f"A marker has drifted out of tolerance: {seed.window.name}",
-                  f"Dear {admin.name},\n\n{allocation.marker.name}'s mark on a seeded "
+                  f"Dear {admin.name},\n\n{seed.marker.name}'s mark on a seeded "
                   f"{definitive.npq_code} script is outside the window's tolerance "
                   f"({seed.differences}). They get no new scripts until you decide: feedback "
                   "and continue, second marking of their scripts since the last good seed, or "
@@ -295,15 +304,16 @@ def check_seed(allocation: Allocation, mark: Mark, at: datetime) -> rules.Compar
     return result
 
 
-def withdraw_seed(allocation: Allocation, reason: str, actor: User, at: datetime) -> None:
-    """A marker hands back a seed: it leaves their queue and is never offered to anyone."""
-    if allocation.seed.purpose is SeedPurpose.QUALIFICATION:
+def withdraw_seed(seed: Seed, reason: str, actor: User, at: datetime) -> None:
+    """A marker hands back a seed (as they would a live script: marks.check_hand_back): it
+    leaves their queue and is never offered to anyone."""
+    check_hand_back(seed, reason)
+    if seed.purpose is SeedPurpose.QUALIFICATION:
         raise MarkingError("A qualification script cannot be returned: mark it to qualify.")
-    allocation.status = AllocationStatus.RETURNED
-    allocation.returned_at, allocation.return_reason = at, reason.strip()
-    audit.record("standardisation.seed_withdrawn", actor=actor, window_id=allocation.seed.window_id,
-                 seed=allocation.seed.id, reason=reason.strip())
-    db.session.commit()
+    seed.status = AllocationStatus.RETURNED
+    seed.returned_at, seed.return_reason = at, reason.strip()
+    audit.record("standardisation.seed_withdrawn", actor=actor, window_id=seed.window_id,
+                 seed=seed.id, reason=reason.strip())
 
 
 # Reports -------------------------------------------------------------------------------
@@ -336,7 +346,7 @@ def per_criterion(record: MarkerRecord) -> list[CriterionAgreement]:
     for c in rubric.criteria:
         same = within = 0
         for s in checked:
-            given, agreed = s.allocation.mark.levels()[c.id], s.definitive.levels[c.id]
+            given, agreed = s.mark.levels()[c.id], s.definitive.levels[c.id]
             gap = abs(rubric.level_index(given) - rubric.level_index(agreed))
             same += gap == 0
             within += gap <= 1
@@ -390,7 +400,7 @@ def qualification_feedback(record: MarkerRecord) -> list[Feedback]:
     out = []
     for seed in qualification:
         rubric = rubric_at(seed.definitive.rubric_version)
-        given = seed.allocation.mark.levels()
+        given = seed.mark.levels()
         out.append(Feedback(seed, [(c.title, rubric.level(given[c.id]).title,
                                     rubric.level(seed.definitive.levels[c.id]).title)
                                    for c in rubric.criteria], seed.definitive.rationale))

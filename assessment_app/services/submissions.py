@@ -1,6 +1,7 @@
 """Saving drafts, reading uploads and taking final submissions."""
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -31,6 +32,7 @@ from ..models import (
 from ..models._types import UTCDateTime
 from ..round_trips import committed_in_one_round_trip
 from ..row_inserts import insert_together
+from ..savepoints import savepoint
 from ..text_intake import normalise
 from ..timeformat import deadline_text
 from ..word_limits import WordLimit
@@ -50,7 +52,7 @@ def word_limit_for(entry: Entry) -> WordLimit:
 
 
 def save_draft(entry_id: int, text: str, at: datetime) -> int:
-    """Keep the editor's text in one upsert and commit; returns the word count.
+    """Keep the editor's text in one upsert; returns the word count.
 
     Always allowed: a draft is never refused, so nothing is lost (the text is normalised
     first, so nothing in it can make the database refuse it).
@@ -58,7 +60,6 @@ def save_draft(entry_id: int, text: str, at: datetime) -> int:
     text = normalise(text)
     words = wordcount.count_words(text)
     _upsert_draft(entry_id, text, words, at)
-    db.session.commit()
     return words
 
 
@@ -94,7 +95,6 @@ def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) 
         "entry_id": entry_id, "participant_id": participant_id, "text": text,
         "word_count": words, "saved_at": at, "now": at,
     }).first()  # RETURNING: a row count is not reported alike by every driver
-    db.session.commit()
     return words if saved is not None else None
 
 
@@ -318,7 +318,7 @@ def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> Resp
         "response.uploaded", actor=entry.participant, window_id=entry.window_id,
         participant_id=entry.participant_id, filename=filename, words=upload.word_count,
     )
-    db.session.commit()
+    db.session.flush()
     return upload
 
 
@@ -354,27 +354,48 @@ SUBMIT_TRIES = 5
 
 
 def submit(entry: Entry, text: str, **options) -> SubmissionVersion:
-    """submit_to() for an entry already loaded (its window, NPQ and participant are read),
-    returning the version."""
-    number = submit_to(SubmissionTarget.of(entry), text, **options)
+    """submit_to() for an entry already loaded (its window, NPQ and participant are read), by
+    a caller that owns its transaction (the demo, tests): the version is flushed, not
+    committed. Returns the version."""
+    number = _take(SubmissionTarget.of(entry), text, _flushed, **options)
     return db.session.scalars(select(SubmissionVersion).where(
         SubmissionVersion.entry_id == entry.id, SubmissionVersion.number == number)).one()
 
 
-def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_token: str,
-              at: datetime, upload: ResponseUpload | None = None,
-              keep_draft: bool = False) -> int:
-    """Take a final submission as a new version, with its receipt, in one transaction, and
-    return its number.
+def submit_to(target: SubmissionTarget, text: str, **options) -> int:
+    """Take a final submission as a new version, with its receipt, and return its number.
+
+    The one service that commits (for the request): the submission is the request's last
+    write, and its COMMIT rides in the same round trip as its rows (round_trips.py: psycopg's
+    pipeline on PostgreSQL), a measured saving on deadline night. Anything the request wrote
+    before is flushed into that same transaction; nothing is left for the request's own commit.
+    See _take for the options.
+    """
+    return _take(target, text, committed_in_one_round_trip, **options)
+
+
+@contextmanager
+def _flushed():
+    """Write the rows under a savepoint, for the caller to commit: a number taken meanwhile
+    undoes only them."""
+    with savepoint():
+        yield
+
+
+def _take(target: SubmissionTarget, text: str, written, *, declaration: bool, client_token: str,
+          at: datetime, upload: ResponseUpload | None = None, keep_draft: bool = False) -> int:
+    """Take a final submission as a new version, with its receipt, and return its number; the
+    rows are written in the context `written` (committed with them, or flushed).
 
     Submitting the same form twice (a double click, a resent request) returns the number of
     the version the first one made: the client token is unique per entry in the database.
-    With keep_draft a refused text is kept as the draft, so a refusal loses nothing; an
-    accepted text is the newest version, which the editor shows when it is newer than the
-    draft (editor_text). The text is normalised and counted once. The version is numbered
-    from the target's numbering (read under the entry's lock), or read here, so its INSERT,
-    the audit row, the receipt and the COMMIT all go in one round trip. Rows are written as
-    plain values: no ORM object is made or kept.
+    With keep_draft a refused text is kept as the draft (the caller, not rolling back the
+    refusal, commits it), so a refusal loses nothing; an accepted text is the newest version,
+    which the editor shows when it is newer than the draft (editor_text). The text is
+    normalised and counted once. The version is numbered from the target's numbering (read
+    under the entry's lock), or read here, so its INSERT, the audit row, the receipt and the
+    COMMIT all go in one round trip. Rows are written as plain values: no ORM object is made
+    or kept.
     """
     entry_id = target.entry_id
     text = normalise(text)
@@ -390,7 +411,6 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
             return numbering.taken
         if keep_draft:
             _upsert_draft(entry_id, text, count, at)
-            db.session.commit()
         raise
     version = {
         "entry_id": entry_id, "text": text, "word_count": count,
@@ -404,7 +424,7 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
         if numbering.taken is not None:  # this token already made a version
             return numbering.taken
         try:
-            with committed_in_one_round_trip():  # the three rows and the COMMIT
+            with written():  # the three rows (and, for the request, the COMMIT)
                 _insert_rows(
                     {**version, "number": numbering.next},
                     audit.event_row(
@@ -415,7 +435,10 @@ def submit_to(target: SubmissionTarget, text: str, *, declaration: bool, client_
                         author, target.npq_name, entry_id, numbering.next, count,
                         version["sha256"], at))
         except IntegrityError:
-            db.session.rollback()
+            if written is not _flushed:
+                # Part of the folded commit: that transaction has failed as a whole (on
+                # PostgreSQL the pipeline has ended it), so the retry reads under a new one.
+                db.session.rollback()
             read_again = _numbering(entry_id, client_token)
             if read_again == numbering:  # no other version explains it: a real failure
                 raise

@@ -76,7 +76,6 @@ def create_window(settings: WindowSettings, actor: User) -> AssessmentWindow:
     db.session.add(window)
     db.session.flush()
     audit.record("window.created", actor=actor, window_id=window.id, **_describe(window))
-    db.session.commit()
     return window
 
 
@@ -189,7 +188,6 @@ def update_window(window: AssessmentWindow, settings: WindowSettings, actor: Use
                      "entered_at_once": sorted(p for p, entered in gated.items() if entered),
                      "lost_at_once": sorted(p for p, entered in gated.items() if not entered),
                  }} if gate else {}))
-    db.session.commit()
     return window
 
 
@@ -256,7 +254,6 @@ def attach_case_study(paper: WindowPaper, case_paper: CasePaper, actor: User,
     audit.record("case_study.attached", actor=actor, window_id=paper.window_id,
                  npq=paper.npq_code, paper_id=case_paper.id, title=case_paper.title,
                  replaced_paper_id=replaced)
-    db.session.commit()
 
 
 def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str],
@@ -332,7 +329,6 @@ def enter_participants(window: AssessmentWindow, npq_code: str, emails: list[str
                          timing is entry_rules.EntryTiming.NEEDS_CONFIRMING))
         if entry.entered:
             notifications.entered(entry, at)
-    db.session.commit()
     return entries
 
 

@@ -13,6 +13,7 @@ from assessment_app.models import (
     DefinitiveScript,
     EcClaim,
     Entry,
+    Mark,
     Npq,
     OutcomeAmendment,
     ReviewRequest,
@@ -51,9 +52,11 @@ def test_seed_demo_prints_the_accounts_and_can_run_twice(app):
         assert User.query.count() == 16
         assert AssessmentWindow.query.count() == 4
         assert Entry.query.count() == 11
-        # The marker's demo queue, a marked pass, and two fails marked twice; seeds and
-        # qualification sets apart.
-        assert Allocation.query.filter(Allocation.entry_id.is_not(None)).count() == 8
+        # The marker's demo queue, a marked pass, and two fails marked twice (every allocation
+        # an entry's); seeds and qualification sets apart, each with its own mark.
+        assert Allocation.query.count() == 8
+        assert Allocation.query.filter(Allocation.entry_id.is_(None)).count() == 0
+        assert Mark.query.filter(Mark.seed_id.is_not(None)).count() == 10
         assert Seed.query.filter_by(purpose=SeedPurpose.QUALIFICATION).count() == 9
         assert Seed.query.filter_by(purpose=SeedPurpose.LIVE).count() == 3
         assert DefinitiveScript.query.filter(DefinitiveScript.source_entry_id.is_not(None)).count() == 1

@@ -65,6 +65,7 @@ def scripts(app, clock):
             "honest": essay(rng, 1200),
         }
         versions.update({n: submit(entries[n], texts[n], n).id for n in names})
+        db.session.commit()  # as the request does
         ids = Scripts(window.id, earlier.id, window.papers[0].paper_id, versions,
                       {n: e.id for n, e in entries.items()})
     clock.at(CLOSED)

@@ -155,6 +155,7 @@ def test_the_page_is_paged_and_makes_a_fixed_number_of_statements(app, scripts, 
             submissions.submit(entry, original, declaration=True, client_token=f"c{i}", at=DURING)
         clock.at(CLOSED)
         checks.run_check(checks.request_check(window, make_user(), CLOSED), CLOSED)
+        db.session.commit()  # as the request does
         assert runs(scripts.window_id).order_by(SimilarityRun.id.desc()).first().pairs_found == 68
     many = count_queries(app, lambda: admin.get(url))
     assert many == few
@@ -170,6 +171,7 @@ def test_markers_never_see_similarity_or_cases(app, scripts, clock):
         add_marker("Nina Patel", "m2@example.org")
         window = db.session.get(AssessmentWindow, scripts.window_id)
         allocations.allocate_window(window, CLOSED)
+        db.session.commit()  # as the request does
         pair_id = SimilarityPair.query.first().id
     admin = client_for(app, scripts.admin_email)
     case_url = admin.post(f"/admin/entries/{scripts.entries['original']}/misconduct").location

@@ -76,6 +76,7 @@ def test_an_arrangement_applies_at_entry_and_moves_the_deadline_to_the_exact_sec
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         submissions.submit(entry, "In time.", declaration=True, client_token="a", at=LAST_SECOND)
+        db.session.commit()  # as the request does
     clock.at(FIRST_LATE)
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
@@ -167,14 +168,16 @@ def test_markers_never_see_an_arrangement(app, people, clock):
         entry = db.session.get(Entry, entry_id)
         submissions.submit(entry, "My response.", declaration=True, client_token="a", at=LAST_SECOND)
         allocations.allocate_window(entry.window, LAST_SECOND)
+        db.session.commit()  # as the request does
         assert Allocation.query.count() == 0  # still in time: not yet marked
     clock.at(FIRST_LATE)
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, entry_id).window, FIRST_LATE)
-        allocation_id = Allocation.query.one().id
+        db.session.commit()  # as the request does
+        number = Allocation.query.one().candidate_number
     marker = app.test_client()
     login(marker, "marker@example.org")
-    pages = marker.get("/marking/").text + marker.get(f"/marking/scripts/{allocation_id}").text
+    pages = marker.get("/marking/").text + marker.get(f"/marking/scripts/{number}").text
     assert "My response." in pages
     for hidden in ("arrangement", "Arrangement", "SECRET-ARRANGEMENT-DETAIL", "extra days",
                    "6 December", "Sam Taylor"):

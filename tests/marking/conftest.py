@@ -51,6 +51,7 @@ def closed(app, clock):
         for i, entry in enumerate(entries):
             submissions.submit(entry, f"Response number {i} about professional development.",
                                declaration=True, client_token=f"t{i}", at=DURING)
+        db.session.commit()  # as the request does
         ids = Marking(window.id, [e.id for e in entries], [m.id for m in markers], moderator.id,
                       admin.id)
     clock.at(CLOSED)

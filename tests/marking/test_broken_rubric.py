@@ -35,11 +35,12 @@ def test_a_page_that_needs_the_broken_rubric_names_the_file_and_field(app, close
                                                                       rubric_file):
     with app.app_context():
         allocations.allocate_window(db.session.get(Entry, closed.entry_ids[0]).window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
-        allocation_id = allocation.id
+        number = allocation.candidate_number
     break_it(rubric_file)
     marker = client_for(app, clock, "m2@example.org")
-    page = marker.get(f"/marking/scripts/{allocation_id}")
+    page = marker.get(f"/marking/scripts/{number}")
     assert page.status_code == 503
     assert PROBLEM in unescape(page.text) and "Tell the assessment admin" in page.text
     # Everything else still serves.

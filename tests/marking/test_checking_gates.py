@@ -66,6 +66,7 @@ def first_marked(app, closed, percent=0, fail=(), unmarked=()):
         for entry_id in closed.entry_ids:
             if entry_id not in unmarked:
                 mark(entry_id, **(FAILING if entry_id in fail else {}))
+        db.session.commit()  # as the request does
         return {e: db.session.get(Entry, e).candidate_number for e in closed.entry_ids}
 
 
@@ -92,6 +93,7 @@ def test_the_minute_sync_draws_the_sample_once_first_marking_is_complete(app, cl
     with app.app_context():
         assert allocation(jo, MarkingRole.SECOND) is None
         mark(sam)
+        db.session.commit()  # as the request does
     sync(app, clock, AFTER_CLOSE + timedelta(minutes=1))
     with app.app_context():
         second = allocation(jo, MarkingRole.SECOND)
@@ -159,6 +161,7 @@ def test_the_refusal_and_the_marking_page_say_who_has_each_script(app, closed, c
         mark(sam)
         mark(alex)
         mark(jo, MarkingRole.SECOND)  # strong: outcomes differ, so a moderator decides
+        db.session.commit()  # as the request does
     page = admin.get(f"/admin/windows/{closed.window_id}/marking").text
     assert "Checking still to do" in page
     row = page.split(f'<td class="govuk-table__cell">{numbers[jo]}</td>', 1)[1].split("</tr>")[0]
@@ -181,10 +184,12 @@ def test_a_scheduled_release_is_held_when_a_late_script_fails(app, closed, clock
     with app.app_context():
         admin = db.session.get(User, closed.admin_id)
         results.release_results(window_of(closed), release_at, admin, AFTER_CLOSE)
+        db.session.commit()  # as the request does
     late = AFTER_CLOSE + timedelta(days=6)
     sync(app, clock, late)
     with app.app_context():
         mark(alex, at=late, **FAILING)
+        db.session.commit()  # as the request does
     sync(app, clock, late + timedelta(minutes=1))
     with app.app_context():
         assert allocation(alex, MarkingRole.SECOND) is not None
@@ -238,6 +243,7 @@ def disagreement(app, closed):
     with app.app_context():
         checking.draw_second_marking_sample(window_of(closed), AFTER_CLOSE)
         mark(jo, MarkingRole.SECOND)
+        db.session.commit()  # as the request does
         return Moderation.query.one().id
 
 

@@ -85,6 +85,7 @@ def test_agreement_figures_count_second_marks_and_moderation(app, closed, clock)
         checking.draw_second_marking_sample(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), seed=3)
         for allocation in Allocation.query.filter_by(role="second").all():
             marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
+        db.session.commit()  # as the request does
         rows = agreement_by_marker()
     # Sam's script has no possible second marker (one marked it, the other shares Sam's
     # delivery partner), so two of the three are double-marked.
@@ -105,6 +106,7 @@ def test_a_results_release_on_a_date_is_hidden_until_that_minute(app, closed, cl
             marks.save_mark(allocation, MarkInput(levels=strong), AFTER_CLOSE, submit=True)
         release_at = AFTER_CLOSE + timedelta(days=30)
         results.release_results(window, release_at, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        db.session.commit()  # as the request does
         assert db.session.get(Entry, closed.entry_ids[0]).outcome is None
     url = f"/assessments/{closed.entry_ids[0]}/result"
     assert client_for(app, clock, "sam@example.org", release_at - timedelta(seconds=1)).get(url).status_code == 404
@@ -125,6 +127,7 @@ def test_the_marking_deadline_is_shown_in_the_queue(app, closed, clock):
         window.marking_deadline = date(2027, 2, 26)
         db.session.commit()
         allocations.allocate_window(window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
     page = client_for(app, clock, "m1@example.org").get("/marking/").text
     assert "Friday 26 February 2027" in page
 
@@ -147,6 +150,7 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
         allocations.allocate_window(window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
     admin = client_for(app, clock, "boss@example.org")
     marker = client_for(app, clock, "m2@example.org")
     before = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
@@ -157,6 +161,7 @@ def test_marking_pages_make_a_fixed_number_of_queries(app, closed, clock):
             entry = make_entry(window, make_user(email=f"extra{i}@example.org"), at=DURING)
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}", at=DURING)
         allocations.allocate_window(window, AFTER_CLOSE)
+        db.session.commit()  # as the request does
     after = (count_queries(app, lambda: admin.get(f"/admin/windows/{closed.window_id}/marking")),
              count_queries(app, lambda: marker.get("/marking/")))
     assert after == before
@@ -183,6 +188,7 @@ def test_editing_a_rubric_never_changes_a_past_mark(app, closed, clock, tmp_path
         path.write_text(path.read_text().replace(old_title, "A renamed criterion"))
         assert rubric_store.rubric_for("NPQLTD").criteria[0].title == "A renamed criterion"
         results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        db.session.commit()  # as the request does
     page = client_for(app, clock, "sam@example.org").get(f"/assessments/{closed.entry_ids[0]}/result")
     assert old_title in page.text and "A renamed criterion" not in page.text
 

@@ -28,7 +28,9 @@ PARTICIPANT_SECRETS = ["Sam Taylor", "sam@example.org", "Oakfield Primary", "Mid
 def allocate(app, closed, at=AFTER_CLOSE):
     with app.app_context():
         window = db.session.get(Entry, closed.entry_ids[0]).window
-        return allocations.allocate_window(window, at)
+        result = allocations.allocate_window(window, at)
+        db.session.commit()  # as the request does
+        return result
 
 
 def first_allocations(app):
@@ -90,8 +92,8 @@ def test_the_marker_sees_scripts_by_candidate_number_only(app, closed, clock):
     with app.app_context():
         mine = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).all()
         numbers = [a.entry.candidate_number for a in mine]
-    for allocation in mine:
-        page = client.get(f"/marking/scripts/{allocation.id}")
+    for number in numbers:  # a marker opens a script by its candidate number
+        page = client.get(f"/marking/scripts/{number}")
         assert page.status_code == 200
         pages.append(page.text)
     for number in numbers:
@@ -104,9 +106,9 @@ def test_the_marker_sees_scripts_by_candidate_number_only(app, closed, clock):
 def test_a_marker_cannot_open_another_markers_script(app, closed, clock):
     allocate(app, closed)
     with app.app_context():
-        theirs = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+        theirs = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first().candidate_number
     client = signed_in(app, "m2@example.org", clock)
-    assert client.get(f"/marking/scripts/{theirs.id}").status_code == 404
+    assert client.get(f"/marking/scripts/{theirs}").status_code == 404
 
 
 def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, closed, clock):
@@ -114,12 +116,14 @@ def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, c
     rubric's hash is kept with the mark."""
     allocate(app, closed)
     with app.app_context():
-        a = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
-        b = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first().id
+        a = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
+        b = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+        (a, a_number), (b, b_number) = (a.id, a.candidate_number), (b.id, b.candidate_number)
         passing, failing = rubric_form(level="strong"), rubric_form(diagnosis="developing")
-    for email, allocation_id, data in (("m2@example.org", a, passing), ("m1@example.org", b, failing)):
+    for email, number, data in (("m2@example.org", a_number, passing),
+                                ("m1@example.org", b_number, failing)):
         client = signed_in(app, email, clock)
-        response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "submit"})
+        response = client.post(f"/marking/scripts/{number}", data={**data, "action": "submit"})
         assert response.status_code == 302
     with app.app_context():
         pass_mark = Mark.query.filter_by(allocation_id=a).one()
@@ -134,10 +138,11 @@ def test_a_mark_without_every_level_is_refused_and_kept_as_typed(app, closed, cl
     allocate(app, closed)
     client = signed_in(app, "m2@example.org", clock)
     with app.app_context():
-        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
+        allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
+        allocation_id, number = allocation.id, allocation.candidate_number
     data = rubric_form()
     data.pop("level-diagnosis")
-    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "submit"})
+    response = client.post(f"/marking/scripts/{number}", data={**data, "action": "submit"})
     assert "Choose a level for every criterion" in response.text
     assert "A clear diagnosis and a workable plan." in response.text
     with app.app_context():
@@ -149,8 +154,8 @@ def test_a_marker_can_hand_a_script_back_and_it_goes_to_another_marker(app, clos
     client = signed_in(app, "m1@example.org", clock)
     with app.app_context():
         allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
-        allocation_id, entry_id = allocation.id, allocation.entry_id
-    client.post(f"/marking/scripts/{allocation_id}/return", data={"reason": "I know this school"})
+        number, entry_id = allocation.candidate_number, allocation.entry_id
+    client.post(f"/marking/scripts/{number}/return", data={"reason": "I know this school"})
     with app.app_context():
         live = Allocation.query.filter(Allocation.entry_id == entry_id,
                                        Allocation.status != AllocationStatus.RETURNED).one()
@@ -162,9 +167,9 @@ def mark_all(app, clock, closed, levels_for):
     for marker_id, email in zip(closed.marker_ids, ("m1@example.org", "m2@example.org")):
         client = signed_in(app, email, clock)
         with app.app_context():
-            mine = [(a.id, a.entry_id) for a in Allocation.query.filter_by(marker_id=marker_id, role=MarkingRole.FIRST)]
-        for allocation_id, entry_id in mine:
-            client.post(f"/marking/scripts/{allocation_id}",
+            mine = [(a.candidate_number, a.entry_id) for a in Allocation.query.filter_by(marker_id=marker_id, role=MarkingRole.FIRST)]
+        for number, entry_id in mine:
+            client.post(f"/marking/scripts/{number}",
                         data={**rubric_form(**levels_for(entry_id)), "action": "submit"})
 
 
@@ -181,17 +186,18 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
         db.session.commit()
         admin = db.session.get(User, closed.admin_id)
         sample = checking.draw_second_marking_sample(window, AFTER_CLOSE, admin, seed=1)
+        db.session.commit()  # as the request does
         assert failing_entry in sample
         second = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.SECOND).one()
         first = Allocation.query.filter_by(entry_id=failing_entry, role=MarkingRole.FIRST).one()
         assert second.marker_id != first.marker_id
-        second_email = second.marker.email
+        second_email, second_number = second.marker.email, second.candidate_number
         assert checking.outstanding_checks(window, AFTER_CLOSE)
     # The second marker is blind: the first mark is not on the page.
     client = signed_in(app, second_email, clock)
-    page = client.get(f"/marking/scripts/{second.id}").text
+    page = client.get(f"/marking/scripts/{second_number}").text
     assert "Comment on diagnosis" not in page and "not_evident" not in page.split("Your mark")[1].split('checked')[0]
-    client.post(f"/marking/scripts/{second.id}", data={**rubric_form(level="strong"), "action": "submit"})
+    client.post(f"/marking/scripts/{second_number}", data={**rubric_form(level="strong"), "action": "submit"})
     with app.app_context():
         case = Moderation.query.one()
         assert "outcomes differ" in case.why
@@ -258,8 +264,8 @@ def test_the_word_limit_cut_off_is_shown_where_a_tolerance_allowed_more(app, clo
     allocate(app, closed)
     with app.app_context():
         allocation = Allocation.query.filter_by(entry_id=closed.entry_ids[1]).one()
-        email = allocation.marker.email
-    page = signed_in(app, email, clock).get(f"/marking/scripts/{allocation.id}").text
+        email, number = allocation.marker.email, allocation.candidate_number
+    page = signed_in(app, email, clock).get(f"/marking/scripts/{number}").text
     before, after = page.split("Word limit of 1,500 reached here")
     assert "w1499" in before and "w1500" not in before
     assert "w1500" in after and "w1599" in after
@@ -277,8 +283,8 @@ def _marker_page_for(app, closed, clock, text: str, *, tolerance: int = 0) -> st
     allocate(app, closed)
     with app.app_context():
         allocation = Allocation.query.filter_by(entry_id=closed.entry_ids[1]).one()
-        email = allocation.marker.email
-    return signed_in(app, email, clock).get(f"/marking/scripts/{allocation.id}").text
+        email, number = allocation.marker.email, allocation.candidate_number
+    return signed_in(app, email, clock).get(f"/marking/scripts/{number}").text
 
 
 def test_a_response_exactly_at_the_limit_keeps_its_reference_list_for_the_marker(app, closed,
@@ -313,17 +319,18 @@ def test_the_marker_sees_counted_lines_after_the_heading_and_the_limit_among_the
 def test_a_draft_mark_is_saved_without_submitting(app, closed, clock):
     allocate(app, closed)
     with app.app_context():
-        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
+        allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first()
+        allocation_id, number = allocation.id, allocation.candidate_number
     client = signed_in(app, "m2@example.org", clock)
     data = rubric_form()
     data.pop("level-teaching")
-    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "save"})
+    response = client.post(f"/marking/scripts/{number}", data={**data, "action": "save"})
     assert response.status_code == 302
     with app.app_context():
         allocation = db.session.get(Allocation, allocation_id)
         assert allocation.status is AllocationStatus.ALLOCATED
         assert allocation.mark.outcome is None and allocation.mark.levels()["diagnosis"] == "secure"
-    assert "Comment on diagnosis" in client.get(f"/marking/scripts/{allocation_id}").text
+    assert "Comment on diagnosis" in client.get(f"/marking/scripts/{number}").text
 
 
 def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
@@ -338,6 +345,7 @@ def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
         second = Allocation.query.filter_by(entry_id=entry.id, role=MarkingRole.SECOND).one()
         marks.save_mark(second, mark_input.MarkInput(levels={k: "not_evident" for k in levels}),
                         AFTER_CLOSE, submit=True)
+        db.session.commit()  # as the request does
         case_id = Moderation.query.one().id
     page = signed_in(app, "mod@example.org", clock).get(f"/marking/moderation/{case_id}").text
     for secret in PARTICIPANT_SECRETS:

@@ -7,7 +7,6 @@ from marking.conftest import rubric_form
 from marking.test_marking_flow import allocate, signed_in
 from page_html import by_id, classed, described_by, error_links, has_class, one, parse, text_of
 
-from assessment_app.extensions import db
 from assessment_app.models import Allocation, AllocationStatus, AuditEvent
 from assessment_app.rubrics import load_rubric
 from assessment_app.settings import PROJECT_ROOT
@@ -18,15 +17,15 @@ SCSS = Path(__file__).resolve().parents[2] / "scss" / "app.scss"
 def nina_and_her_script(app, closed, clock):
     allocate(app, closed)
     with app.app_context():
-        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().id
-    return signed_in(app, "m2@example.org", clock), allocation_id
+        number = Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().candidate_number
+    return signed_in(app, "m2@example.org", clock), number
 
 
 def test_the_script_and_the_rubric_are_two_columns_of_one_workbench(app, closed, clock):
     """The response (and the case study, as a second tab) sit in a reading column beside the
     rubric form, not above it: the marker need not scroll between the two for each criterion."""
-    nina, allocation_id = nina_and_her_script(app, closed, clock)
-    page = parse(nina.get(f"/marking/scripts/{allocation_id}"))
+    nina, number = nina_and_her_script(app, closed, clock)
+    page = parse(nina.get(f"/marking/scripts/{number}"))
     workbench = one(page, f"//*[{classed('app-workbench')}]")
     reading, marking = workbench.getchildren()
     assert has_class(reading, "app-workbench__reading") and has_class(marking, "app-workbench__marking")
@@ -51,10 +50,10 @@ def test_the_reading_column_stays_in_view_beside_the_rubric_on_wide_screens():
 def test_a_submitted_mark_reads_as_text_not_greyed_out_controls(app, closed, clock):
     """After submitting, each criterion shows the level given and its descriptor as ordinary
     text: no disabled (half-transparent) radios or boxes remain."""
-    nina, allocation_id = nina_and_her_script(app, closed, clock)
-    nina.post(f"/marking/scripts/{allocation_id}",
+    nina, number = nina_and_her_script(app, closed, clock)
+    nina.post(f"/marking/scripts/{number}",
               data={**rubric_form(level="strong"), "action": "submit"})
-    page = parse(nina.get(f"/marking/scripts/{allocation_id}"))
+    page = parse(nina.get(f"/marking/scripts/{number}"))
     assert not page.xpath("//*[@disabled]")
     assert not page.xpath(f"//*[{classed('app-workbench__marking')}]//input")
     rubric = load_rubric(PROJECT_ROOT / "rubrics" / "npqltd.yaml")
@@ -69,8 +68,8 @@ def test_a_submitted_mark_reads_as_text_not_greyed_out_controls(app, closed, clo
 def test_returning_a_script_without_a_reason_is_an_error_on_the_reason_field(app, closed, clock):
     """No banner: an error summary linked to the reason, the field's own message, the section
     left open, and the script still the marker's."""
-    nina, allocation_id = nina_and_her_script(app, closed, clock)
-    response = nina.post(f"/marking/scripts/{allocation_id}/return", data={"reason": "  "})
+    nina, number = nina_and_her_script(app, closed, clock)
+    response = nina.post(f"/marking/scripts/{number}/return", data={"reason": "  "})
     assert response.status_code == 200
     page = parse(response)
     assert error_links(page) == ["#reason"]
@@ -81,5 +80,6 @@ def test_returning_a_script_without_a_reason_is_an_error_on_the_reason_field(app
     assert one(page, '//details[.//*[@id="reason"]]').get("open") is not None
     assert page.findtext(".//title").startswith("Error:")
     with app.app_context():
-        assert db.session.get(Allocation, allocation_id).status is AllocationStatus.ALLOCATED
+        assert Allocation.query.filter_by(marker_id=closed.marker_ids[1]).first().status \
+            is AllocationStatus.ALLOCATED
         assert not AuditEvent.query.filter_by(action="allocation.returned").count()

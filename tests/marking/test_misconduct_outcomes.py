@@ -54,6 +54,7 @@ def test_upheld_after_results_amends_the_outcome_with_the_reason(app, closed, cl
     with app.app_context():
         release(closed)
         assert decide(closed, jo, "upheld", "Two pages copied from a 2025 script.").value == "amend"
+        db.session.commit()  # as the request does
         entry = db.session.get(Entry, jo)
         amendment = OutcomeAmendment.query.filter_by(entry_id=jo).one()
         assert entry.outcome == "failed" and amendment.previous_outcome == "passed"
@@ -88,6 +89,7 @@ def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_re
     with app.app_context():
         release(closed)
         decide(closed, jo, "upheld", "Two pages copied from a 2025 script.")
+        db.session.commit()  # as the request does
         case_id = MisconductCase.query.filter_by(entry_id=jo).one().id
     participant = app.test_client()
     login(participant, "jo@example.org", PASSWORD)

@@ -116,6 +116,7 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
         mark_all(MarkingRole.FIRST, AFTER_CLOSE, lambda e: PASS)
         # Released while Alex's and Kim's extensions still run.
         results.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
+        db.session.commit()  # as the request does
         assert recorded(people) == ({p: ("passed", AFTER_CLOSE) for p in ON_TIME}
                                     | {p: (None, None) for p in EXTENDED})
     assert sees_result(app, clock, ids, "sam", AFTER_CLOSE)
@@ -126,6 +127,7 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
         for p in ("alex", "kim"):
             submissions.submit(db.session.get(Entry, ids[p]), f"{p}'s late response.",
                                declaration=True, client_token=p, at=EXTENDED_LAST_SECOND)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_LAST_SECOND)
     with app.app_context():
         assert Allocation.query.filter(Allocation.entry_id.in_([ids["alex"], ids["kim"]])).count() == 0
@@ -136,6 +138,7 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
         marked_at = EXTENDED_CLOSED + timedelta(hours=10)
         mark_all(MarkingRole.FIRST, marked_at,
                  lambda e: FAIL if e.participant.email.startswith("kim") else PASS)
+        db.session.commit()  # as the request does
     # Marked but not yet recorded: nothing is shown without its record.
     assert not sees_result(app, clock, ids, "alex", marked_at)
 
@@ -157,6 +160,7 @@ def test_attempts_open_at_the_release_are_released_when_complete_with_their_reco
     second_marked = first_sync + timedelta(days=1)
     with app.app_context():
         mark_all(MarkingRole.SECOND, second_marked, lambda e: FAIL)
+        db.session.commit()  # as the request does
     assert not sees_result(app, clock, ids, "kim", second_marked)
     sync(app, clock, second_marked + timedelta(minutes=1))
     sync(app, clock, second_marked + timedelta(minutes=2))  # a second run records nothing twice
@@ -187,9 +191,11 @@ def test_a_pass_marked_after_the_release_still_faces_the_second_marking_sample(
         results.release_results(window, AFTER_CLOSE, db.session.get(User, ids["admin"]), AFTER_CLOSE)
         submissions.submit(db.session.get(Entry, ids["alex"]), "Alex's late response.",
                            declaration=True, client_token="alex", at=AFTER_CLOSE)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_CLOSED)
     with app.app_context():
         mark_all(MarkingRole.FIRST, EXTENDED_CLOSED, lambda e: PASS)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_CLOSED + timedelta(minutes=1))
     with app.app_context():
         assert db.session.get(Entry, ids["alex"]).outcome is None
@@ -197,6 +203,7 @@ def test_a_pass_marked_after_the_release_still_faces_the_second_marking_sample(
     assert not sees_result(app, clock, ids, "alex", EXTENDED_CLOSED + timedelta(minutes=1))
     with app.app_context():
         mark_all(MarkingRole.SECOND, EXTENDED_CLOSED + timedelta(hours=1), lambda e: PASS)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_CLOSED + timedelta(hours=1, minutes=1))
     with app.app_context():
         assert db.session.get(Entry, ids["alex"]).outcome == "passed"
@@ -234,9 +241,11 @@ def test_a_result_already_released_is_never_drawn_for_second_marking_afterwards(
         assert len(drawn_at_release) == 2 and drawn_at_release <= set(released)
         submissions.submit(db.session.get(Entry, ids["alex"]), "Alex's late response.",
                            declaration=True, client_token="alex", at=AFTER_CLOSE)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_CLOSED)
     with app.app_context():
         mark_all(MarkingRole.FIRST, EXTENDED_CLOSED, lambda e: PASS)
+        db.session.commit()  # as the request does
     sync(app, clock, EXTENDED_CLOSED + timedelta(minutes=1))
     with app.app_context():
         assert {s.entry_id for s in SecondMarkingSample.query} == drawn_at_release | {ids["alex"]}

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from factories import PASSWORD, login
 from marking.conftest import AFTER_CLOSE, rubric_form
+from sqlalchemy.exc import IntegrityError
 
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -17,6 +18,7 @@ from assessment_app.models import (
     AuditEvent,
     Entry,
     LeadAction,
+    Mark,
     MarkingRole,
     OutboxMessage,
     SampleReason,
@@ -25,7 +27,9 @@ from assessment_app.models import (
     SeedPurpose,
     User,
 )
+from assessment_app.savepoints import savepoint
 from assessment_app.services import (
+    admin_lists,
     allocations,
     checking,
     exports,
@@ -59,15 +63,17 @@ def add_definitives(closed, count=5, seed_every=2):
                                        text=f"Example response {i} on teacher development.")
 
 
-def mark(allocation, levels, at):
-    marks.save_mark(allocation, MarkInput(levels=levels, feedback="f"), at, submit=True)
+def mark(script, levels, at):
+    """Submit levels on a live script or a seed, as the marker's page does for either."""
+    save = standardisation.save_seed_mark if isinstance(script, Seed) else marks.save_mark
+    save(script, MarkInput(levels=levels, feedback="f"), at, submit=True)
 
 
 def qualify(closed, marker_id, levels_each, at):
     window, marker = window_of(closed), db.session.get(User, marker_id)
-    for allocation, levels in zip(standardisation.start_qualification(window, "NPQLTD", marker, at),
-                                  levels_each, strict=True):
-        mark(allocation, levels, at)
+    for seed, levels in zip(standardisation.start_qualification(window, "NPQLTD", marker, at),
+                            levels_each, strict=True):
+        mark(seed, levels, at)
 
 
 def standing_of(closed, marker_id) -> Standing:
@@ -142,12 +148,12 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
             s.definitive_id for s in seeds_of(martin, SeedPurpose.QUALIFICATION))
         # Martin marks his live scripts, then drifts on his seed.
         at = clock.move(hours=1)
-        live = db.session.scalars(db.select(Allocation).where(
-            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
+        live = db.session.scalars(db.select(Allocation).where(Allocation.marker_id == martin)).all()
+        assert all(a.entry_id is not None and a.version_id is not None for a in live)
         for allocation in live:
             mark(allocation, ONE_OFF, at)
         at = clock.move(minutes=5)
-        mark(seeds_of(martin)[0].allocation, OUT, at)
+        mark(seeds_of(martin)[0], OUT, at)
         assert standing_of(closed, martin) is Standing.FLAGGED
         drift_mail = db.session.scalars(db.select(OutboxMessage).where(
             OutboxMessage.kind == "standardisation_drift")).all()
@@ -173,7 +179,10 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
         at = clock.move(hours=1)
         for allocation in db.session.scalars(db.select(Allocation).where(
                 Allocation.status == AllocationStatus.ALLOCATED)).all():
-            mark(allocation, ONE_OFF if allocation.seed else STRONG, at)
+            mark(allocation, STRONG, at)
+        for seed in db.session.scalars(db.select(Seed).where(
+                Seed.status == AllocationStatus.ALLOCATED)).all():
+            mark(seed, ONE_OFF, at)
         assert seeds_of(nina)[0].agrees
         at = clock.move(hours=1)
         results.release_results(window, at, db.session.get(User, closed.admin_id), at)
@@ -197,6 +206,9 @@ def test_whole_life_qualification_seeding_drift_and_release(app, closed, clock):
 
 
 def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, closed, clock):
+    """A seed is no allocation: it is never among the window's scripts (so never moved), a
+    seed handed back is withdrawn and offered to no one, no allocation is without an entry, and
+    no mark belongs to a seed and an allocation at once."""
     martin, nina = closed.marker_ids
     at = clock.at(AFTER_CLOSE)
     with app.app_context():
@@ -206,21 +218,34 @@ def test_a_seed_can_never_go_back_to_the_pool_be_moved_or_join_an_entry(app, clo
         qualify(closed, nina, [AGREED] * 3, at)
         allocations.allocate_window(window, at)
         seed = seeds_of(martin)[0]
-        allocation, admin = seed.allocation, db.session.get(User, closed.admin_id)
-        with pytest.raises(MarkingError, match="cannot be moved"):
-            allocations.reassign(allocation, db.session.get(User, nina), admin, at)
+        listed = admin_lists.window_scripts(window, at).rows
+        assert seed.candidate_number not in {row.entry.candidate_number for row in listed}
+        assert all(row.first is None or row.first.entry_id == row.entry.id for row in listed)
         before = db.session.scalar(db.select(db.func.count(Allocation.id)))
-        assert allocations.return_to_pool(allocation, "I know this one", allocation.marker, at) is None
-        assert allocation.status is AllocationStatus.RETURNED
+        seeds = db.session.scalar(db.select(db.func.count(Seed.id)))
+        standardisation.withdraw_seed(seed, "I know this one", seed.marker, at)
+        assert seed.status is AllocationStatus.RETURNED
         assert db.session.scalar(db.select(db.func.count(Allocation.id))) == before  # not re-offered
+        assert db.session.scalar(db.select(db.func.count(Seed.id))) == seeds
         assert db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.action == "standardisation.seed_withdrawn")) is not None
+        db.session.commit()  # as the request does
         # A qualification script cannot be handed back at all.
-        qualifying = seeds_of(martin, SeedPurpose.QUALIFICATION)[0].allocation
+        qualifying = seeds_of(martin, SeedPurpose.QUALIFICATION)[0]
         qualifying.status = AllocationStatus.ALLOCATED
         with pytest.raises(MarkingError, match="qualification"):
-            allocations.return_to_pool(qualifying, "No", qualifying.marker, at)
+            standardisation.withdraw_seed(qualifying, "No", qualifying.marker, at)
         db.session.rollback()
+        # The database holds to it: an allocation has an entry and a version, and a mark one
+        # owner.
+        with pytest.raises(IntegrityError), savepoint():
+            db.session.add(Allocation(entry_id=None, version_id=None, marker_id=martin,
+                                      role=MarkingRole.FIRST, allocated_at=at))
+        marked = seeds_of(martin, SeedPurpose.QUALIFICATION)[0]
+        live = db.session.scalars(db.select(Allocation).where(Allocation.marker_id == martin)).first()
+        with pytest.raises(IntegrityError), savepoint():
+            db.session.execute(db.update(Mark).where(Mark.id == marked.mark.id)
+                               .values(allocation_id=live.id))
         # A seed's mark never becomes a result: results read entries' allocations only.
         results = checking.final_results(closed.entry_ids)
         assert all(r.feedback != "seed" for r in results.values())
@@ -242,9 +267,12 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
         held = db.session.scalars(db.select(Allocation).where(
             Allocation.marker_id == nina, Allocation.status == AllocationStatus.ALLOCATED)).all()
         assert held == []
+        # Her seeds are withdrawn, not offered to anyone.
+        assert {s.status for s in seeds_of(nina)} == {AllocationStatus.RETURNED}
+        assert seeds_of(martin) and all(s.marker_id == martin for s in seeds_of(martin))
         # Her scripts went to Martin where no conflict stops it (Sam's script cannot).
         firsts = db.session.scalars(db.select(Allocation).where(
-            Allocation.entry_id.is_not(None), Allocation.role == MarkingRole.FIRST,
+            Allocation.role == MarkingRole.FIRST,
             Allocation.status == AllocationStatus.ALLOCATED)).all()
         assert {a.marker_id for a in firsts} == {martin}
         with pytest.raises(MarkingError, match="cannot feedback"):
@@ -252,48 +280,43 @@ def test_stopping_a_marker_returns_their_live_scripts_to_the_pool_and_withdraws_
                                   LeadAction.FEEDBACK, "Why", admin, at)
 
 
-def _normalised(html: str, allocation: Allocation, text: str) -> str:
-    html = html.replace(allocation.candidate_number, "CANDIDATE").replace(text, "TEXT")
+def _normalised(html: str, number: str, text: str) -> str:
+    html = html.replace(number, "CANDIDATE").replace(text, "TEXT")
     html = re.sub(r'name="csrf_token" value="[^"]*"', "", html)
     html = re.sub(r'nonce="[^"]*"', "", html)
     return re.sub(r"\d", "0", html)
 
 
 def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, clock):
-    """The queue and the script page read the same for a seed and a live script: only the
-    candidate number, the text and the numbers differ."""
+    """The queue and the script page read the same for a seed and a live script, and each is
+    at the same kind of address (its candidate number): only the candidate number, the text
+    and the numbers differ."""
     martin, _ = closed.marker_ids
     at = clock.at(AFTER_CLOSE)
     with app.app_context():
         add_definitives(closed)
         qualify(closed, martin, [AGREED] * 3, at)
         allocations.allocate_window(window_of(closed), at)
+        db.session.commit()  # as the request does
         seed = seeds_of(martin)[0]
         live = db.session.scalars(db.select(Allocation).where(
-            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).first()
-        pages = {}
-        for allocation, text in ((seed.allocation, seed.definitive.text),
-                                 (live, live.version.text)):
-            pages[allocation.id] = (allocation, text)
+            Allocation.marker_id == martin)).first()
+        pages = [(seed.candidate_number, seed.definitive.text),
+                 (live.candidate_number, live.version.text)]
         email = db.session.get(User, martin).email
     client = app.test_client()
     login(client, email, PASSWORD)
     home = client.get("/marking/").get_data(as_text=True)
     rendered = []
-    for allocation_id, (allocation, text) in pages.items():
-        with app.app_context():
-            allocation = db.session.get(Allocation, allocation_id)
-            number = allocation.candidate_number
-            assert number in home
-            page = client.get(f"/marking/scripts/{allocation_id}").get_data(as_text=True)
-            assert "seed" not in page.lower() and "definitive" not in page.lower()
-            rendered.append(_normalised(page, allocation, text))
+    for number, text in pages:
+        assert number in home and f'href="/marking/scripts/{number}"' in home
+        page = client.get(f"/marking/scripts/{number}").get_data(as_text=True)
+        assert "seed" not in page.lower() and "definitive" not in page.lower()
+        rendered.append(_normalised(page, number, text))
     assert rendered[0] == rendered[1]
     assert "seed" not in home.lower() and "definitive" not in home.lower()
     # Returning either says the same thing.
-    with app.app_context():
-        seed_allocation = seeds_of(martin)[0].allocation_id
-    answer = client.post(f"/marking/scripts/{seed_allocation}/return",
+    answer = client.post(f"/marking/scripts/{pages[0][0]}/return",
                          data={"reason": "I recognise it"}, follow_redirects=True)
     assert "will be given to another marker" in answer.get_data(as_text=True)
 
@@ -303,6 +326,7 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     clock.at(AFTER_CLOSE)
     with app.app_context():
         add_definitives(closed)
+        db.session.commit()  # as the request does
         email = db.session.get(User, martin).email
     client = app.test_client()
     login(client, email, PASSWORD)
@@ -310,11 +334,11 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     assert "Start the qualification set" in page
     client.post(f"/marking/standardisation/{closed.window_id}/NPQLTD/start")
     with app.app_context():
-        ids = [s.allocation_id for s in seeds_of(martin, SeedPurpose.QUALIFICATION)]
-    assert len(ids) == 3
-    for i, allocation_id in enumerate(ids):
+        numbers = [s.candidate_number for s in seeds_of(martin, SeedPurpose.QUALIFICATION)]
+    assert len(numbers) == 3
+    for i, number in enumerate(numbers):
         form = rubric_form(**({IDS[0]: "developing"} if i == 0 else {}))
-        answer = client.post(f"/marking/scripts/{allocation_id}", data=dict(form, action="submit"))
+        answer = client.post(f"/marking/scripts/{number}", data=dict(form, action="submit"))
         assert answer.status_code == 302
     page = client.get(f"/marking/standardisation/{closed.window_id}/NPQLTD").get_data(as_text=True)
     assert "Rationale 0: secure throughout." in page
@@ -338,12 +362,12 @@ def test_scripts_since_the_last_good_seed_start_one_second_after_it(app, closed,
         allocations.allocate_window(window, at)
         first, second = seeds_of(martin)
         covered, after = db.session.scalars(db.select(Allocation).where(
-            Allocation.marker_id == martin, Allocation.entry_id.is_not(None))).all()
+            Allocation.marker_id == martin)).all()
         good = clock.move(hours=1)
-        mark(first.allocation, AGREED, good)
+        mark(first, AGREED, good)
         mark(covered, STRONG, good)
         mark(after, STRONG, clock.move(seconds=1))
-        mark(second.allocation, OUT, clock.move(minutes=10))
+        mark(second, OUT, clock.move(minutes=10))
         assert standing_of(closed, martin) is Standing.FLAGGED
         decision = lead_decisions.decide(window, "NPQLTD", db.session.get(User, martin),
                                          LeadAction.SECOND_MARK, "Drifting on criterion 1.",

@@ -6,8 +6,16 @@ from marking.conftest import AFTER_CLOSE, rubric_form
 from marking.test_standardisation import AGREED, OUT, add_definitives, qualify, seeds_of
 
 from assessment_app.extensions import db
-from assessment_app.models import AuditEvent, DefinitiveScript, LeadDecision, StandardisationSetting
-from assessment_app.services import allocations, mark_input, marks
+from assessment_app.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    DefinitiveScript,
+    LeadDecision,
+    Seed,
+    StandardisationSetting,
+)
+from assessment_app.services import allocations, mark_input, marks, standardisation
 
 
 def admin_client(app, clock):
@@ -58,6 +66,7 @@ def test_the_lead_sees_a_marker_outside_tolerance_and_clears_them_with_a_reason(
     with app.app_context():
         add_definitives(closed)
         qualify(closed, martin, [AGREED, OUT, AGREED], at)
+        db.session.commit()  # as the request does
     client = admin_client(app, clock)
     overview = client.get(f"/admin/windows/{closed.window_id}/standardisation").get_data(as_text=True)
     assert "Needs your decision" in overview and "outside tolerance at qualification" in overview
@@ -74,7 +83,10 @@ def test_the_lead_sees_a_marker_outside_tolerance_and_clears_them_with_a_reason(
     assert "marking live" in client.get(url).get_data(as_text=True)
 
 
-def test_an_admin_cannot_move_a_seed_and_is_told_why(app, closed, clock):
+def test_an_admin_cannot_move_a_seed_it_is_never_among_the_windows_scripts(app, closed, clock):
+    """The admin's marking page lists the window's scripts (entries') with a form to move each
+    unmarked one: a seed, which belongs to its marker's standardisation, is never among them,
+    and it stays with its marker."""
     martin, nina = closed.marker_ids
     at = clock.at(AFTER_CLOSE)
     with app.app_context():
@@ -82,11 +94,17 @@ def test_an_admin_cannot_move_a_seed_and_is_told_why(app, closed, clock):
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
         allocations.allocate_window(db.session.get(DefinitiveScript, 1).window, at)
-        seed = seeds_of(martin)[0].allocation_id
-    client = admin_client(app, clock)
-    page = client.post(f"/admin/windows/{closed.window_id}/marking/{seed}/move",
-                       data={"marker_id": nina}, follow_redirects=True).get_data(as_text=True)
-    assert "A seeded script belongs to its marker&#39;s standardisation" in page
+        db.session.commit()  # as the request does
+        seeds = {s.id: s.candidate_number for s in seeds_of(martin)}
+        live = [a.candidate_number for a in Allocation.query.filter_by(
+            status=AllocationStatus.ALLOCATED)]
+    assert seeds and live
+    page = admin_client(app, clock).get(f"/admin/windows/{closed.window_id}/marking").get_data(
+        as_text=True)
+    assert page.count("/move") == len(live) and all(number in page for number in live)
+    assert not any(number in page for number in seeds.values())
+    with app.app_context():
+        assert {s.id for s in seeds_of(martin)} == set(seeds)
 
 
 def test_markers_cannot_open_the_leads_pages(app, closed, clock):
@@ -104,7 +122,7 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
     from factories import count_queries, make_entry, make_user
     from moments import DURING
 
-    from assessment_app.models import Allocation, AllocationStatus, Entry
+    from assessment_app.models import Entry
     from assessment_app.services import submissions
 
     martin, nina = closed.marker_ids
@@ -116,13 +134,19 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
             allocations.allocate_window(window, at)
             for allocation in db.session.scalars(db.select(Allocation).where(
                     Allocation.status == AllocationStatus.ALLOCATED)).all():
-                levels = AGREED if allocation.seed else {c: "strong" for c in AGREED}
-                marks.save_mark(allocation, mark_input.MarkInput(levels=levels), at, submit=True)
+                marks.save_mark(allocation, mark_input.MarkInput(levels={c: "strong" for c in AGREED}),
+                                at, submit=True)
+            for seed in db.session.scalars(db.select(Seed).where(
+                    Seed.status == AllocationStatus.ALLOCATED)).all():
+                standardisation.save_seed_mark(seed, mark_input.MarkInput(levels=AGREED), at,
+                                               submit=True)
+            db.session.commit()  # as the request does
 
     with app.app_context():
         add_definitives(closed, count=12)
         qualify(closed, martin, [AGREED] * 3, at)
         qualify(closed, nina, [AGREED] * 3, at)
+        db.session.commit()  # as the request does
     allocate_and_mark()
     admin = admin_client(app, clock)
     marker = app.test_client()
@@ -139,6 +163,7 @@ def test_standardisation_pages_make_a_fixed_number_of_queries(app, closed, clock
             entry = make_entry(window, make_user(email=f"extra{i}@example.org"), at=DURING)
             submissions.submit(entry, "More words here.", declaration=True, client_token=f"x{i}",
                                at=DURING)
+        db.session.commit()  # as the request does
     allocate_and_mark()
     with app.app_context():
         assert len(seeds_of(nina)) > seeds

@@ -35,6 +35,7 @@ def mark_everything(app, closed, levels="strong"):
         for allocation in Allocation.query.all():
             marks.save_mark(allocation, MarkInput(levels=chosen), AFTER_CLOSE, submit=True)
         results.release_results(window, AFTER_CLOSE, db.session.get(User, closed.admin_id), AFTER_CLOSE)
+        db.session.commit()  # as the request does
 
 
 def test_the_chart_is_valid_svg_with_labels_and_values_and_no_colour_only_meaning():

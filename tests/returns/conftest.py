@@ -72,6 +72,7 @@ def released(app, closed, clock):  # noqa: F811
         moderation.moderate(case, db.session.get(User, closed.moderator_id),
                             mark_input(diagnosis="developing"), "Diagnosis is partial.", AFTER_CLOSE)
         results.release_results(window, AFTER_CLOSE, admin, AFTER_CLOSE)
+        db.session.commit()  # as the request does
         assert db.session.get(Entry, jo_entry).outcome == "failed"
     return closed
 

@@ -34,6 +34,7 @@ def test_recording_a_release_is_idempotent(app, clock):
         assert record_release(window_id, release_at - timedelta(seconds=1)) is False
         assert record_release(window_id, release_at) is True
         assert record_release(window_id, release_at + timedelta(minutes=1)) is False
+        db.session.commit()  # as the scheduler's duty does
     assert recorded(app, window_id) == release_at
     assert release_events(app) == 1
 

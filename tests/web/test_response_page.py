@@ -16,6 +16,7 @@ LIMIT = WordLimit(1500)
 def draft(app, journey, text):
     with app.app_context():
         submissions.save_draft(journey.entry_id, text, DURING)
+        db.session.commit()  # as the request does
 
 
 def test_the_case_study_is_beside_the_editor_on_the_response_page(journey, clock):

@@ -156,7 +156,8 @@ def world(app, clock):
     """A closed window: Sam and Jo (participants) each with a submission, an upload and an EC
     claim; Martin and Nina (markers) each with a script; Jo's script failed by Martin and passed
     by Nina, so a moderation case is open which Priya (the moderator, of Jo's delivery partner)
-    may not decide; a deferral request; the admin."""
+    may not decide; Kim's script, which only Martin holds (Nina shares Kim's delivery partner);
+    a deferral request; the admin."""
     clock.at(datetime(2026, 11, 1, tzinfo=UTC))
     with app.app_context():
         admin = make_user(Role.ADMIN, email="admin@example.org")
@@ -168,11 +169,14 @@ def world(app, clock):
                                           delivery_partner="Coastal Trust"))
         later = make_window(name="Spring 2027", first_day=datetime(2027, 3, 9).date(), admin=admin)
         waiting = make_entry(later, make_user(email="lee@example.org", name="Lee Chan"))
+        kim = make_entry(window, make_user(email="kim@example.org", name="Kim Osei",
+                                           delivery_partner="Northern Partnership"))
         martin = add_marker("Martin Doyle", "m1@example.org", partner="Midlands Alliance")
         nina = add_marker("Nina Patel", "m2@example.org", partner="Northern Partnership")
         priya = add_marker("Priya Shah", "mod@example.org", role=Role.MODERATOR, capacity=0,
                            partner="Coastal Trust")
         clock.at(DURING)
+        submissions.submit(kim, "Kim's response.", declaration=True, client_token="kim", at=DURING)
         uploads = {}
         for entry in (sam, jo):
             submissions.submit(entry, f"{entry.participant.name}'s response.", declaration=True,
@@ -190,9 +194,11 @@ def world(app, clock):
         clock.at(AFTER_CLOSE)
         allocations.allocate_window(window, AFTER_CLOSE)
         first = {a.entry_id: a for a in Allocation.query.filter_by(role=MarkingRole.FIRST)}
+        assert (first[kim.id].marker_id, first[sam.id].marker_id) == (martin.id, nina.id)
         mark(first[jo.id], "fail")
         checking.draw_second_marking_sample(window, AFTER_CLOSE)
         mark(Allocation.query.filter_by(role=MarkingRole.SECOND).one(), "pass")
+        db.session.commit()  # as the request does
         case = Moderation.query.one()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}
         entry = {"sam": sam.id, "jo": jo.id}
@@ -203,6 +209,8 @@ def world(app, clock):
             "evidence": {e: c.evidence[0].id for e, c in claims.items()},
             "allocation": {name: next(a.id for a in first.values() if a.marker_id == m.id)
                            for name, m in (("martin", martin), ("nina", nina))},
+            # A marker opens a script by its candidate number: one only the other holds.
+            "script": {"martin": kim.candidate_number, "nina": sam.candidate_number},
             "case": case.id, "deferral": deferral.id, "paper": window.papers[0].paper_id,
             "sam_user": sam.participant_id,
         }
@@ -211,11 +219,13 @@ def world(app, clock):
 # Whose objects each of WHO is given: never their own.
 def ids_for(world, who: str) -> dict:
     owner = "jo" if who == "participant" else "sam"
-    allocation = world["allocation"]["nina" if who == "marker" else "martin"]
+    theirs = "nina" if who == "marker" else "martin"
+    allocation, candidate = world["allocation"][theirs], world["script"][theirs]
     entry = world["entry"][owner]
     return {
         "entry_id": entry, "version_id": world["version"][entry],
         "upload_id": world["upload"][entry], "number": 1, "allocation_id": allocation,
+        "candidate": candidate,
         "case_id": world["case"], "window_id": world["window"], "user_id": world["sam_user"],
         "claim_id": world["claim"][world["entry"]["sam"]],
         "evidence_id": world["evidence"][world["entry"]["sam"]],

@@ -5,7 +5,7 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from factories import make_entry, make_user, make_window
+from factories import make_entry, make_window
 
 from assessment_app.attempts import AttemptOutcome
 from assessment_app.case_study_access import may_write
