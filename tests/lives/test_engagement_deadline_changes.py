@@ -60,6 +60,7 @@ def build(clock) -> dict:
                                             source="lp.csv"))
     db.session.commit()
     windows.enter_participants(window, "NPQLTD", list(people), admin)
+    db.session.commit()  # as the request does
     clock.at(NOW)
     return {"admin": admin, "window": window, "people": people}
 
