@@ -1,6 +1,7 @@
 """Every form field, query parameter and uploaded file name, normalised as the request is read.
 
-One place for all of them, as for the response text: text_intake.normalise for every value
+One place for all of them (and whole numbers read with get(..., type=int) kept to what a
+database column holds), as for the response text: text_intake.normalise for every value
 (NUL, which PostgreSQL refuses, and other invisible controls removed; lone surrogates replaced;
 NFC), text_intake.file_name for file names (no line breaks or controls, which a download's
 header cannot carry). Views, forms and services then never see such characters, whichever
@@ -44,6 +45,15 @@ class NormalisedMultiDict(ImmutableMultiDict):
             pairs = mapping
         super().__init__([(normalise(k) if isinstance(k, str) else k, _cleaned(k, v))
                           for k, v in pairs])
+
+
+    def get(self, key, default=None, type=None):
+        """As MultiDict.get; a whole number no database column holds reads as absent (an id
+        of 10**30 in a query would otherwise fail in the database driver)."""
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return default
+        return value
 
 
 class NormalisedRequest(Request):
