@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .extensions import csrf, db, limit_only_the_limited_pages, limiter, login_manager, migrate
+from .request_text import NormalisedRequest
 from .session_cookie import MinuteRefreshSessionInterface
 
 
@@ -22,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(settings.PROJECT_ROOT / "templates"),
     )
+    # Every form field, query parameter and file name normalised once, as the request is read.
+    app.request_class = NormalisedRequest
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)

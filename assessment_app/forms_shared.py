@@ -3,8 +3,8 @@
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput as _GovDateInput
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovTextArea,
@@ -14,6 +14,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .models.eligibility import EC_CATEGORY_TEXT
+
+
+class GovDateInput(_GovDateInput):
+    """GOV.UK's day, month and year inputs, shown again whatever was sent: a form posted with a
+    part missing, or repeated, shows the parts sent (the date itself is refused by its field)
+    rather than failing to unpack them."""
+
+    def __call__(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = [*field.raw_data[:3], *[""] * (3 - len(field.raw_data[:3]))]
+        return super().__call__(field, **kwargs)
 
 
 def uploaded_files(field) -> list[tuple[str, bytes]]:

@@ -17,7 +17,7 @@ import hashlib
 import re
 import string
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +61,13 @@ _PUNCTUATION = string.punctuation + "“”‘’‚‛„‟–—―…«»‹
 _SEPARATORS = _PUNCTUATION + _blank_characters()
 _SEPARATORS_TO_SPACE = str.maketrans(dict.fromkeys(_SEPARATORS, " "))
 _WORD = re.compile(f"[^\\s{re.escape(_SEPARATORS)}]+")
-# Quoted passages, within one paragraph; ">" counts only at the start of a line (block quote).
-_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]|>[^\n]*")
+# Quoted passages, within one paragraph: from an opening mark to the first closing mark after it
+# on the same line; ">" counts only at the start of a line (block quote) and runs to its end.
+# Found by a scan (_quotations), not a pattern: a pattern tries every opening mark again up to
+# the end of its line, so a line of unclosed marks took quadratic time.
+_CLOSERS = {"“": "”", '"': '"', "«": "»", "„": "“”", ">": "\n"}
+_OPENER = re.compile("[“\"«„>]")
+_ANY_OF = {marks: re.compile(f"[{marks}]") for marks in {*_CLOSERS.values()}}
 # Odd 64-bit multipliers, one per position in a shingle, so "a b c" and "c b a" differ.
 _POSITION = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                       0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)[:SHINGLE_WORDS]
@@ -93,16 +98,48 @@ def compared_parts(text: str) -> list[Span]:
 def _unquoted(text: str, region: Span) -> list[Span]:
     """The region of text less its quoted passages."""
     parts, at = [], region.start
-    for quote in _QUOTED.finditer(text, region.start, region.end):
-        if quote.group()[0] == ">" and text[text.rfind("\n", 0, quote.start()) + 1:
-                                          quote.start()].strip(" \t"):
+    for start, end in _quotations(text, region.start, region.end):
+        if text[start] == ">" and text[text.rfind("\n", 0, start) + 1:start].strip(" \t"):
             continue
-        if quote.start() > at:
-            parts.append(Span(at, quote.start()))
-        at = quote.end()
+        if start > at:
+            parts.append(Span(at, start))
+        at = end
     if region.end > at:
         parts.append(Span(at, region.end))
     return parts
+
+
+def _quotations(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each quoted passage in text[start:end], left to right, each search
+    resuming after the last passage found (as a pattern's finditer would). Linear: where the next
+    closing mark and the next line break lie is remembered, so no stretch is read twice."""
+    found: dict[str, int] = {}  # closing marks (or "\n") -> the first at or after `since`
+    since: dict[str, int] = {}
+
+    def first(marks: str, after: int) -> int:
+        """The first index >= after (and < end) of any of marks, else end."""
+        if since.get(marks, end + 1) <= after <= found[marks]:
+            return found[marks]
+        hit = _ANY_OF[marks].search(text, after, end)
+        at = hit.start() if hit else end
+        since[marks], found[marks] = after, at
+        return at
+
+    at = start
+    while (opener := _OPENER.search(text, at, end)) is not None:
+        open_at = opener.start()
+        mark = text[open_at]
+        line_end = first("\n", open_at)
+        if mark == ">":
+            yield open_at, line_end
+            at = line_end
+            continue
+        close = first(_CLOSERS[mark], open_at + 1)
+        if close < line_end:
+            yield open_at, close + 1
+            at = close + 1
+        else:
+            at = open_at + 1
 
 
 # Each word's 64-bit id (BLAKE2b of its UTF-8), kept for the next script: a check gives the same

@@ -35,3 +35,27 @@ def _may_need_cleaning(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return b"\xc2" in encoded or len(encoded.translate(None, _C0_REMOVED)) != len(encoded)
+
+
+# Characters a file name never needs and a header or a listing must never carry: every control
+# (line breaks and tabs included), the line and paragraph separators, and the bidirectional
+# overrides that can make "exe.pdf" read as "fdp.exe".
+_NOT_IN_A_FILE_NAME = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def file_name(name: str) -> str:
+    """An uploaded file's name as it may be stored, shown and sent back in a header: NFC, with
+    no control, separator or direction override characters, trimmed."""
+    return unicodedata.normalize("NFC", _NOT_IN_A_FILE_NAME.sub("", name)).strip()
+
+
+# Characters XML 1.0 cannot hold (a Word document, or any XML): the C0 controls but tab and the
+# line breaks, lone surrogates and the two non-characters. Vertical tab and form feed are a
+# manual line break and a page break pasted from Word, so they become line breaks.
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` as an XML document can hold it (python-docx refuses the rest)."""
+    return _NOT_XML.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))

@@ -41,7 +41,6 @@ _IGNORABLE = regex.compile(rf"(?![{SEPARATORS}])\p{{Default_Ignorable_Code_Point
 _IDEOGRAPH = r"(?=[\p{L}\p{N}])[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]"
 _TOKEN = regex.compile(rf"{_IDEOGRAPH}|(?:(?!{_IDEOGRAPH})[^{SEPARATORS}])+")
 _LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{N}]")
-_TRIM = regex.compile(rf"^[{SEPARATORS}]+|[{SEPARATORS}]+\Z")
 _LINES = re.compile(f"([{LINE_BREAKS}])")
 _REFERENCE_HEADINGS = frozenset({"references", "bibliography"})
 # What marks a line as a reference entry: a year (2019, (2019), 2019a), "n.d.", a web address
@@ -155,8 +154,15 @@ def _count(text: str) -> int:
     return marked.count(b" w") + marked.startswith(b"w")
 
 
+def _trim(text: str) -> str:
+    """The text less the separators at either end. str.strip, not a pattern: a pattern for the
+    trailing run would be tried again at every character of a long run inside the text
+    (quadratic: 20,000 spaces between two words took 11 seconds)."""
+    return text.strip(_SEPARATOR_CHARS)
+
+
 def _visible(line: str) -> str:
-    return _TRIM.sub("", _IGNORABLE.sub("", line))
+    return _trim(_IGNORABLE.sub("", line))
 
 
 # A heading line holds nothing but separators, ignorables, "#", ":" and the heading's letters;
@@ -170,18 +176,26 @@ _NOT_IN_A_HEADING = regex.compile(
 def _is_reference_heading(line: str) -> bool:
     if _NOT_IN_A_HEADING.search(line):
         return False
-    core = _TRIM.sub("", _visible(line).lstrip("#"))
-    core = _TRIM.sub("", core.removesuffix(":"))
+    core = _trim(_visible(line).lstrip("#"))
+    core = _trim(core.removesuffix(":"))
     # Only ASCII letters lower to these words, so Python and JS lower-casing agree here.
     return core.lower() in _REFERENCE_HEADINGS
 
 
+# Every reference mark holds one of these characters: a line without any is no entry, known
+# without removing its ignorables (most blank and prose lines after a heading).
+_MARK_CHARACTERS = frozenset("0123456789nNhHwWdD")
+
+
 def _is_reference_entry(line: str) -> bool:
+    if _MARK_CHARACTERS.isdisjoint(line):
+        return False
     return bool(_REFERENCE_MARK.search(_visible(line))) and _count(line) <= MAX_ENTRY_WORDS
 
 
-@dataclass(frozen=True)
-class ReferenceLine:
+class ReferenceLine(NamedTuple):
+    """A line after the reference heading (a tuple: a list of a million lines is made fast)."""
+
     text: str  # with its line break, if it has one
     entry: bool  # looks like a reference entry, so is not counted
 
@@ -198,7 +212,7 @@ class ReferenceSplit:
     @property
     def entries(self) -> list[str]:
         """The reference entries, trimmed: the lines that are not counted."""
-        return [_TRIM.sub("", line.text) for line in self.lines if line.entry]
+        return [_trim(line.text) for line in self.lines if line.entry]
 
     @property
     def counted_text(self) -> str:
@@ -227,16 +241,30 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
+_HEADING_LETTERS = "".join(sorted({*"".join(_REFERENCE_HEADINGS).upper(),
+                                    *"".join(_REFERENCE_HEADINGS)}))
+_IN_A_HEADING = rf"{SEPARATORS}\p{{Default_Ignorable_Code_Point}}#:{_HEADING_LETTERS}"
+# A line that may be a heading: from a line's start, only characters a heading may hold, at
+# least one of them a letter, to its break (kept) or the text's end. Possessive, and tried only
+# where a line starts, so each character is read once whatever the text holds: lines that
+# cannot be headings (nearly all, and a text of a million empty lines) cost no Python work.
+_MAYBE_A_HEADING = regex.compile(
+    rf"(?<![^{LINE_BREAKS}])[[{_IN_A_HEADING}]--[{LINE_BREAKS}{_HEADING_LETTERS}]]*+"
+    rf"[{_HEADING_LETTERS}][[{_IN_A_HEADING}]--[{LINE_BREAKS}]]*+(?:[{LINE_BREAKS}]|\Z)",
+    regex.V1)
+
+
 def split_references(text: str) -> ReferenceSplit:
     """Split at the last line that is only a References or Bibliography heading."""
-    lines = _lines(text)
-    heading = max((i for i, line in enumerate(lines) if _is_reference_heading(line)), default=None)
-    if heading is None:
-        return ReferenceSplit(text, "", ())
-    return ReferenceSplit(
-        "".join(lines[:heading]), lines[heading],
-        tuple(ReferenceLine(line, _is_reference_entry(line)) for line in lines[heading + 1:]),
-    )
+    for candidate in reversed(list(_MAYBE_A_HEADING.finditer(text))):
+        if _is_reference_heading(candidate.group()):
+            start, end = candidate.span()
+            after = _lines(text[end:]) if text[end - 1] in LINE_BREAKS else []
+            return ReferenceSplit(
+                text[:start], text[start:end],
+                tuple(ReferenceLine(line, _is_reference_entry(line)) for line in after),
+            )
+    return ReferenceSplit(text, "", ())
 
 
 class ResponseCount(NamedTuple):

@@ -7,7 +7,6 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -32,7 +31,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import deadlines
-from ..forms_shared import options
+from ..forms_shared import GovDateInput, options
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
 
 

@@ -51,8 +51,10 @@ def add_definitive(window_id: int):
     form = DefinitiveForm()
     form.npq_code.choices = [("", "Choose the NPQ")] + [(p.npq_code, p.npq_code)
                                                         for p in window.papers]
-    npq = form.npq_code.data or request.args.get("npq") or (
-        window.papers[0].npq_code if window.papers else "")
+    # Only an NPQ of this window: any other code (typed into the address) has no rubric here.
+    codes = [p.npq_code for p in window.papers]
+    npq = next((c for c in (form.npq_code.data, request.args.get("npq")) if c in codes),
+               codes[0] if codes else "")
     levels = {k[6:]: v for k, v in request.form.items() if k.startswith("level-")}
     error = None
     if form.validate_on_submit():

@@ -346,7 +346,9 @@ def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
             if upload is not None:
                 original = f"{base}-original.docx"
                 add(original, without_personal_details(upload),
-                    "The Word document uploaded (author names blanked; uploaded file's SHA-256 "
+                    "The Word document uploaded (rebuilt to name nobody: properties, comments, "
+                    "headers, footers and alt text left out, tracked changes accepted; uploaded "
+                    "file's SHA-256 "
                     f"{upload_sha256})", entry.candidate_number, entry.npq_code)
             add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
                 "Each mark with criterion levels and comments, feedback, moderation and outcome",

@@ -202,3 +202,48 @@ def test_markers_never_see_ec(app, gated, clock):
     marker = client(app, "marker@example.org")
     assert marker.get("/admin/requests").status_code == 403
     assert marker.get(f"/admin/participants/{gated['participant']}").status_code == 403
+
+
+@pytest.mark.parametrize("dates", [
+    {},  # neither date sent at all
+    {"affected_from": ["24"], "affected_to": ["27", "11"]},  # parts missing
+    {"affected_from": ["24", "11", "2026", "1"], "affected_to": ["27", "11", "2026", "2"]},
+])
+def test_an_ec_claim_without_its_date_parts_is_refused_with_what_was_typed(app, gated, clock, dates):
+    """A claim posted with a date's day, month or year missing (or repeated) shows the form
+    again with the dates refused and the description kept; it was a server error."""
+    sam = client(app, "sam@example.org", clock, DURING)
+    form = {k: v for k, v in claim_form([]).items() if not k.startswith("affected_")}
+    page = sam.post(f"/assessments/{gated['entry']}/circumstances", data={**form, **dates})
+    assert page.status_code == 200
+    assert "Admitted to hospital." in page.text and "affected_from-day" in page.text
+    with app.app_context():
+        assert EcClaim.query.count() == 0
+
+
+def test_evidence_named_with_line_breaks_is_stored_without_them_and_downloads(app, gated, clock):
+    """A file name sent as filename*= with CR and LF in it (which no header can carry) is stored
+    without them, and its download works; the download was a server error."""
+    sam = client(app, "sam@example.org", clock, DURING)
+    boundary = "hostileboundary"
+    fields = {"category": "illness", "description": "Admitted to hospital."}
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                   for k, v in fields.items())
+    for name, parts in (("affected_from", ("24", "11", "2026")), ("affected_to", ("27", "11", "2026"))):
+        body += "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                        f"{p}\r\n" for p in parts)
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; '
+             "filename=\"x.pdf\"; filename*=UTF-8''letter%0D%0ASet-Cookie%3A%20a%3Db.pdf\r\n"
+             "Content-Type: application/pdf\r\n\r\n%PDF-1.7 letter\r\n"
+             f"--{boundary}--\r\n")
+    sam.post(f"/assessments/{gated['entry']}/circumstances", data=body.encode(),
+             content_type=f"multipart/form-data; boundary={boundary}")
+    with app.app_context():
+        ec = EcClaim.query.one()
+        evidence = ec.evidence[0]
+        assert "\r" not in evidence.filename and "\n" not in evidence.filename
+        assert evidence.filename == "letterSet-Cookie: a=b.pdf"
+        url = f"/admin/claims/{ec.id}/evidence/{evidence.id}"
+    download = client(app, "admin@example.org").get(url)
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 letter"
+    assert "\n" not in download.headers["Content-Disposition"]

@@ -350,3 +350,23 @@ def test_the_moderation_page_shows_no_participant_details(app, closed, clock):
     page = signed_in(app, "mod@example.org", clock).get(f"/marking/moderation/{case_id}").text
     for secret in PARTICIPANT_SECRETS:
         assert secret not in page
+
+
+def test_a_markers_comment_with_a_nul_is_saved_without_it(app, closed, clock):
+    """A NUL typed or pasted into a marker's comment (PostgreSQL refuses it: the marking was
+    lost to a server error) is removed as the form is read, and the marking is saved."""
+    allocate(app, closed)
+    client = signed_in(app, "m1@example.org", clock)
+    with app.app_context():
+        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first().id
+    data = rubric_form()
+    data = {k: (v.replace(" on ", " on\x00 ") if k.startswith("comment-") else v)
+            for k, v in data.items()}
+    data["feedback"] = "Clear\x00 and\x1b workable."
+    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "save"})
+    assert response.status_code < 500
+    with app.app_context():
+        mark = db.session.get(Allocation, allocation_id).mark
+        assert mark.feedback == "Clear and workable."
+        assert all("\x00" not in j.comment for j in mark.judgements)
+        assert any(j.comment.startswith("Comment on ") for j in mark.judgements)

@@ -52,3 +52,28 @@ def test_the_quick_check_skips_only_text_with_nothing_to_clean(text):
     surrogates: the result is the full cleaning's, whatever the text holds."""
     cleaned = CONTROL_PATTERN.sub("", _SURROGATES.sub("\ufffd", text))
     assert normalise(text) == unicodedata.normalize("NFC", cleaned)
+
+
+def test_the_feedback_document_holds_a_comment_pasted_from_word(monkeypatch):
+    """A marker's comment with a vertical tab or form feed (Word's line and page breaks, kept
+    by normalise as word separators) made the participant's feedback .docx a server error."""
+    import io
+    from types import SimpleNamespace
+
+    from docx import Document
+
+    from assessment_app.services import feedback_docx
+
+    monkeypatch.setattr(feedback_docx, "headline", lambda entry, result: "Passed")
+    entry = SimpleNamespace(npq=SimpleNamespace(name="Leading Teaching"),
+                            window=SimpleNamespace(name="Autumn\x0c2026"), candidate_number="1234",
+                            completed_at=None)
+    rubric = SimpleNamespace(criterion=lambda i: SimpleNamespace(title="Diagnosis"),
+                             level=lambda i: SimpleNamespace(title="Secure"))
+    result = SimpleNamespace(judgements=[SimpleNamespace(criterion_id="d", level_id="s",
+                                                         comment="Good\x0bwork\x0cand\x00more")],
+                             feedback="Overall\x0bclear.")
+    document = Document(io.BytesIO(feedback_docx.feedback_document(entry, result, rubric)))
+    cells = [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "Good\nwork\nandmore" in cells
+    assert "Overall\nclear." in [p.text for p in document.paragraphs]

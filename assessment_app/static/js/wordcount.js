@@ -20,7 +20,10 @@
   var token = new RegExp(IDEOGRAPH + "|(?:(?!" + IDEOGRAPH + ")[^" + SEPARATORS + "])+", "gu");
   var letterOrDigit = /[\p{L}\p{N}]/u;
   var ignorable = new RegExp("(?![" + SEPARATORS + "])\\p{Default_Ignorable_Code_Point}", "gu");
-  var trimmed = new RegExp("^[" + SEPARATORS + "]+|[" + SEPARATORS + "]+$", "gu");
+  // The trailing run is tried only where a run starts (the lookbehind): tried at every
+  // character of a long run inside the text, it would take quadratic time.
+  var trimmed = new RegExp(
+    "^[" + SEPARATORS + "]+|(?<![" + SEPARATORS + "])[" + SEPARATORS + "]+$", "gu");
   var lines = /([\n\u000b\u000c\r\u0085\u2028\u2029])/;
   var referenceMark = new RegExp(
     "(?<![0-9])(?:1[5-9]|20)[0-9]{2}(?![0-9])" +
