@@ -21,6 +21,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         # Sessions expire after two idle hours; autosave requests keep an active writer signed in.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # However busy, a session ends this long after sign-in (a copied cookie dies with it).
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

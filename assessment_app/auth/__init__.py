@@ -21,6 +21,7 @@ from ..extensions import db
 from ..local_redirects import local_path
 from ..models import Role
 from ..services import accounts, audit
+from ..session_cookie import begin_signed_in
 from . import limits
 from .blueprint import bp
 
@@ -68,6 +69,7 @@ def login():
             session.clear()
             session.permanent = True
             login_user(user)
+            begin_signed_in(session, user.session_generation)
             audit.record("user.signed_in", actor=user)
             db.session.commit()
             return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
@@ -77,6 +79,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of the account ends, not just this cookie: a copy of it is refused too.
+    user = current_user._get_current_object()
+    user.end_sessions()
+    audit.record("user.signed_out", actor=user)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -65,7 +65,8 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     if not matches:
         return None, "wrong password"
     if password_hashing.needs_rehash(user.password_hash):
-        user.set_password(password)  # committed with the sign-in's audit event
+        # The same password, hashed anew: not a change, so the account's sessions go on.
+        user.password_hash = password_hashing.hash_password(password)
     return user, None
 
 
@@ -114,6 +115,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id:
         raise AccountError("You cannot deactivate your own account.")
     user.active = active
+    if not active:
+        user.end_sessions()  # so reactivating the account revives none of its old sessions
     audit.record("user.activated" if active else "user.deactivated", actor=actor,
                  participant_id=user.id if user.role is Role.PARTICIPANT else None, user=user.id)
     db.session.commit()
