@@ -49,8 +49,8 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.per_account_and_address(limits.SIGN_IN_FAILED, "SIGN_IN_FAILURES_PER_ACCOUNT",
-                                "SIGN_IN_FAILURES_PER_ADDRESS")
+@limits.limited(limits.SIGN_IN_FAILED, pair="SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+                address="SIGN_IN_FAILURES_PER_ADDRESS", account="SIGN_IN_FAILURES_PER_ACCOUNT")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
@@ -72,7 +72,9 @@ def login():
             begin_signed_in(session, user.session_generation)
             audit.record("user.signed_in", actor=user)
             db.session.commit()
-            return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
+            response = redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
+            limits.remember_device(response, user.email)
+            return response
     return render_template("auth/login.html", form=form)
 
 

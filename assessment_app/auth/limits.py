@@ -1,20 +1,34 @@
-"""Sign-in and password-link limits, counted per account (the email typed) and per address.
+"""Sign-in and password-link limits, counted so that nobody can lock someone else out.
+
+A guesser is stopped by what they cannot spread: failures for one account from one address
+(the pair), and failures from one address across every account. Neither touches the account's
+owner at another address, so ten wrong passwords typed for a participant's email on deadline
+night do not keep the participant out. A guesser spreading over many addresses meets a limit
+on the account itself, which a browser that has signed in to that account before skips (a
+"known device", as identity services keep one: a signed cookie set at sign-in), so the owner's
+own browser is never refused by it.
 
 A school, or a whole cohort behind one proxy, shares an address, so the per-address limits are
-generous; the per-account limits stop guessing at one account from anywhere. A sign-in counts only
-when it fails, so signing in never uses up anyone's budget. An email with no account is limited
-exactly like one with an account, so a 429 reveals nothing about who has one.
+generous. A sign-in counts only when it fails, so signing in never uses up anyone's budget. An
+email with no account is limited exactly like one with an account, so a 429 reveals nothing
+about who has one. Password links are limited per pair and per address too; the account's own
+links are slowed rather than refused (accounts.request_reset sends no new link while the last
+ones are fresh, and says the same either way).
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import limiter
 
 SIGN_IN_FAILED = "sign_in_failed"
 PASSWORD_LINK_REQUESTED = "password_link_requested"
+KNOWN_DEVICE_COOKIE = "known_device"
+KNOWN_DEVICE_LIFETIME = timedelta(days=180)
 
 
 def count(event: str) -> None:
@@ -23,12 +37,18 @@ def count(event: str) -> None:
     setattr(g, event, True)
 
 
-def per_account_and_address(event: str, account_setting: str, address_setting: str):
-    """Limit a view's POSTs on the counted `event`, per email typed and per address."""
+def limited(event: str, *, pair: str, address: str, account: str | None = None):
+    """Limit a view's POSTs on the counted `event`: per email typed from one address (`pair`),
+    per address (`address`) and, where given, per email from browsers not known to it
+    (`account`); each names a setting."""
+    limits = [(pair, _pair_key, None), (address, _address_key, None)]
+    if account is not None:
+        limits.append((account, _email_key, _known_device))
 
     def decorate(view: Callable) -> Callable:
-        for setting, key in ((account_setting, _email_key), (address_setting, _address_key)):
+        for setting, key, exempt in limits:
             view = limiter.limit(_setting(setting), key_func=key, methods=["POST"],
+                                 exempt_when=exempt,
                                  deduct_when=lambda _response: g.get(event, False))(view)
         return view
 
@@ -39,10 +59,42 @@ def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-def _email_key() -> str:
+def _typed_email() -> str:
     # Normalised as stored, so "Sam@Example.org" and "sam@example.org" share one budget.
-    return "email:" + request.form.get("email", "").strip().lower()[:254]
+    return request.form.get("email", "").strip().lower()[:254]
+
+
+def _email_key() -> str:
+    return "email:" + _typed_email()
+
+
+def _pair_key() -> str:
+    return f"pair:{get_remote_address()}:{_typed_email()}"
 
 
 def _address_key() -> str:
     return "address:" + get_remote_address()
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def remember_device(response, email: str) -> None:
+    """After a sign-in: this browser is known to the account (for the account-wide limit)."""
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE, _device_signer().dumps(email.strip().lower()),
+        max_age=int(KNOWN_DEVICE_LIFETIME.total_seconds()), httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def _known_device() -> bool:
+    cookie = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if not cookie:
+        return False
+    try:
+        email = _device_signer().loads(cookie,
+                                       max_age=int(KNOWN_DEVICE_LIFETIME.total_seconds()))
+    except BadSignature:
+        return False
+    return email == _typed_email()

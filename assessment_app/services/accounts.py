@@ -44,13 +44,22 @@ def issue_password_link(user: User, at: datetime, *, first_time: bool) -> None:
     notifications.password_link(user, token, at, first_time=first_time)
 
 
-def request_reset(email: str, at: datetime) -> None:
-    """Send a reset link if the address belongs to an active account; say nothing either way."""
+def request_reset(email: str, at: datetime, links_per_hour: int = 5) -> None:
+    """Send a reset link if the address belongs to an active account; say nothing either way.
+
+    Whoever asks, an account is sent at most `links_per_hour` links an hour: asking again sends
+    nothing new, and the newest link sent still works, so someone asking for a victim's links
+    from elsewhere neither floods their inbox nor uses up their own requests."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is not None and user.active:
+    if user is not None and user.active and _links_sent_within_the_hour(user, at) < links_per_hour:
         issue_password_link(user, at, first_time=False)
         audit.record("password.reset_requested", actor=user)
         db.session.commit()
+
+
+def _links_sent_within_the_hour(user: User, at: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(PasswordToken).where(
+        PasswordToken.user_id == user.id, PasswordToken.created_at > at - timedelta(hours=1)))
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
