@@ -13,6 +13,7 @@ from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
+from ..single_line import has_line_break
 from . import audit, notifications
 
 TOKEN_LIFETIME = timedelta(hours=48)
@@ -142,6 +143,8 @@ def _checked(row: dict, taken: set[str], seen: dict[str, int],
         raise ValueError("role must be participant, marker or moderator.")
     if not row["name"].strip():
         raise ValueError("name is missing.")
+    if has_line_break(row["name"]):
+        raise ValueError("name must be on one line: remove the line break.")
     if not _EMAIL.match(email):
         raise ValueError(f"“{row['email']}” is not an email address.")
     if email in taken:
