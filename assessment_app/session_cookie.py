@@ -15,7 +15,7 @@ every copy of it.
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -24,6 +24,14 @@ from . import clock
 REFRESH_AFTER = timedelta(minutes=1)
 SIGNED_IN_AT = "_signed_in_at"  # whole seconds since the epoch, by the app's clock
 GENERATION = "_generation"  # the account's session_generation when it signed in
+
+
+_FOLLOWING = "cookies_after_session"
+
+
+def after_session_cookie(set_cookie) -> None:
+    """Set a cookie of this response's after the session cookie (set_cookie(response))."""
+    g.setdefault(_FOLLOWING, []).append(set_cookie)
 
 
 def begin_signed_in(session, generation: int) -> None:
@@ -81,6 +89,12 @@ class MinuteRefreshSessionInterface(SecureCookieSessionInterface):
         session.issued_at = issued_at
         return session
 
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure whenever the request came over HTTPS (directly, or through a trusted proxy
+        that says so), whatever SESSION_COOKIE_SECURE says: a cookie sent over HTTPS is never
+        then sent in the clear."""
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
     def get_expiration_time(self, app: Flask, session) -> datetime | None:
         """The idle end, or the absolute end if that comes first (the browser drops it then)."""
         idle_end = super().get_expiration_time(app, session)
@@ -88,6 +102,13 @@ class MinuteRefreshSessionInterface(SecureCookieSessionInterface):
         if idle_end is None or ends_at is None:
             return idle_end
         return min(idle_end, ends_at)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        """Flask's, then any cookie a view asked to follow the session's (after_session_cookie),
+        so the session's Set-Cookie stays the first a response sends."""
+        super().save_session(app, session, response)
+        for set_cookie in g.pop(_FOLLOWING, ()):
+            set_cookie(response)
 
     def should_set_cookie(self, app: Flask, session: IssuedSession) -> bool:
         """Flask's rule (changed, or permanent and refreshed each request), the refresh made

@@ -25,7 +25,11 @@ def defaults(instance_path: str) -> dict:
         "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie is marked Secure whenever the request came over HTTPS (session_cookie.py);
+        # True marks it so on plain HTTP too.
         "SESSION_COOKIE_SECURE": False,
+        # Sent with every HTTPS response (Strict-Transport-Security): a year.
+        "HSTS_MAX_AGE": 31536000,
         # Tokens live as long as the session, so a long writing session is not refused at submit.
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": False,

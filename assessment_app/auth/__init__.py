@@ -72,9 +72,8 @@ def login():
             begin_signed_in(session, user.session_generation)
             audit.record("user.signed_in", actor=user)
             db.session.commit()
-            response = redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
-            limits.remember_device(response, user.email)
-            return response
+            limits.remember_device(user.email)
+            return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
     return render_template("auth/login.html", form=form)
 
 

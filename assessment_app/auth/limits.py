@@ -24,6 +24,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import limiter
+from ..session_cookie import after_session_cookie
 
 SIGN_IN_FAILED = "sign_in_failed"
 PASSWORD_LINK_REQUESTED = "password_link_requested"
@@ -80,12 +81,12 @@ def _device_signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
 
 
-def remember_device(response, email: str) -> None:
+def remember_device(email: str) -> None:
     """After a sign-in: this browser is known to the account (for the account-wide limit)."""
-    response.set_cookie(
+    after_session_cookie(lambda response: response.set_cookie(
         KNOWN_DEVICE_COOKIE, _device_signer().dumps(email.strip().lower()),
         max_age=int(KNOWN_DEVICE_LIFETIME.total_seconds()), httponly=True, samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure))
 
 
 def _known_device() -> bool:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from factories import login, make_user
-from mail.test_outbox import Inbox, free_port  # noqa: F401  (the SMTP server, as there)
+from mail.test_outbox import Inbox, free_port
 from moments import DURING
 from web.test_admin_windows import WINDOW_FORM
 
@@ -162,8 +162,8 @@ def test_an_imported_name_with_a_line_break_is_refused_naming_its_line(app):
     from assessment_app.csv_imports import ImportRefused
     from assessment_app.services import accounts
 
-    csv = ("role,name,email,programme,cohort,delivery_partner,school\r\n"
-           'participant,"Sam\nTaylor",sam@example.org,NPQLTD,,,\r\n').encode()
+    csv = (b"role,name,email,programme,cohort,delivery_partner,school\r\n"
+           b'participant,"Sam\nTaylor",sam@example.org,NPQLTD,,,\r\n')
     with app.app_context():
         admin = make_user(Role.ADMIN)
         with pytest.raises(ImportRefused) as refused:
