@@ -11,7 +11,7 @@ from moments import BEFORE_RELEASE, CLOSED, LAST_SECOND, RELEASED
 from assessment_app.deadlines import deadline_closes_at
 from assessment_app.extensions import db
 from assessment_app.models import AssessmentWindow, AuditEvent, Entry, OutboxMessage, Role, User
-from assessment_app.services import submissions
+from assessment_app.services import deadline_extensions, submissions
 
 # The factory window of 24 November to 1 December 2026, as the edit form sends it.
 FORM = {
@@ -235,11 +235,12 @@ def test_after_the_deadline_the_deadline_can_no_longer_move(app, admin):
 
 
 def test_an_extended_participant_is_told_their_own_deadline(app, admin):
+    admin.at(RELEASED)
     with app.app_context():
         entry = Entry.query.join(Entry.participant).filter_by(email="sam@example.org").one()
-        entry.extended_closes_at = deadline_closes_at(date(2026, 12, 8), time(23, 59))
+        deadline_extensions.grant([entry], date(2026, 12, 8), "Illness",
+                                  User.query.filter_by(role=Role.ADMIN).first(), RELEASED)
         db.session.commit()
-    admin.at(RELEASED)
     admin.confirm(admin.edit(length_days="9"), length_days="9")
     sam = [m for m in _mail(app) if m.to == "sam@example.org"][0]
     assert "Your deadline is 11:59pm on Tuesday 8 December 2026." in sam.body
