@@ -16,13 +16,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from .case_studies import CaseStudyError
-from .docx_upload import (
-    _ZIP_ERRORS,
-    MAX_TEXT_CHARACTERS,
-    DocxRejected,
-    _check_package,
-    _check_signature,
-)
+from .docx_upload import _ZIP_ERRORS, DocxRejected, _check_package, _check_signature
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +54,6 @@ def docx_to_markdown(data: bytes, filename: str) -> DocxCaseStudy:
                                              "Word, save it as .docx and upload it again.") from None
     if not blocks:
         raise CaseStudyError(filename, "body", "is empty: the document has no text we can read")
-    if sum(map(len, blocks)) > MAX_TEXT_CHARACTERS:
-        raise CaseStudyError(filename, "body", f"has more than {MAX_TEXT_CHARACTERS:,} characters "
-                                               "of text, far more than a case study")
     return DocxCaseStudy(title=title or (document.core_properties.title or "").strip(),
                          markdown="\n\n".join(blocks))
 

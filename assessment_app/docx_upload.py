@@ -6,11 +6,8 @@ zipfile never inflates a member past its declared size, which makes that check a
 
 import io
 import logging
-import posixpath
 import zipfile
 import zlib
-
-from lxml import etree
 
 from .wordcount import count_response, docx_text
 
@@ -18,13 +15,6 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 1000
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024  # small XML parts compress well, harmlessly
-# Far more than any response (1,500 words is about 10,000 characters) or case study.
-MAX_TEXT_CHARACTERS = 200_000
-# Word nests tables inside table cells, but not deeper than a few in any real document.
-MAX_TABLE_DEPTH = 5
-# Word's own limit is 63 columns; a cell spanning more, or a table wider, is not from Word.
-MAX_COLUMNS = 63
-MAX_TABLE_CELLS = 20_000  # rows x columns of one table
 
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _PDF_SIGNATURE = b"%PDF-"
@@ -61,11 +51,6 @@ def read_response_docx(filename: str, data: bytes) -> str:
     except Exception:  # python-docx and lxml raise many types for a malformed package
         log.info("unreadable .docx upload %r", filename, exc_info=True)
         raise DocxRejected(_DAMAGED) from None
-    if len(text) > MAX_TEXT_CHARACTERS:
-        raise DocxRejected(
-            f"The document has more than {MAX_TEXT_CHARACTERS:,} characters of text, far more "
-            "than a response. Check it is the right file; if it is, remove everything but your "
-            "response, save it and upload it again.")
     # A document of only reference entries is read (its count of 0 is refused at submit, with
     # its own message); one with no words at all is the wrong file or text we cannot read.
     if count_response(text) == (0, 0):
@@ -122,126 +107,6 @@ def _check_package(archive: zipfile.ZipFile) -> None:
             or b"macroenabled" in content_types.lower()):
         raise DocxRejected("The document contains macros, which we cannot accept. Save it as a "
                            "Word document (.docx), which removes them, and upload it again.")
-    main = _main_part(archive, names)
-    check_structure(archive.read(main))
-
-
-_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_OFFICE_DOCUMENT = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-                    "officeDocument")
-
-
-def _main_part(archive: zipfile.ZipFile, names: set[str]) -> str:
-    """The part python-docx will read as the body (the package's officeDocument relationship),
-    so the part checked is the part read."""
-    if "_rels/.rels" not in names:
-        raise DocxRejected(_DAMAGED)
-    rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
-    for rel in rels.iter(_PACKAGE_RELS):
-        if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("TargetMode") != "External":
-            name = posixpath.normpath(rel.get("Target", "").lstrip("/"))
-            if name in names:
-                return name
-    raise DocxRejected(_DAMAGED)
-
-
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-class _Table:
-    __slots__ = ("rows", "widest", "width", "grid")
-
-    def __init__(self):
-        self.rows = self.widest = self.width = self.grid = 0
-
-
-def check_structure(xml: bytes) -> None:
-    """Refuse a body Word never writes, in one pass over its XML with bounded work per element:
-    a paragraph inside a paragraph (Word's only paragraphs within one are in a text box, and
-    never a text box in a text box), tables nested deeper than MAX_TABLE_DEPTH, and a cell
-    span or a table wider than MAX_COLUMNS or bigger than MAX_TABLE_CELLS. Each of these costs
-    every reader work out of all proportion to the file (250 nested paragraphs read each run
-    250 times; a span of 100,000 makes 100,000 cells)."""
-    # Innermost first: "p" for an open paragraph, "box" for an open text box.
-    containers: list[str] = []
-    tables: list[_Table] = []
-    try:
-        for event, element in etree.iterparse(
-                io.BytesIO(xml), events=("start", "end"), resolve_entities=False,
-                no_network=True, huge_tree=False, remove_comments=True, remove_pis=True):
-            tag = element.tag
-            if event == "end":
-                if tag == f"{_W}p" or tag == f"{_W}txbxContent":
-                    containers.pop()
-                elif tag == f"{_W}tbl":
-                    tables.pop()
-                elif tag == f"{_W}tr" and tables:
-                    table = tables[-1]
-                    table.widest = max(table.widest, table.width)
-                    if table.widest > MAX_COLUMNS:
-                        raise DocxRejected(_too_wide())
-                    if table.rows * max(table.widest, table.grid) > MAX_TABLE_CELLS:
-                        raise DocxRejected(_too_big())
-                # Nothing is kept: a read part holds only what is still open.
-                element.clear(keep_tail=False)
-                continue
-            if tag == f"{_W}p":
-                if containers and containers[-1] == "p":
-                    raise DocxRejected(_NESTED_PARAGRAPH)
-                containers.append("p")
-            elif tag == f"{_W}txbxContent":
-                if "box" in containers:
-                    raise DocxRejected(_NESTED_PARAGRAPH)
-                containers.append("box")
-            elif tag == f"{_W}tbl":
-                if len(tables) == MAX_TABLE_DEPTH:
-                    raise DocxRejected(
-                        f"The document has tables nested more than {MAX_TABLE_DEPTH} deep "
-                        "(a table in a table's cell, and so on), which Word does not make. "
-                        "Put the tables one after another, save it and upload it again.")
-                tables.append(_Table())
-            elif not tables:
-                continue
-            elif tag == f"{_W}tr":
-                tables[-1].rows += 1
-                tables[-1].width = 0
-            elif tag == f"{_W}tc":
-                tables[-1].width += 1
-            elif tag == f"{_W}gridSpan":
-                span = _number(element.get(f"{_W}val"))
-                if span > MAX_COLUMNS:
-                    raise DocxRejected(_too_wide())
-                tables[-1].width += max(span, 1) - 1
-            elif tag == f"{_W}gridCol":
-                tables[-1].grid += 1
-                if tables[-1].grid > MAX_COLUMNS:
-                    raise DocxRejected(_too_wide())
-    except etree.LxmlError:
-        raise DocxRejected(_DAMAGED) from None
-
-
-_NESTED_PARAGRAPH = (
-    "The document has paragraphs inside other paragraphs, which Word does not make, so it "
-    "cannot be read. Copy the text into a new Word document, save it as .docx and upload it "
-    "again.")
-
-
-def _too_wide() -> str:
-    return (f"The document has a table wider than {MAX_COLUMNS} columns (or a cell spanning "
-            "more), which Word does not make. Check the tables, save it and upload it again.")
-
-
-def _too_big() -> str:
-    return (f"The document has a table of more than {MAX_TABLE_CELLS:,} cells. Split the table "
-            "or shorten it, save it and upload it again.")
-
-
-def _number(value: str | None) -> int:
-    try:
-        return int(value or "1")
-    except ValueError:
-        return 1
 
 
 def _too_expanded(members: list[zipfile.ZipInfo]) -> bool:
