@@ -41,12 +41,16 @@ def defaults(instance_path: str) -> dict:
         # Failed sign-ins and password-link requests (auth/limits.py): per email typed from one
         # address, and per address (a school, or a cohort behind one proxy, shares an address:
         # be generous). Failures from elsewhere never lock the owner out: the per-account limit
-        # needs several addresses to reach and skips a browser that has signed in to it before.
+        # needs many addresses to reach and skips a browser that has signed in to it before.
         "SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "10 per minute; 50 per hour",
         "SIGN_IN_FAILURES_PER_ADDRESS": "100 per minute; 1000 per hour",
-        "SIGN_IN_FAILURES_PER_ACCOUNT": "30 per minute; 200 per hour",
+        # Per account, each address counting once an hour: ten addresses failing for one
+        # email stop it for every browser that has not signed in to it before.
+        "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
         "PASSWORD_LINKS_PER_EMAIL_AND_ADDRESS": "5 per hour",
         "PASSWORD_LINKS_PER_ADDRESS": "50 per minute; 500 per hour",
+        # Per email, each address counting once an hour (as for sign-in failures).
+        "PASSWORD_LINKS_PER_EMAIL": "5 per hour",
         # An account is sent at most this many links an hour, whoever asks; asking again then
         # sends nothing new (the newest link sent still works) and is answered the same.
         "PASSWORD_LINKS_PER_ACCOUNT_PER_HOUR": 5,

@@ -4,16 +4,17 @@ A guesser is stopped by what they cannot spread: failures for one account from o
 (the pair), and failures from one address across every account. Neither touches the account's
 owner at another address, so ten wrong passwords typed for a participant's email on deadline
 night do not keep the participant out. A guesser spreading over many addresses meets a limit
-on the account itself, which a browser that has signed in to that account before skips (a
-"known device", as identity services keep one: a signed cookie set at sign-in), so the owner's
-own browser is never refused by it.
+on the account itself, in which each address counts once an hour (so one address cannot reach
+it), and which a browser that has signed in to that account before skips (a "known device", as
+identity services keep one: a signed cookie set at sign-in), so the owner's own browser is never
+refused by it.
 
 A school, or a whole cohort behind one proxy, shares an address, so the per-address limits are
 generous. A sign-in counts only when it fails, so signing in never uses up anyone's budget. An
 email with no account is limited exactly like one with an account, so a 429 reveals nothing
-about who has one. Password links are limited per pair and per address too; the account's own
-links are slowed rather than refused (accounts.request_reset sends no new link while the last
-ones are fresh, and says the same either way).
+about who has one. Password links are limited the same three ways, and an account is sent no
+more than a few links an hour however they are asked for (accounts.request_reset sends nothing
+new then, and says the same either way).
 """
 
 from collections.abc import Callable
@@ -42,15 +43,18 @@ def limited(event: str, *, pair: str, address: str, account: str | None = None):
     """Limit a view's POSTs on the counted `event`: per email typed from one address (`pair`),
     per address (`address`) and, where given, per email from browsers not known to it
     (`account`); each names a setting."""
-    limits = [(pair, _pair_key, None), (address, _address_key, None)]
+    counted = lambda _response: g.get(event, False)
+    limits = [(pair, _pair_key, None, counted), (address, _address_key, None, counted)]
     if account is not None:
-        limits.append((account, _email_key, _known_device))
+        # Each address counts once an hour here, however often it fails (its own pair limit
+        # stops it): one address can never use up the account's budget, many can.
+        limits.append((account, _email_key, _known_device,
+                       lambda response: counted(response) and _first_of_pair(event)))
 
     def decorate(view: Callable) -> Callable:
-        for setting, key, exempt in limits:
+        for setting, key, exempt, deduct in limits:
             view = limiter.limit(_setting(setting), key_func=key, methods=["POST"],
-                                 exempt_when=exempt,
-                                 deduct_when=lambda _response: g.get(event, False))(view)
+                                 exempt_when=exempt, deduct_when=deduct)(view)
         return view
 
     return decorate
@@ -75,6 +79,17 @@ def _pair_key() -> str:
 
 def _address_key() -> str:
     return "address:" + get_remote_address()
+
+
+def _first_of_pair(event: str) -> bool:
+    """Whether this is the first counted `event` for this email from this address within the
+    hour (counted in the limits' own store; if it cannot answer, yes, so the account is still
+    limited)."""
+    key = f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}first:{event}:{_pair_key()}"
+    try:
+        return limiter.limiter.storage.incr(key, int(timedelta(hours=1).total_seconds())) == 1
+    except Exception:  # noqa: BLE001  a store that stopped answering: count it
+        return True
 
 
 def _device_signer() -> URLSafeTimedSerializer:

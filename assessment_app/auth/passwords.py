@@ -30,7 +30,7 @@ class NewPasswordForm(FlaskForm):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limits.limited(limits.PASSWORD_LINK_REQUESTED, pair="PASSWORD_LINKS_PER_EMAIL_AND_ADDRESS",
-                address="PASSWORD_LINKS_PER_ADDRESS")
+                address="PASSWORD_LINKS_PER_ADDRESS", account="PASSWORD_LINKS_PER_EMAIL")
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():

@@ -56,10 +56,10 @@ def test_many_addresses_guessing_one_account_meet_its_limit_but_not_the_owners_b
     owners_laptop = _client(app, OWNER)
     assert _sign_in(owners_laptop, victim).status_code == 302
     owners_laptop.post("/logout")
-    limit = 30
+    limit = 10
     assert app.config["SIGN_IN_FAILURES_PER_ACCOUNT"].startswith(f"{limit} per minute")
     for n in range(limit):
-        guesser = _client(app, f"192.0.2.{n // 10 + 1}")
+        guesser = _client(app, f"192.0.2.{n + 1}")
         assert _sign_in(guesser, victim, f"guess {n}").status_code == 200
     assert _sign_in(_client(app, "192.0.2.99"), victim, "guess").status_code == 429
     assert _sign_in(_client(app, "192.0.2.99"), victim, PASSWORD).status_code == 429
