@@ -89,7 +89,10 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
+    from flask import session
+
     from .models import User
+    from .session_cookie import session_generation
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -99,9 +102,13 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # A deactivated account is signed out of every session at its next request.
+        # A deactivated account is signed out of every session at its next request, and so is
+        # a session signed in before the account last signed out or had a new password.
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active \
+                or user.session_generation != session_generation(session):
+            return None
+        return user
 
 
 def _init_templates(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Who may reach what: role decorators and the per-object loaders that answer 404."""
 
 from functools import wraps
+from typing import NamedTuple
 
 from flask import abort, session
 from flask_login import current_user
@@ -10,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from .extensions import db, login_manager
 from .models import Entry, Role, SubmissionVersion, WindowPaper
 from .services.papers import PAPER_AS_READ
+from .session_cookie import session_generation
 
 
 def role_required(*roles: Role):
@@ -41,20 +43,35 @@ marker_required = role_required(Role.MARKER, Role.MODERATOR)
 admin_required = role_required(Role.ADMIN)
 
 
-def session_account_id() -> int | None:
-    """The account id the signed session names, without loading the account, or None.
+class SessionAccount(NamedTuple):
+    """The account a signed session names, and the account's session generation it holds."""
+
+    id: int
+    generation: int
+
+
+def session_account() -> SessionAccount | None:
+    """The account the signed session names, without loading the account, or None.
 
     For the requests a cohort sends on deadline night (autosave, submit): their own query
-    joins the account and checks it is an active participant's, which saves the sign-in
-    query. Sign-in makes every session permanent, and for those Flask-Login's session
-    protection never signs anyone out, so nothing is skipped by not running it here.
+    joins the account and checks it is an active participant's whose session generation is
+    the session's (so a signed-out or replaced session writes nothing), which saves the
+    sign-in query. Sign-in makes every session permanent, and for those Flask-Login's session
+    protection never signs anyone out, so nothing is skipped by not running it here; the
+    session's absolute lifetime was checked as the cookie was opened (session_cookie.py).
     """
-    if not session.permanent:
+    generation = session_generation(session)
+    if not session.permanent or generation is None:
         return None
     try:
-        return int(session["_user_id"])
+        return SessionAccount(int(session["_user_id"]), generation)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def current_account() -> SessionAccount:
+    """The signed-in user (loaded and checked) as a SessionAccount."""
+    return SessionAccount(current_user.id, current_user.session_generation)
 
 
 def entry_for(user, entry_id: int) -> Entry:

@@ -37,6 +37,22 @@ def register_commands(app: Flask) -> None:
         init_db()
         click.echo("Database ready.")
 
+    @app.cli.command("grant-runtime-role")
+    @click.argument("name")
+    def grant_runtime_role_command(name):
+        """Grant the role the app runs as its rights (run as the schema's owner, after init-db)."""
+        from .database_roles import grant_runtime_role
+        from .scheduling import JOB_TABLE
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException("Database roles are PostgreSQL's: on SQLite there is "
+                                       "nothing to grant.")
+        with db.engine.begin() as conn:
+            for statement in grant_runtime_role(conn, name, JOB_TABLE):
+                click.echo(statement + ";")
+        click.echo(f"{name} may now run the app: it can add to and read the audit log, never "
+                   "change it.")
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Add demo users, windows and case studies (prints the demo passwords)."""

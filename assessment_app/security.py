@@ -1,4 +1,5 @@
-"""Response headers: a strict content security policy and no caching of private pages."""
+"""Response headers: a strict content security policy, no caching of private pages, and HTTPS
+kept to (Strict-Transport-Security) once a page has come over it."""
 
 import secrets
 
@@ -29,6 +30,11 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            # Over HTTPS (a trusted proxy's X-Forwarded-Proto counts): browsers keep to HTTPS
+            # for this site from now on, so nobody can strip it on a later visit.
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={app.config['HSTS_MAX_AGE']}")
         if request.endpoint != "static" and not response.cache_control.private:
             # Case studies and responses are private: never kept by a browser or proxy cache.
             # A download that set "private" itself (a handout, for its one reader) keeps it.

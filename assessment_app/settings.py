@@ -21,9 +21,15 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         # Sessions expire after two idle hours; autosave requests keep an active writer signed in.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # However busy, a session ends this long after sign-in (a copied cookie dies with it).
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie is marked Secure whenever the request came over HTTPS (session_cookie.py);
+        # True marks it so on plain HTTP too.
         "SESSION_COOKIE_SECURE": False,
+        # Sent with every HTTPS response (Strict-Transport-Security): a year.
+        "HSTS_MAX_AGE": 31536000,
         # Tokens live as long as the session, so a long writing session is not refused at submit.
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": False,
@@ -32,12 +38,22 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # If that store stops answering, each process counts in memory rather than refuse sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Failed sign-ins and password-link requests, per email typed and per address
-        # (auth/limits.py). A school, or a cohort behind one proxy, shares an address: be generous.
-        "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
+        # Failed sign-ins and password-link requests (auth/limits.py): per email typed from one
+        # address, and per address (a school, or a cohort behind one proxy, shares an address:
+        # be generous). Failures from elsewhere never lock the owner out: the per-account limit
+        # needs many addresses to reach and skips a browser that has signed in to it before.
+        "SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "10 per minute; 50 per hour",
         "SIGN_IN_FAILURES_PER_ADDRESS": "100 per minute; 1000 per hour",
-        "PASSWORD_LINKS_PER_EMAIL": "5 per hour",
+        # Per account, each address counting once an hour: ten addresses failing for one
+        # email stop it for every browser that has not signed in to it before.
+        "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
+        "PASSWORD_LINKS_PER_EMAIL_AND_ADDRESS": "5 per hour",
         "PASSWORD_LINKS_PER_ADDRESS": "50 per minute; 500 per hour",
+        # Per email, each address counting once an hour (as for sign-in failures).
+        "PASSWORD_LINKS_PER_EMAIL": "5 per hour",
+        # An account is sent at most this many links an hour, whoever asks; asking again then
+        # sends nothing new (the newest link sent still works) and is answered the same.
+        "PASSWORD_LINKS_PER_ACCOUNT_PER_HOUR": 5,
         # How many proxies (e.g. the TLS proxy) stand before the app and add X-Forwarded-For and
         # X-Forwarded-Proto. 0 ignores those headers, which a client could otherwise forge.
         "TRUSTED_PROXIES": 0,

@@ -89,8 +89,10 @@ def session_cookies(app: Flask, entries) -> list[tuple[int, str]]:
     with app.test_request_context(headers={"User-Agent": USER_AGENT},
                                   environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         identifier = _create_identifier()
+    signed_in_at = int(time.time())
     return [(entry_id, serializer.dumps({"_user_id": str(uid), "_fresh": True, "_id": identifier,
-                                         "_permanent": True}))
+                                         "_permanent": True, "_generation": 0,
+                                         "_signed_in_at": signed_in_at}))
             for entry_id, uid in entries]
 
 

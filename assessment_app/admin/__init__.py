@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     arrangement_views,
     eligibility_views,
     integrity_views,
+    mail_views,
     marking_views,
     papers_views,
     people_views,

@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import deadlines
 from ..forms_shared import GovDateInput, options
 from ..review_rules import DEFAULT_REVIEW_PERIOD_DAYS
+from ..single_line import SingleLine
 
 
 class ClockTimeField(StringField):
@@ -65,7 +66,8 @@ class OptionalDateField(DateField):
 class WindowForm(FlaskForm):
     name = StringField("Window name", widget=GovTextInput(),
                        description="For example, Autumn 2026 specialist NPQs",
-                       validators=[DataRequired("Enter a name for the window"), Length(max=200)])
+                       validators=[DataRequired("Enter a name for the window"), Length(max=200),
+                                   SingleLine("The window name")])
     first_day = DateField("Day 1 (case study release)", widget=GovDateInput(), format="%d %m %Y",
                           description="For example, 24 11 2026",
                           validators=[InputRequired("Enter the date of day 1 as day, month and year")])
@@ -245,7 +247,8 @@ class PersonForm(FlaskForm):
                                        ("moderator", "Moderator")]),
                       validators=[InputRequired("Choose the person's role")])
     name = StringField("Full name", widget=GovTextInput(),
-                       validators=[DataRequired("Enter the person's name"), Length(max=200)])
+                       validators=[DataRequired("Enter the person's name"), Length(max=200),
+                                   SingleLine("The name")])
     email = StringField("Email address", widget=GovTextInput(),
                         validators=[DataRequired("Enter the person's email address")])
     programme = StringField("Programme", widget=GovTextInput(),

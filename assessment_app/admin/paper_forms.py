@@ -11,6 +11,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..single_line import SingleLine
+
 
 class PaperUploadForm(FlaskForm):
     paper = FileField(
@@ -19,7 +21,8 @@ class PaperUploadForm(FlaskForm):
                     "optional summary and handout), or a Word document (.docx). Up to 2 MB.")
     title = StringField(
         "Title (Word documents only)", widget=GovTextInput(),
-        validators=[Optional(), Length(max=300, message="The title must be 300 characters or fewer")],
+        validators=[Optional(), Length(max=300, message="The title must be 300 characters or fewer"),
+                    SingleLine("The title")],
         description="Leave blank to use the document's Title paragraph. A Markdown file's title "
                     "comes from its front matter.")
     handouts = MultipleFileField(

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..local_redirects import local_path
 from ..models import Role
 from ..services import accounts, audit
+from ..session_cookie import begin_signed_in
 from . import limits
 from .blueprint import bp
 
@@ -48,8 +49,8 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.per_account_and_address(limits.SIGN_IN_FAILED, "SIGN_IN_FAILURES_PER_ACCOUNT",
-                                "SIGN_IN_FAILURES_PER_ADDRESS")
+@limits.limited(limits.SIGN_IN_FAILED, pair="SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+                address="SIGN_IN_FAILURES_PER_ADDRESS", account="SIGN_IN_FAILURES_PER_ACCOUNT")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
@@ -68,8 +69,10 @@ def login():
             session.clear()
             session.permanent = True
             login_user(user)
+            begin_signed_in(session, user.session_generation)
             audit.record("user.signed_in", actor=user)
             db.session.commit()
+            limits.remember_device(user.email)
             return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
     return render_template("auth/login.html", form=form)
 
@@ -77,6 +80,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of the account ends, not just this cookie: a copy of it is refused too.
+    user = current_user._get_current_object()
+    user.end_sessions()
+    audit.record("user.signed_out", actor=user)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

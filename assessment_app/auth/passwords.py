@@ -1,6 +1,6 @@
 """Setting a password from an emailed single-use link, and asking for one."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import EmailField, PasswordField
@@ -29,13 +29,14 @@ class NewPasswordForm(FlaskForm):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limits.per_account_and_address(limits.PASSWORD_LINK_REQUESTED, "PASSWORD_LINKS_PER_EMAIL",
-                                "PASSWORD_LINKS_PER_ADDRESS")
+@limits.limited(limits.PASSWORD_LINK_REQUESTED, pair="PASSWORD_LINKS_PER_EMAIL_AND_ADDRESS",
+                address="PASSWORD_LINKS_PER_ADDRESS", account="PASSWORD_LINKS_PER_EMAIL")
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         limits.count(limits.PASSWORD_LINK_REQUESTED)
-        accounts.request_reset(form.email.data, clock.now())
+        accounts.request_reset(form.email.data, clock.now(),
+                               current_app.config["PASSWORD_LINKS_PER_ACCOUNT_PER_HOUR"])
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to set a new password. "
               "The link works once, for 48 hours.", "success")

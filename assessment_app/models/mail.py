@@ -26,6 +26,11 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A message that can never be sent as it is (one the mail server refuses for good, or one
+    # that cannot be written as an email): set aside with why, for an admin to see and retry,
+    # so it never holds up the messages after it.
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    set_aside_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PasswordToken(db.Model):

@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     # Some providers (UCL) assess within three months of this day; entry warns outside it.
     programme_end_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)
+    # Kept in every session signed in to the account and checked on every request: signing
+    # out, a new password and deactivation bump it, which ends every session signed before.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     @validates("email")
@@ -44,7 +47,13 @@ class User(UserMixin, db.Model):
         return value.strip().lower()
 
     def set_password(self, password: str) -> None:
+        """A new password, which ends every session of the account (a thief's included)."""
         self.password_hash = password_hashing.hash_password(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: no session signed in before this one counts."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return password_hashing.verify(self.password_hash, password)

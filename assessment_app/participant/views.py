@@ -21,11 +21,13 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import (
+    SessionAccount,
+    current_account,
     entry_and_paper_for,
     entry_for,
     participant_required,
     require_role,
-    session_account_id,
+    session_account,
     submission_for,
 )
 from ..attempt_outcome import Rule
@@ -58,12 +60,12 @@ def _released_paper(entry: Entry, paper: WindowPaper | None = None) -> WindowPap
     return paper
 
 
-def _entry_for_writing(account_id: int, entry_id: int) -> Entry:
+def _entry_for_writing(account: SessionAccount, entry_id: int) -> Entry:
     """The account's entry loaded in one query, which checks the account is an active
-    participant's; or, finding nothing, what participant_required answers, else 404. 404 too
+    participant's and the session's generation its own; or, finding nothing, what participant_required answers, else 404. 404 too
     unless its case study is out (an ended attempt is returned: the caller answers with what
     happened)."""
-    found = submissions.entry_for_writing(account_id, entry_id)
+    found = submissions.entry_for_writing(account.id, entry_id, account.generation)
     if found is None:
         _nothing_found()
     entry, paper_id = found
@@ -162,7 +164,7 @@ def handout(entry_id: int, number: int):
 @bp.get("/<int:entry_id>/response")
 @participant_required
 def response(entry_id: int):
-    entry = _entry_for_writing(current_user.id, entry_id)
+    entry = _entry_for_writing(current_account(), entry_id)
     if entry.outcome:
         return _attempt_ended(entry)
     form = ResponseForm()
@@ -176,21 +178,22 @@ def submit_response(entry_id: int):
     # entry's own query, which reads plain values (no ORM objects) and locks the entry's row
     # until the commit, so versions are numbered in turn. Only a refusal loads the page's
     # objects.
-    account_id = session_account_id()
-    if account_id is None:
+    account = session_account()
+    if account is None:
         require_role(Role.PARTICIPANT)
-        account_id = current_user.id
+        account = current_account()
     # The CSRF token was checked before the view (CSRFProtect, for every POST); a token for a
     # page is made only if one is shown again.
     posted = PostedResponse.read(request.form)
     client_token = posted.client_token or _new_token()
-    found = submissions.target_for_submitting(account_id, entry_id, client_token)
+    found = submissions.target_for_submitting(account.id, entry_id, client_token,
+                                              account.generation)
     if found is None:
         _nothing_found()
     target, paper_id = found
     _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
     if target.outcome:
-        return _attempt_ended(_entry_for_writing(account_id, entry_id))
+        return _attempt_ended(_entry_for_writing(account, entry_id))
     at = clock.now()
     try:
         # A refused text is kept as the draft, so nothing is lost.
@@ -200,7 +203,7 @@ def submit_response(entry_id: int):
         )
     except SubmissionRefused as refused:
         # No rollback: the refused text is now the draft, committed with this page.
-        return _response_page(_entry_for_writing(account_id, entry_id), ResponseForm(),
+        return _response_page(_entry_for_writing(account, entry_id), ResponseForm(),
                               str(refused), at)
     # The receipt page is the confirmation (its panel says so): no flash, so the session
     # cookie is left as it was.
@@ -258,9 +261,10 @@ def autosave(entry_id: int):
     checks as it writes, the sign-in check included; only when it saved nothing do queries
     find out why (and answer as participant_required would, if that is why)."""
     at = clock.now()
-    account_id = session_account_id()
-    if account_id is not None:
-        words = submissions.autosave_draft(account_id, entry_id, request.form.get("text", ""), at)
+    account = session_account()
+    if account is not None:
+        words = submissions.autosave_draft(account.id, entry_id, request.form.get("text", ""), at,
+                                           generation=account.generation)
         if words is not None:
             return jsonify(saved_at=at.isoformat(), words=words)
     return _autosave_refused(entry_id, at)

@@ -13,6 +13,7 @@ from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
+from ..single_line import has_line_break
 from . import audit, notifications
 
 TOKEN_LIFETIME = timedelta(hours=48)
@@ -44,12 +45,21 @@ def issue_password_link(user: User, at: datetime, *, first_time: bool) -> None:
     notifications.password_link(user, token, at, first_time=first_time)
 
 
-def request_reset(email: str, at: datetime) -> None:
-    """Send a reset link if the address belongs to an active account; say nothing either way."""
+def request_reset(email: str, at: datetime, links_per_hour: int = 5) -> None:
+    """Send a reset link if the address belongs to an active account; say nothing either way.
+
+    Whoever asks, an account is sent at most `links_per_hour` links an hour: asking again sends
+    nothing new, and the newest link sent still works, so someone asking for a victim's links
+    from elsewhere neither floods their inbox nor uses up their own requests."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is not None and user.active:
+    if user is not None and user.active and _links_sent_within_the_hour(user, at) < links_per_hour:
         issue_password_link(user, at, first_time=False)
         audit.record("password.reset_requested", actor=user)
+
+
+def _links_sent_within_the_hour(user: User, at: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(PasswordToken).where(
+        PasswordToken.user_id == user.id, PasswordToken.created_at > at - timedelta(hours=1)))
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
@@ -64,7 +74,8 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     if not matches:
         return None, "wrong password"
     if password_hashing.needs_rehash(user.password_hash):
-        user.set_password(password)  # committed with the sign-in's audit event
+        # The same password, hashed anew: not a change, so the account's sessions go on.
+        user.password_hash = password_hashing.hash_password(password)
     return user, None
 
 
@@ -112,6 +123,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id:
         raise AccountError("You cannot deactivate your own account.")
     user.active = active
+    if not active:
+        user.end_sessions()  # so reactivating the account revives none of its old sessions
     audit.record("user.activated" if active else "user.deactivated", actor=actor,
                  participant_id=user.id if user.role is Role.PARTICIPANT else None, user=user.id)
 
@@ -127,6 +140,8 @@ def _checked(row: dict, taken: set[str], seen: dict[str, int],
         raise ValueError("role must be participant, marker or moderator.")
     if not row["name"].strip():
         raise ValueError("name is missing.")
+    if has_line_break(row["name"]):
+        raise ValueError("name must be on one line: remove the line break.")
     if not _EMAIL.match(email):
         raise ValueError(f"“{row['email']}” is not an email address.")
     if email in taken:

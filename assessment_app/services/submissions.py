@@ -84,16 +84,18 @@ def _replacing_the_draft(insert):
     )
 
 
-def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime) -> int | None:
+def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime, *,
+                   generation: int) -> int | None:
     """Autosave in one statement: the upsert runs only if the entry is this participant's (an
-    active participant account: the statement is the sign-in check too), its attempt is
+    active participant account whose session generation is `generation`, the session's: the
+    statement is the sign-in check too), its attempt is
     running and its case study is out (case_study_access.may_write, in SQL). Returns the word count, or None when nothing was saved: the caller then finds out
     why. The text is normalised first, as in save_draft."""
     text = normalise(text)
     words = wordcount.count_words(text)
     saved = db.session.execute(_guarded_draft_upsert(), {
         "entry_id": entry_id, "participant_id": participant_id, "text": text,
-        "word_count": words, "saved_at": at, "now": at,
+        "word_count": words, "saved_at": at, "now": at, "generation": generation,
     }).first()  # RETURNING: a row count is not reported alike by every driver
     return words if saved is not None else None
 
@@ -138,8 +140,10 @@ def _guarded_draft_upsert():
     return _replacing_the_draft(insert).returning(draft.c.id)
 
 
-# The account an entry belongs to, when it may still sign in and is a participant's.
-_ACTIVE_PARTICIPANT = (User.active == true(), User.role == Role.PARTICIPANT)
+# The account an entry belongs to, when it may still sign in, is a participant's and has not
+# ended the session's generation (the bound parameter "generation"; session_cookie.py).
+_ACTIVE_PARTICIPANT = (User.active == true(), User.role == Role.PARTICIPANT,
+                       User.session_generation == bindparam("generation", type_=Integer()))
 
 
 def draft_target(participant_id: int, entry_id: int):
@@ -154,11 +158,13 @@ def draft_target(participant_id: int, entry_id: int):
     ).first()
 
 
-def entry_for_writing(participant_id: int, entry_id: int):
+def entry_for_writing(participant_id: int, entry_id: int, generation: int):
     """The participant's entry with its window, NPQ and account, and its paper's id, in one
-    query (None when the entry is not theirs, or the account is not an active participant's)."""
+    query (None when the entry is not theirs, or the account is not an active participant's
+    with this session generation)."""
     row = db.session.execute(_entry_for_writing_query(), {
-        "entry_id": entry_id, "participant_id": participant_id}).first()
+        "entry_id": entry_id, "participant_id": participant_id,
+        "generation": generation}).first()
     return None if row is None else tuple(row)
 
 
@@ -170,8 +176,9 @@ def _entry_for_writing_query():
 
 
 def _one_participants_entry(query):
-    """query from the entry joined to its window, NPQ, account (an active participant's) and
-    paper, for the entry `entry_id` of the participant `participant_id` (bound parameters)."""
+    """query from the entry joined to its window, NPQ, account (an active participant's, of
+    session generation `generation`) and paper, for the entry `entry_id` of the participant
+    `participant_id` (bound parameters)."""
     return (
         query.join(Entry.window).join(Entry.npq).join(Entry.participant.and_(*_ACTIVE_PARTICIPANT))
         .outerjoin(WindowPaper, (WindowPaper.window_id == Entry.window_id)
@@ -222,16 +229,17 @@ class SubmissionTarget:
                    word_limit_for(entry))
 
 
-def target_for_submitting(participant_id: int, entry_id: int, client_token: str):
+def target_for_submitting(participant_id: int, entry_id: int, client_token: str,
+                          generation: int):
     """(SubmissionTarget, paper id) for the participant's entry in one query, with the
     numbering of a version sent with client_token, the entry's row locked until commit (FOR
     UPDATE OF entry on PostgreSQL) so two submissions for one entry are numbered one after
     the other; None when the entry is not theirs, or the account is not an active
-    participant's. Plain columns, not ORM objects: this is the query of every submission a
+    participant's with this session generation. Plain columns, not ORM objects: this is the query of every submission a
     cohort sends in its last hour."""
     row = db.session.connection().execute(_target_query(), {
         "entry_id": entry_id, "participant_id": participant_id,
-        "client_token": client_token}).first()
+        "client_token": client_token, "generation": generation}).first()
     if row is None:
         return None
     (entry_id, window_id, account_id, email, name, npq_name, entered, outcome, release_at,

@@ -76,6 +76,8 @@ EXPECTED: dict[str, tuple] = {
     # Admins: everything; moderators also see the marks' distribution.
     "admin.home": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.audit_log": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.mail_set_aside": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.retry_mail": (LOGIN, 403, 403, 403, 403, 403, 404),  # no message is set aside
     "admin.requests": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.deferral": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.claim": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -235,6 +237,8 @@ def ids_for(world, who: str) -> dict:
         "review_id": 999_999, "marker_id": world["martin"], "npq": "NPQLTD",
         # No similarity check has run here either, and no extension was granted.
         "pair_id": 999_999, "extension_id": 999_999, "role": "second",
+        # No email is set aside in this world: an id of none at all.
+        "message_id": 999_999,
     }
 
 

@@ -29,7 +29,8 @@ def test_the_autosave_statement_and_the_python_rule_agree_on_every_combination(c
         entry.entered, entry.outcome = entered, outcome and outcome.value
         window.papers[0].paper_id, participant.active = paper, active
         db.session.commit()
-        saved = submissions.autosave_draft(participant.id, entry.id, "Words.", now) is not None
+        saved = submissions.autosave_draft(participant.id, entry.id, "Words.", now,
+                                           generation=participant.session_generation) is not None
         rule = active and may_write(entered, entry.outcome, paper, window.release_at, now)
         assert saved == rule, (entered, outcome, paper, moment, active)
         checked += 1
