@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from assessment_app.extensions import db
 
-BEFORE = "f15a1d54bc20"
+BEFORE = "f16b5d1a7c32"  # the revision before the seeds moved
 
 SEEDS = text("SELECT s.id, s.marker_id, s.candidate_number, s.status, s.returned_at, "
              "s.return_reason, m.outcome, m.submitted_at FROM seed_script s "

@@ -358,12 +358,13 @@ def test_a_markers_comment_with_a_nul_is_saved_without_it(app, closed, clock):
     allocate(app, closed)
     client = signed_in(app, "m1@example.org", clock)
     with app.app_context():
-        allocation_id = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first().id
+        allocation = Allocation.query.filter_by(marker_id=closed.marker_ids[0]).first()
+        allocation_id, number = allocation.id, allocation.entry.candidate_number
     data = rubric_form()
     data = {k: (v.replace(" on ", " on\x00 ") if k.startswith("comment-") else v)
             for k, v in data.items()}
     data["feedback"] = "Clear\x00 and\x1b workable."
-    response = client.post(f"/marking/scripts/{allocation_id}", data={**data, "action": "save"})
+    response = client.post(f"/marking/scripts/{number}", data={**data, "action": "save"})
     assert response.status_code < 500
     with app.app_context():
         mark = db.session.get(Allocation, allocation_id).mark

@@ -1,7 +1,7 @@
 """Sessions that end: the account's session generation, bumped by sign-out, a new password and deactivation
 
 Revision ID: f16a2c4e8b10
-Revises: f16c4e8a2b37
+Revises: f15b3d7e2c91
 Create Date: 2026-12-10 10:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f16a2c4e8b10'
-down_revision = 'f16c4e8a2b37'
+down_revision = 'f15b3d7e2c91'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 allocation has an entry and a version
 
 Revision ID: f16c4e8a2b37
-Revises: f15b3d7e2c91
+Revises: f16b5d1a7c32
 Create Date: 2026-12-06 09:00:00
 
 A seed used to be an allocation without an entry (seed_script.allocation_id). Each seed's
@@ -16,7 +16,7 @@ from alembic import op
 import assessment_app.timetypes
 
 revision = 'f16c4e8a2b37'
-down_revision = 'f15b3d7e2c91'
+down_revision = 'f16b5d1a7c32'
 branch_labels = None
 depends_on = None
 
