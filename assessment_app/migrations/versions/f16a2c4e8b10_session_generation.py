@@ -22,5 +22,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    # Dropped in place (SQLite 3.35+ and PostgreSQL alike): a batch would rebuild app_user on
+    # SQLite, and dropping the old table trips the foreign keys of every row that names a user.
+    op.execute('ALTER TABLE app_user DROP COLUMN session_generation')
