@@ -115,11 +115,17 @@ def world(ctx, clock):
     return World(ctx, clock)
 
 
-def sat(world, n, levels):
-    """The person is entered for window n, passes the gate, submits, and is marked."""
+def entered(world, n):
+    """The person is entered for window n and passes its engagement gate."""
     entry = world.enter(n)
     world.engagement(95, n)
     world.gate(n)
+    return entry
+
+
+def sat(world, n, levels):
+    """The person is entered for window n, passes the gate, submits, and is marked."""
+    entry = entered(world, n)
     world.submit(entry)
     world.mark_and_release(n, levels)
     return entry
@@ -188,9 +194,7 @@ def test_a_review_passing_attempt_1_voids_a_resit_already_failed_in_the_dfe_retu
 
 
 def test_a_late_ec_void_and_a_late_deferral_are_amendments_never_a_vanished_row(world):
-    entry = world.enter(0)
-    world.engagement(95, 0)
-    world.gate(0)
+    entry = entered(world, 0)
     after = world.at(entry.window.closes_at + timedelta(days=1))
     eligibility.record_non_submissions(after)
     assert dfe_row(entry.window)["outcome"] == "failed"
@@ -206,9 +210,7 @@ def test_a_late_ec_void_and_a_late_deferral_are_amendments_never_a_vanished_row(
 
 
 def test_a_late_extension_then_a_pass_is_an_amendment_of_the_not_submitted_row(world):
-    entry = world.enter(0)
-    world.engagement(95, 0)
-    world.gate(0)
+    entry = entered(world, 0)
     after = world.at(entry.window.closes_at + timedelta(hours=1))
     eligibility.record_non_submissions(after)
     deadline_extensions.grant([entry], entry.window.closes_at.date() + timedelta(days=3),
@@ -306,9 +308,7 @@ def test_a_review_completed_after_upheld_misconduct_does_not_undo_it(world):
 
 
 def test_an_ec_void_decided_after_upheld_misconduct_does_not_undo_it(world):
-    entry = world.enter(0)
-    world.engagement(95, 0)
-    world.gate(0)
+    entry = entered(world, 0)
     world.submit(entry)
     during = world.at(entry.window.release_at + timedelta(days=3))
     claim = eligibility.file_claim(entry, ClaimInput("illness", "In hospital.", date(2026, 11, 25),
@@ -327,9 +327,7 @@ def test_an_ec_void_decided_after_upheld_misconduct_does_not_undo_it(world):
 def test_a_result_recorded_after_the_release_under_an_extension_keeps_upheld_misconduct(world):
     """Sam's extension outlasts the window's release; misconduct is upheld before his late
     result is recorded, which then records a fail whatever his marks."""
-    entry = world.enter(0)
-    world.engagement(95, 0)
-    world.gate(0)
+    entry = entered(world, 0)
     window = entry.window
     during = world.at(window.release_at + timedelta(days=2))
     deadline_extensions.grant([entry], window.closes_at.date() + timedelta(days=10),
@@ -371,9 +369,7 @@ def test_an_arrangement_follows_the_window_when_its_deadline_moves_before_releas
 
 
 def test_a_late_ec_void_of_a_not_submitted_attempt_is_an_amendment(world):
-    entry = world.enter(0)
-    world.engagement(95, 0)
-    world.gate(0)
+    entry = entered(world, 0)
     after = world.at(entry.window.closes_at + timedelta(days=1))
     eligibility.record_non_submissions(after)
     claim = eligibility.file_claim(entry, ClaimInput("illness", "In hospital.", date(2026, 11, 25),
