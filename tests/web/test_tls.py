@@ -7,6 +7,7 @@ import pytest
 from factories import PASSWORD, make_user
 
 from assessment_app import create_app
+from assessment_app.extensions import db
 
 HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
 
@@ -19,7 +20,10 @@ def proxied(app):
     assert not behind.config["SESSION_COOKIE_SECURE"]  # the default: nobody set it
     with app.app_context():
         make_user(email="sam@example.org")
-    return behind
+    yield behind
+    with behind.app_context():  # its own engine: its connections closed with it
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _session_cookie(response) -> str:
