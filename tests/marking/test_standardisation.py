@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 from factories import PASSWORD, login
-from marking.conftest import AFTER_CLOSE, rubric_form
+from marking.conftest import AFTER_CLOSE, rubric_form, submit_through_check
 from sqlalchemy.exc import IntegrityError
 
 from assessment_app.extensions import db
@@ -338,7 +338,7 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     assert len(numbers) == 3
     for i, number in enumerate(numbers):
         form = rubric_form(**({IDS[0]: "developing"} if i == 0 else {}))
-        answer = client.post(f"/marking/scripts/{number}", data=dict(form, action="submit"))
+        answer = submit_through_check(client, f"/marking/scripts/{number}", form)
         assert answer.status_code == 302
     page = client.get(f"/marking/standardisation/{closed.window_id}/NPQLTD").get_data(as_text=True)
     assert "Rationale 0: secure throughout." in page

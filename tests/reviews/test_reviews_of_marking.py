@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import count_queries
+from marking.conftest import submit_through_check
 from returns.conftest import mark_input, signed_in
 
 from assessment_app.extensions import db
@@ -222,9 +223,8 @@ def test_a_review_that_changes_the_outcome_replaces_the_result_everywhere(app, r
     form = mark_input(diagnosis="not_evident")
     data = {f"level-{k}": v for k, v in form.levels.items()}
     data |= {f"comment-{k}": f"Review: {k}" for k in form.levels}
-    data |= {"feedback": "The diagnosis is missing.", "rationale": "No diagnosis of the problem.",
-             "action": "submit"}
-    assert reviewer.post(url, data=data).status_code == 302
+    data |= {"feedback": "The diagnosis is missing.", "rationale": "No diagnosis of the problem."}
+    assert submit_through_check(reviewer, url, data).status_code == 302
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[ALEX])
         assert entry.outcome == "failed" and entry.completed_at == REVIEWED
@@ -261,9 +261,9 @@ def test_a_review_that_agrees_keeps_the_outcome_and_tells_the_participant(app, r
     reviewer, url = review_page(app, clock, rid)
     form = mark_input(level="strong")
     data = {f"level-{k}": v for k, v in form.levels.items()}
-    data |= {"feedback": "Strong throughout.", "rationale": "Every criterion is strong.",
-             "action": "submit"}
-    assert reviewer.post(url, data=data).status_code == 302
+    data |= {f"comment-{k}": f"Review: {k}" for k in form.levels}  # the rubric asks for each
+    data |= {"feedback": "Strong throughout.", "rationale": "Every criterion is strong."}
+    assert submit_through_check(reviewer, url, data).status_code == 302
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[SAM])
         assert entry.outcome == "passed" and OutcomeAmendment.query.count() == 0
