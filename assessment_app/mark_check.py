@@ -61,6 +61,11 @@ def problems(rubric: Rubric, levels: Mapping[str, str], comments: Mapping[str, s
     return found
 
 
+def by_field(found: list[Problem]) -> dict[str, str]:
+    """Each problem's message at its field, for the field's own error message."""
+    return {problem.field: problem.message for problem in found}
+
+
 def fingerprint(rubric: Rubric, levels: Mapping[str, str], comments: Mapping[str, str],
                 feedback: str, notes: tuple[Note, ...] = ()) -> str:
     """A hash of everything the check page shows: the rubric version (its rule gives the

@@ -108,7 +108,7 @@ def check_script(candidate: str):
     if script.status is not AllocationStatus.ALLOCATED or script.mark is None:
         return redirect(form_url)
     rubric = rubric_store.rubric_for(page.npq.code)
-    data = stored(script.mark.judgements, script.mark.feedback)
+    data = stored(script.mark)
 
     def make_final():
         KINDS[type(script)].save(script, data, clock.now(), submit=True)
@@ -132,7 +132,7 @@ def check_moderation(case_id: int):
     form_url = url_for(".moderation", case_id=case.id)
     if case.decided_at is not None:
         return redirect(form_url)
-    data, reason = stored(case.judgements, case.feedback), case.reason or ""
+    data, reason = stored(case), case.reason or ""
 
     def make_final():
         moderate(case, current_user, data, reason, clock.now())
@@ -154,7 +154,7 @@ def check_review(review_id: int):
     form_url = url_for(".review", review_id=review.id)
     if review.status is not ReviewStatus.ACCEPTED:
         return redirect(form_url)
-    data, rationale = stored(review.judgements, review.feedback), review.rationale or ""
+    data, rationale = stored(review), review.rationale or ""
 
     def make_final():
         reviews.save_review(review, current_user, data, rationale, clock.now(), submit=True)

@@ -10,7 +10,7 @@ from .. import clock
 from ..access import marker_required, role_required
 from ..downloads import send_handout
 from ..extensions import db
-from ..mark_check import Note
+from ..mark_check import Note, by_field
 from ..models import (
     Allocation,
     AllocationStatus,
@@ -192,11 +192,11 @@ def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None 
     seed is shown exactly as a live script is (`page`)."""
     mark = script.mark
     if data is None:
-        data = stored(mark.judgements, mark.feedback) if mark else MarkInput()
+        data = stored(mark) if mark else MarkInput()
     return render_template(
         "marker/script.html", script=script, shown=page,
         rubric=rubric_store.rubric_for(page.npq.code), data=data, error=error,
-        problems=problems, problem_fields={p.field: p.message for p in problems},
+        problems=problems, problem_fields=by_field(problems),
         return_error=return_error, script_view=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
         handout_url=lambda n: url_for(".handout", candidate=page.candidate_number, number=n),
@@ -266,7 +266,7 @@ def moderation(case_id: int):
         except MarkingError as problem:
             db.session.rollback()
             return moderation_page(case, data, reason, error=str(problem))
-    return moderation_page(case, stored(case.judgements, case.feedback), case.reason or "")
+    return moderation_page(case, stored(case), case.reason or "")
 
 
 def moderation_page(case: Moderation, data: MarkInput, reason: str, error: str | None = None,
@@ -281,7 +281,7 @@ def moderation_page(case: Moderation, data: MarkInput, reason: str, error: str |
         "marker/moderation.html", case=case, entry=entry,
         rubric=rubric_store.rubric_for(entry.npq_code), first=first, second=second, data=data,
         reason=reason, error=error, problems=problems,
-        problem_fields={p.field: p.message for p in problems}, page_error=error or problems,
+        problem_fields=by_field(problems), page_error=error or problems,
         back_url=moderation_done_url(case),
         script=script_view(version.text, entry.window.word_limit), locked=case.decided_at is not None,
     )
@@ -327,6 +327,8 @@ def start_qualification(window_id: int, npq: str):
         db.session.rollback()
         flash(str(problem), "error")
     return redirect(url_for(".qualification", window_id=window_id, npq=npq))
+
+
 def review_for(review_id: int) -> ReviewRequest:
     """A review of marking given to this reviewer; any other is 404."""
     review = db.session.get(ReviewRequest, review_id)
@@ -358,7 +360,7 @@ def review(review_id: int):
         except (MarkingError, ReviewRefused) as problem:
             db.session.rollback()
             return review_page(review, data, rationale, error=str(problem))
-    return review_page(review, stored(review.judgements, review.feedback), review.rationale or "")
+    return review_page(review, stored(review), review.rationale or "")
 
 
 def review_page(review: ReviewRequest, data: MarkInput, rationale: str,
@@ -370,7 +372,7 @@ def review_page(review: ReviewRequest, data: MarkInput, rationale: str,
     return render_template(
         "marker/review.html", review=review, entry=entry,
         rubric=rubric_store.rubric_for(entry.npq_code), data=data, rationale=rationale,
-        error=error, problems=problems, problem_fields={p.field: p.message for p in problems},
+        error=error, problems=problems, problem_fields=by_field(problems),
         page_error=error or problems, rules=REVIEW_RULES, version=version,
         script=script_view(version.text, entry.window.word_limit),
         locked=review.status is not ReviewStatus.ACCEPTED,

@@ -19,11 +19,11 @@ class MarkInput:
     feedback: str = ""
 
 
-def stored(judgements, feedback: str) -> MarkInput:
-    """The mark as saved (a draft or a final one): its judgements' levels and comments."""
-    return MarkInput(levels={j.criterion_id: j.level_id for j in judgements if j.level_id},
-                     comments={j.criterion_id: j.comment for j in judgements if j.comment},
-                     feedback=feedback or "")
+def stored(owner) -> MarkInput:
+    """A mark as saved, draft or final: a Mark, a Moderation or a ReviewRequest (each holds
+    its judgements and feedback alike)."""
+    return MarkInput(levels=owner.levels(), feedback=owner.feedback or "",
+                     comments={j.criterion_id: j.comment for j in owner.judgements if j.comment})
 
 
 class IncompleteMark(MarkingError):
