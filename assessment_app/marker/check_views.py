@@ -30,8 +30,6 @@ from ..services.moderation import moderate
 from .blueprint import bp
 from .views import (
     KINDS,
-    _script_for,
-    _script_page,
     case_for,
     moderation_done_url,
     moderation_page,
@@ -40,6 +38,8 @@ from .views import (
     reason_note,
     review_for,
     review_page,
+    script_for,
+    script_page,
     shown,
 )
 
@@ -102,7 +102,7 @@ def _script_next_steps(script, page, rubric, levels: dict[str, str]) -> list[str
 @bp.route("/scripts/<candidate>/check", methods=["GET", "POST"])
 @marker_required
 def check_script(candidate: str):
-    script = _script_for(current_user, candidate)
+    script = script_for(current_user, candidate)
     page = shown(script)
     form_url = url_for(".script", candidate=candidate)
     if script.status is not AllocationStatus.ALLOCATED or script.mark is None:
@@ -119,7 +119,7 @@ def check_script(candidate: str):
         return redirect(url_for(".home"))
 
     return _check(rubric, data, (), make_final,
-                  lambda problems: _script_page(script, page, data=data, problems=problems),
+                  lambda problems: script_page(script, page, data=data, problems=problems),
                   lambda levels: _script_next_steps(script, page, rubric, levels),
                   form_url=form_url, candidate=page.candidate_number, button="Submit mark",
                   caption=f"{page.npq.name} – your mark")

@@ -42,7 +42,7 @@ from .blueprint import bp
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
 
 
-def _script_for(user, candidate: str) -> Allocation | Seed:
+def script_for(user, candidate: str) -> Allocation | Seed:
     """The marker's own script by its candidate number, live or seeded (the same two queries
     either way), or 404: other scripts, and those handed back, do not exist for them."""
     live = db.session.scalars(
@@ -168,7 +168,7 @@ def continued(check_url: str, again_url: str, rubric, data: MarkInput,
 def script(candidate: str):
     """A script in the marker's queue, at its candidate number, live or seeded alike. Posting
     saves the draft and never makes it final: only the check page does."""
-    script = _script_for(current_user, candidate)
+    script = script_for(current_user, candidate)
     page = shown(script)
     if request.method == "POST" and script.status is AllocationStatus.ALLOCATED:
         data = _mark_input()
@@ -178,14 +178,14 @@ def script(candidate: str):
                              url_for(".script", candidate=candidate),
                              rubric_store.rubric_for(page.npq.code), data)
         except IncompleteMark as incomplete:  # the draft stays saved: nothing typed is lost
-            return _script_page(script, page, data=data, problems=incomplete.problems)
+            return script_page(script, page, data=data, problems=incomplete.problems)
         except MarkingError as problem:
             db.session.rollback()
-            return _script_page(script, page, data=data, error=str(problem))
-    return _script_page(script, page)
+            return script_page(script, page, data=data, error=str(problem))
+    return script_page(script, page)
 
 
-def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None = None,
+def script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None = None,
                  error: str | None = None, return_error: str | None = None, problems=()):
     """The workbench: the script and case study beside the rubric, with what the marker typed
     (`data`) and the problems with it, or with their reason for handing the script back. A
@@ -208,20 +208,20 @@ def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None 
 @marker_required
 def handout(candidate: str, number: int):
     """A handout of the script's case study, for the marker it is allocated to only."""
-    paper = shown(_script_for(current_user, candidate)).paper
+    paper = shown(script_for(current_user, candidate)).paper
     return send_handout(paper.handouts if paper else [], number)
 
 
 @bp.post("/scripts/<candidate>/return")
 @marker_required
 def give_back(candidate: str):
-    script = _script_for(current_user, candidate)
+    script = script_for(current_user, candidate)
     try:
         KINDS[type(script)].hand_back(script, request.form.get("reason", ""), current_user,
                                       clock.now())
     except MarkingError as problem:
         db.session.rollback()
-        return _script_page(script, shown(script), return_error=str(problem))
+        return script_page(script, shown(script), return_error=str(problem))
     flash("The script has been returned and will be given to another marker.", "success")
     return redirect(url_for(".home"))
 
