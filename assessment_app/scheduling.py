@@ -38,6 +38,8 @@ from .scheduler_lock import LeaderLock, identity, leader_lock
 from .services import (
     allocations,
     checking,
+    dfe_api,
+    dfe_outbox,
     eligibility,
     mail,
     notifications,
@@ -198,9 +200,29 @@ def sync_windows() -> None:
         _duty("deadline reminders", lambda: notifications.deadline_reminders(at))
         # Delivery commits each message as the server takes it (services/mail.py).
         _duty("mail", lambda: mail.deliver_pending(at))
+        send_to_dfe(at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
+
+
+def send_to_dfe(at) -> None:
+    """Send the DfE's calls that are due, each in two transactions: `start` is committed before
+    the call goes, its answer after (services/dfe_outbox.py), so a crash between them leaves
+    the call in doubt, to be looked for at the DfE before it is sent again."""
+    client = dfe_api.client()
+    if client is None:
+        return
+    with client:
+        for call_id in dfe_outbox.due(at):
+            in_doubt = _duty(f"DfE call {call_id} (start)", lambda c=call_id: dfe_outbox.start(c, at))
+            if in_doubt is None:
+                continue
+            answer = _duty(f"DfE call {call_id}",
+                           lambda c=call_id, d=in_doubt: dfe_outbox.send(c, client, at, d))
+            if answer == "refused":
+                log.error("the DfE refused the API token: no more calls this run")
+                return
 
 
 def _gate_and_non_submissions(window_id: int, at) -> None:
