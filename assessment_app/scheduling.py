@@ -209,20 +209,25 @@ def sync_windows() -> None:
 def send_to_dfe(at) -> None:
     """Send the DfE's calls that are due, each in two transactions: `start` is committed before
     the call goes, its answer after (services/dfe_outbox.py), so a crash between them leaves
-    the call in doubt, to be looked for at the DfE before it is sent again."""
+    the call in doubt, to be looked for at the DfE before it is sent again. A call whose turn
+    came when the one before it was done goes in the same run; each is tried once a run."""
     client = dfe_api.client()
     if client is None:
         return
+    tried: set[int] = set()
     with client:
-        for call_id in dfe_outbox.due(at):
-            in_doubt = _duty(f"DfE call {call_id} (start)", lambda c=call_id: dfe_outbox.start(c, at))
-            if in_doubt is None:
-                continue
-            answer = _duty(f"DfE call {call_id}",
-                           lambda c=call_id, d=in_doubt: dfe_outbox.send(c, client, at, d))
-            if answer == "refused":
-                log.error("the DfE refused the API token: no more calls this run")
-                return
+        while batch := [c for c in dfe_outbox.due(at) if c not in tried]:
+            for call_id in batch:
+                tried.add(call_id)
+                in_doubt = _duty(f"DfE call {call_id} (start)",
+                                 lambda c=call_id: dfe_outbox.start(c, at))
+                if in_doubt is None:
+                    continue
+                answer = _duty(f"DfE call {call_id}",
+                               lambda c=call_id, d=in_doubt: dfe_outbox.send(c, client, at, d))
+                if answer == "refused":
+                    log.error("the DfE refused the API token: no more calls this run")
+                    return
 
 
 def _gate_and_non_submissions(window_id: int, at) -> None:

@@ -40,7 +40,7 @@ def queue_for(entries: list[Entry], at: datetime) -> None:
     for some in chunked(list({e.participant_id for e in entries})):
         linked.update(db.session.execute(
             select(User.id, User.dfe_participant_id)
-            .where(User.id.in_(some), User.dfe_participant_id.is_not(None))).tuples())
+            .where(User.id.in_(some), User.dfe_participant_id.is_not(None))).all())
     entries = [e for e in entries if e.participant_id in linked]
     calls: dict[int, list[DfeCall]] = {e.id: [] for e in entries}
     for some in chunked(list(calls)):
