@@ -5,8 +5,10 @@ writes `required: true` inside property schemas, which OpenAPI 3.0 does not allo
 `required` lists already say the same): a strict validator refuses the file, and Prism then
 validates nothing, accepting `"has_passed": "yes"`. Its `filter` and `page` parameters are
 `deepObject`s without `explode: true`, the only way OpenAPI defines one to be written
-(`filter[updated_since]=...`, as the DfE's own guidance writes it). `normalised()` mends those
-two things, and only those, so both check every request and response against what the DfE means.
+(`filter[updated_since]=...`, as the DfE's own guidance writes it). And a `nullable` field
+with an `enum` (ineligible_for_funding_reason) must list null among its values to take it, which
+the file does not, though the DfE sends null there. `normalised()` mends those three things, and
+only those, so both check every request and response against what the DfE means.
 """
 
 from pathlib import Path
@@ -18,7 +20,7 @@ SPEC_PATH = Path(__file__).resolve().parent / "openapi" / "npq-lead-provider-api
 
 def normalised() -> dict:
     spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    _drop_boolean_required(spec["components"]["schemas"])
+    _mend_schemas(spec["components"]["schemas"])
     for operations in spec["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
@@ -27,12 +29,14 @@ def normalised() -> dict:
     return spec
 
 
-def _drop_boolean_required(node) -> None:
+def _mend_schemas(node) -> None:
     if isinstance(node, dict):
         if isinstance(node.get("required"), bool):
             del node["required"]
+        if node.get("nullable") is True and "enum" in node and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
         for child in node.values():
-            _drop_boolean_required(child)
+            _mend_schemas(child)
     elif isinstance(node, list):
         for child in node:
-            _drop_boolean_required(child)
+            _mend_schemas(child)
