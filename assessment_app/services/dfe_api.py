@@ -5,9 +5,14 @@ from flask import current_app
 from ..dfe.client import DfeClient
 
 
-def client() -> DfeClient | None:
+def configured() -> bool:
     config = current_app.config
-    if not (config.get("DFE_API_BASE_URL") and config.get("DFE_API_TOKEN")):
+    return bool(config.get("DFE_API_BASE_URL") and config.get("DFE_API_TOKEN"))
+
+
+def client() -> DfeClient | None:
+    if not configured():
         return None
+    config = current_app.config
     return DfeClient(config["DFE_API_BASE_URL"], config["DFE_API_TOKEN"],
                      timeout=float(config["DFE_API_TIMEOUT"]))

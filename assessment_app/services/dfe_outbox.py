@@ -14,16 +14,26 @@ by the scheduler.
 Services flush; the scheduler's duty commits each step (scheduling.send_to_dfe).
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..csv_imports import chunked
 from ..dfe.client import DfeClient, DfeError
 from ..dfe.courses import NPQ_TO_COURSE
-from ..dfe.declarations import NOT_LIVE_STATES, Live, Wanted, plan, same_declaration, wanted
+from ..dfe.declarations import (
+    NOT_LIVE_STATES,
+    Disagreement,
+    Live,
+    Wanted,
+    compare,
+    plan,
+    same_declaration,
+    wanted,
+)
 from ..extensions import db
 from ..models import AssessmentWindow, DfeCall, Entry, User
 from ..savepoints import savepoint
@@ -194,3 +204,26 @@ def counts() -> dict[str, int]:
 def retry_now(call: DfeCall, at: datetime) -> None:
     """Try a failing call at the next run rather than after its wait (the caller audits)."""
     call.send_after = at
+
+
+@dataclass(frozen=True)
+class Compared:
+    entry: Entry
+    disagreement: Disagreement
+
+
+def disagreements(window: AssessmentWindow, client: DfeClient) -> tuple[list[Compared], int]:
+    """Where the DfE's outcomes differ from what we report, for each participant of the window
+    the DfE knows (their outcomes read from the DfE, one call each); and how many agree."""
+    entries = db.session.scalars(
+        select(Entry).join(User, User.id == Entry.participant_id)
+        .where(Entry.window_id == window.id, User.dfe_participant_id.is_not(None))
+        .options(contains_eager(Entry.participant)).order_by(User.name)).all()
+    differing = []
+    for entry in entries:
+        found = compare(entry.reported_outcome, entry.reported_completed_at,
+                        NPQ_TO_COURSE[entry.npq_code],
+                        client.outcomes(entry.participant.dfe_participant_id))
+        if found is not None:
+            differing.append(Compared(entry, found))
+    return differing, len(entries) - len(differing)

@@ -25,10 +25,11 @@ class World:
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    """The DfE the scheduler's duty talks to (as if DFE_API_* were set)."""
+def fake(app, monkeypatch):
+    """The DfE the app talks to while DFE_API_* are set (as they are here)."""
+    app.config.update(DFE_API_BASE_URL="https://dfe.test", DFE_API_TOKEN="secret-token-123")
     dfe = FakeDfe()
-    monkeypatch.setattr(dfe_api, "client", lambda: dfe.client())
+    monkeypatch.setattr(dfe_api, "client", lambda: dfe.client() if dfe_api.configured() else None)
     return dfe
 
 

@@ -196,6 +196,7 @@ def test_an_outcome_changed_before_it_was_sent_is_replaced_not_voided(app, world
         send_to_dfe(RESULTS)
         first, second = DfeCall.query.order_by(DfeCall.id).all()
         assert first.cancelled_at is not None and first.attempts == 0
+        assert second.done_at == RESULTS and second.after_id is None
         assert declared(fake) == [False] and sent(fake) == [
             ("POST", "/api/v3/participant-declarations")]
 
