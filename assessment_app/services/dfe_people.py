@@ -75,7 +75,14 @@ def plan(fetched: DfeParticipantFetch) -> list[Planned]:
         User.dfe_participant_id.in_(ids), func.lower(User.email).in_(emails)))).all()
     by_id = {u.dfe_participant_id: u for u in held if u.dfe_participant_id}
     by_email = {u.email: u for u in held}
-    return [_planned(one, by_id, by_email) for one in incoming]
+    planned, added = [], set()
+    for one in incoming:
+        placed = _planned(one, by_id, by_email)
+        if placed.is_new and one.email in added:  # the DfE lists two people with one email
+            placed.problem = f"{one.email} is also the email of another participant listed here."
+        added.update([one.email] if placed.is_new else [])
+        planned.append(placed)
+    return planned
 
 
 def _planned(one: Incoming, by_id: dict, by_email: dict) -> Planned:

@@ -110,6 +110,8 @@ def test_applying_adds_and_updates_people_each_change_audited(app, admin, fake):
         assert changed[sam.id]["changes"]["name"] == ["Sam Taylor", "Samantha Taylor"]
         assert changed[sam.id]["changes"]["dfe_participant_id"] == [SAM_DFE, MERGED]
         assert AuditEvent.query.filter_by(action="dfe.participants_applied").count() == 1
+    assert (f"DfE participant {MERGED} · training status at the DfE: deferred · school URN "
+            "106286") in read(admin.get(f"/admin/participants/{sam.id}"))
     again = admin.post(f"/admin/dfe/participants/{fetch_id}/apply", data={"shown": fingerprint})
     assert again.status_code == 409 and "already been applied" in read(again)
 
@@ -235,3 +237,14 @@ def test_without_the_api_set_up_nothing_is_fetched(app, admin, fake):
     admin.post("/admin/dfe/participants")
     assert "The DfE's API is not set up" in read(admin.get("/admin/dfe"))
     assert fake.requests == []
+
+
+def test_two_people_the_dfe_lists_with_one_email_are_not_both_added(app, admin, fake):
+    fake.participants = [participant(NEW, "Lee Chan", "lee@example.org", "npq-headship"),
+                         participant(MERGED, "Lee Chan", "lee@example.org", "npq-senco")]
+    fetch_id, page, fingerprint = fetch(admin)
+    assert "To add (1)" in page
+    assert "lee@example.org is also the email of another participant listed here." in page
+    admin.post(f"/admin/dfe/participants/{fetch_id}/apply", data={"shown": fingerprint})
+    with app.app_context():
+        assert User.query.filter_by(email="lee@example.org").one().dfe_participant_id == NEW
