@@ -98,12 +98,15 @@ class DfeClient:
         except httpx.HTTPError as error:  # its text names the URL, never the headers
             raise DfeError(None, f"The DfE could not be reached: {type(error).__name__}: "
                                  f"{error}") from None
-        if response.is_success:
-            try:
-                return response.json()
-            except ValueError:
-                raise DfeError(response.status_code, "The DfE's answer was not JSON.") from None
-        raise DfeError(response.status_code, _error_text(response))
+        if not response.is_success:
+            raise DfeError(response.status_code, _error_text(response))
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or "data" not in body:
+            raise DfeError(response.status_code, "The DfE's answer had no data in it.")
+        return body
 
 
 def _error_text(response: httpx.Response) -> str:

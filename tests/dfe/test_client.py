@@ -62,6 +62,15 @@ def test_the_dfes_refusal_is_kept_in_its_own_words(answer, shown):
     assert str(refused.value) == shown and refused.value.answered
 
 
+@pytest.mark.parametrize("body", [b"<html>Maintenance</html>", b'{"errors": []}'])
+def test_a_success_without_data_is_an_error_not_a_crash(body):
+    """A page from a proxy, or JSON without `data`: the outbox records it and tries again."""
+    client = DfeClient("https://dfe.test", TOKEN, transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body)))
+    with pytest.raises(DfeError, match="had no data"):
+        client.outcomes(IDS[0])
+
+
 def test_the_token_is_never_logged_shown_or_put_in_an_error(caplog):
     """Whatever happens (refused, unreachable), the token appears only in the header sent."""
     caplog.set_level(logging.DEBUG)
