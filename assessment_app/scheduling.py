@@ -4,8 +4,9 @@ Every minute it also applies the engagement gate at each engagement deadline, re
 non-submissions, allocates scripts whose deadline has passed (so allocation follows a
 window's close, and each extension's end), draws the second-marking sample once a window's
 first marking is complete, records results whose release time has come (or holds a
-release whose checking is incomplete), and runs the similarity check of a window once every
-participant's deadline has passed, and any check an admin asked for.
+release whose checking is incomplete), runs the similarity check of a window once every
+participant's deadline has passed, and any check an admin asked for, and sends the calls due
+to the DfE's lead-provider API (services/dfe_outbox.py).
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a

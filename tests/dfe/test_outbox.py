@@ -7,6 +7,7 @@ from datetime import timedelta
 import httpx
 from dfe.conftest import COMPLETED, RESULTS, SAM_DFE, release, report
 
+from assessment_app import scheduling
 from assessment_app.extensions import db
 from assessment_app.models import DfeCall, User
 from assessment_app.scheduling import send_to_dfe
@@ -224,3 +225,15 @@ def test_a_void_whose_answer_was_lost_is_not_sent_again(app, world, fake):
         void = DfeCall.query.filter_by(action="void").one()
         assert void.done_at is not None
         assert [m for m, _ in sent(fake)] == ["POST", "PUT", "GET"]  # checked, not voided again
+
+
+def test_the_scheduler_sends_the_dfe_calls_every_minute(app, world, fake, clock, monkeypatch):
+    with app.app_context():
+        release(world.window_id)
+        report(world.sam, "passed", COMPLETED, RESULTS)
+    monkeypatch.setattr(scheduling, "_app", app)
+    clock.at(RESULTS)
+    scheduling.sync_windows()
+    assert declared(fake) == [True]
+    with app.app_context():
+        assert DfeCall.query.one().done_at == RESULTS
