@@ -6,7 +6,7 @@ by the scheduler.
   so seeing the same outcome again queues nothing.
 - In order: a call waits for the entry's call before it (a void before its replacement).
 - Not before results: a call waits until its window's results are released.
-- Never twice: the scheduler commits `start` before the call goes, and `finish` records the
+- Never twice: the scheduler commits `start` before the call goes, and `send` records the
   answer. A call still started when its turn comes again (a crash, a timeout, a server error
   between the two) is looked for at the DfE first and adopted if it is there.
 - Retried with growing waits; every failure is kept with the DfE's own words for the admin.

@@ -9,7 +9,7 @@ from dfe.conftest import COMPLETED, RESULTS, SAM_DFE, release, report
 
 from assessment_app import scheduling
 from assessment_app.extensions import db
-from assessment_app.models import DfeCall, User
+from assessment_app.models import DfeCall, Role, User
 from assessment_app.scheduling import send_to_dfe
 from assessment_app.services import dfe_outbox
 
@@ -237,3 +237,17 @@ def test_the_scheduler_sends_the_dfe_calls_every_minute(app, world, fake, clock,
     assert declared(fake) == [True]
     with app.app_context():
         assert DfeCall.query.one().done_at == RESULTS
+
+
+def test_two_processes_queuing_the_same_change_leave_one_call(app, world, fake):
+    """The second finds the key taken: its own row alone is undone, the rest of its work goes on."""
+    with app.app_context():
+        report(world.sam, "passed", COMPLETED, RESULTS)
+        first = DfeCall.query.one()
+        entry = first.entry
+        other_work = User(email="kept@example.org", name="Kept", role=Role.PARTICIPANT)
+        db.session.add(other_work)
+        dfe_outbox._queue_one(entry, SAM_DFE, [], RESULTS)  # it has not seen the first call
+        db.session.commit()
+        assert DfeCall.query.one().id == first.id
+        assert User.query.filter_by(email="kept@example.org").count() == 1
