@@ -12,8 +12,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
+from ..csv_imports import chunked
 from ..dfe.client import DfeClient
 from ..dfe.participants import Incoming, read
 from ..extensions import db
@@ -71,8 +72,10 @@ def plan(fetched: DfeParticipantFetch) -> list[Planned]:
                 for r in fetched.records]
     ids = {i for one in incoming for i in (one.dfe_participant_id, *one.earlier_ids)}
     emails = {one.email for one in incoming if one.email}
-    held = db.session.scalars(select(User).where(or_(
-        User.dfe_participant_id.in_(ids), func.lower(User.email).in_(emails)))).all()
+    held = [user for some in chunked(sorted(ids)) for user in db.session.scalars(
+        select(User).where(User.dfe_participant_id.in_(some)))]
+    held += [user for some in chunked(sorted(emails)) for user in db.session.scalars(
+        select(User).where(func.lower(User.email).in_(some)))]
     by_id = {u.dfe_participant_id: u for u in held if u.dfe_participant_id}
     by_email = {u.email: u for u in held}
     planned, added = [], set()

@@ -2,6 +2,7 @@
 applied (audited), the outbox's failures with the DfE's words, and the DfE's outcomes beside ours.
 """
 
+from dataclasses import asdict
 from datetime import timedelta
 
 import httpx
@@ -11,6 +12,7 @@ from dfe.fake_dfe import participant
 from factories import PASSWORD, login, make_user
 from page_html import parse
 
+from assessment_app.dfe.participants import Incoming
 from assessment_app.dfe_return import completion_date
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -23,6 +25,7 @@ from assessment_app.models import (
     User,
 )
 from assessment_app.scheduling import send_to_dfe
+from assessment_app.services import dfe_people
 
 NEW = "0b7a8e6e-4c3d-4e5f-9a1b-2c3d4e5f6a7b"
 JO_DFE = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
@@ -248,3 +251,17 @@ def test_two_people_the_dfe_lists_with_one_email_are_not_both_added(app, admin, 
     admin.post(f"/admin/dfe/participants/{fetch_id}/apply", data={"shown": fingerprint})
     with app.app_context():
         assert User.query.filter_by(email="lee@example.org").one().dfe_participant_id == NEW
+
+
+def test_a_fetch_of_thousands_is_placed_in_slices(app, world):
+    """Looked up a thousand ids and emails at a time (a statement's parameters are limited)."""
+    many = [asdict(Incoming(f"{n:08d}-3c43-42c0-b3d5-1ba5904ba562", f"Person {n}",
+                            f"p{n}@example.org", "NPQH", None, "active")) for n in range(2500)]
+    many.append(asdict(Incoming(NEW, "Jo Evans", "jo@example.org", "NPQLTD", None, "active")))
+    with app.app_context():
+        fetched = DfeParticipantFetch(fetched_by=world.admin_id, records=many)
+        db.session.add(fetched)
+        db.session.flush()
+        planned = dfe_people.plan(fetched)
+        assert sum(p.is_new for p in planned) == 2500
+        assert planned[-1].person.email == "jo@example.org"
