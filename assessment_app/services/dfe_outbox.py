@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..csv_imports import chunked
 from ..dfe.client import DfeClient, DfeError
@@ -186,7 +186,9 @@ def failing() -> list[DfeCall]:
     """Calls whose last try failed, oldest first, for the admin's page."""
     return list(db.session.scalars(
         select(DfeCall).where(DfeCall.done_at.is_(None), DfeCall.cancelled_at.is_(None),
-                              DfeCall.last_error.is_not(None)).order_by(DfeCall.id)))
+                              DfeCall.last_error.is_not(None)).order_by(DfeCall.id)
+        .options(joinedload(DfeCall.entry).joinedload(Entry.participant),
+                 joinedload(DfeCall.entry).joinedload(Entry.window))))
 
 
 def counts() -> dict[str, int]:
