@@ -29,11 +29,16 @@ demo: install assets
 	$(FLASK) seed-demo
 	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL.
-test: install
+## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. The npm packages
+## include Prism, the mock of the DfE's API the DfE tests start (tests/dfe/test_prism.py).
+test: install node_modules/.installed
 	$(BIN)/python -m pytest
 
-test-postgres: install
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-postgres: install node_modules/.installed
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
 

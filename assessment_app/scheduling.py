@@ -4,8 +4,9 @@ Every minute it also applies the engagement gate at each engagement deadline, re
 non-submissions, allocates scripts whose deadline has passed (so allocation follows a
 window's close, and each extension's end), draws the second-marking sample once a window's
 first marking is complete, records results whose release time has come (or holds a
-release whose checking is incomplete), and runs the similarity check of a window once every
-participant's deadline has passed, and any check an admin asked for.
+release whose checking is incomplete), runs the similarity check of a window once every
+participant's deadline has passed, and any check an admin asked for, and sends the calls due
+to the DfE's lead-provider API (services/dfe_outbox.py).
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
@@ -38,6 +39,8 @@ from .scheduler_lock import LeaderLock, identity, leader_lock
 from .services import (
     allocations,
     checking,
+    dfe_api,
+    dfe_outbox,
     eligibility,
     mail,
     notifications,
@@ -198,9 +201,34 @@ def sync_windows() -> None:
         _duty("deadline reminders", lambda: notifications.deadline_reminders(at))
         # Delivery commits each message as the server takes it (services/mail.py).
         _duty("mail", lambda: mail.deliver_pending(at))
+        send_to_dfe(at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
+
+
+def send_to_dfe(at) -> None:
+    """Send the DfE's calls that are due, each in two transactions: `start` is committed before
+    the call goes, its answer after (services/dfe_outbox.py), so a crash between them leaves
+    the call in doubt, to be looked for at the DfE before it is sent again. A call whose turn
+    came when the one before it was done goes in the same run; each is tried once a run."""
+    client = dfe_api.client()
+    if client is None:
+        return
+    tried: set[int] = set()
+    with client:
+        while batch := [c for c in dfe_outbox.due(at) if c not in tried]:
+            for call_id in batch:
+                tried.add(call_id)
+                in_doubt = _duty(f"DfE call {call_id} (start)",
+                                 lambda c=call_id: dfe_outbox.start(c, at))
+                if in_doubt is None:
+                    continue
+                answer = _duty(f"DfE call {call_id}",
+                               lambda c=call_id, d=in_doubt: dfe_outbox.send(c, client, at, d))
+                if answer == "refused":
+                    log.error("the DfE refused the API token: no more calls this run")
+                    return
 
 
 def _gate_and_non_submissions(window_id: int, at) -> None:

@@ -69,6 +69,11 @@ def defaults(instance_path: str) -> dict:
         # Where links in emails point (the site's public address).
         "BASE_URL": "http://127.0.0.1:5000",
         "PROVIDER_NAME": "NPQ provider",
+        # The DfE's NPQ lead-provider API (services/dfe_api.py): the sandbox's or production's
+        # address and this provider's bearer token for it. Unset: nothing is fetched or sent.
+        "DFE_API_BASE_URL": None,
+        "DFE_API_TOKEN": None,
+        "DFE_API_TIMEOUT": 20,
         # Similarity checks list pairs sharing at least this share of the shorter script's
         # five-word runs (README, "Similarity checks": unrelated scripts stay under 10%).
         "SIMILARITY_THRESHOLD_PERCENT": 25,

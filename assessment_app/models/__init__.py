@@ -3,6 +3,7 @@
 from .amendments import OutcomeAmendment, OutcomeRuling
 from .arrangements import AccessArrangement, ArrangementEvidence
 from .audit import AuditEvent
+from .dfe import DfeCall, DfeParticipantFetch
 from .eligibility import (
     DeferralRequest,
     EcCategory,
@@ -60,6 +61,8 @@ __all__ = [
     "CheckTrigger",
     "DeferralRequest",
     "DefinitiveScript",
+    "DfeCall",
+    "DfeParticipantFetch",
     "Draft",
     "EcCategory",
     "EcClaim",

@@ -34,7 +34,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from . import audit, notifications
+from . import audit, dfe_outbox, notifications
 from .checking import final_results
 
 
@@ -174,6 +174,7 @@ def settle(entries: list[Entry], at: datetime, actor: User | None = None, why: s
                      amended=amendment is not None)
         changes.append(Change(entry, before, entry.outcome, decided.rule, amendment))
     db.session.flush()
+    dfe_outbox.queue_for([c.entry for c in changes], at)  # the same facts as the DfE return
     passes_moved = [c.entry for c in changes if AttemptOutcome.PASSED.value in (c.before, c.after)]
     if passes_moved:
         later = _later_attempts(passes_moved)

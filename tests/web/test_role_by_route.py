@@ -82,6 +82,13 @@ EXPECTED: dict[str, tuple] = {
     "admin.audit_log": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.mail_set_aside": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.retry_mail": (LOGIN, 403, 403, 403, 403, 403, 404),  # no message is set aside
+    # The DfE's API is not set up here: fetching says so on the DfE page; no fetch, no call.
+    "admin.dfe": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.fetch_dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.apply_dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.retry_dfe_call": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.dfe_outcomes": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.requests": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.deferral": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.claim": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -243,6 +250,8 @@ def ids_for(world, who: str) -> dict:
         "pair_id": 999_999, "extension_id": 999_999, "role": "second",
         # No email is set aside in this world: an id of none at all.
         "message_id": 999_999,
+        # Nothing fetched from the DfE, no call to it.
+        "fetch_id": 999_999, "call_id": 999_999,
     }
 
 
