@@ -43,15 +43,17 @@ test-postgres: install
 test-chaos: $(VENV)/.bench-installed
 	$(BIN)/python bench/chaos_kill.py $(CHAOS_ARGS)
 
-## The browser suite: Debian's chromium (installed with apt if missing), Playwright (the
-## `browser` extra) and axe-core (npm), then each role's journey on a live server, with axe at
-## 1280 and 320 px. Screenshots go to browser-screenshots/.
+## The browser suite: Debian's chromium and a Java runtime (each installed with apt if missing),
+## Playwright and the Nu HTML checker (the `browser` extra) and axe-core (npm), then each role's
+## journey on a live server, with axe at 1280 and 320 px and every page's HTML validated.
+## Screenshots and the pages' HTML go to browser-screenshots/.
 test-browser: $(VENV)/.browser-installed assets
 	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m pytest tests_browser
 
 $(VENV)/.browser-installed: $(VENV)/.installed
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 	$(BIN)/pip install --quiet -e '.[test,production,browser]'
 	touch $@
 
