@@ -29,11 +29,12 @@ demo: install assets
 	$(FLASK) seed-demo
 	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL.
-test: install
+## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. Both build the
+## assets first: tests fetch pages and check every static file they name is fingerprinted.
+test: install assets
 	$(BIN)/python -m pytest
 
-test-postgres: install
+test-postgres: install assets
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
 
