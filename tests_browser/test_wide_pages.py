@@ -63,6 +63,9 @@ def copied_and_checked(world) -> None:
 
 
 def test_the_admins_wide_tables_scroll_in_their_own_box(app, pages, world):
+    """Standardisation, one marker's standardisation and similarity (each of which once widened
+    the page at 320 px, the marker's at 640 px too) and a long address quoted in an error
+    summary read without scrolling sideways; axe finds each scroll box reachable by keyboard."""
     with app.app_context():
         martin = standardised(world)
         copied_and_checked(world)
@@ -89,6 +92,8 @@ def test_the_admins_wide_tables_scroll_in_their_own_box(app, pages, world):
 
 
 def test_the_markers_qualification_reads_on_a_phone(app, pages, world):
+    """The marker's home page and qualification feedback (levels beside the agreed ones) read
+    at 320 px without scrolling sideways."""
     with app.app_context():
         standardised(world)
     pages.sign_in("marker1@example.org", world.password)
