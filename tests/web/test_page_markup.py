@@ -71,8 +71,8 @@ def rendered_pages(app, world):  # noqa: F811
 
 
 def test_no_page_repeats_an_id_or_closes_an_element_out_of_order(app, world, clock):  # noqa: F811
-    """The misconduct case page's three forms once gave three `id="csrf_token"`; the marking
-    progress report with no rows closed <main> with a </div>."""
+    """The misconduct case page's three forms once gave three `id="csrf_token"`, two flashed
+    banners two titles of one id, and every required date `required` on its group."""
     clock.at(AFTER_CLOSE)
     pages = rendered_pages(app, world)
     assert len(pages) > 150
