@@ -1,7 +1,7 @@
 """Marking rubrics: one YAML file per NPQ under rubrics/, read into frozen dataclasses.
 
-A rubric file looks like this (every key is required except ``pass_rule_rationale``; no other
-key is allowed)::
+A rubric file looks like this (every key is required except ``pass_rule_rationale`` and
+``comments_required``; no other key is allowed)::
 
     npq: NPQLTD                        # one of npqs.NPQ_CODES; the file is rubrics/npqltd.yaml
     title: "NPQ in Leading Teacher Development: summative assessment rubric"
@@ -20,6 +20,9 @@ key is allowed)::
       all_at_least: secure
     pass_rule_rationale: "..."         # only when pass_rule is not the standard rule: why not
     borderline: {within_one_level_of_pass: true}
+    comments_required:                 # optional; these are the defaults
+      criteria: every                  # every, below_pass (a level below the pass level) or none
+      overall_feedback: true
 
 Ids (levels and criteria) are lower-case snake_case and unique; each criterion has exactly one
 descriptor per level.
@@ -43,6 +46,11 @@ One pass rule for every NPQ. The standard rule is STANDARD_PASS_RULE, ``all_at_l
 ``pass_rule_rationale`` says why this NPQ differs; a rationale beside the standard rule is refused
 too. The check is policy for the rubrics in use now: a version recorded with past marks is read
 with ``recorded=True``, which skips it, so a mark made under an older rule reads as it was made.
+
+Comments. Criterion judgements and comments are the participant's feedback when results are
+released, so by default a mark needs a comment on every criterion and the overall feedback;
+``comments_required`` may ask for fewer (a comment only where a level below the pass level is
+given, or none). A mark missing one is not accepted (Rubric.comment_required).
 
 Every problem with a file raises RubricError, whose message names the file and the field path
 (``criteria[2].descriptors``; list positions count from 0), so a broken rubric is never used or
@@ -72,11 +80,13 @@ Outcome = Literal["pass", "fail"]
 
 RULE_KINDS = ("all_at_least", "min_at_level", "none_below")
 _TOP_KEYS = ("npq", "title", "levels", "criteria", "pass_rule", "borderline")
-_OPTIONAL_TOP_KEYS = ("pass_rule_rationale",)
+_OPTIONAL_TOP_KEYS = ("pass_rule_rationale", "comments_required")
 _LEVEL_KEYS = ("id", "title")
 _CRITERION_KEYS = ("id", "title", "framework_area", "looks_for", "descriptors")
 _MIN_AT_LEVEL_KEYS = ("level", "count")
 _BORDERLINE_KEYS = ("within_one_level_of_pass",)
+_COMMENT_KEYS = ("criteria", "overall_feedback")
+COMMENT_CRITERIA = ("every", "below_pass", "none")
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -127,6 +137,15 @@ class PassRule:
         return tuple(kind for kind in RULE_KINDS if getattr(self, kind) is not None)
 
 
+@dataclass(frozen=True)
+class CommentRule:
+    """Which comments a mark must have: on which criteria (COMMENT_CRITERIA), and whether the
+    overall feedback."""
+
+    criteria: str = "every"
+    overall_feedback: bool = True
+
+
 # One rule across NPQs: one standard is easier to explain to participants and to defend at a
 # review of marking or to the external moderator than a rule per NPQ.
 STANDARD_PASS_RULE = PassRule(all_at_least="secure")
@@ -143,6 +162,7 @@ class Rubric:
     version: str  # SHA-256 hex of the file's bytes
     source: str  # the path (or name) it was read from, for messages
     pass_rule_rationale: str | None = None  # why the rule differs from STANDARD_PASS_RULE
+    comments_required: CommentRule = CommentRule()
 
     # -- look-ups -------------------------------------------------------------------------------
 
@@ -208,6 +228,14 @@ class Rubric:
                     return True
         return False
 
+    def comment_required(self, criterion_id: str, level_id: str | None) -> bool:
+        """Whether a mark must have a comment on this criterion, given the level chosen (None:
+        none yet, so a below-pass rule cannot ask yet)."""
+        rule = self.comments_required.criteria
+        if rule == "below_pass":
+            return level_id is not None and self.level_index(level_id) < self._pass_level()
+        return rule == "every"
+
     def describe_pass_rule(self) -> str:
         """The pass rule in one sentence for markers and participants, using the level titles."""
         rule = self.pass_rule
@@ -221,6 +249,11 @@ class Rubric:
         if rule.none_below is not None:
             parts.append(f"no criterion is below {self.level(rule.none_below).title}")
         return "Pass if " + " and ".join(parts) + "."
+
+    @property
+    def pass_level(self) -> Level:
+        """The level the rule passes at (all_at_least's, else min_at_level's)."""
+        return self.levels[self._pass_level()]
 
     def _pass_level(self) -> int:
         rule = self.pass_rule
@@ -396,13 +429,14 @@ class _Checker:
         criteria = self.criteria(data["criteria"], levels)
         pass_rule = self.pass_rule(data["pass_rule"], levels, len(criteria))
         rationale = self.rationale(data.get("pass_rule_rationale"), pass_rule)
+        comments = self.comments(data.get("comments_required"))
         borderline = self.mapping(data["borderline"], "borderline", _BORDERLINE_KEYS)
         within_one = borderline["within_one_level_of_pass"]
         if not isinstance(within_one, bool):
             self.fail("borderline.within_one_level_of_pass", "must be true or false")
         return Rubric(npq=npq, title=title, levels=levels, criteria=criteria, pass_rule=pass_rule,
                       borderline_within_one_level=within_one, version=version, source=self.source,
-                      pass_rule_rationale=rationale)
+                      pass_rule_rationale=rationale, comments_required=comments)
 
     def levels(self, value) -> tuple[Level, ...]:
         if not isinstance(value, list):
@@ -510,6 +544,22 @@ class _Checker:
                                  f"{min_at_level.level!r}: use all_at_least instead")
         return PassRule(all_at_least=all_at_least, min_at_level=min_at_level,
                         none_below=none_below)
+
+    def comments(self, value) -> CommentRule:
+        """Which comments a mark needs; each key left out keeps its default."""
+        if value is None:
+            return CommentRule()
+        where = "comments_required"
+        if not isinstance(value, dict):
+            self.fail(where, f"must be a mapping with the keys {', '.join(_COMMENT_KEYS)}")
+        value = self.mapping(value, where, (), _COMMENT_KEYS)
+        rule = CommentRule(**value)
+        if rule.criteria not in COMMENT_CRITERIA:
+            self.fail(f"{where}.criteria", f"{rule.criteria!r} must be one of "
+                                           f"{', '.join(COMMENT_CRITERIA)}")
+        if not isinstance(rule.overall_feedback, bool):
+            self.fail(f"{where}.overall_feedback", "must be true or false")
+        return rule
 
     def rationale(self, value, pass_rule: PassRule) -> str | None:
         """The stated reason for a non-standard rule; required exactly when the rule differs."""

@@ -10,6 +10,7 @@ from .. import clock
 from ..access import marker_required, role_required
 from ..downloads import send_handout
 from ..extensions import db
+from ..mark_check import Note, by_field
 from ..models import (
     Allocation,
     AllocationStatus,
@@ -28,11 +29,11 @@ from ..models import (
 from ..review_rules import REVIEW_RULES, ReviewRefused
 from ..services import reviews, rubric_store, standardisation
 from ..services.allocations import return_to_pool
-from ..services.mark_input import MarkInput
+from ..services.mark_input import IncompleteMark, MarkInput, check_complete, stored
 from ..services.marking_error import MarkingError
 from ..services.marking_stats import agreement_by_marker
 from ..services.marks import save_mark, submitted_mark
-from ..services.moderation import cases_for_moderator, may_decide, moderate
+from ..services.moderation import NO_REASON, cases_for_moderator, may_decide, save_draft
 from ..services.papers import paper_html
 from ..standardisation import Standing
 from ..wordcount import count_response, marked_parts
@@ -41,7 +42,7 @@ from .blueprint import bp
 moderator_required = role_required(Role.MODERATOR, Role.ADMIN)
 
 
-def _script_for(user, candidate: str) -> Allocation | Seed:
+def script_for(user, candidate: str) -> Allocation | Seed:
     """The marker's own script by its candidate number, live or seeded (the same two queries
     either way), or 404: other scripts, and those handed back, do not exist for them."""
     live = db.session.scalars(
@@ -151,42 +152,51 @@ def home():
                            reviews=reviews.for_reviewer(current_user))
 
 
+def continued(check_url: str, again_url: str, rubric, data: MarkInput,
+              notes: tuple[Note, ...] = ()):
+    """After a form's draft is saved: with "Save draft", back to the form; otherwise (Continue,
+    or Enter in the form) on to the check page once nothing is missing (IncompleteMark)."""
+    if request.form.get("action") == "save":
+        flash("Draft saved.", "success")
+        return redirect(again_url)
+    check_complete(rubric, data, notes)
+    return redirect(check_url)
+
+
 @bp.route("/scripts/<candidate>", methods=["GET", "POST"])
 @marker_required
 def script(candidate: str):
-    """A script in the marker's queue, at its candidate number, live or seeded alike."""
-    script = _script_for(current_user, candidate)
+    """A script in the marker's queue, at its candidate number, live or seeded alike. Posting
+    saves the draft and never makes it final: only the check page does."""
+    script = script_for(current_user, candidate)
     page = shown(script)
     if request.method == "POST" and script.status is AllocationStatus.ALLOCATED:
         data = _mark_input()
-        submit = request.form.get("action") == "submit"
         try:
-            KINDS[type(script)].save(script, data, clock.now(), submit=submit)
+            KINDS[type(script)].save(script, data, clock.now(), submit=False)
+            return continued(url_for(".check_script", candidate=candidate),
+                             url_for(".script", candidate=candidate),
+                             rubric_store.rubric_for(page.npq.code), data)
+        except IncompleteMark as incomplete:  # the draft stays saved: nothing typed is lost
+            return script_page(script, page, data=data, problems=incomplete.problems)
         except MarkingError as problem:
             db.session.rollback()
-            return _script_page(script, page, data=data, error=str(problem))
-        flash("Mark submitted." if submit else "Draft saved.", "success")
-        if submit and page.qualification:
-            return redirect(url_for(".qualification", window_id=page.window.id, npq=page.npq.code))
-        return redirect(url_for(".home") if submit else url_for(".script", candidate=candidate))
-    return _script_page(script, page)
+            return script_page(script, page, data=data, error=str(problem))
+    return script_page(script, page)
 
 
-def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None = None,
-                 error: str | None = None, return_error: str | None = None):
+def script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None = None,
+                 error: str | None = None, return_error: str | None = None, problems=()):
     """The workbench: the script and case study beside the rubric, with what the marker typed
-    (`data`) and the problem with it, or with their reason for handing the script back. A seed
-    is shown exactly as a live script is (`page`)."""
+    (`data`) and the problems with it, or with their reason for handing the script back. A
+    seed is shown exactly as a live script is (`page`)."""
     mark = script.mark
     if data is None:
-        data = MarkInput(
-            levels=mark.levels() if mark else {},
-            comments={j.criterion_id: j.comment for j in mark.judgements} if mark else {},
-            feedback=mark.feedback if mark else "",
-        )
+        data = stored(mark) if mark else MarkInput()
     return render_template(
         "marker/script.html", script=script, shown=page,
         rubric=rubric_store.rubric_for(page.npq.code), data=data, error=error,
+        problems=problems, problem_fields=by_field(problems),
         return_error=return_error, script_view=script_view(page.text, page.window.word_limit),
         case_study=paper_html(page.paper) if page.paper else None,
         handout_url=lambda n: url_for(".handout", candidate=page.candidate_number, number=n),
@@ -198,57 +208,81 @@ def _script_page(script: Allocation | Seed, page: Shown, data: MarkInput | None 
 @marker_required
 def handout(candidate: str, number: int):
     """A handout of the script's case study, for the marker it is allocated to only."""
-    paper = shown(_script_for(current_user, candidate)).paper
+    paper = shown(script_for(current_user, candidate)).paper
     return send_handout(paper.handouts if paper else [], number)
 
 
 @bp.post("/scripts/<candidate>/return")
 @marker_required
 def give_back(candidate: str):
-    script = _script_for(current_user, candidate)
+    script = script_for(current_user, candidate)
     try:
         KINDS[type(script)].hand_back(script, request.form.get("reason", ""), current_user,
                                       clock.now())
     except MarkingError as problem:
         db.session.rollback()
-        return _script_page(script, shown(script), return_error=str(problem))
+        return script_page(script, shown(script), return_error=str(problem))
     flash("The script has been returned and will be given to another marker.", "success")
     return redirect(url_for(".home"))
+
+
+def case_for(case_id: int) -> Moderation:
+    """A moderation case the user may see: one they may decide, or decided; admins see every
+    case. Any other is 404."""
+    case = db.session.get(Moderation, case_id)
+    if case is None or not (current_user.has_role(Role.ADMIN)
+                            or case.moderator_id == current_user.id
+                            or may_decide(case, current_user)):
+        abort(404)
+    return case
+
+
+def moderation_done_url(case: Moderation) -> str:
+    """Where a decider lands: an admin on the window's marking page, a moderator on theirs."""
+    return (url_for("admin.marking_overview", window_id=case.entry.window_id)
+            if current_user.has_role(Role.ADMIN) else url_for(".home"))
+
+
+def reason_note(reason: str) -> Note:
+    return Note("reason", reason, NO_REASON)
 
 
 @bp.route("/moderation/<int:case_id>", methods=["GET", "POST"])
 @moderator_required
 def moderation(case_id: int):
-    case = db.session.get(Moderation, case_id)
-    # A moderator sees only the cases they may decide, or decided; admins see every case.
-    if case is None or not (current_user.has_role(Role.ADMIN)
-                            or case.moderator_id == current_user.id
-                            or may_decide(case, current_user)):
-        abort(404)
-    entry = case.entry
-    done_url = (url_for("admin.marking_overview", window_id=entry.window_id)
-                if current_user.has_role(Role.ADMIN) else url_for(".home"))
-    rubric = rubric_store.rubric_for(entry.npq_code)
-    first = submitted_mark(entry.id, MarkingRole.FIRST)
-    second = submitted_mark(entry.id, MarkingRole.SECOND)
-    error, data = None, None
-    if request.method == "POST":
-        data = _mark_input()
+    """Both marks and the script; posting saves the decision as a draft (never final: only the
+    check page records it)."""
+    case = case_for(case_id)
+    if request.method == "POST" and case.decided_at is None:
+        data, reason = _mark_input(), request.form.get("reason", "")
         try:
-            moderate(case, current_user, data, request.form.get("reason", ""), clock.now())
+            save_draft(case, current_user, data, reason)
+            return continued(url_for(".check_moderation", case_id=case.id),
+                             url_for(".moderation", case_id=case.id),
+                             rubric_store.rubric_for(case.entry.npq_code), data,
+                             (reason_note(reason),))
+        except IncompleteMark as incomplete:
+            return moderation_page(case, data, reason, problems=incomplete.problems)
         except MarkingError as problem:
             db.session.rollback()
-            error = str(problem)
-        else:
-            flash(f"Moderation decision recorded for {entry.candidate_number}.", "success")
-            return redirect(done_url)
-    if data is None:
-        data = MarkInput(levels=case.levels(), feedback=case.feedback,
-                         comments={j.criterion_id: j.comment for j in case.judgements})
+            return moderation_page(case, data, reason, error=str(problem))
+    return moderation_page(case, stored(case), case.reason or "")
+
+
+def moderation_page(case: Moderation, data: MarkInput, reason: str, error: str | None = None,
+                    problems=()):
+    """The case: both marks, the script, and the decision as typed (`data`, `reason`) with the
+    problems with it."""
+    entry = case.entry
+    first = submitted_mark(entry.id, MarkingRole.FIRST)
+    second = submitted_mark(entry.id, MarkingRole.SECOND)
     version = first.allocation.version
     return render_template(
-        "marker/moderation.html", case=case, entry=entry, rubric=rubric, first=first,
-        second=second, data=data, error=error, page_error=error, back_url=done_url,
+        "marker/moderation.html", case=case, entry=entry,
+        rubric=rubric_store.rubric_for(entry.npq_code), first=first, second=second, data=data,
+        reason=reason, error=error, problems=problems,
+        problem_fields=by_field(problems), page_error=error or problems,
+        back_url=moderation_done_url(case),
         script=script_view(version.text, entry.window.word_limit), locked=case.decided_at is not None,
     )
 
@@ -293,35 +327,54 @@ def start_qualification(window_id: int, npq: str):
         db.session.rollback()
         flash(str(problem), "error")
     return redirect(url_for(".qualification", window_id=window_id, npq=npq))
-@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
-@marker_required
-def review(review_id: int):
-    """A review of marking: the script afresh, blind to the earlier marks and the participant."""
+
+
+def review_for(review_id: int) -> ReviewRequest:
+    """A review of marking given to this reviewer; any other is 404."""
     review = db.session.get(ReviewRequest, review_id)
     if review is None or review.reviewer_id != current_user.id:
         abort(404)
-    entry = review.entry
-    rubric = rubric_store.rubric_for(entry.npq_code)
-    error, data, rationale = None, None, review.rationale or ""
-    locked = review.status is not ReviewStatus.ACCEPTED
-    if request.method == "POST" and not locked:
+    return review
+
+
+def rationale_note(rationale: str) -> Note:
+    return Note("rationale", rationale, reviews.NO_RATIONALE)
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@marker_required
+def review(review_id: int):
+    """A review of marking: the script afresh, blind to the earlier marks and the participant.
+    Posting saves the draft; only the check page submits it."""
+    review = review_for(review_id)
+    if request.method == "POST" and review.status is ReviewStatus.ACCEPTED:
         data, rationale = _mark_input(), request.form.get("rationale", "")
-        submit = request.form.get("action") == "submit"
         try:
-            reviews.save_review(review, current_user, data, rationale, clock.now(), submit=submit)
+            reviews.save_review(review, current_user, data, rationale, clock.now(), submit=False)
+            return continued(url_for(".check_review", review_id=review.id),
+                             url_for(".review", review_id=review.id),
+                             rubric_store.rubric_for(review.entry.npq_code), data,
+                             (rationale_note(rationale),))
+        except IncompleteMark as incomplete:
+            return review_page(review, data, rationale, problems=incomplete.problems)
         except (MarkingError, ReviewRefused) as problem:
             db.session.rollback()
-            error = str(problem)
-        else:
-            flash("Review submitted." if submit else "Draft saved.", "success")
-            return redirect(url_for(".home") if submit else url_for(".review", review_id=review.id))
-    if data is None:
-        data = MarkInput(levels=review.levels(), feedback=review.feedback,
-                         comments={j.criterion_id: j.comment for j in review.judgements})
+            return review_page(review, data, rationale, error=str(problem))
+    return review_page(review, stored(review), review.rationale or "")
+
+
+def review_page(review: ReviewRequest, data: MarkInput, rationale: str,
+                error: str | None = None, problems=()):
+    """The review: the case study and the script, and the judgement as typed with the problems
+    with it."""
+    entry = review.entry
     version = reviews.reviewed_version(entry.id)
     return render_template(
-        "marker/review.html", review=review, entry=entry, rubric=rubric, data=data,
-        rationale=rationale, error=error, page_error=error, rules=REVIEW_RULES, version=version,
-        script=script_view(version.text, entry.window.word_limit), locked=locked,
+        "marker/review.html", review=review, entry=entry,
+        rubric=rubric_store.rubric_for(entry.npq_code), data=data, rationale=rationale,
+        error=error, problems=problems, problem_fields=by_field(problems),
+        page_error=error or problems, rules=REVIEW_RULES, version=version,
+        script=script_view(version.text, entry.window.word_limit),
+        locked=review.status is not ReviewStatus.ACCEPTED,
         case_study=paper_html(entry.paper.case_paper),
     )

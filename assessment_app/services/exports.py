@@ -134,7 +134,8 @@ def _marks_rows(data: _Marking):
             _levels(second.mark if second else None),
             _when(second.mark.submitted_at if second else None),
             case.moderator.name if case and case.moderator else "",
-            case.outcome.value if case and case.outcome else "", (case.reason or "") if case else "",
+            case.outcome.value if case and case.outcome else "",
+            case.reason if case and case.decided_at else "",  # a draft's reason is not one
             _when(case.decided_at if case else None),
             _final_outcome(v.entry, result, data.reviews.get(entry_id)),
             result.rubric_version if result else "",

@@ -91,13 +91,14 @@ def assign_moderator(case: Moderation, moderator: User, actor: User, at: datetim
     return case
 
 
-def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at: datetime) -> Moderation:
-    """The final mark, by an eligible moderator or an admin: levels for every criterion,
-    feedback, and a reason."""
+NO_REASON = "Give the reason for your decision."
+
+
+def _check_decider(case: Moderation, moderator: User) -> bool:
+    """Refuse a decided case, a marker of the script and a moderator the case is not for;
+    True if the decider is an admin."""
     if case.decided_at is not None:
         raise MarkingError("This script has already been moderated.")
-    if not reason.strip():
-        raise MarkingError("Give the reason for your decision.")
     markers = {m.allocation.marker_id for m in (submitted_mark(case.entry_id, MarkingRole.FIRST),
                                                  submitted_mark(case.entry_id, MarkingRole.SECOND)) if m}
     if moderator.id in markers:
@@ -105,6 +106,28 @@ def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at
     by_admin = moderator.role is Role.ADMIN
     if not by_admin and not may_decide(case, moderator):
         raise MarkingError("You cannot decide this script: it is for another moderator.")
+    return by_admin
+
+
+def save_draft(case: Moderation, moderator: User, data: MarkInput, reason: str) -> Moderation:
+    """The decision as typed so far, kept on the undecided case for the check page; nothing is
+    final (outcome and decided_at stay empty)."""
+    _check_decider(case, moderator)
+    rubric = rubric_for(case.entry.npq_code)
+    set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
+    case.rubric_version, case.feedback, case.reason = rubric.version, data.feedback, reason.strip()
+    db.session.flush()
+    return case
+
+
+def moderate(case: Moderation, moderator: User, data: MarkInput, reason: str, at: datetime) -> Moderation:
+    """The final mark, by an eligible moderator or an admin: levels for every criterion,
+    feedback, and a reason."""
+    if case.decided_at is not None:
+        raise MarkingError("This script has already been moderated.")
+    if not reason.strip():
+        raise MarkingError(NO_REASON)
+    by_admin = _check_decider(case, moderator)
     rubric = rubric_for(case.entry.npq_code)
     set_judgements(case.judgements, rubric, data, lambda j: case.judgements.append(j))
     levels = complete_levels(rubric, data)

@@ -35,6 +35,9 @@ from .checking import FinalResult
 from .mark_input import MarkInput, complete_levels, set_judgements
 from .rubric_store import rubric_for
 
+NO_RATIONALE = ("Give the reason for your judgement: if the outcome changes, the participant "
+                "reads it.")
+
 
 def closes_at(entry: Entry) -> datetime | None:
     """The first instant too late to ask for a review of this attempt (None before results).
@@ -161,8 +164,7 @@ def save_review(review: ReviewRequest, reviewer: User, data: MarkInput, rational
     if submit:
         levels = complete_levels(rubric, data)
         if not review.rationale:
-            raise ReviewRefused("Give the reason for your judgement: if the outcome changes, "
-                                "the participant reads it.")
+            raise ReviewRefused(NO_RATIONALE)
         review.outcome = Outcome(rubric.outcome(levels))
         review.status, review.completed_at = ReviewStatus.COMPLETED, at
         db.session.flush()

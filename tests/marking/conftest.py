@@ -1,5 +1,6 @@
 """A closed NPQLTD window with three submitted scripts, two markers and a moderator."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,3 +68,16 @@ def rubric_form(level="secure", **overrides):
     data.update({f"comment-{c.id}": f"Comment on {c.id}" for c in rubric.criteria})
     data["feedback"] = "A clear diagnosis and a workable plan."
     return data
+
+
+def submit_through_check(client, url, data, **final):
+    """Make a mark final as a marker does: the form's Continue (which saves the draft), then
+    the check page's button with the fingerprint the page carries. `url` is the form's (a
+    script, a moderation case or a review); `final` goes to the last post (follow_redirects).
+    Returns the check page's answer to that post."""
+    continued = client.post(url, data={**data, "action": "continue"})
+    assert continued.status_code == 302, continued.text
+    assert continued.headers["Location"].endswith(f"{url}/check")
+    page = client.get(f"{url}/check").text
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page).group(1)
+    return client.post(f"{url}/check", data={"fingerprint": fingerprint}, **final)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from factories import PASSWORD, login, make_user
-from marking.conftest import AFTER_CLOSE, add_marker, rubric_form
+from marking.conftest import AFTER_CLOSE, add_marker, rubric_form, submit_through_check
 
 from assessment_app import scheduling
 from assessment_app.extensions import db
@@ -309,8 +309,8 @@ def test_a_case_no_one_can_decide_is_shown_and_assigned_to_another_moderator(app
     assert yusuf.get(f"/marking/moderation/{case_id}").status_code == 404
     zoe_client = client_for(app, clock, "zoe@example.org")
     assert number in zoe_client.get("/marking/").text
-    decided = zoe_client.post(f"/marking/moderation/{case_id}",
-                              data={**rubric_form(diagnosis="developing"), "reason": "Partial diagnosis."})
+    decided = submit_through_check(zoe_client, f"/marking/moderation/{case_id}",
+                                   {**rubric_form(diagnosis="developing"), "reason": "Partial diagnosis."})
     assert decided.status_code == 302
     with app.app_context():
         case = db.session.get(Moderation, case_id)
@@ -329,8 +329,8 @@ def test_an_admin_decides_a_case_no_one_can_decide_with_levels_and_a_reason(app,
     assert "You are deciding this script as an admin" in page
     refused = admin.post(f"/marking/moderation/{case_id}", data=rubric_form(level="strong"))
     assert "There is a problem" in refused.text and "Give the reason for your decision" in refused.text
-    decided = admin.post(f"/marking/moderation/{case_id}",
-                         data={**rubric_form(level="strong"), "reason": "The diagnosis is secure."})
+    decided = submit_through_check(admin, f"/marking/moderation/{case_id}",
+                                   {**rubric_form(level="strong"), "reason": "The diagnosis is secure."})
     assert decided.headers["Location"].endswith(f"/admin/windows/{closed.window_id}/marking")
     with app.app_context():
         event = AuditEvent.query.filter_by(action="moderation.decided_by_admin").one()
@@ -353,8 +353,9 @@ def test_after_deciding_each_lands_on_their_own_marking_page(app, closed, clock,
         with app.app_context():
             number = db.session.get(Moderation, case_id).entry.candidate_number
         client, home = client_for(app, clock, "mod@example.org"), "/marking/"
-    landed = client.post(f"/marking/moderation/{case_id}", follow_redirects=True,
-                         data={**rubric_form(level="strong"), "reason": "The diagnosis is secure."})
+    landed = submit_through_check(client, f"/marking/moderation/{case_id}",
+                                  {**rubric_form(level="strong"), "reason": "The diagnosis is secure."},
+                                  follow_redirects=True)
     assert (landed.status_code, landed.request.path) == (200, home)
     assert f"Moderation decision recorded for {number}." in landed.text
     assert "You cannot see this page" not in landed.text

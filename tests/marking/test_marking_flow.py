@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from docx import Document
 from factories import PASSWORD, login, make_entry, make_window
-from marking.conftest import AFTER_CLOSE, rubric_form
+from marking.conftest import AFTER_CLOSE, rubric_form, submit_through_check
 
 from assessment_app import wordcount
 from assessment_app.extensions import db
@@ -123,7 +123,7 @@ def test_the_outcome_is_computed_from_the_rubric_and_the_version_recorded(app, c
     for email, number, data in (("m2@example.org", a_number, passing),
                                 ("m1@example.org", b_number, failing)):
         client = signed_in(app, email, clock)
-        response = client.post(f"/marking/scripts/{number}", data={**data, "action": "submit"})
+        response = submit_through_check(client, f"/marking/scripts/{number}", data)
         assert response.status_code == 302
     with app.app_context():
         pass_mark = Mark.query.filter_by(allocation_id=a).one()
@@ -169,8 +169,8 @@ def mark_all(app, clock, closed, levels_for):
         with app.app_context():
             mine = [(a.candidate_number, a.entry_id) for a in Allocation.query.filter_by(marker_id=marker_id, role=MarkingRole.FIRST)]
         for number, entry_id in mine:
-            client.post(f"/marking/scripts/{number}",
-                        data={**rubric_form(**levels_for(entry_id)), "action": "submit"})
+            submit_through_check(client, f"/marking/scripts/{number}",
+                                 rubric_form(**levels_for(entry_id)))
 
 
 def test_second_marking_moderation_release_and_feedback(app, closed, clock):
@@ -197,14 +197,15 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
     client = signed_in(app, second_email, clock)
     page = client.get(f"/marking/scripts/{second_number}").text
     assert "Comment on diagnosis" not in page and "not_evident" not in page.split("Your mark")[1].split('checked')[0]
-    client.post(f"/marking/scripts/{second_number}", data={**rubric_form(level="strong"), "action": "submit"})
+    submit_through_check(client, f"/marking/scripts/{second_number}", rubric_form(level="strong"))
     with app.app_context():
         case = Moderation.query.one()
         assert "outcomes differ" in case.why
     moderator = signed_in(app, "mod@example.org", clock)
     refused = moderator.post(f"/marking/moderation/{case.id}", data=rubric_form(diagnosis="developing"))
     assert "Give the reason for your decision" in refused.text
-    moderator.post(f"/marking/moderation/{case.id}", data={**rubric_form(diagnosis="developing"), "reason": "Diagnosis is partial."})
+    submit_through_check(moderator, f"/marking/moderation/{case.id}",
+                         {**rubric_form(diagnosis="developing"), "reason": "Diagnosis is partial."})
     with app.app_context():
         assert Moderation.query.one().outcome.value == "fail"
     # Results are hidden until released.

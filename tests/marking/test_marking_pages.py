@@ -3,7 +3,7 @@ and a refused hand-back shown on its field."""
 
 from pathlib import Path
 
-from marking.conftest import rubric_form
+from marking.conftest import rubric_form, submit_through_check
 from marking.test_marking_flow import allocate, signed_in
 from page_html import by_id, classed, described_by, error_links, has_class, one, parse, text_of
 
@@ -51,8 +51,7 @@ def test_a_submitted_mark_reads_as_text_not_greyed_out_controls(app, closed, clo
     """After submitting, each criterion shows the level given and its descriptor as ordinary
     text: no disabled (half-transparent) radios or boxes remain."""
     nina, number = nina_and_her_script(app, closed, clock)
-    nina.post(f"/marking/scripts/{number}",
-              data={**rubric_form(level="strong"), "action": "submit"})
+    submit_through_check(nina, f"/marking/scripts/{number}", rubric_form(level="strong"))
     page = parse(nina.get(f"/marking/scripts/{number}"))
     assert not page.xpath("//*[@disabled]")
     assert not page.xpath(f"//*[{classed('app-workbench__marking')}]//input")

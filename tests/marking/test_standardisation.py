@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 from factories import PASSWORD, login
-from marking.conftest import AFTER_CLOSE, rubric_form
+from marking.conftest import AFTER_CLOSE, rubric_form, submit_through_check
 from sqlalchemy.exc import IntegrityError
 
 from assessment_app.extensions import db
@@ -321,6 +321,31 @@ def test_a_seed_looks_exactly_like_a_live_script_to_its_marker(app, closed, cloc
     assert "will be given to another marker" in answer.get_data(as_text=True)
 
 
+def test_a_seeds_check_page_reads_exactly_as_a_live_scripts(app, closed, clock):
+    """With the same mark, the check pages of a seed and a live script say the same outcome and
+    the same next steps (a seed's mark never becomes a result, but the marker must not be able
+    to tell); only the candidate number differs."""
+    martin, _ = closed.marker_ids
+    at = clock.at(AFTER_CLOSE)
+    with app.app_context():
+        add_definitives(closed)
+        qualify(closed, martin, [AGREED] * 3, at)
+        allocations.allocate_window(window_of(closed), at)
+        db.session.commit()  # as the request does
+        numbers = [seeds_of(martin)[0].candidate_number, db.session.scalars(db.select(
+            Allocation).where(Allocation.marker_id == martin)).first().candidate_number]
+        email = db.session.get(User, martin).email
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    rendered = []
+    for number in numbers:
+        client.post(f"/marking/scripts/{number}", data=rubric_form(diagnosis="developing"))
+        page = client.get(f"/marking/scripts/{number}/check").get_data(as_text=True)
+        assert "Every fail and every borderline script is second-marked blind" in page
+        rendered.append(_normalised(page, number, "no text is shown here"))
+    assert rendered[0] == rendered[1]
+
+
 def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitted(app, closed, clock):
     martin, _ = closed.marker_ids
     clock.at(AFTER_CLOSE)
@@ -338,7 +363,7 @@ def test_a_qualification_set_shows_the_agreed_levels_and_rationale_once_submitte
     assert len(numbers) == 3
     for i, number in enumerate(numbers):
         form = rubric_form(**({IDS[0]: "developing"} if i == 0 else {}))
-        answer = client.post(f"/marking/scripts/{number}", data=dict(form, action="submit"))
+        answer = submit_through_check(client, f"/marking/scripts/{number}", form)
         assert answer.status_code == 302
     page = client.get(f"/marking/standardisation/{closed.window_id}/NPQLTD").get_data(as_text=True)
     assert "Rationale 0: secure throughout." in page

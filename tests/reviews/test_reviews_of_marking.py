@@ -3,10 +3,12 @@ decision, the blind review by someone who did not mark the script, and what it c
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
 from factories import count_queries
+from marking.conftest import submit_through_check
 from returns.conftest import mark_input, signed_in
 
 from assessment_app.extensions import db
@@ -222,9 +224,8 @@ def test_a_review_that_changes_the_outcome_replaces_the_result_everywhere(app, r
     form = mark_input(diagnosis="not_evident")
     data = {f"level-{k}": v for k, v in form.levels.items()}
     data |= {f"comment-{k}": f"Review: {k}" for k in form.levels}
-    data |= {"feedback": "The diagnosis is missing.", "rationale": "No diagnosis of the problem.",
-             "action": "submit"}
-    assert reviewer.post(url, data=data).status_code == 302
+    data |= {"feedback": "The diagnosis is missing.", "rationale": "No diagnosis of the problem."}
+    assert submit_through_check(reviewer, url, data).status_code == 302
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[ALEX])
         assert entry.outcome == "failed" and entry.completed_at == REVIEWED
@@ -261,9 +262,9 @@ def test_a_review_that_agrees_keeps_the_outcome_and_tells_the_participant(app, r
     reviewer, url = review_page(app, clock, rid)
     form = mark_input(level="strong")
     data = {f"level-{k}": v for k, v in form.levels.items()}
-    data |= {"feedback": "Strong throughout.", "rationale": "Every criterion is strong.",
-             "action": "submit"}
-    assert reviewer.post(url, data=data).status_code == 302
+    data |= {f"comment-{k}": f"Review: {k}" for k in form.levels}  # the rubric asks for each
+    data |= {"feedback": "Strong throughout.", "rationale": "Every criterion is strong."}
+    assert submit_through_check(reviewer, url, data).status_code == 302
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[SAM])
         assert entry.outcome == "passed" and OutcomeAmendment.query.count() == 0
@@ -371,3 +372,30 @@ def test_the_request_list_and_the_reviewer_queue_run_a_fixed_number_of_statement
     assert reviewer.get("/marking/").text.count("/marking/reviews/") == 2
     assert (count_queries(app, lambda: admin.get("/admin/requests")),
             count_queries(app, lambda: reviewer.get("/marking/"))) == one
+
+
+def test_a_review_is_a_draft_until_its_check_page_submits_it(app, released, clock):
+    """Continue keeps the judgement as a draft (still accepted, no amendment); the check page
+    shows the outcome the rubric gives and what a review decides; a stale check page submits
+    nothing."""
+    ask(app, clock, released, ALEX, "alex@example.org")
+    rid = review_id(app)
+    accept(app, clock, rid, released.moderator_id)
+    reviewer, url = review_page(app, clock, rid)
+    form = mark_input(diagnosis="not_evident")
+    data = {f"level-{k}": v for k, v in form.levels.items()}
+    data |= {f"comment-{k}": f"Review: {k}" for k in form.levels}
+    data |= {"feedback": "The diagnosis is missing.", "rationale": "No diagnosis."}
+    assert reviewer.post(url, data=data).headers["Location"].endswith(f"{url}/check")
+    check = reviewer.get(f"{url}/check").text
+    assert "The rubric’s rule gives: <strong>Fail</strong>" in check
+    assert "If it differs, the outcome is changed to the reviewer" in check
+    with app.app_context():
+        assert ReviewRequest.query.one().status is ReviewStatus.ACCEPTED
+        assert OutcomeAmendment.query.count() == 0
+    reviewer.post(url, data={**data, "rationale": "Changed elsewhere.", "action": "save"})
+    seen = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', check).group(1)
+    refused = reviewer.post(f"{url}/check", data={"fingerprint": seen})
+    assert "The mark has changed since this page was shown" in refused.text
+    with app.app_context():
+        assert ReviewRequest.query.one().status is ReviewStatus.ACCEPTED

@@ -226,6 +226,14 @@ INVALID = [
     ("borderline not a boolean", _set(["borderline", "within_one_level_of_pass"], "yes please"),
      "borderline.within_one_level_of_pass", "must be true or false"),
     ("borderline missing", _delete(["borderline"]), "borderline", "is missing"),
+    ("comments rule not a mapping", _set(["comments_required"], "every"), "comments_required",
+     "must be a mapping with the keys criteria, overall_feedback"),
+    ("unknown comments key", _set(["comments_required"], {"overall": True}),
+     "comments_required.overall", "is not a known key"),
+    ("unknown comments criteria", _set(["comments_required"], {"criteria": "some"}),
+     "comments_required.criteria", "'some' must be one of every, below_pass, none"),
+    ("overall feedback not a boolean", _set(["comments_required"], {"overall_feedback": "yes"}),
+     "comments_required.overall_feedback", "must be true or false"),
 ]
 
 

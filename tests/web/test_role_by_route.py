@@ -65,14 +65,18 @@ EXPECTED: dict[str, tuple] = {
     # Markers and moderators: their own scripts and the cases they may decide.
     "marker.home": (LOGIN, 403, 403, 200, 200, 200, 403),
     "marker.script": (LOGIN, 403, 403, 404, 404, 404, 403),
+    "marker.check_script": (LOGIN, 403, 403, 404, 404, 404, 403),
     "marker.handout": (LOGIN, 403, 403, 404, 404, 404, 403),
     "marker.give_back": (LOGIN, 403, 403, 404, 404, 404, 403),
     "marker.agreement": (LOGIN, 403, 403, 403, 403, 200, 200),
     "marker.moderation": (LOGIN, 403, 403, 403, 403, 404, 200),  # Priya: Jo's partner
+    # Nothing typed yet: the admin's check page is the form again, saying what is missing.
+    "marker.check_moderation": (LOGIN, 403, 403, 403, 403, 404, 200),
     # No standardisation is set for this window: nobody has a qualification set to see.
     "marker.qualification": (LOGIN, 403, 403, 404, 404, 404, 403),
     "marker.start_qualification": (LOGIN, 403, 403, 404, 404, 404, 403),
     "marker.review": (LOGIN, 403, 403, 404, 404, 404, 403),
+    "marker.check_review": (LOGIN, 403, 403, 404, 404, 404, 403),
     # Admins: everything; moderators also see the marks' distribution.
     "admin.home": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.audit_log": (LOGIN, 403, 403, 403, 403, 403, 200),
