@@ -3,6 +3,7 @@ as each of its seven people): no id twice, elements closed in the order they wer
 `required` on the <div> round a date's three inputs. The browser suite's Nu checker holds the
 rest of HTML validity; these catch the same faults without a browser or a Java runtime."""
 
+import re
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -14,6 +15,7 @@ from page_html import classed
 from web.test_role_by_route import WHO, walk, world  # noqa: F401
 
 from assessment_app.models import Role
+from assessment_app.settings import PROJECT_ROOT
 
 # Elements HTML closes by itself or that have no end tag.
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -106,3 +108,13 @@ def test_reports_with_no_rows_close_what_they_open(app, client, clock):
         page = client.get(url)
         assert page.status_code == 200 and "yet." in page.text, url
         assert markup_faults(page.text) == [], url
+
+
+def test_every_template_writes_its_csrf_field_with_csrf_field():
+    """A form's own `csrf_token` field renders `id="csrf_token"` (and renders nothing at all
+    with CSRF off, as in most tests, so the walk above would not see it)."""
+    other = re.compile(r"csrf_token(\(\))?\s*}}|hidden_tag\(")
+    found = [f"{path.relative_to(PROJECT_ROOT)}:{n}"
+             for path in sorted((PROJECT_ROOT / "templates").rglob("*.html"))
+             for n, line in enumerate(path.read_text().splitlines(), 1) if other.search(line)]
+    assert found == []
