@@ -29,16 +29,13 @@ demo: install assets
 	$(FLASK) seed-demo
 	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. The npm packages
-## include Prism, the mock of the DfE's API the DfE tests start (tests/dfe/test_prism.py).
-test: install node_modules/.installed
+## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. Both build the
+## assets first: tests fetch pages and check every static file they name is fingerprinted, and
+## the npm packages include Prism, the mock of the DfE's API the DfE tests start.
+test: install assets
 	$(BIN)/python -m pytest
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
-
-test-postgres: install node_modules/.installed
+test-postgres: install assets
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
 
@@ -48,15 +45,17 @@ test-postgres: install node_modules/.installed
 test-chaos: $(VENV)/.bench-installed
 	$(BIN)/python bench/chaos_kill.py $(CHAOS_ARGS)
 
-## The browser suite: Debian's chromium (installed with apt if missing), Playwright (the
-## `browser` extra) and axe-core (npm), then each role's journey on a live server, with axe at
-## 1280 and 320 px. Screenshots go to browser-screenshots/.
+## The browser suite: Debian's chromium and a Java runtime (each installed with apt if missing),
+## Playwright and the Nu HTML checker (the `browser` extra) and axe-core (npm), then each role's
+## journey on a live server, with axe at 1280 and 320 px and every page's HTML validated.
+## Screenshots and the pages' HTML go to browser-screenshots/.
 test-browser: $(VENV)/.browser-installed assets
 	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m pytest tests_browser
 
 $(VENV)/.browser-installed: $(VENV)/.installed
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 	$(BIN)/pip install --quiet -e '.[test,production,browser]'
 	touch $@
 

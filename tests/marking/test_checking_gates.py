@@ -372,5 +372,5 @@ def test_the_assign_form_needs_its_csrf_token(app, closed, clock):
     assert admin.post(url, data={"moderator_id": str(zoe)}).status_code == 400
     with app.app_context():
         assert db.session.get(Moderation, case_id).assigned_moderator_id is None
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', admin.get(url).text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get(url).text)
     assert admin.post(url, data={"moderator_id": str(zoe), "csrf_token": token.group(1)}).status_code == 302
