@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from . import errors, request_transaction, security, static_assets
+    from . import errors, logs, monitoring, request_transaction, security, static_assets
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cli import register_commands
@@ -55,8 +55,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(participant_bp)
     app.register_blueprint(marker_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(monitoring.bp)
     errors.register(app)
     security.register(app)
+    # Before the commit's hook: after_request hooks run last-registered first, so these see
+    # the commit's time and its outcome.
+    logs.register(app)
+    monitoring.register(app)
     request_transaction.register(app)
     static_assets.register(app)
     register_commands(app)
