@@ -2,7 +2,7 @@
 
 import pytest
 from flask_migrate import stamp
-from sqlalchemy import event, text
+from sqlalchemy import text
 from web.conftest import journey  # noqa: F401 (a participant entered for a window)
 
 from assessment_app.extensions import db
@@ -18,20 +18,6 @@ def migrated(app):
     with app.app_context(), db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
-
-@pytest.fixture
-def statements(app):
-    """Every SQL statement the app sends while the test runs."""
-    sent = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 @pytest.fixture
 def metrics_token(app) -> str:

@@ -4,7 +4,7 @@ no sign-in, no cookie, a fixed few statements, no rate limit and no secret in th
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import login, make_user
+from factories import login, make_user, sql_sent
 from flask_migrate import stamp
 from sqlalchemy import text
 
@@ -22,8 +22,8 @@ def beat_at(app, instant: datetime) -> None:
         db.session.commit()
 
 
-def test_healthz_answers_without_the_database_a_session_or_a_cookie(client, statements):
-    response = client.get("/healthz")
+def test_healthz_answers_without_the_database_a_session_or_a_cookie(app, client):
+    response, statements = sql_sent(app, lambda: client.get("/healthz"))
     assert response.status_code == 200
     assert response.json == {"status": "ok", "checks": {"process": {"ok": True}}}
     assert statements == []
@@ -107,11 +107,10 @@ def test_not_ready_when_the_database_does_not_answer_and_nothing_secret_is_said(
         db.engine.dispose()
 
 
-def test_readyz_sends_three_statements_and_sets_no_cookie(migrated, client, clock, statements):
+def test_readyz_sends_three_statements_and_sets_no_cookie(migrated, client, clock):
     beat_at(migrated, TICK)
     clock.at(TICK)
-    statements.clear()
-    response = client.get("/readyz")
+    response, statements = sql_sent(migrated, lambda: client.get("/readyz"))
     assert response.status_code == 200
     assert len(statements) == 3
     assert "Set-Cookie" not in response.headers
