@@ -1,9 +1,11 @@
 """Prometheus metrics: requests by route (the URL rule, never the path), submissions,
 autosaves, queue depths and scheduler duties, served at /metrics to a bearer token only."""
 
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from moments import DURING
 from prometheus_client import REGISTRY
@@ -142,3 +144,15 @@ def test_with_a_multiprocess_dir_every_workers_counts_are_added_up(app, scrape, 
     assert "\nassessment_autosaves_total 5.0\n" in text
     assert 'assessment_http_requests_total{method="GET",route="/healthz",status="200"} 5.0' in text
     assert "assessment_mail_outbox_depth" in text  # read from the database, as ever
+
+
+def test_gunicorns_child_exit_hook_drops_a_dead_workers_live_gauges(tmp_path, monkeypatch):
+    """The hook in gunicorn.conf.py, as gunicorn calls it when a worker exits."""
+    hooks = runpy.run_path(str(Path(assessment_app.__file__).parent.parent / "gunicorn.conf.py"))
+    live, counts = tmp_path / "gauge_livesum_4242.db", tmp_path / "counter_4242.db"
+    live.touch()
+    counts.touch()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    hooks["child_exit"](None, SimpleNamespace(pid=4242))
+    assert not live.exists()
+    assert counts.exists()  # what it counted still counts
