@@ -95,6 +95,21 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture
+def migrated(app):
+    """The database stamped at the migrations' head, as `flask init-db` leaves it (the tables
+    themselves come from the models, which the migrations are held equal to)."""
+    from flask_migrate import stamp
+
+    from assessment_app.extensions import db
+
+    with app.app_context():
+        stamp(directory=app.extensions["migrate"].directory)
+    yield app
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
 def ctx(app):
     """An application context for service-level tests."""
     with app.app_context():

@@ -1,22 +1,7 @@
 """Fixtures for the load balancer's and the operators' routes."""
 
 import pytest
-from flask_migrate import stamp
-from sqlalchemy import text
 from web.conftest import journey  # noqa: F401 (a participant entered for a window)
-
-from assessment_app.extensions import db
-
-
-@pytest.fixture
-def migrated(app):
-    """The database stamped at the migrations' head, as `flask init-db` leaves it (the tables
-    themselves come from the models, which the migrations are held equal to)."""
-    with app.app_context():
-        stamp(directory=app.extensions["migrate"].directory)
-    yield app
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture
