@@ -62,6 +62,15 @@ class StderrHandler(logging.StreamHandler):
         pass
 
 
+class WithoutRawPaths(logging.Filter):
+    """Drops the development server's request lines (werkzeug.serving's log_request), which
+    carry the raw path, a password link's token included; ours carries the route instead.
+    Its other lines ("Running on ...") pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).endswith('"%s" %s %s')
+
+
 def register(app: Flask) -> None:
     """JSON on the root logger (once per process), the request id, and the per-request line.
     Registered before the request's commit (request_transaction.py), so its time is counted."""
@@ -70,9 +79,9 @@ def register(app: Flask) -> None:
         root.addHandler(StderrHandler())
     root.setLevel(app.config["LOG_LEVEL"])
     app.logger.removeHandler(default_handler)  # the root's handler writes its lines
-    # Werkzeug's own request line (the development server's) carries the raw path: ours is
-    # written instead.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WithoutRawPaths) for f in werkzeug.filters):
+        werkzeug.addFilter(WithoutRawPaths())
 
     @app.before_request
     def _request_id():

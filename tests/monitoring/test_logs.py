@@ -129,3 +129,16 @@ def test_a_database_error_never_shows_the_values_it_was_sent(app, log_output):
     assert "ochre-heron" not in str(failed.value)
     assert "ochre-heron" not in log_output.getvalue()
     assert lines(log_output)[-1]["exception"].startswith("Traceback")
+
+
+def test_the_development_servers_request_lines_are_dropped_and_its_other_lines_kept(
+        app, log_output):
+    """Werkzeug logs each request with its raw path (a password link's token included)."""
+    from werkzeug._internal import _log
+
+    _log("info", '127.0.0.1 - - [26/Nov/2026 14:30:00] "%s" %s %s',
+         "GET /password/a-secret-token HTTP/1.1", 200, "-")
+    _log("info", " * Running on http://127.0.0.1:5000")
+    assert "a-secret-token" not in log_output.getvalue()
+    assert [line["message"] for line in lines(log_output)] == [
+        " * Running on http://127.0.0.1:5000"]
