@@ -89,7 +89,8 @@ def _scheduler(connection) -> dict:
 def prometheus_metrics():
     """Prometheus's text format, for a scraper holding METRICS_TOKEN as a bearer token. With no
     token configured the path does not exist (404)."""
-    token = current_app.config["METRICS_TOKEN"]
+    # str(): an ASSESSMENT_ variable is read as JSON, so a token of digits arrives as a number.
+    token = str(current_app.config["METRICS_TOKEN"] or "")
     if not token:
         return jsonify(error="Not found"), 404
     if not _bearer_matches(request.headers.get("Authorization", ""), token):

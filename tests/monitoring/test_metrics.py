@@ -40,6 +40,14 @@ def test_without_a_configured_token_there_is_no_metrics_path(client):
     assert client.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
 
 
+def test_a_token_of_digits_from_the_environment_still_works(app, client, monkeypatch):
+    """ASSESSMENT_ variables are parsed as JSON: ASSESSMENT_METRICS_TOKEN=123456 is a number."""
+    monkeypatch.setenv("ASSESSMENT_METRICS_TOKEN", "20261206")
+    app.config.from_prefixed_env("ASSESSMENT")
+    assert client.get("/metrics", headers={"Authorization": "Bearer 20261206"}).status_code == 200
+    assert client.get("/metrics", headers={"Authorization": "Bearer 2026120"}).status_code == 401
+
+
 def test_the_token_is_compared_in_constant_time(client, metrics_token, monkeypatch):
     compared = []
 
