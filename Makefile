@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres test-chaos test-browser bench bench-load bench-reports clean
+.PHONY: install assets demo run scheduler test test-tools test-postgres test-chaos test-browser bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -32,12 +32,19 @@ demo: install assets
 ## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. Both build the
 ## assets first: tests fetch pages and check every static file they name is fingerprinted, and
 ## the npm packages include Prism, the mock of the DfE's API the DfE tests start.
-test: install assets
+test: install test-tools assets
 	$(BIN)/python -m pytest
 
-test-postgres: install assets
+test-postgres: install test-tools assets
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+
+## What the suite runs besides Python, installed with apt if missing: redis-server (the tests
+## start a throwaway one on a free loopback port) and Node.js with npm (the assets, the browser
+## code's tests and the DfE mock).
+test-tools:
+	command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 
 ## Chaos: gunicorn on PostgreSQL (127.0.0.1:5432, user postgres) SIGKILLed mid-surge and
 ## restarted; fails unless every receipted submission and receipt email is there exactly once.

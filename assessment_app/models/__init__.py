@@ -39,6 +39,7 @@ from .marking import (
 from .papers import CasePaper, PaperHandout, PaperResemblance, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
+from .scheduler import SchedulerHeartbeat
 from .standardisation import (
     DefinitiveScript,
     LeadAction,
@@ -99,6 +100,7 @@ __all__ = [
     "Role",
     "RubricVersion",
     "SampleReason",
+    "SchedulerHeartbeat",
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",

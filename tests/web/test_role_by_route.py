@@ -45,6 +45,12 @@ EXPECTED: dict[str, tuple] = {
     "auth.set_password": (404, 404, 404, 404, 404, 404, 404),  # a token nobody was sent
     "auth.logout": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "static": (200, 200, 200, 200, 200, 200, 200),
+    # For the load balancer and monitoring: nobody signs in. This world has no migrations
+    # stamped and no scheduler, so it is not ready; no metrics token is configured, so the
+    # metrics path does not exist (tests/monitoring/ holds the rest).
+    "monitoring.healthz": (200, 200, 200, 200, 200, 200, 200),
+    "monitoring.readyz": (503, 503, 503, 503, 503, 503, 503),
+    "monitoring.prometheus_metrics": (404, 404, 404, 404, 404, 404, 404),
     # Participants: their own entries only.
     "participant.home": (LOGIN, 200, 200, 403, 403, 403, 403),
     "participant.overview": (LOGIN, 404, 404, 403, 403, 403, 403),
