@@ -4,13 +4,7 @@ same figure and nothing is shared between processes."""
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ..services import mail
-
-
-def dfe_waiting() -> int:
-    """Declarations waiting to go to the DfE. The hook for the DfE outbox: it reads 0 until
-    that outbox exists, then counts its unsent rows as mail.waiting() does the email's."""
-    return 0
+from ..services import dfe_outbox, mail
 
 
 class QueueDepths(Collector):
@@ -19,4 +13,5 @@ class QueueDepths(Collector):
                                 "Emails waiting to be sent (not sent, not set aside)",
                                 value=mail.waiting())
         yield GaugeMetricFamily("assessment_dfe_outbox_depth",
-                                "Declarations waiting to be sent to the DfE", value=dfe_waiting())
+                                "Calls waiting to be sent to the DfE (declarations and voids)",
+                                value=dfe_outbox.waiting())

@@ -191,13 +191,21 @@ def failing() -> list[DfeCall]:
                  joinedload(DfeCall.entry).joinedload(Entry.window))))
 
 
+def _waiting():
+    return select(func.count()).select_from(DfeCall).where(
+        DfeCall.done_at.is_(None), DfeCall.cancelled_at.is_(None))
+
+
+def waiting() -> int:
+    """How many calls wait to go (queued or failing, not cancelled): the outbox's depth."""
+    return db.session.scalar(_waiting())
+
+
 def counts() -> dict[str, int]:
     """How many calls wait for results, wait their turn, are failing, and have gone."""
-    waiting = select(func.count()).select_from(DfeCall).where(
-        DfeCall.done_at.is_(None), DfeCall.cancelled_at.is_(None))
     return {
-        "queued": db.session.scalar(waiting.where(DfeCall.last_error.is_(None))),
-        "failing": db.session.scalar(waiting.where(DfeCall.last_error.is_not(None))),
+        "queued": db.session.scalar(_waiting().where(DfeCall.last_error.is_(None))),
+        "failing": db.session.scalar(_waiting().where(DfeCall.last_error.is_not(None))),
         "sent": db.session.scalar(select(func.count()).select_from(DfeCall)
                                   .where(DfeCall.done_at.is_not(None))),
     }

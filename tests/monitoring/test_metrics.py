@@ -4,16 +4,18 @@ autosaves, queue depths and scheduler duties, served at /metrics to a bearer tok
 import runpy
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+from factories import make_entry, make_window
 from moments import DURING
 from prometheus_client import REGISTRY
 
 import assessment_app
 from assessment_app import scheduling
 from assessment_app.extensions import db
-from assessment_app.models import OutboxMessage
+from assessment_app.models import DfeCall, OutboxMessage
 from assessment_app.monitoring import views
 from assessment_app.services import mail
 
@@ -98,17 +100,25 @@ def test_a_refused_autosave_is_not_counted(journey):
     assert count("assessment_autosaves_total") == autosaves
 
 
-def test_the_mail_outbox_depth_counts_what_waits_and_the_dfe_queue_reads_zero(app, scrape):
+def test_the_outbox_depths_count_what_waits_to_be_sent(app, scrape):
     with app.app_context():
+        entry = make_entry(make_window(), at=DURING)
+        OutboxMessage.query.update({"sent_at": DURING})  # the entry's own notice, gone
         for to in ("a@example.org", "b@example.org", "c@example.org"):
             mail.queue(to, "Subject", "Body", "test", DURING)
-        sent, set_aside = OutboxMessage.query.order_by(OutboxMessage.id).limit(2).all()
+        sent, set_aside = (OutboxMessage.query.filter(OutboxMessage.sent_at.is_(None))
+                           .order_by(OutboxMessage.id).limit(2).all())
         sent.sent_at = DURING
         set_aside.set_aside_at = DURING
+        for key, done in (("waiting", {}), ("failing", {"last_error": "422"}),
+                          ("sent", {"done_at": DURING}), ("cancelled", {"cancelled_at": DURING})):
+            db.session.add(DfeCall(key=key, entry=entry, action="declare", has_passed=True,
+                                   participant_id=str(uuid.uuid4()),
+                                   course_identifier="npq-leading-teaching-development", **done))
         db.session.commit()
     text = scrape()
     assert "\nassessment_mail_outbox_depth 1.0\n" in text
-    assert "\nassessment_dfe_outbox_depth 0.0\n" in text
+    assert "\nassessment_dfe_outbox_depth 2.0\n" in text
 
 
 def test_scheduler_duties_are_counted_by_kind_and_their_failures_too(app, clock, monkeypatch):
