@@ -51,8 +51,8 @@ def check(facts: ReleaseFacts, when: datetime, at: datetime,
               if label not in ("Passed", "Failed")]
     rows += [(label, str(facts.results[label])) for label in ("Passed", "Failed")]
     rows += [(label, str(n)) for label, n in others]
-    rows.append(("Emails", f"{plural(facts.emailed, 'participant')} emailed that their result "
-                           f"is ready, {'now' if now else 'at the release time'}"))
+    rows.append(("Emails", (f"{plural(facts.emailed, 'participant')} emailed that their result "
+                            f"is ready, {'now' if now else 'at the release time'}")))
     if facts.still_open:
         rows.append(("Results later", (
             f"{plural(facts.still_open, 'participant')} still within their own deadline (an "

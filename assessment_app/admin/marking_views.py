@@ -15,8 +15,8 @@ from ..services import release_check as release_checks
 from ..services.checking import NO_MODERATOR
 from ..services.marking_error import MarkingError
 from ..timeformat import london_time
-from .confirm import check_page, confirmed
 from .blueprint import bp
+from .confirm import check_page, confirmed
 from .downloads import download
 from .forms import AssignMarkerForm, AssignModeratorForm, MarkerForm, ReleaseForm
 from .views import _window_or_404

@@ -24,7 +24,12 @@ from ..models import (
 from ..release_check import MISCONDUCT, NO_RESULT, ReleaseFacts
 from . import outcomes
 from .allocations import marked_versions
-from .checking import draw_second_marking_sample, first_marking_complete, outstanding_checks, refusal
+from .checking import (
+    draw_second_marking_sample,
+    first_marking_complete,
+    outstanding_checks,
+    refusal,
+)
 from .similarity import threshold
 
 
