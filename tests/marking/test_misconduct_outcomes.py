@@ -8,6 +8,7 @@ import io
 from factories import PASSWORD, login
 from marking.conftest import AFTER_CLOSE
 from marking.test_checking_gates import first_marked, window_of
+from page_html import confirmed_post
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, Entry, MisconductCase, OutcomeAmendment, User
@@ -23,7 +24,8 @@ def release(closed):
 
 
 def decide(closed, entry_id, decision, reason="Copied from a peer's script."):
-    case = misconduct.open_case(db.session.get(Entry, entry_id), admin_of(closed), AFTER_CLOSE)
+    case = misconduct.open_case(db.session.get(Entry, entry_id), "Copied from another script.",
+                                admin_of(closed), AFTER_CLOSE)
     applied = misconduct.decide(case, decision, reason, admin_of(closed), AFTER_CLOSE)
     db.session.commit()  # as the request does
     return applied
@@ -105,8 +107,9 @@ def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_re
     assert "Outcome of the appeal" in admin.get(case_url).text
     missing = admin.post(f"{case_url}/appeal", data={"appeal": "allowed", "appeal_reason": " "})
     assert missing.status_code == 400 and "Give the reason" in missing.text
-    allowed = admin.post(f"{case_url}/appeal", data={
-        "appeal": "allowed", "appeal_reason": "The 2025 script was her own earlier draft."})
+    allowed = confirmed_post(admin, f"{case_url}/appeal", {
+        "appeal": "allowed", "appeal_reason": "The 2025 script was her own earlier draft."},
+        follow_redirects=False)
     assert allowed.status_code == 302
     with app.app_context():
         assert db.session.get(Entry, jo).outcome == "passed"
