@@ -92,10 +92,10 @@ def opening_check(who: str, reason: str) -> Check:
     return Check("open a misconduct case", [
         ("Participant", who),
         ("Why you are opening it", reason.strip()),
-        ("What happens", "The case is recorded with your reason and in the audit log, and "
-                         "listed on the window's Similarity page. The participant is not told. "
-                         "Until you decide it, the marks decide the attempt's result. A case "
-                         "is closed only by a decision."),
+        ("What happens", ("The case is recorded with your reason and in the audit log, and "
+                          "listed on the window's Similarity page. The participant is not "
+                          "told. Until you decide it, the marks decide the attempt's result. "
+                          "A case is closed only by a decision.")),
     ])
 
 
@@ -122,8 +122,8 @@ def decision_check(who: str, decision: Decision, reason: str, applied: Applied,
         ("Decision", DECISION_TEXT[decision]),
         ("Reason", reason.strip()),
         ("What happens to the attempt", _APPLIED_TEXT[applied].format(outcome=outcome_text)),
-        ("Afterwards", "The decision is final; only an appeal recorded on the case page "
-                       "changes it."),
+        ("Afterwards", ("The decision is final; only an appeal recorded on the case page "
+                        "changes it.")),
     ], warnings, ["This case already has a decision."] if decided else [])
 
 

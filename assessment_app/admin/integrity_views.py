@@ -18,10 +18,10 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from .. import clock, similarity
 from .. import misconduct as misconduct_rules
 from ..access import admin_required
+from ..attempts import OUTCOME_TEXT
 from ..evidence_files import EvidenceRejected
 from ..extensions import db
 from ..forms_shared import options
-from ..attempts import OUTCOME_TEXT
 from ..misconduct import APPEAL_TEXT, DECISION_TEXT, Appeal, Decision, DecisionRefused, how_applied
 from ..models import Entry, MisconductCase, MisconductEvidence
 from ..services import misconduct

@@ -117,3 +117,26 @@ def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_re
             "failed", "passed"]
         assert AuditEvent.query.filter_by(action="misconduct.appeal_decided").count() == 1
     assert "Passed" in participant.get(f"/assessments/{jo}/result").text
+
+
+def test_after_results_the_check_says_the_pass_becomes_a_fail_by_an_amendment(
+        app, closed, clock):
+    jo = closed.entry_ids[1]
+    first_marked(app, closed)
+    with app.app_context():
+        admin = db.session.get(User, closed.admin_id)
+        results.release_results(window_of(closed), AFTER_CLOSE, admin, AFTER_CLOSE)
+        case = misconduct.open_case(db.session.get(Entry, jo), "Reported by a marker.", admin,
+                                    AFTER_CLOSE)
+        db.session.commit()
+        case_url = f"/admin/misconduct/{case.id}"
+    clock.at(AFTER_CLOSE)
+    client = app.test_client()
+    login(client, "boss@example.org", PASSWORD)
+    check = client.post(f"{case_url}/decision", data={"decision": "upheld", "reason": "Copied."})
+    assert "Check before you record this decision" in check.text
+    assert (
+        "The recorded outcome (Passed) becomes failed now, by an amendment: the participant is "
+        "emailed and the DfE return shows the row as amended") in check.text
+    with app.app_context():
+        assert db.session.get(Entry, jo).outcome == "passed"
