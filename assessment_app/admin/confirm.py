@@ -9,6 +9,12 @@ from ..confirmations import Check
 FINGERPRINT = "check"
 
 
+def attempt_of(entry) -> str:
+    """Whose attempt a check is about, in the words every check page uses."""
+    return (f"{entry.participant.name}, candidate {entry.candidate_number} "
+            f"({entry.npq.name}, {entry.window.name})")
+
+
 def confirmed(check: Check) -> bool:
     return check.confirmed_by(request.form.get(FINGERPRINT))
 

@@ -27,7 +27,7 @@ from ..models import Entry, MisconductCase, MisconductEvidence
 from ..services import misconduct
 from ..services import similarity as checks
 from .blueprint import bp
-from .confirm import check_page, confirmed
+from .confirm import attempt_of, check_page, confirmed
 from .views import _window_or_404
 
 
@@ -106,11 +106,6 @@ class OpenCaseForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-def _who(entry: Entry) -> str:
-    return (f"{entry.participant.name}, candidate {entry.candidate_number} "
-            f"({entry.npq.name}, {entry.window.name})")
-
-
 @bp.route("/entries/<int:entry_id>/misconduct", methods=["GET", "POST"])
 @admin_required
 def open_misconduct_case(entry_id: int):
@@ -124,7 +119,7 @@ def open_misconduct_case(entry_id: int):
     if not form.validate_on_submit():
         return render_template("admin/open_misconduct_case.html", entry=entry, form=form), \
             400 if form.is_submitted() else 200
-    check = misconduct_rules.opening_check(_who(entry), form.reason.data)
+    check = misconduct_rules.opening_check(attempt_of(entry), form.reason.data)
     if not confirmed(check):
         return check_page(check, caption=entry.window.name,
                           cancel=url_for(".similarity_page", window_id=entry.window_id))
@@ -176,7 +171,7 @@ def decide_misconduct_case(case_id: int):
         entry = case.entry
         decision = Decision(form.decision.data)
         check = misconduct_rules.decision_check(
-            _who(entry), decision, form.reason.data,
+            attempt_of(entry), decision, form.reason.data,
             how_applied(decision, entry.window.results_recorded_at is not None, entry.outcome),
             OUTCOME_TEXT[entry.outcome], len(case.evidence), case.decided_at is not None)
         if not confirmed(check):
@@ -201,7 +196,7 @@ def record_misconduct_appeal(case_id: int):
     case = _case_or_404(case_id)
     form = AppealForm()
     if form.validate_on_submit():
-        check = misconduct_rules.appeal_check(_who(case.entry), Appeal(form.appeal.data),
+        check = misconduct_rules.appeal_check(attempt_of(case.entry), Appeal(form.appeal.data),
                                               form.appeal_reason.data,
                                               case.appeal_decided_at is not None)
         if not confirmed(check):

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import PASSWORD, login, make_entry, make_user, make_window
-from page_html import by_id, error_links, parse
+from page_html import by_id, confirmed_post, error_links, parse
+from werkzeug.datastructures import MultiDict
 
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -162,8 +163,9 @@ def test_an_ec_extension_decision_is_shown_to_the_participant_and_in_the_timelin
     admin = client(app, "admin@example.org")
     refused = admin.post(f"/admin/claims/{claim_id}", data={"decision": "extension", "reason": "Ill"})
     assert "Enter the date the extension runs to" in refused.text
-    admin.post(f"/admin/claims/{claim_id}", data={"decision": "extension", "reason": "Hospital stay",
-                                                  "until": ["8", "12", "2026"]})
+    confirmed_post(admin, f"/admin/claims/{claim_id}", MultiDict(
+        [("decision", "extension"), ("reason", "Hospital stay"), ("until", "8"), ("until", "12"),
+         ("until", "2026")]))
     page = client(app, "sam@example.org").get(f"/assessments/{gated['entry']}/circumstances").text
     assert "Extension granted" in page and "11:59pm on Tuesday 8 December 2026" in page
     timeline = admin.get(f"/admin/participants/{gated['participant']}").text
