@@ -3,7 +3,6 @@ exist comes back with what was typed and the GOV.UK error pattern; the release g
 check page that says what it does and what still looks wrong (a 100% pair with the case study
 nobody has opened a case on); a misconduct case needs a reason and its own check."""
 
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
