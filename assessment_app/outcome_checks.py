@@ -72,3 +72,20 @@ def amendment_check(who: str, before: str, after: str, completion: str, reason: 
                         "change the outcome again, but the participant has been told and the "
                         "DfE return keeps the row as amended.")),
     ])
+
+
+def deferral_check(who: str, agree: bool, to_window: str | None, reason: str,
+                   before: str | None, after: str | None, reported: str | None) -> Check:
+    """A deferral request: agreed, the attempt ends as deferred and they are entered later."""
+    rows = [("Participant", who), ("Decision", "Agree" if agree else "Refuse")]
+    if agree:
+        rows.append(("Moved to", f"{to_window}: entered there, waiting for its own 90% "
+                                 "engagement check"))
+    rows += [
+        ("Reason (the participant will see it)", reason.strip()),
+        ("What happens to the attempt", outcome_change(before, after, reported) if agree else
+         "Nothing changes: they stay entered in this window."),
+        ("Emails", "The participant is emailed the decision and your reason."),
+        ("Afterwards", "A deferral request is decided once."),
+    ]
+    return Check("agree to this deferral" if agree else "refuse this deferral", rows)

@@ -92,14 +92,25 @@ def deferral(request_id: int):
     form = DeferralDecisionForm()
     form.to_window.choices = _window_choices(deferral_request.entry)
     if form.validate_on_submit():
-        to_window = _window(form.to_window.data)
-        try:
-            eligibility.decide_deferral(deferral_request, form.decision.data == "agree",
-                                        form.reason.data, current_user, clock.now(), to_window)
-        except EligibilityError as problem:
-            db.session.rollback()
-            form.reason.errors = [str(problem)]
+        to_window, agree, entry = (_window(form.to_window.data), form.decision.data == "agree",
+                                   deferral_request.entry)
+
+        def decide():
+            eligibility.decide_deferral(deferral_request, agree, form.reason.data, current_user,
+                                        clock.now(), to_window)
+
+        check = outcome_checks.deferral_check(
+            attempt_of(entry), agree, to_window and to_window.name, form.reason.data,
+            entry.outcome, outcomes.outcome_if(entry, clock.now(), deferred=True),
+            entry.reported_outcome)
+        refusal = refusal_of(decide, EligibilityError)
+        if refusal:
+            form.reason.errors = [refusal]
+        elif not confirmed(check):
+            return check_page(check, caption=f"Deferral request from {entry.participant.name}",
+                              cancel=url_for(".deferral", request_id=deferral_request.id))
         else:
+            decide()
             flash("Decision recorded. The participant can see it.", "success")
             return redirect(url_for(".requests"))
     return render_template("admin/deferral.html", request=deferral_request, form=form)

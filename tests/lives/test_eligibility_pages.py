@@ -96,8 +96,14 @@ def test_deferral_request_and_decision_through_the_pages(app, gated):
     assert "Sam Taylor" in admin.get("/admin/requests").text
     with app.app_context():
         request_id = DeferralRequest.query.one().id
-    admin.post(f"/admin/deferrals/{request_id}",
-               data={"decision": "agree", "to_window": str(gated["later"]), "reason": "Fine."})
+    data = {"decision": "agree", "to_window": str(gated["later"]), "reason": "Fine."}
+    check = admin.post(f"/admin/deferrals/{request_id}", data=data)
+    assert "Check before you agree to this deferral" in check.text
+    assert ("The attempt&#39;s outcome changes from in progress to deferred (does not count)."
+            in check.text)
+    with app.app_context():
+        assert db.session.get(Entry, gated["entry"]).outcome is None
+    confirmed_post(admin, f"/admin/deferrals/{request_id}", data)
     with app.app_context():
         assert db.session.get(Entry, gated["entry"]).outcome == "deferred"
         assert Entry.query.filter_by(window_id=gated["later"]).count() == 1
