@@ -79,8 +79,8 @@ def deferral_check(who: str, agree: bool, to_window: str | None, reason: str,
     """A deferral request: agreed, the attempt ends as deferred and they are entered later."""
     rows = [("Participant", who), ("Decision", "Agree" if agree else "Refuse")]
     if agree:
-        rows.append(("Moved to", (f"{to_window}: entered there, waiting for its own 90% "
-                                  "engagement check")))
+        rows.append(("Moved to", (f"{to_window}: a new entry there, subject to that window's "
+                                  "90% engagement check")))
     rows += [
         ("Reason (the participant will see it)", reason.strip()),
         ("What happens to the attempt", outcome_change(before, after, reported) if agree else
