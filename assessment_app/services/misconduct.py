@@ -97,7 +97,8 @@ def decide_appeal(case: MisconductCase, appeal: str, reason: str, actor: User,
     if not any(c.amendment for c in changes):
         notifications.decision(entry, "appeal against the academic misconduct decision",
                                APPEAL_TEXT[chosen].lower(), case.appeal_reason,
-                               f"/assessments/{entry.id}/result", at)
+                               f"/assessments/{entry.id}/result", at,
+                               kind="misconduct_appeal_decision")
     return chosen
 
 

@@ -6,7 +6,7 @@ from factories import PASSWORD, login
 from integrity.conftest import open_case
 from page_html import by_id, classed, confirmed_post, error_links, one, parse
 
-from assessment_app.models import AuditEvent, MisconductCase
+from assessment_app.models import AuditEvent, MisconductCase, OutboxMessage
 
 
 def admin_client(app, email="boss@example.org"):
@@ -102,3 +102,5 @@ def test_an_appeal_is_recorded_only_from_its_check(app, scripts, clock):
     confirmed_post(admin, f"{case_url}/appeal", data)
     with app.app_context():
         assert MisconductCase.query.one().appeal_decision == "dismissed"
+        # Its email's kind fits the outbox's 40 characters (PostgreSQL refused the old one).
+        assert OutboxMessage.query.filter_by(kind="misconduct_appeal_decision").count() == 1
