@@ -89,3 +89,20 @@ def deferral_check(who: str, agree: bool, to_window: str | None, reason: str,
         ("Afterwards", "A deferral request is decided once."),
     ]
     return Check("agree to this deferral" if agree else "refuse this deferral", rows)
+
+
+def review_request_check(who: str, accept: bool, reviewer: str | None, reason: str) -> Check:
+    """A request for a review of marking: one per attempt, so a rejection is final."""
+    rows = [("Participant", who), ("Decision", "Accept" if accept else "Reject")]
+    if accept:
+        rows.append(("Reviewer", reviewer or ""))
+    rows += [
+        ("Reason (the participant will see it)", reason.strip()),
+        ("What happens", (
+            "The reviewer is emailed and marks the script again; a different outcome becomes an "
+            "amendment, the same one is kept." if accept else
+            "The request is closed. A review can be asked for once per attempt, so the "
+            "participant cannot ask again.")),
+        ("Emails", "The participant is emailed the decision and your reason."),
+    ]
+    return Check("accept this review request" if accept else "reject this review request", rows)
