@@ -3,10 +3,18 @@
 sent back its fingerprint, and otherwise shows it."""
 
 from flask import render_template, request
+from markupsafe import Markup, escape
 
 from ..confirmations import Check
 
 FINGERPRINT = "check"
+
+
+def _attribute(value: str) -> Markup:
+    """A hidden input's value, posted back exactly as it was sent: an HTML parser reads a raw
+    CR LF as LF, so a reason typed on two lines would otherwise come back changed, and the
+    check would never be confirmed."""
+    return Markup(str(escape(value)).replace("\r", "&#13;").replace("\n", "&#10;"))
 
 
 def attempt_of(entry) -> str:
@@ -22,8 +30,8 @@ def confirmed(check: Check) -> bool:
 def check_page(check: Check, *, caption: str, cancel: str):
     """The page, whose button posts back everything that was sent with the check's fingerprint,
     so the check is worked out again from the same input when it is pressed."""
-    resent = [(name, value) for name in request.form for value in request.form.getlist(name)
-              if name not in ("csrf_token", FINGERPRINT)]
+    resent = [(name, _attribute(value)) for name in request.form
+              for value in request.form.getlist(name) if name not in ("csrf_token", FINGERPRINT)]
     return render_template("admin/check.html", check=check, caption=caption, cancel=cancel,
                            resent=resent, fingerprint_name=FINGERPRINT,
                            # A button pressed on facts that have changed since: say so.

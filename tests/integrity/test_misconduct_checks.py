@@ -104,3 +104,14 @@ def test_an_appeal_is_recorded_only_from_its_check(app, scripts, clock):
         assert MisconductCase.query.one().appeal_decision == "dismissed"
         # Its email's kind fits the outbox's 40 characters (PostgreSQL refused the old one).
         assert OutboxMessage.query.filter_by(kind="misconduct_appeal_decision").count() == 1
+
+
+def test_a_reason_on_several_lines_is_confirmed_as_typed(app, scripts, clock):
+    """A browser sends a textarea's line breaks as CR LF; the check page posts them back as
+    they were, so the button confirms the check it showed (not "something changed")."""
+    admin = admin_client(app)
+    reason = "Pages 1 to 3 match the original.\r\nThe references match too."
+    case_url = open_case(admin, scripts.entries["verbatim"], reason)
+    with app.app_context():
+        assert MisconductCase.query.one().opening_reason == reason
+    assert case_url.startswith("/admin/misconduct/")
