@@ -41,7 +41,8 @@ def check(facts: ReleaseFacts, when: datetime, at: datetime,
     """The check for releasing at `when` (now if not later than `at`); `links` are the pages
     where each warning is put right: similarity, requests."""
     now = when <= at
-    rows = [("When", f"Now ({london_time(at)})" if now else london_time(when))]
+    # "Now" names no minute: the fingerprint must not change while the admin reads the page.
+    rows = [("When", "Now, when you confirm" if now else london_time(when))]
     if facts.release_set is not None and facts.release_set > at:
         rows.append(("Release already set", f"{london_time(facts.release_set)}: this replaces it"))
     rows.append(("Participants who get a result",
