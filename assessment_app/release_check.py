@@ -23,6 +23,7 @@ class ReleaseFacts:
     emailed: int  # participants told their result is ready
     still_open: int  # entries whose own deadline (an extension) has not passed
     refusal: str | None  # the scripts still being marked, second-marked or moderated
+    unfinished: Counter  # stage (first marking, second marking, moderation) -> scripts
     unopened_pairs: int  # pairs at or above the threshold with no misconduct case
     top_overlap: float | None  # the highest overlap among them
     threshold: int
@@ -70,7 +71,11 @@ def _blockers(facts: ReleaseFacts, at: datetime) -> list[str]:
         return [f"Results were released at {london_time(facts.release_set)}."]
     if not facts.closed:
         return [f"The window has not closed: it closes at {london_time(facts.closes_at)}."]
-    return [facts.refusal] if facts.refusal else []
+    if not facts.refusal:
+        return []
+    stages = [f"{plural(n, 'script')} waiting for {stage}"
+              for stage, n in facts.unfinished.most_common()]
+    return [f"Still to do: {', '.join(stages)}.", facts.refusal]
 
 
 def _warnings(facts: ReleaseFacts, links: dict[str, str]) -> list[Warning]:

@@ -53,6 +53,7 @@ def gather(window: AssessmentWindow, at: datetime, actor: User) -> ReleaseFacts:
         emailed=sum(d.rule in (Rule.MARKS, Rule.MISCONDUCT) for d in decided),
         still_open=_still_open(window, at),
         refusal=refusal(outstanding) if outstanding else None,
+        unfinished=Counter(o.stage for o in outstanding),
         unopened_pairs=pairs, top_overlap=top, threshold=threshold(), checked=checked,
         scripts=len(versions),
         undecided_cases=db.session.scalar(

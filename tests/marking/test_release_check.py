@@ -166,6 +166,7 @@ def test_unfinished_checking_blocks_the_release_and_the_page_has_no_button(app, 
     page = parse(admin.post(url(closed), data={"when": "now"}))
     assert one(page, "//h2[starts-with(., 'You cannot')]").text == \
         "You cannot release results yet"
+    assert "Still to do: 2 scripts waiting for first marking." in page.text_content()
     assert f"{numbers[sam]} (first marking: Nina Patel)" in page.text_content()
     assert not page.xpath("//button[starts-with(normalize-space(), 'Confirm')]")
     # Posting a fingerprint anyway releases nothing.
