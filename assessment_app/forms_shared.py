@@ -44,6 +44,11 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def chosen_label(field) -> str:
+    """The label of the option chosen in a radio or select field (for a check page)."""
+    return next(c.label for c in field.choices if c.value == field.data)
+
+
 class DeferralForm(FlaskForm):
     reason = TextAreaField("Why do you want to defer?", widget=GovTextArea(),
                            description="You will move to a later window and this will not use "

@@ -163,6 +163,8 @@ def test_marking_moderation_release_and_result(app, pages, world):
                "assign a marker")
     pages.goto(f"{window_url}/marking", "marking overview")
     page.get_by_role("button", name="Release results").click()
+    pages.check("check before releasing results")
+    page.get_by_role("button", name="Confirm and release results").click()
     expect(page.get_by_text("Results released.")).to_be_visible()
     pages.check("marking overview, results released")
 
