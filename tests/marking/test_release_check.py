@@ -2,7 +2,6 @@
 GOV.UK error pattern; the check page says what the release does to how many people and what
 still looks wrong; only its button releases, and only while the facts are those it showed."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from factories import make_entry, make_user, sql_sent
@@ -247,8 +246,9 @@ def test_the_confirm_button_needs_its_csrf_token(app, closed, clock):
     first_marked(app, closed)
     admin = client_for(app, clock, "boss@example.org")
     app.config["WTF_CSRF_ENABLED"] = True
-    marking = admin.get(f"/admin/windows/{closed.window_id}/marking").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', marking).group(1)
+    marking = parse(admin.get(f"/admin/windows/{closed.window_id}/marking"))
+    token = one(marking, "//form[contains(@action, '/results')]//input[@name='csrf_token']").get(
+        "value")
     check = parse(admin.post(url(closed), data={"when": "now", "csrf_token": token}))
     fingerprint = one(check, "//input[@name='check']").get("value")
     refused = admin.post(url(closed), data={"when": "now", "check": fingerprint})
