@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
-from .timeformat import deadline_text, london_time, time_left
+from .timeformat import deadline_text, london_time, plural, time_left
 from .wordcount import DOCX_RULE, REFERENCE_RULE, WORD_RULE, count_response
 
 
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda instant: last_minute(instant).isoformat(), "last_minute_iso")
     app.add_template_filter(lambda text: count_response(text or ""), "response_count")
     app.add_template_global(time_left)
+    app.add_template_global(plural)
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")
