@@ -8,6 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
+from .menu import MENU, aria_current
 from .timeformat import deadline_text, london_time, plural, time_left
 from .wordcount import DOCX_RULE, REFERENCE_RULE, WORD_RULE, count_response
 
@@ -20,6 +21,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda text: count_response(text or ""), "response_count")
     app.add_template_global(time_left)
     app.add_template_global(plural)
+    app.add_template_global(MENU, "menu")
+    app.add_template_global(aria_current, "menu_current")
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")

@@ -48,7 +48,7 @@ from ..services.papers import paper_as_read, paper_html
 from ..services.results import result_visible
 from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
-from ..timeformat import london_time
+from ..timeformat import london_time, plural
 from .blueprint import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
@@ -135,14 +135,23 @@ def overview(entry_id: int):
         newer=latest and newer_draft(draft, latest.sha256, latest.submitted_at),
         limit=submissions.word_limit_for(entry),
         engagement=eligibility.latest_engagement(entry.participant_id, entry.npq_code),
-        ledger_text=LEDGER_TEXT[standing.standing].format(left=standing.attempts_left),
+        ledger_text=_ledger_text(entry, standing),
     )
 
 
+def _ledger_text(entry: Entry, standing) -> str:
+    # An ended attempt's page: what is in progress is another entry (a resit), not this one.
+    if standing.standing is Standing.IN_PROGRESS and entry.outcome:
+        return ANOTHER_IN_PROGRESS
+    return LEDGER_TEXT[standing.standing].format(left=plural(standing.attempts_left, "attempt"))
+
+
+ANOTHER_IN_PROGRESS = ("This attempt has ended, and your next attempt at this NPQ is under way: "
+                       "see it in your assessments.")
 LEDGER_TEXT = {
     Standing.IN_PROGRESS: "This attempt is in progress.",
-    Standing.MAY_ENTER: "You have {left} attempt(s) left: your provider will enter you for the "
-                        "next suitable window.",
+    Standing.MAY_ENTER: "You have {left} left: your provider will enter you for the next "
+                        "suitable window.",
     Standing.ACHIEVED: "You have achieved this NPQ.",
     Standing.NOT_ACHIEVED: "You have used both attempts, so the outcome is final: not achieved.",
 }
