@@ -25,9 +25,9 @@ def import_page(form, template: str, importer: Callable, done: Callable[[object]
         except ImportRefused as refused:
             db.session.rollback()
             problems = refused.problems
-            count = plural(len(problems), "problem")
-            form.document.errors = [f"The file was not imported, so nothing has changed. Fix the "
-                                    f"{count} listed and upload it again."]
+            refusal = (f"The file was not imported, so nothing has changed. Fix the "
+                       f"{plural(len(problems), 'problem')} listed and upload it again.")
+            form.document.errors = [refusal]
         else:
             flash(done(result), "success")
             return redirect(next_url)
