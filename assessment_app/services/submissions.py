@@ -472,6 +472,7 @@ class EditorText(NamedTuple):
     """What the editor opens with, and what it says about the submission."""
 
     text: str
+    text_at: datetime | None  # when that text was saved or submitted
     saved_at: datetime | None  # when the draft was saved
     submitted: Submitted | None  # the latest version, if any
     newer: NewerDraft | None  # the draft, when it is newer than that version (newer_draft.py)
@@ -506,8 +507,8 @@ def editor_text(entry: Entry) -> EditorText:
     draft = None if saved_at is None else _DraftRow(draft_text, saved_at, draft_words)
     newer = newer_draft(draft, sha256, submitted_at)
     if version_text is not None and (saved_at is None or submitted_at > saved_at):
-        return EditorText(version_text, saved_at, submitted, newer)
-    return EditorText(draft_text or "", saved_at, submitted, newer)
+        return EditorText(version_text, submitted_at, saved_at, submitted, newer)
+    return EditorText(draft_text or "", saved_at, saved_at, submitted, newer)
 
 
 def newer_drafts(latest: dict[int, SubmissionVersion]) -> dict[int, NewerDraft]:
