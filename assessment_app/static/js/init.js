@@ -126,6 +126,7 @@ function initResponseForm(form) {
   let saveTimer = null;
   let retryTimer = null;
   let wasOver = null;
+  let restoredNote = ""; // said until the participant types again
 
   const showLimitError = limitError(form, textarea, allowed);
 
@@ -162,8 +163,9 @@ function initResponseForm(form) {
 
   const showSaved = () => {
     if (failures) return; // the failure's status stands until a save succeeds
-    status.textContent = policy.savedStatus(savedClock, textarea.value === lastSaved,
+    const saved = policy.savedStatus(savedClock, textarea.value === lastSaved,
       savedClock ? unsubmittedNote : "");
+    status.textContent = restoredNote ? `${restoredNote} ${saved}` : saved;
   };
 
   // A copy in this browser until the server confirms it, so a closed tab, a lost
@@ -224,6 +226,7 @@ function initResponseForm(form) {
   const restore = (text, message) => {
     textarea.value = text;
     showCount();
+    restoredNote = message;
     status.textContent = message;
     announce(message);
     save();
@@ -237,7 +240,7 @@ function initResponseForm(form) {
     const serverAt = Date.parse(form.dataset.textSavedAt) || 0;
     if (kept && kept.text && kept.text !== textarea.value && !(kept.at < serverAt)) {
       restore(kept.text, "We put back text you typed in this browser that had not reached the "
-        + "server. Check it: it is being saved now, and is not submitted until you submit it.");
+        + "server. Check it: it is not submitted until you submit it.");
     } else if (kept && kept.text && kept.text !== textarea.value) {
       const use = document.createElement("button");
       use.type = "button";
@@ -245,7 +248,7 @@ function initResponseForm(form) {
       use.textContent = "Use the older copy kept in this browser";
       use.addEventListener("click", () => {
         use.remove();
-        restore(kept.text, "The older copy from this browser is in the box. It is being saved now.");
+        restore(kept.text, "The older copy from this browser is in the box.");
       });
       form.querySelector("[data-editor-status]").after(use);
       status.textContent = "This browser holds an older, different copy of your text. The box "
@@ -261,6 +264,7 @@ function initResponseForm(form) {
     if (textarea.value !== lastSaved) keepLocally();
   });
   textarea.addEventListener("input", () => {
+    restoredNote = "";
     keepLocally();
     showCount();
     showSaved();
