@@ -162,3 +162,30 @@ def test_submitting_after_signing_out_in_another_tab_keeps_the_text(pages, world
     expect(status).to_contain_text("We put back text you typed in this browser")
     expect(status).to_contain_text("Draft saved at", timeout=20_000)
     pages.assert_clean()
+
+
+def test_edits_after_submitting_are_flagged_on_every_page(pages, world):
+    """Submitted, then changed: the editor's status says the saved draft is not submitted, and
+    home, overview, history and receipt each say so with its count and a link to submit it."""
+    page = pages.page
+    editor = _editor(pages, world)
+    editor.fill(words(10))
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Submit response").click()
+    expect(page.get_by_role("heading", name="Response submitted")).to_be_visible()
+    pages.goto(f"/assessments/{world.open_entry_id}/response", "response, after submitting")
+    editor.press("Control+End")
+    editor.press_sequentially(" and one more", delay=20)
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_have_text(re.compile(
+        r"^Draft saved at \d+:\d\d[ap]m\. Not submitted: version 1 is still your submission\.$"),
+        timeout=20_000)
+    for path, label in (("/assessments/", "home, newer draft"),
+                        (f"/assessments/{world.open_entry_id}", "overview, newer draft"),
+                        (f"/assessments/{world.open_entry_id}/submissions", "history, newer draft"),
+                        (f"/assessments/{world.open_entry_id}/submissions/1", "receipt, newer draft")):
+        pages.goto(path, label)
+        warning = page.locator("[data-newer-draft]")
+        expect(warning).to_contain_text("(13 words) is not submitted")
+        expect(warning.get_by_role("link", name="check and submit your draft")).to_be_visible()
+    pages.assert_clean()
