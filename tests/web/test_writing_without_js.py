@@ -51,12 +51,16 @@ def test_save_draft_saves_and_comes_back_to_the_editor_with_the_time(app, journe
     assert by_id(page, "text").text == TYPED
 
 
-def test_save_draft_on_an_ended_attempt_shows_the_text_back(app, journey, ended):  # noqa: F811
+def test_text_sent_to_an_ended_attempt_is_shown_back(app, journey, ended):  # noqa: F811
+    """Saved or submitted after the attempt ended (voided, say), nothing is stored and the
+    page shows the text that was sent, to copy."""
     ended(AttemptOutcome.VOIDED)
     before = _saved(app)
-    response = journey.client.post(journey.url("/response/draft"), data={"text": TYPED})
-    assert response.status_code == 409
-    assert text_of(by_id(parse(response), "posted-text")) == TYPED
+    for path in ("/response/draft", "/response"):
+        response = journey.client.post(journey.url(path), data={
+            "text": TYPED, "declaration": "y", "client_token": "late"})
+        assert response.status_code == 409, path
+        assert text_of(by_id(parse(response), "posted-text")) == TYPED, path
     assert _saved(app) == before
 
 
