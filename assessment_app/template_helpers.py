@@ -1,6 +1,6 @@
 """Filters and globals the templates use."""
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
@@ -22,7 +22,9 @@ def register(app: Flask) -> None:
     app.add_template_global(time_left)
     app.add_template_global(plural)
     app.add_template_global(MENU, "menu")
-    app.add_template_global(aria_current, "menu_current")
+    # Flask's request read here: a page may pass a `request` of its own (a deferral request).
+    app.add_template_global(lambda link, prefixes: aria_current(request.path, link, prefixes),
+                            "menu_current")
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")
