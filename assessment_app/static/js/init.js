@@ -273,11 +273,8 @@ function initResponseForm(form) {
   });
   setInterval(save, 15000);
   window.addEventListener("pagehide", () => {
-    // Last chance, whatever the back-off: the copy in this browser, dated now (after anything
-    // this navigation posted), stays if it fails.
-    if (textarea.value === lastSaved) return;
-    keepLocally();
-    navigator.sendBeacon(form.dataset.autosaveUrl, draftData(textarea.value, csrf));
+    // Last chance, whatever the back-off: the copy in this browser stays if it fails.
+    if (textarea.value !== lastSaved) navigator.sendBeacon(form.dataset.autosaveUrl, draftData(textarea.value, csrf));
   });
   // The submitted text is kept here too: if the server refuses the form (signed out in
   // another tab), it is put back in the editor after signing in again.
