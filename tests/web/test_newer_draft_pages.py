@@ -66,6 +66,9 @@ def test_no_warning_without_a_change_since_submitting(app, journey, clock):
     for path in PAGES:
         assert _warnings(journey.client.get(_url(journey, path))) == [], path
     assert "This is the version that will be marked." in journey.client.get(journey.url()).text
+    editor = journey.client.get(journey.url("/response")).text
+    assert ("This is version 1, submitted at 2:30pm on Thursday 26 November 2026. Changes you "
+            "make are kept as a draft: they are not submitted until you submit again.") in editor
 
 
 def test_after_the_deadline_the_newer_draft_is_named_but_offers_no_submit(app, journey, clock):
