@@ -1,11 +1,15 @@
 """Friendly error pages, with the right status code."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .services.rubric_store import RubricUnavailable
+
+# The editor's forms, and what a refused one did not do.
+RESPONSE_FORMS = {"participant.submit_response": "submitted",
+                  "participant.save_draft": "saved"}
 
 # How long a page asks the browser to wait when the database is briefly unavailable.
 RETRY_AFTER_SECONDS = 5
@@ -31,7 +35,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
-        return render_template("errors/csrf.html"), 400
+        # A response posted after signing out (in another tab, say) was not taken: say so,
+        # and show its text back, so it is never lost (the editor also keeps a copy in the
+        # browser and restores it after sign-in).
+        action = RESPONSE_FORMS.get(request.endpoint)
+        return render_template("errors/csrf.html", action=action,
+                               posted_text=request.form.get("text") if action else None), 400
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)

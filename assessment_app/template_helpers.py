@@ -1,6 +1,6 @@
 """Filters and globals the templates use."""
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
@@ -10,7 +10,8 @@ from markupsafe import Markup
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
 from .deadlines import last_minute
-from .timeformat import deadline_text, london_time, time_left
+from .menu import MENU, aria_current
+from .timeformat import deadline_text, london_time, plural, time_left
 from .wordcount import DOCX_RULE, REFERENCE_RULE, WORD_RULE, count_response
 
 
@@ -21,6 +22,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda instant: last_minute(instant).isoformat(), "last_minute_iso")
     app.add_template_filter(lambda text: count_response(text or ""), "response_count")
     app.add_template_global(time_left)
+    app.add_template_global(plural)
+    app.add_template_global(MENU, "menu")
+    # Flask's request read here: a page may pass a `request` of its own (a deferral request).
+    app.add_template_global(lambda link, prefixes: aria_current(request.path, link, prefixes),
+                            "menu_current")
     app.add_template_global(lambda outcome: OUTCOME_TEXT[AttemptOutcome(outcome)], "outcome_text")
     app.add_template_global(clock.now, "now")
     app.add_template_global(attempt_status, "attempt_status")

@@ -46,5 +46,5 @@ def time_left(closes_at: datetime, at: datetime) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    """“1 participant”, “2 participants”: never “participant(s)”."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """“1 participant”, “1,500 words”: never “participant(s)”."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

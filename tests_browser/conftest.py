@@ -65,13 +65,40 @@ def app(tmp_path):
         db.engine.dispose()
 
 
+class DraftGate:
+    """The test server's stand-in for a hung server: while `hang()` holds, every POST that
+    saves a draft (a URL ending /draft) waits, unanswered, until `release()`."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self._open = threading.Event()
+        self._open.set()
+
+    def hang(self):
+        self._open.clear()
+
+    def release(self):
+        self._open.set()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/draft"):
+            self._open.wait(timeout=120)
+        return self.wsgi_app(environ, start_response)
+
+
 @pytest.fixture
-def live_server(app):
+def draft_gate(app):
+    return DraftGate(app)
+
+
+@pytest.fixture
+def live_server(app, draft_gate):
     """The app served by Werkzeug on a free loopback port, in a thread of this process."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, draft_gate, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    draft_gate.release()
     server.shutdown()
     thread.join(timeout=10)
 

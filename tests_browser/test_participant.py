@@ -2,6 +2,7 @@
 trim, find the draft after a reload, submit (errors first), get a receipt; upload a .docx."""
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -43,12 +44,15 @@ def test_participant_writes_trims_reloads_and_submits(pages, world):
     summary.get_by_role("link").click()
     expect(editor).to_be_focused()
 
-    # Trimmed, the editor saves a draft; a reload finds it.
+    # Trimmed, the editor saves a draft (the status says saved only once the server has it);
+    # opening the editor again finds it. (A reload here would post the refused form again.)
     trimmed = words(WORD_LIMIT - 2) + " three words"
     editor.fill(trimmed)
     expect(count).not_to_contain_text("over")
-    expect(page.locator("[data-autosave-status]")).to_contain_text("Draft saved at", timeout=20_000)
-    page.reload()
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_contain_text("Your latest changes are not saved yet.")
+    expect(status).to_have_text(re.compile(r"^Draft saved at \d+:\d\d[ap]m\.$"), timeout=20_000)
+    page.goto(f"{entry}/response")
     expect(editor).to_have_value(trimmed)
     pages.check("response, draft restored after reload")
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import clock
 from ..csv_imports import ImportRefused
 from ..extensions import db
+from ..timeformat import plural
 
 
 def import_page(form, template: str, importer: Callable, done: Callable[[object], str],
@@ -24,8 +25,9 @@ def import_page(form, template: str, importer: Callable, done: Callable[[object]
         except ImportRefused as refused:
             db.session.rollback()
             problems = refused.problems
-            form.document.errors = ["The file was not imported, so nothing has changed. "
-                                    f"Fix the {len(problems)} problem(s) listed and upload it again."]
+            refusal = (f"The file was not imported, so nothing has changed. Fix the "
+                       f"{plural(len(problems), 'problem')} listed and upload it again.")
+            form.document.errors = [refusal]
         else:
             flash(done(result), "success")
             return redirect(next_url)

@@ -6,6 +6,7 @@ from typing import NoReturn
 from flask import (
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -39,6 +40,7 @@ from ..downloads import send_handout
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..models import AssessmentWindow, Entry, Role, WindowPaper
+from ..newer_draft import newer_draft
 from ..services import amendments, eligibility, misconduct, reviews, submissions
 from ..services.checking import final_result
 from ..services.feedback_docx import feedback_document
@@ -46,6 +48,7 @@ from ..services.papers import paper_as_read, paper_html
 from ..services.results import result_visible
 from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
+from ..timeformat import london_time, plural
 from .blueprint import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
@@ -87,9 +90,11 @@ def _require_case_study_out(entered: bool, outcome: str | None, paper_id: int | 
         abort(404)
 
 
-def _attempt_ended(entry: Entry):
-    """The page for a route that writes to an attempt that has ended: it says what happened."""
-    return render_template("participant/attempt_ended.html", entry=entry), 409
+def _attempt_ended(entry: Entry, posted_text: str | None = None):
+    """The page for a route that writes to an attempt that has ended: it says what happened,
+    and shows back any text that was posted, so it is not lost."""
+    return render_template("participant/attempt_ended.html", entry=entry,
+                           posted_text=posted_text), 409
 
 
 def _new_token() -> str:
@@ -107,7 +112,8 @@ def home():
         .order_by(Entry.created_at.desc())
     ).all()
     latest = submissions.latest_versions([e.id for e in entries])
-    return render_template("participant/home.html", entries=entries, latest=latest)
+    return render_template("participant/home.html", entries=entries, latest=latest,
+                           newer=submissions.newer_drafts(latest))
 
 
 @bp.get("/<int:entry_id>")
@@ -117,23 +123,35 @@ def overview(entry_id: int):
     versions = submissions.versions_for(entry)
     standing = eligibility.ledger_for(entry.participant_id, entry.npq_code)
     at = clock.now()
+    latest = versions[0] if versions else None
+    draft = submissions.draft_for(entry)
     return render_template(
         "participant/overview.html",
         entry=entry,
         at=at,
-        latest=versions[0] if versions else None,
+        latest=latest,
         result_ready=bool(versions) and result_visible(entry, at),
-        draft=submissions.draft_for(entry),
+        draft=draft,
+        newer=latest and newer_draft(draft, latest.sha256, latest.submitted_at),
         limit=submissions.word_limit_for(entry),
         engagement=eligibility.latest_engagement(entry.participant_id, entry.npq_code),
-        ledger_text=LEDGER_TEXT[standing.standing].format(left=standing.attempts_left),
+        ledger_text=_ledger_text(entry, standing),
     )
 
 
+def _ledger_text(entry: Entry, standing) -> str:
+    # An ended attempt's page: what is in progress is another entry (a resit), not this one.
+    if standing.standing is Standing.IN_PROGRESS and entry.outcome:
+        return ANOTHER_IN_PROGRESS
+    return LEDGER_TEXT[standing.standing].format(left=plural(standing.attempts_left, "attempt"))
+
+
+ANOTHER_IN_PROGRESS = ("This attempt has ended, and your next attempt at this NPQ is under way: "
+                       "see it in your assessments.")
 LEDGER_TEXT = {
     Standing.IN_PROGRESS: "This attempt is in progress.",
-    Standing.MAY_ENTER: "You have {left} attempt(s) left: your provider will enter you for the "
-                        "next suitable window.",
+    Standing.MAY_ENTER: "You have {left} left: your provider will enter you for the next "
+                        "suitable window.",
     Standing.ACHIEVED: "You have achieved this NPQ.",
     Standing.NOT_ACHIEVED: "You have used both attempts, so the outcome is final: not achieved.",
 }
@@ -168,8 +186,9 @@ def response(entry_id: int):
     if entry.outcome:
         return _attempt_ended(entry)
     form = ResponseForm()
-    form.text.data, saved_at = submissions.editor_text(entry)
-    return _response_page(entry, form, None, saved_at)
+    editor = submissions.editor_text(entry)
+    form.text.data = editor.text
+    return _response_page(entry, form, None, editor)
 
 
 @bp.post("/<int:entry_id>/response")
@@ -193,7 +212,7 @@ def submit_response(entry_id: int):
     target, paper_id = found
     _require_case_study_out(target.entered, target.outcome, paper_id, target.release_at)
     if target.outcome:
-        return _attempt_ended(_entry_for_writing(account, entry_id))
+        return _attempt_ended(_entry_for_writing(account, entry_id), posted.text)
     at = clock.now()
     try:
         # A refused text is kept as the draft, so nothing is lost.
@@ -203,14 +222,30 @@ def submit_response(entry_id: int):
         )
     except SubmissionRefused as refused:
         # No rollback: the refused text is now the draft, committed with this page.
-        return _response_page(_entry_for_writing(account, entry_id), ResponseForm(),
-                              str(refused), at)
+        entry = _entry_for_writing(account, entry_id)
+        return _response_page(entry, ResponseForm(), str(refused),
+                              submissions.editor_text(entry))
     # The receipt page is the confirmation (its panel says so): no flash, so the session
     # cookie is left as it was.
     return redirect(url_for(".receipt", entry_id=entry_id, number=number))
 
 
-def _response_page(entry: Entry, form: ResponseForm, error: str | None, saved_at):
+@bp.post("/<int:entry_id>/response/draft")
+@participant_required
+def save_draft(entry_id: int):
+    """The editor's "Save draft" without JavaScript: save the text, come back to the editor."""
+    entry = _entry_for_writing(current_account(), entry_id)
+    text = request.form.get("text", "")
+    if entry.outcome:
+        return _attempt_ended(entry, text)
+    at = clock.now()
+    submissions.save_draft(entry.id, text, at)
+    flash(f"Draft saved at {london_time(at)}. It is not submitted.", "success")
+    return redirect(url_for(".response", entry_id=entry.id))
+
+
+def _response_page(entry: Entry, form: ResponseForm, error: str | None,
+                   editor: submissions.EditorText):
     form.client_token.data = _new_token()
     paper = paper_as_read(entry.window_id, entry.npq_code)
     return render_template(
@@ -224,7 +259,7 @@ def _response_page(entry: Entry, form: ResponseForm, error: str | None, saved_at
         error_field=_error_field(error),
         at=clock.now(),
         limit=submissions.word_limit_for(entry),
-        draft_saved_at=saved_at,
+        editor=editor,
     )
 
 
@@ -351,9 +386,9 @@ def confirm_upload(entry_id: int, upload_id: int):
 @participant_required
 def history(entry_id: int):
     entry = entry_for(current_user, entry_id)
-    return render_template(
-        "participant/history.html", entry=entry, versions=submissions.versions_for(entry)
-    )
+    versions = submissions.versions_for(entry)
+    return render_template("participant/history.html", entry=entry, versions=versions,
+                           at=clock.now(), newer=_newer_draft(entry, versions))
 
 
 @bp.get("/<int:entry_id>/submissions/<int:number>")
@@ -367,7 +402,15 @@ def receipt(entry_id: int, number: int):
     return render_template(
         "participant/receipt.html", entry=entry, version=version,
         is_latest=bool(versions) and versions[0].id == version.id,
+        at=clock.now(), newer=_newer_draft(entry, versions),
     )
+
+
+def _newer_draft(entry: Entry, versions_newest_first: list):
+    """The entry's newer unsubmitted draft, if any, given its versions (one query)."""
+    if not versions_newest_first:
+        return None
+    return submissions.newer_drafts({entry.id: versions_newest_first[0]}).get(entry.id)
 
 
 def _released_result(entry: Entry):
@@ -387,6 +430,9 @@ def result(entry_id: int):
     entry = entry_for(current_user, entry_id)
     outcome = _released_result(entry)
     return render_template("participant/result.html", entry=entry, result=outcome,
+                           at=clock.now(),
+                           newer=submissions.newer_drafts(
+                               submissions.latest_versions([entry.id])).get(entry.id),
                            rubric=rubric_at(outcome.rubric_version),
                            headline=amendments.headline(entry, outcome),
                            amended=amendments.history([entry.id]).get(entry.id, []),

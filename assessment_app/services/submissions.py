@@ -30,6 +30,7 @@ from ..models import (
     WindowPaper,
 )
 from ..models._types import UTCDateTime
+from ..newer_draft import NewerDraft, newer_draft, sha256_text
 from ..round_trips import committed_in_one_round_trip
 from ..row_inserts import insert_together
 from ..savepoints import savepoint
@@ -41,10 +42,6 @@ from . import audit, notifications
 
 class SubmissionRefused(Exception):
     """A submission that cannot be accepted; the message is for the participant."""
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def word_limit_for(entry: Entry) -> WordLimit:
@@ -464,23 +461,69 @@ def _insert_rows(version: dict, audit_event: dict, receipt: dict) -> None:
                     (OutboxMessage.__table__, receipt))
 
 
-def editor_text(entry: Entry) -> tuple[str, datetime | None]:
+class Submitted(NamedTuple):
+    """The latest submitted version, as the editor mentions it."""
+
+    number: int
+    submitted_at: datetime
+    word_count: int
+
+
+class EditorText(NamedTuple):
+    """What the editor opens with, and what it says about the submission."""
+
+    text: str
+    text_at: datetime | None  # when that text was saved or submitted
+    saved_at: datetime | None  # when the draft was saved
+    submitted: Submitted | None  # the latest version, if any
+    newer: NewerDraft | None  # the draft, when it is newer than that version (newer_draft.py)
+
+
+class _DraftRow(NamedTuple):
+    text: str
+    saved_at: datetime
+    word_count: int
+
+
+def editor_text(entry: Entry) -> EditorText:
     """What the editor opens with: the draft, or the newest version when that is newer (a
-    submission does not rewrite the draft), with when the draft was saved; one query."""
-    newest = (select(SubmissionVersion.text, SubmissionVersion.submitted_at)
-              .where(SubmissionVersion.entry_id == entry.id)
-              .order_by(SubmissionVersion.number.desc()).limit(1).subquery())
+    submission does not rewrite the draft), with when the draft was saved and whether it is
+    a newer unsubmitted draft; one query."""
+    versions = SubmissionVersion.__table__.c
+    newest = (select(versions.text, versions.submitted_at, versions.number, versions.sha256,
+                     versions.word_count)
+              .where(versions.entry_id == entry.id)
+              .order_by(versions.number.desc()).limit(1).subquery())
     row = db.session.execute(
-        select(Draft.text, Draft.saved_at, newest.c.text, newest.c.submitted_at)
+        select(Draft.text, Draft.saved_at, Draft.word_count, newest.c.text,
+               newest.c.submitted_at, newest.c.number, newest.c.sha256, newest.c.word_count)
         .select_from(Entry)
         .outerjoin(Draft, Draft.entry_id == Entry.id)
         .outerjoin(newest, true())
         .where(Entry.id == entry.id)
     ).one()
-    draft_text, saved_at, version_text, submitted_at = row
+    (draft_text, saved_at, draft_words, version_text, submitted_at, number, sha256,
+     version_words) = row
+    submitted = None if number is None else Submitted(number, submitted_at, version_words)
+    draft = None if saved_at is None else _DraftRow(draft_text, saved_at, draft_words)
+    newer = newer_draft(draft, sha256, submitted_at)
     if version_text is not None and (saved_at is None or submitted_at > saved_at):
-        return version_text, saved_at
-    return draft_text or "", saved_at
+        return EditorText(version_text, submitted_at, saved_at, submitted, newer)
+    return EditorText(draft_text or "", saved_at, saved_at, submitted, newer)
+
+
+def newer_drafts(latest: dict[int, SubmissionVersion]) -> dict[int, NewerDraft]:
+    """Each entry's newer unsubmitted draft (newer_draft.py), given the entries' latest
+    versions (latest_versions), in one query; none is looked for where nothing was submitted."""
+    if not latest:
+        return {}
+    found = {}
+    for draft in db.session.scalars(select(Draft).where(Draft.entry_id.in_(list(latest)))):
+        version = latest[draft.entry_id]
+        newer = newer_draft(draft, version.sha256, version.submitted_at)
+        if newer is not None:
+            found[draft.entry_id] = newer
+    return found
 
 
 def versions_for(entry: Entry) -> list[SubmissionVersion]:

@@ -90,15 +90,46 @@ def test_without_retry_after_the_wait_doubles_up_to_a_cap():
 
 
 def test_the_status_says_the_text_is_on_this_device_and_when_it_is_tried_again():
-    offline, busy, signed_out, one = run_js(
+    offline, busy, signed_out, one, hung = run_js(
         ("failureStatus", [8, 0]), ("failureStatus", [5, 503]), ("failureStatus", [2, 200]),
-        ("failureStatus", [1, 429]))
-    assert offline == "Saved on this device; will retry in 8 seconds. You may be offline."
-    assert busy == "Saved on this device; will retry in 5 seconds."
-    assert signed_out.startswith("Saved on this device; will retry in 2 seconds. You may be "
-                                 "signed out")
-    assert one == "Saved on this device; will retry in 1 second."
+        ("failureStatus", [1, 429]), ("failureStatus", [4, "timeout"]))
+    assert offline == ("Not saved to the server: kept on this device; will retry in 8 seconds. "
+                       "You may be offline.")
+    assert busy == "Not saved to the server: kept on this device; will retry in 5 seconds."
+    assert signed_out.startswith("Not saved to the server: kept on this device; will retry in 2 "
+                                 "seconds. You may be signed out")
+    assert one == "Not saved to the server: kept on this device; will retry in 1 second."
+    assert hung == ("Not saved to the server: kept on this device; will retry in 4 seconds. "
+                    "The server did not answer.")
 
+
+def test_a_save_not_answered_in_five_seconds_is_given_up_as_failed():
+    """The editor aborts a save after SAVE_TIMEOUT_SECONDS and reports it as TIMED_OUT, then
+    backs off like any failure: 2, 4, 8 seconds."""
+    program = ("const a = require(process.argv[1]);"
+               "process.stdout.write(JSON.stringify([a.SAVE_TIMEOUT_SECONDS, a.TIMED_OUT]))")
+    run = subprocess.run([shutil.which("node") or "node", "-e", program, str(SCRIPT)], check=True,
+                         capture_output=True, text=True, timeout=60)
+    timeout, timed_out = json.loads(run.stdout)
+    delays = run_js(*[("retryDelaySeconds", [timed_out, None, n, NOW_MS]) for n in (1, 2, 3)])
+    assert (timeout, timed_out, delays) == (5, "timeout", [2, 4, 8])
+
+
+def test_saved_never_describes_text_newer_than_the_server_confirmed():
+    """"Draft saved at" only for the text the server holds; typed on since, it says the
+    latest changes are not saved; after a submission, that the draft is not submitted."""
+    note = "Not submitted: version 1 is still your submission."
+    assert run_js(
+        ("savedStatus", ["5:52am", True, ""]),
+        ("savedStatus", ["5:52am", False, ""]),
+        ("savedStatus", ["5:52am", True, note]),
+        ("savedStatus", [None, False, ""]),
+        ("savedStatus", [None, True, ""]),
+    ) == ["Draft saved at 5:52am.",
+          "Draft saved at 5:52am. Your latest changes are not saved yet.",
+          f"Draft saved at 5:52am. {note}",
+          "Your changes are not saved yet.",
+          ""]
 
 
 # Signing out: Node lists the copies and sends them through a fake server that answers each

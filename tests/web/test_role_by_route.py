@@ -59,6 +59,7 @@ EXPECTED: dict[str, tuple] = {
     "participant.handout": (LOGIN, 404, 404, 403, 403, 403, 403),
     "participant.response": (LOGIN, 404, 404, 403, 403, 403, 403),
     "participant.submit_response": (LOGIN, 404, 404, 403, 403, 403, 403),
+    "participant.save_draft": (LOGIN, 404, 404, 403, 403, 403, 403),
     "participant.autosave": (LOGIN, 404, 404, 403, 403, 403, 403),
     "participant.upload": (LOGIN, 404, 404, 403, 403, 403, 403),
     "participant.confirm_upload": (LOGIN, 404, 404, 403, 403, 403, 403),

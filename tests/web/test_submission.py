@@ -149,7 +149,7 @@ def test_a_forged_csrf_token_is_refused_and_nothing_is_saved(csrf_app, journey, 
         data={"text": "Forged.", "declaration": "y", "client_token": "x", "csrf_token": "forged"},
     )
     assert response.status_code == 400
-    assert "Your form could not be sent" in response.text
+    assert "Your response has not been submitted" in response.text
     assert versions(csrf_app) == []
     autosave = journey.client.post(journey.url("/draft"), data={"text": "Forged."})
     assert autosave.status_code == 400

@@ -12,6 +12,10 @@
   var FIRST_RETRY_SECONDS = 2; // then 4, 8, 16... while failures go on
   var MAX_BACKOFF_SECONDS = 60; // our own waits never grow past a minute
   var MAX_RETRY_AFTER_SECONDS = 300; // a server's Retry-After is honoured up to five minutes
+  // A save not answered by then is given up and counted as failed: a hung server must never
+  // leave the status saying "saved" while the newest words are only in this browser.
+  var SAVE_TIMEOUT_SECONDS = 5;
+  var TIMED_OUT = "timeout"; // the status of a save given up after SAVE_TIMEOUT_SECONDS
 
   // Send only text the server does not have yet, one request at a time, and not while
   // waiting out a Retry-After or a back-off.
@@ -44,13 +48,24 @@
   // What the participant is told: honestly where the text is, and when we try again.
   function failureStatus(delaySeconds, status) {
     var when = delaySeconds === 1 ? "1 second" : delaySeconds + " seconds";
-    var text = "Saved on this device; will retry in " + when + ".";
-    if (status === 0) text += " You may be offline.";
+    var text = "Not saved to the server: kept on this device; will retry in " + when + ".";
+    if (status === TIMED_OUT) text += " The server did not answer.";
+    else if (status === 0) text += " You may be offline.";
     else if (status === 400 || status === 401 || status === 403 || status === 200) {
       // 200 without JSON is the sign-in page: the session has ended.
       text += " You may be signed out: sign in again in a new tab, then come back to this page.";
     }
     return text;
+  }
+
+  // After a save: when the server saved the text, and, if it was typed on since, that the
+  // newest words are not saved yet (never "saved" for text the server has not confirmed);
+  // `note` says, once something was submitted, that the draft is not.
+  function savedStatus(savedClock, upToDate, note) {
+    if (!savedClock) return upToDate ? "" : "Your changes are not saved yet.";
+    var text = "Draft saved at " + savedClock + ".";
+    if (!upToDate) text += " Your latest changes are not saved yet.";
+    return note ? text + " " + note : text;
   }
 
   // The copies of unsaved drafts this browser holds for one person: localStorage entries
@@ -93,6 +108,9 @@
     parseRetryAfter: parseRetryAfter,
     retryDelaySeconds: retryDelaySeconds,
     failureStatus: failureStatus,
+    savedStatus: savedStatus,
+    SAVE_TIMEOUT_SECONDS: SAVE_TIMEOUT_SECONDS,
+    TIMED_OUT: TIMED_OUT,
     MAX_BACKOFF_SECONDS: MAX_BACKOFF_SECONDS,
     MAX_RETRY_AFTER_SECONDS: MAX_RETRY_AFTER_SECONDS,
   };

@@ -55,17 +55,24 @@ function draftData(text, csrf) {
   return new URLSearchParams({ csrf_token: csrf, text });
 }
 
-// One POST of a draft. The server holds it only if it answers with JSON: a 200 without it is
-// the sign-in page (the session has ended).
-function postDraft(url, text, csrf) {
-  return fetch(url, {
-    method: "POST", body: draftData(text, csrf), credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  });
-}
-
-function heldByServer(response) {
-  return response.ok && (response.headers.get("Content-Type") || "").includes("json");
+// One POST of a draft: { response, result }, where result is the server's JSON, or null when
+// it did not take the text (a 200 without JSON is the sign-in page: the session has ended).
+// A save not answered within the policy's timeout is aborted (an AbortError): a hung server
+// is a failed save, never one left "in flight" while the status says saved.
+async function postDraft(url, text, csrf) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(),
+    window.NPQAutosave.SAVE_TIMEOUT_SECONDS * 1000);
+  try {
+    const response = await fetch(url, {
+      method: "POST", body: draftData(text, csrf), credentials: "same-origin",
+      headers: { Accept: "application/json" }, signal: controller.signal,
+    });
+    const held = response.ok && (response.headers.get("Content-Type") || "").includes("json");
+    return { response, result: held ? await response.json() : null };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // The over-the-limit error, shown and announced as the participant types, in the server's
@@ -97,23 +104,44 @@ function limitError(form, textarea, allowed) {
 function initResponseForm(form) {
   const textarea = form.querySelector("textarea[name=text]");
   const counter = form.querySelector("#text-count");
-  const announcer = form.querySelector("[data-word-count-announcer]");
+  const announcer = form.querySelector("[data-editor-announcer]");
   const status = form.querySelector("[data-autosave-status]");
+  const hint = form.querySelector("[data-save-hint]");
+  const saveButton = form.querySelector("[data-save-draft]");
   const limit = Number(textarea.dataset.wordLimit);
   const allowed = Number(textarea.dataset.wordAllowed);
   const storageKey = form.dataset.storageKey;
   const csrf = form.querySelector("input[name=csrf_token]").value;
   const policy = window.NPQAutosave;
-  // The text the server is known to hold: only a change from it is sent.
+  const unsubmittedNote = status.dataset.unsubmittedNote || "";
+  const noScriptHint = hint.textContent;
+  // The server's clock, as in the countdown: the browser's copy is dated by it, so it can be
+  // compared with the server's saved text whatever this computer's clock says.
+  const skew = (Date.parse(form.dataset.serverNow) - Date.now()) || 0;
+  // The text the server is known to hold, and when it saved it: only a change is sent, and
+  // the status never calls newer text saved.
   let lastSaved = textarea.value;
+  let savedClock = form.dataset.draftSavedAt ? londonClock(form.dataset.draftSavedAt) : null;
   let inFlight = false;
   let failures = 0;
   let retryAt = 0;
   let saveTimer = null;
   let retryTimer = null;
-  let announceTimer = null;
+  let wasOver = null;
+  let restoredNote = ""; // said until the participant types again
 
   const showLimitError = limitError(form, textarea, allowed);
+
+  // A screen reader hears only a change of state (the limit crossed, a save failing, saving
+  // again), never the count at every pause: the visible count is not a live region.
+  const announce = (text) => { announcer.textContent = text; };
+
+  // While autosave works the no-JavaScript "Save draft" button is not needed; while it fails
+  // the button and its hint come back.
+  const autosaveWorks = (works) => {
+    saveButton.hidden = works;
+    hint.textContent = works ? hint.dataset.autosaveHint : noScriptHint;
+  };
 
   // The sentence the server writes on the page, kept live.
   const describe = () => {
@@ -128,8 +156,18 @@ function initResponseForm(form) {
     counter.textContent = text;
     counter.classList.toggle("app-word-count--over", words > allowed);
     const error = showLimitError(words);
-    clearTimeout(announceTimer);
-    announceTimer = setTimeout(() => { announcer.textContent = error ? `Error: ${error}` : text; }, 1500);
+    const over = words > allowed;
+    if (wasOver !== null && over !== wasOver) {
+      announce(over ? `Error: ${error}` : `Within the word limit again. ${text}`);
+    }
+    wasOver = over;
+  };
+
+  const showSaved = () => {
+    if (failures) return; // the failure's status stands until a save succeeds
+    const saved = policy.savedStatus(savedClock, textarea.value === lastSaved,
+      savedClock ? unsubmittedNote : "");
+    status.textContent = restoredNote ? `${restoredNote} ${saved}` : saved;
   };
 
   // A copy in this browser until the server confirms it, so a closed tab, a lost
@@ -137,7 +175,7 @@ function initResponseForm(form) {
   const keepLocally = () => {
     try {
       localStorage.setItem(storageKey, JSON.stringify({
-        text: textarea.value, at: Date.now(), url: form.dataset.autosaveUrl,
+        text: textarea.value, at: Date.now() + skew, url: form.dataset.autosaveUrl,
       }));
     } catch (e) { /* storage full or disabled: the server autosave still runs */ }
   };
@@ -148,12 +186,15 @@ function initResponseForm(form) {
     } catch (e) { /* nothing to forget */ }
   };
 
-  // Keep the browser's copy, say so, and try again when the policy says.
+  // Keep the browser's copy, say so (aloud at the first failure), and try again when the
+  // policy says, waiting longer each time.
   const saveFailed = (httpStatus, retryAfter) => {
     failures += 1;
     const delay = policy.retryDelaySeconds(httpStatus, retryAfter, failures, Date.now());
     retryAt = Date.now() + delay * 1000;
     status.textContent = policy.failureStatus(delay, httpStatus);
+    if (failures === 1) announce(status.textContent);
+    autosaveWorks(false);
     clearTimeout(retryTimer);
     retryTimer = setTimeout(save, delay * 1000);
   };
@@ -163,32 +204,57 @@ function initResponseForm(form) {
     if (!policy.shouldSend(sent, lastSaved, inFlight, retryAt, Date.now())) return;
     inFlight = true;
     try {
-      const response = await postDraft(form.dataset.autosaveUrl, sent, csrf);
-      if (!heldByServer(response)) {
+      const { response, result } = await postDraft(form.dataset.autosaveUrl, sent, csrf);
+      if (!result) {
         saveFailed(response.status, response.headers.get("Retry-After"));
         return;
       }
-      const result = await response.json();
+      const recovered = failures > 0;
       lastSaved = sent;
+      savedClock = londonClock(result.saved_at);
       failures = 0;
       retryAt = 0;
-      status.textContent = `Draft saved at ${londonClock(result.saved_at)}.`;
+      showSaved();
+      if (recovered) announce(status.textContent);
+      autosaveWorks(true);
       forgetLocal(sent);
     } catch (e) {
-      saveFailed(0, null); // offline, or the connection dropped
+      saveFailed(e && e.name === "AbortError" ? policy.TIMED_OUT : 0, null);
     } finally {
       inFlight = false;
     }
   }
 
-  // Restore text typed here that never reached the server.
+  const restore = (text, message) => {
+    textarea.value = text;
+    showCount();
+    restoredNote = message;
+    status.textContent = message;
+    announce(message);
+    save();
+  };
+
+  // Text typed here that never reached the server (a closed tab, a response sent after
+  // signing out elsewhere) is put back when it is newer than the server's; an older copy is
+  // offered, never dropped unseen.
   try {
     const kept = JSON.parse(localStorage.getItem(storageKey) || "null");
-    if (kept && kept.text && kept.text !== textarea.value) {
-      textarea.value = kept.text;
-      status.textContent = "We restored text you typed in this browser that had not been saved. "
-        + "Check it: it is being saved now.";
-      save();
+    const serverAt = Date.parse(form.dataset.textSavedAt) || 0;
+    if (kept && kept.text && kept.text !== textarea.value && !(kept.at < serverAt)) {
+      restore(kept.text, "We put back text you typed in this browser that had not reached the "
+        + "server. Check it: it is not submitted until you submit it.");
+    } else if (kept && kept.text && kept.text !== textarea.value) {
+      const use = document.createElement("button");
+      use.type = "button";
+      use.className = "govuk-button govuk-button--secondary";
+      use.textContent = "Use the older copy kept in this browser";
+      use.addEventListener("click", () => {
+        use.remove();
+        restore(kept.text, "The older copy from this browser is in the box.");
+      });
+      form.querySelector("[data-editor-status]").after(use);
+      status.textContent = "This browser holds an older, different copy of your text. The box "
+        + "shows the newer text saved on the server.";
     } else if (kept) {
       localStorage.removeItem(storageKey);
     }
@@ -200,8 +266,10 @@ function initResponseForm(form) {
     if (textarea.value !== lastSaved) keepLocally();
   });
   textarea.addEventListener("input", () => {
+    restoredNote = "";
     keepLocally();
     showCount();
+    showSaved();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 2000);
   });
@@ -210,7 +278,10 @@ function initResponseForm(form) {
     // Last chance, whatever the back-off: the copy in this browser stays if it fails.
     if (textarea.value !== lastSaved) navigator.sendBeacon(form.dataset.autosaveUrl, draftData(textarea.value, csrf));
   });
+  // The submitted text is kept here too: if the server refuses the form (signed out in
+  // another tab), it is put back in the editor after signing in again.
   form.addEventListener("submit", keepLocally);
+  autosaveWorks(true);
   showCount();
 }
 
@@ -246,8 +317,8 @@ function initSignOut(form) {
     }
     // A 409 says the attempt has ended: no draft of it is kept any more, so none is lost.
     const send = async (url, text) => {
-      const response = await postDraft(url, text, csrf);
-      return heldByServer(response) || response.status === 409;
+      const { response, result } = await postDraft(url, text, csrf);
+      return result !== null || response.status === 409;
     };
     const failed = await window.NPQAutosave.sendKeptCopies(copies, send);
     if (!failed.length) {
