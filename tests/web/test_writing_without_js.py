@@ -22,7 +22,7 @@ def _saved(app):
 
 
 def _token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
 
 def test_the_editor_without_javascript_offers_save_draft_and_says_it_is_needed(journey, clock):
