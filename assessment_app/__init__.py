@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limit_only_the_limited_pages(app)
     _init_login(app)
     _init_templates(app)
+    from .auth import identity_service
+
+    identity_service.init_app(app)
 
     from . import errors, request_transaction, security, static_assets
     from .admin import bp as admin_bp

@@ -46,7 +46,7 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
-from .users import Role, User
+from .users import RecoveryCode, Role, SignInRule, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "PaperResemblance",
     "PaperSource",
     "PasswordToken",
+    "RecoveryCode",
     "RequestStatus",
     "ResponseSource",
     "ResponseUpload",
@@ -99,6 +100,7 @@ __all__ = [
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",
+    "SignInRule",
     "SimilarityPair",
     "SimilarityRun",
     "StandardisationSetting",
