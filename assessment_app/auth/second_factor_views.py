@@ -68,6 +68,8 @@ def _limited(view):
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @_limited
 def enter_second_factor():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.index"))
     user = _pending_user()
     if user is None or not user.has_second_factor:
         return _start_again()
@@ -75,12 +77,13 @@ def enter_second_factor():
     if form.validate_on_submit():
         how = second_factor.verify(user, form.code.data, clock.now())
         if how is not None:
-            pending = session[SECOND_FACTOR_PENDING]
-            if how == "recovery code":
+            signed_in = sign_in(user, f"password and {how}",
+                                session[SECOND_FACTOR_PENDING].get("next"))
+            if how == "recovery code":  # said after sign_in, which starts a new session
                 flash(f"You used a recovery code. You have "
                       f"{second_factor.recovery_codes_left(user)} left: set up your app again "
                       "to get new ones.", "info")
-            return sign_in(user, f"password and {how}", pending.get("next"))
+            return signed_in
         g.second_factor_failed = True
         form.code.errors.append(WRONG_CODE)
         audit.record("user.sign_in_failed", actor=user, reason="wrong second factor",

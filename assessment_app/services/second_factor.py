@@ -27,8 +27,10 @@ def rule_for(role: Role) -> SignInRule:
 
 
 def set_rule(role: Role, *, second_factor: bool, single_sign_on: bool, by: User) -> None:
-    rule = db.session.get(SignInRule, role) or SignInRule(role=role)
-    db.session.add(rule)
+    rule = db.session.get(SignInRule, role)
+    if rule is None:
+        rule = rule_for(role)
+        db.session.add(rule)
     if (rule.second_factor_required, rule.single_sign_on_required) != (second_factor,
                                                                       single_sign_on):
         audit.record("sign_in_rule.changed", actor=by, role=role.value,

@@ -9,8 +9,8 @@ against the real server, and only the ID token's claims differ.
 """
 
 import base64
-import io
 import hashlib
+import io
 import json
 import threading
 from dataclasses import dataclass, field
@@ -21,9 +21,9 @@ import oidc_provider_mock
 import pytest
 import requests
 import werkzeug.serving
+from factories import make_user
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from factories import make_user
 
 from assessment_app.auth import identity_service
 from assessment_app.extensions import db
