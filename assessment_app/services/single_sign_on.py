@@ -29,7 +29,7 @@ def account_for(issuer: str, claims: dict) -> tuple[User | None, str | None]:
                                                 User.oidc_subject == subject))
     if user is None:
         email = claims.get("email")
-        if not email or claims.get("email_verified") is not True:
+        if not email or not _verified(claims):
             return None, "unverified email"
         user = db.session.scalar(select(User).where(User.email == str(email).strip().lower()))
         if user is None:
@@ -44,3 +44,9 @@ def account_for(issuer: str, claims: dict) -> tuple[User | None, str | None]:
     if not user.active:
         return None, "account deactivated"
     return user, None
+
+
+def _verified(claims: dict) -> bool:
+    """Whether the identity service vouches for the email: email_verified, or Microsoft Entra
+    ID's xms_edov (the email's domain verified by its owner), as Entra sends no email_verified."""
+    return claims.get("email_verified") is True or claims.get("xms_edov") is True

@@ -72,6 +72,13 @@ def test_a_participant_signs_in_like_with_a_password(sso_app, provider):
     assert answer.headers["Location"] == "/assessments/"
 
 
+def test_entra_ids_verified_domain_claim_counts_as_verified(sso_app, provider):
+    """Entra ID sends no email_verified; its optional claim xms_edov vouches for the email."""
+    provider.set_user("ann-at-entra", email="ann@example.org", xms_edov=True)
+    answer = sso_sign_in(sso_app.test_client(), provider, "ann-at-entra")
+    assert answer.headers["Location"] == "/admin/"
+
+
 def test_an_unknown_email_creates_no_account(sso_app, provider):
     provider.set_user("stranger", email="nobody@example.org", email_verified=True)
     with sso_app.app_context():
@@ -85,7 +92,9 @@ def test_an_unknown_email_creates_no_account(sso_app, provider):
 
 
 @pytest.mark.parametrize("claims", [{"email": "ann@example.org"},
-                                    {"email": "ann@example.org", "email_verified": False}])
+                                    {"email": "ann@example.org", "email_verified": False},
+                                    {"email": "ann@example.org", "xms_edov": False},
+                                    {"email": "ann@example.org", "email_verified": "true"}])
 def test_an_unverified_email_matches_nobody(sso_app, provider, claims):
     provider.set_user("ann-unverified", **claims)
     client = sso_app.test_client()
