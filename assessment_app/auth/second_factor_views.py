@@ -51,7 +51,10 @@ def _failed(_response) -> bool:
     return g.get("second_factor_failed", False)
 
 
-def _pending_key() -> str:
+def _account_key() -> str:
+    """The account typing codes: signed in (setting up an app) or with its password passed."""
+    if current_user.is_authenticated:
+        return f"second-factor:{current_user.id}"
     pending = session.get(SECOND_FACTOR_PENDING)
     return f"second-factor:{pending.get('id') if isinstance(pending, dict) else None}"
 
@@ -60,7 +63,7 @@ def _limited(view):
     """Wrong codes are limited per account, like wrong passwords (only someone who has the
     password reaches this step, so only they can use up its budget), and per address."""
     view = limiter.limit(lambda: current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"],
-                         key_func=_pending_key, methods=["POST"], deduct_when=_failed)(view)
+                         key_func=_account_key, methods=["POST"], deduct_when=_failed)(view)
     return limiter.limit(lambda: current_app.config["SIGN_IN_FAILURES_PER_ADDRESS"],
                          methods=["POST"], deduct_when=_failed)(view)
 

@@ -112,6 +112,20 @@ def test_wrong_codes_are_rate_limited_like_passwords(app, client, staff):
     assert client.post("/login/second-factor", data={"code": _code(MORNING)}).status_code == 429
 
 
+def test_one_account_s_wrong_setup_codes_never_limit_another_s(app, client, staff):
+    """Counted per account: a marker's mistakes setting up an app leave the admin's alone."""
+    login(client, "mark@example.org")
+    client.get("/account/second-factor")
+    for _ in range(5):
+        client.post("/account/second-factor", data={"code": "12345x"})
+    assert client.post("/account/second-factor", data={"code": "12345x"}).status_code == 429
+    admin = app.test_client()
+    login(admin, "ann@example.org")
+    admin.post("/login/second-factor", data={"code": _code(MORNING)})
+    admin.get("/account/second-factor")
+    assert admin.post("/account/second-factor", data={"code": "12345x"}).status_code == 200
+
+
 def test_the_code_must_follow_the_password_within_ten_minutes(app, client, clock, staff):
     login(client, "ann@example.org")
     later = clock.at(MORNING + timedelta(minutes=10, seconds=1))
