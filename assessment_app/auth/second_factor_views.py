@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Regexp
 
 from .. import clock
 from ..extensions import db, limiter
@@ -30,7 +30,9 @@ class CodeForm(FlaskForm):
 class SetupForm(FlaskForm):
     code = StringField("Code from the app", widget=GovTextInput(),
                        description="The 6-digit code the app shows after you add the account.",
-                       validators=[DataRequired("Enter the 6-digit code from the app")])
+                       validators=[DataRequired("Enter the 6-digit code from the app"),
+                                   Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$",
+                                          message="Enter the 6 digits the app shows, like 123456")])
 
 
 def _pending_user() -> User | None:

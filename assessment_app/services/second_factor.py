@@ -15,6 +15,7 @@ from ..models import RecoveryCode, Role, SignInRule, User
 from . import audit
 
 RECOVERY_CODES = 10
+RECOVERY_CODE_LENGTH = 10
 # A code from the step before or after the current one also counts: phone clocks drift.
 DRIFT_STEPS = 1
 STAFF_ROLES = (Role.MARKER, Role.MODERATOR, Role.ADMIN)
@@ -63,6 +64,8 @@ def qr_code_data_uri(uri: str) -> str:
 def _accept_totp(user: User, secret: str, code: str, at: datetime) -> bool:
     """Whether the code is the app's for now (or a step either side) and newer than the last
     one accepted; a code used once is refused after, so one seen over a shoulder is spent."""
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return False
     totp = pyotp.TOTP(secret)
     current = totp.timecode(at)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
@@ -92,6 +95,9 @@ def verify(user: User, code: str, at: datetime) -> str | None:
     if user.has_second_factor and _accept_totp(user, user.totp_secret, _digits(code), at):
         return "app"
     typed = _recovery_form(code)
+    # Each stored code checked costs a password hash's time: only what is shaped like one.
+    if len(typed) != RECOVERY_CODE_LENGTH:
+        return None
     for stored in db.session.scalars(select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):
         if password_hashing.verify(stored.code_hash, typed):
@@ -99,7 +105,6 @@ def verify(user: User, code: str, at: datetime) -> str | None:
             audit.record("second_factor.recovery_code_used", actor=user)
             db.session.flush()
             return "recovery code"
-    db.session.flush()
     return None
 
 
@@ -115,7 +120,8 @@ def _new_recovery_codes(user: User) -> list[str]:
         db.session.delete(old)
     codes = []
     for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(10))
+        raw = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789")
+                      for _ in range(RECOVERY_CODE_LENGTH))
         codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
         db.session.add(RecoveryCode(user_id=user.id,
                                     code_hash=password_hashing.hash_password(raw)))

@@ -35,6 +35,13 @@ def staff(app, clock):
     return codes
 
 
+def _wrong(client) -> str:
+    """Six digits that are not the code of the app being set up in this browser."""
+    with client.session_transaction() as session:
+        right = int(_code(MORNING, session["second_factor_new_secret"]))
+    return f"{(right + 500_000) % 1_000_000:06d}"
+
+
 def _require(app, role: Role) -> None:
     with app.app_context():
         db.session.add(SignInRule(role=role, second_factor_required=True,
@@ -70,6 +77,22 @@ def test_a_wrong_code_is_refused_with_the_error_shown_the_govuk_way(app, client,
     with app.app_context():
         assert AuditEvent.query.filter_by(action="user.sign_in_failed").one().detail["reason"] \
             == "wrong second factor"
+
+
+@pytest.mark.parametrize("typed", ["١٢٣٤٥٦", "12345", "1234567", "abcdef", "12 34 5x"])
+def test_a_code_that_is_not_six_digits_is_wrong_not_an_error(app, client, staff, typed):
+    """Arabic-Indic digits, too few or too many, letters: refused like a wrong code."""
+    login(client, "ann@example.org")
+    answer = client.post("/login/second-factor", data={"code": typed})
+    assert answer.status_code == 200 and "Enter a correct code" in answer.text
+
+
+def test_a_setup_code_that_is_not_six_digits_says_so_and_comes_back(app, client, staff):
+    login(client, "mark@example.org")
+    client.get("/account/second-factor")
+    answer = client.post("/account/second-factor", data={"code": "12345x"})
+    assert "Enter the 6 digits the app shows, like 123456" in answer.text
+    assert 'value="12345x"' in answer.text
 
 
 def test_a_code_is_accepted_once(app, client, staff):
@@ -116,14 +139,15 @@ def test_one_account_s_wrong_setup_codes_never_limit_another_s(app, client, staf
     """Counted per account: a marker's mistakes setting up an app leave the admin's alone."""
     login(client, "mark@example.org")
     client.get("/account/second-factor")
+    wrong = {"code": _wrong(client)}
     for _ in range(5):
-        client.post("/account/second-factor", data={"code": "12345x"})
-    assert client.post("/account/second-factor", data={"code": "12345x"}).status_code == 429
+        assert client.post("/account/second-factor", data=wrong).status_code == 200
+    assert client.post("/account/second-factor", data=wrong).status_code == 429
     admin = app.test_client()
     login(admin, "ann@example.org")
     admin.post("/login/second-factor", data={"code": _code(MORNING)})
     admin.get("/account/second-factor")
-    assert admin.post("/account/second-factor", data={"code": "12345x"}).status_code == 200
+    assert admin.post("/account/second-factor", data={"code": _wrong(admin)}).status_code == 200
 
 
 def test_the_code_must_follow_the_password_within_ten_minutes(app, client, clock, staff):
