@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
 
-.PHONY: install assets demo run scheduler test test-postgres test-chaos test-browser bench bench-load bench-reports clean
+.PHONY: install assets demo run scheduler test test-tools test-postgres test-chaos test-browser bench bench-load bench-reports clean
 
 install: $(VENV)/.installed
 
@@ -29,13 +29,22 @@ demo: install assets
 	$(FLASK) seed-demo
 	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL.
-test: install
+## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. Both build the
+## assets first: tests fetch pages and check every static file they name is fingerprinted, and
+## the npm packages include Prism, the mock of the DfE's API the DfE tests start.
+test: install test-tools assets
 	$(BIN)/python -m pytest
 
-test-postgres: install
+test-postgres: install test-tools assets
 	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
 	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+
+## What the suite runs besides Python, installed with apt if missing: redis-server (the tests
+## start a throwaway one on a free loopback port) and Node.js with npm (the assets, the browser
+## code's tests and the DfE mock).
+test-tools:
+	command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 
 ## Chaos: gunicorn on PostgreSQL (127.0.0.1:5432, user postgres) SIGKILLed mid-surge and
 ## restarted; fails unless every receipted submission and receipt email is there exactly once.
@@ -43,15 +52,17 @@ test-postgres: install
 test-chaos: $(VENV)/.bench-installed
 	$(BIN)/python bench/chaos_kill.py $(CHAOS_ARGS)
 
-## The browser suite: Debian's chromium (installed with apt if missing), Playwright (the
-## `browser` extra) and axe-core (npm), then each role's journey on a live server, with axe at
-## 1280 and 320 px. Screenshots go to browser-screenshots/.
+## The browser suite: Debian's chromium and a Java runtime (each installed with apt if missing),
+## Playwright and the Nu HTML checker (the `browser` extra) and axe-core (npm), then each role's
+## journey on a live server, with axe at 1280 and 320 px and every page's HTML validated.
+## Screenshots and the pages' HTML go to browser-screenshots/.
 test-browser: $(VENV)/.browser-installed assets
 	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m pytest tests_browser
 
 $(VENV)/.browser-installed: $(VENV)/.installed
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 	$(BIN)/pip install --quiet -e '.[test,production,browser]'
 	touch $@
 

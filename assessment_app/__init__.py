@@ -47,7 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     identity_service.init_app(app)
 
-    from . import errors, request_transaction, security, static_assets
+    from . import (errors, logs, monitoring, page_compression, request_transaction, security,
+                   static_assets)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cli import register_commands
@@ -58,8 +59,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(participant_bp)
     app.register_blueprint(marker_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(monitoring.bp)
     errors.register(app)
+    # Before the app's other response hooks, so it runs after them, on the finished page.
+    page_compression.register(app)
     security.register(app)
+    # Before the commit's hook: after_request hooks run last-registered first, so these see
+    # the commit's time and its outcome.
+    logs.register(app)
+    monitoring.register(app)
     request_transaction.register(app)
     static_assets.register(app)
     register_commands(app)

@@ -3,6 +3,7 @@
 from functools import partial
 
 from flask import Flask
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+compress = Compress()
 login_manager = LoginManager()
 # Limits apply only where a route asks for one: sign-in and password links, all in the auth
 # blueprint (tests/web/test_rate_limited_pages.py holds them there).

@@ -26,6 +26,13 @@ class GovDateInput(_GovDateInput):
             field.raw_data = [*field.raw_data[:3], *[""] * (3 - len(field.raw_data[:3]))]
         return super().__call__(field, **kwargs)
 
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        # The library puts a required field's `required` on the <div> round the three inputs,
+        # where HTML allows no such attribute; the field's own error says what is missing.
+        params["attributes"].pop("required", None)
+        return params
+
 
 def uploaded_files(field) -> list[tuple[str, bytes]]:
     """The (name, bytes) of each file sent in a multiple-file field, for evidence_files."""
@@ -35,6 +42,11 @@ def uploaded_files(field) -> list[tuple[str, bytes]]:
 def options(pairs) -> list[SelectChoice]:
     """Choices for select, radio and checkbox fields, from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def chosen_label(field) -> str:
+    """The label of the option chosen in a radio or select field (for a check page)."""
+    return next(c.label for c in field.choices if c.value == field.data)
 
 
 class DeferralForm(FlaskForm):

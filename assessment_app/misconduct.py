@@ -11,6 +11,7 @@ shows the row as amended).
 from enum import StrEnum
 
 from .attempts import AttemptOutcome
+from .confirmations import Check, Warning
 
 
 class Decision(StrEnum):
@@ -82,3 +83,61 @@ def how_applied(decision: Decision, results_recorded: bool, outcome: str | None)
     if not results_recorded or outcome is None:
         return Applied.AT_RELEASE
     return Applied.ALREADY if outcome == UPHELD_OUTCOME else Applied.AMEND
+
+
+# The checks before each step that cannot be undone (confirmations.Check); `who` names the
+# participant and the attempt.
+
+def opening_check(who: str, reason: str) -> Check:
+    return Check("open a misconduct case", [
+        ("Participant", who),
+        ("Why you are opening it", reason.strip()),
+        ("What happens", ("The case is recorded with your reason and in the audit log, and "
+                          "listed on the window's Similarity page. The participant is not "
+                          "told. Until you decide it, the marks decide the attempt's result. "
+                          "A case is closed only by a decision.")),
+    ])
+
+
+_APPLIED_TEXT = {
+    Applied.NOTHING: "Nothing changes: the marks decide the attempt's result.",
+    Applied.AT_RELEASE: "The attempt will be recorded as failed when results are released, "
+                        "whatever its marks. It counts as one of the two attempts.",
+    Applied.AMEND: "The recorded outcome ({outcome}) becomes failed now, by an amendment: the "
+                   "participant is emailed and the DfE return shows the row as amended. It "
+                   "counts as one of the two attempts.",
+    Applied.ALREADY: "The attempt is already recorded as failed; it stays failed, now for "
+                     "misconduct. It counts as one of the two attempts.",
+}
+
+
+def decision_check(who: str, decision: Decision, reason: str, applied: Applied,
+                   outcome_text: str, evidence: int, decided: bool) -> Check:
+    """`outcome_text`: the recorded outcome in words; `evidence`: items on the case."""
+    warnings = []
+    if decision is Decision.UPHELD and not evidence:
+        warnings.append(Warning("No evidence is recorded on this case."))
+    return Check("record this decision", [
+        ("Participant", who),
+        ("Decision", DECISION_TEXT[decision]),
+        ("Reason", reason.strip()),
+        ("What happens to the attempt", _APPLIED_TEXT[applied].format(outcome=outcome_text)),
+        ("Afterwards", ("The decision is final; only an appeal recorded on the case page "
+                        "changes it.")),
+    ], warnings, ["This case already has a decision."] if decided else [])
+
+
+def appeal_check(who: str, appeal: Appeal, reason: str, decided: bool) -> Check:
+    happens = (
+        "The misconduct finding is lifted: the marks decide the attempt's outcome again (by an "
+        "amendment if results are out). The participant is emailed."
+        if appeal is Appeal.ALLOWED else
+        "The finding and the fail stand. The participant is emailed the outcome and your "
+        "reason.")
+    return Check("record the appeal's outcome", [
+        ("Participant", who),
+        ("Outcome of the appeal", APPEAL_TEXT[appeal]),
+        ("Reason (the participant will see it)", reason.strip()),
+        ("What happens", happens),
+        ("Afterwards", "The appeal's outcome is final."),
+    ], blockers=["The appeal against this decision has already been decided."] if decided else [])

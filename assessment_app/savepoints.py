@@ -20,3 +20,21 @@ def savepoint():
         driver.execute("BEGIN")
     with db.session.begin_nested():
         yield
+
+
+class _Undone(Exception):
+    """Raised inside a trial's savepoint to roll it back."""
+
+
+def refusal_of(action, refused: type[Exception]) -> str | None:
+    """Try `action` under a savepoint and undo it, whatever it did: the message of the refusal
+    it raises, or None if it would go through. A check page is shown only for an action that
+    would go through, so its refusal comes back on the form, with what was typed."""
+    try:
+        with savepoint():
+            action()
+            raise _Undone
+    except _Undone:
+        return None
+    except refused as problem:
+        return str(problem)

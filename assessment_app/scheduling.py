@@ -4,8 +4,9 @@ Every minute it also applies the engagement gate at each engagement deadline, re
 non-submissions, allocates scripts whose deadline has passed (so allocation follows a
 window's close, and each extension's end), draws the second-marking sample once a window's
 first marking is complete, records results whose release time has come (or holds a
-release whose checking is incomplete), and runs the similarity check of a window once every
-participant's deadline has passed, and any check an admin asked for.
+release whose checking is incomplete), runs the similarity check of a window once every
+participant's deadline has passed, and any check an admin asked for, and sends the calls due
+to the DfE's lead-provider API (services/dfe_outbox.py).
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
@@ -31,14 +32,17 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from . import clock
+from . import clock, metrics
 from .extensions import db
 from .models import SimilarityRun
 from .scheduler_lock import LeaderLock, identity, leader_lock
 from .services import (
     allocations,
     checking,
+    dfe_api,
+    dfe_outbox,
     eligibility,
+    heartbeat,
     mail,
     notifications,
     releases,
@@ -181,26 +185,54 @@ def sync_windows() -> None:
         return
     with app.app_context():
         at = clock.now()
+        # First, so /readyz sees the leader even when a duty below takes long or fails.
+        _duty("heartbeat", lambda: heartbeat.beat(identity(), at))
         recorded = [window_id for window_id in releases.due_releases(at)
-                    if _duty(f"release of window {window_id}",
-                             lambda w=window_id: releases.record_release(w, at))]
+                    if _duty("release", lambda w=window_id: releases.record_release(w, at),
+                             of=f"window {window_id}")]
         if recorded:
             log.info("recorded release of windows %s", recorded)
         for window_id in eligibility.windows_with_gate_or_non_submissions(at):
-            _duty(f"engagement gate and non-submissions of window {window_id}",
-                  lambda w=window_id: _gate_and_non_submissions(w, at))
+            _duty("engagement gate and non-submissions",
+                  lambda w=window_id: _gate_and_non_submissions(w, at), of=f"window {window_id}")
         for window in allocations.windows_in_marking(at):
-            _duty(f"marking of window {window.id}", lambda w=window: _mark_window(w, at))
+            _duty("marking", lambda w=window: _mark_window(w, at), of=f"window {window.id}")
         # Checks asked for by the loop above or by an admin (a large one takes a few seconds).
         for run_id in [run.id for run in similarity.pending_runs()]:
-            _duty(f"similarity check {run_id}",
-                  lambda r=run_id: similarity.run_check(db.session.get(SimilarityRun, r), at))
+            _duty("similarity check",
+                  lambda r=run_id: similarity.run_check(db.session.get(SimilarityRun, r), at),
+                  of=f"run {run_id}")
         _duty("deadline reminders", lambda: notifications.deadline_reminders(at))
         # Delivery commits each message as the server takes it (services/mail.py).
         _duty("mail", lambda: mail.deliver_pending(at))
+        send_to_dfe(at)
         scheduler = app.extensions.get("scheduler")
         if scheduler is not None and scheduler.running:
             schedule_release_jobs(scheduler)
+
+
+def send_to_dfe(at) -> None:
+    """Send the DfE's calls that are due, each in two transactions: `start` is committed before
+    the call goes, its answer after (services/dfe_outbox.py), so a crash between them leaves
+    the call in doubt, to be looked for at the DfE before it is sent again. A call whose turn
+    came when the one before it was done goes in the same run; each is tried once a run."""
+    client = dfe_api.client()
+    if client is None:
+        return
+    tried: set[int] = set()
+    with client:
+        while batch := [c for c in dfe_outbox.due(at) if c not in tried]:
+            for call_id in batch:
+                tried.add(call_id)
+                in_doubt = _duty(f"DfE call {call_id} (start)",
+                                 lambda c=call_id: dfe_outbox.start(c, at))
+                if in_doubt is None:
+                    continue
+                answer = _duty(f"DfE call {call_id}",
+                               lambda c=call_id, d=in_doubt: dfe_outbox.send(c, client, at, d))
+                if answer == "refused":
+                    log.error("the DfE refused the API token: no more calls this run")
+                    return
 
 
 def _gate_and_non_submissions(window_id: int, at) -> None:
@@ -215,16 +247,19 @@ def _mark_window(window, at) -> None:
     similarity.request_after_deadline(window, at)
 
 
-def _duty(name: str, work):
-    """Run one duty (for one window) in its own transaction, committed once it is done, and
-    return what it returned: a duty that fails is rolled back and logged (returning None), and
-    the others still run; the next tick tries it again."""
+def _duty(kind: str, work, of: str = ""):
+    """Run one duty (for one window: `of`) in its own transaction, committed once it is done,
+    and return what it returned: a duty that fails is rolled back and logged (returning None),
+    and the others still run; the next tick tries it again. Runs and failures are counted by
+    kind (metrics.py), never by window, so the series stay few."""
+    metrics.DUTY_RUNS.labels(kind).inc()
     try:
         done = work()
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("scheduler duty failed: %s", name)
+        metrics.DUTY_FAILURES.labels(kind).inc()
+        log.exception("scheduler duty failed: %s", f"{kind} of {of}" if of else kind)
         return None
     return done
 
@@ -236,8 +271,8 @@ def release_window(window_id: int) -> None:
         return
     with app.app_context():
         at = clock.now()
-        if _duty(f"release of window {window_id}",
-                 lambda: releases.record_release(window_id, at)):
+        if _duty("release", lambda: releases.record_release(window_id, at),
+                 of=f"window {window_id}"):
             log.info("released case studies of window %s", window_id)
 
 

@@ -14,7 +14,9 @@ def defaults(instance_path: str) -> dict:
         # No ping before each request (a round trip on every page): a connection the database
         # dropped fails one request with the 503 page (errors.py), and SQLAlchemy then replaces
         # the whole pool; connections are renewed every half hour anyway.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+        # SQL errors never show their parameters: a logged error must not carry a response's
+        # text, a password hash or an EC claim's detail.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "hide_parameters": True},
         "CASE_STUDY_DIR": str(PROJECT_ROOT / "case_studies"),
         "RUBRIC_DIR": str(PROJECT_ROOT / "rubrics"),
         # Uploads: a .docx response is far smaller than this; anything bigger gets a 413 page.
@@ -33,6 +35,13 @@ def defaults(instance_path: str) -> dict:
         # Tokens live as long as the session, so a long writing session is not refused at submit.
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": False,
+        # /readyz fails when the scheduler leader has not ticked for two minutes; False still
+        # reports it but answers 200 (a load balancer need not drop every server for it).
+        "READY_NEEDS_SCHEDULER": True,
+        # /metrics answers a scraper sending this as a bearer token; unset, it answers 404.
+        "METRICS_TOKEN": None,
+        # The root logger's level; lines go to stderr as JSON (logs.py).
+        "LOG_LEVEL": "INFO",
         # Rate limits are counted here; use a shared store (e.g. redis://) with several workers.
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -81,6 +90,11 @@ def defaults(instance_path: str) -> dict:
         # Where links in emails point (the site's public address).
         "BASE_URL": "http://127.0.0.1:5000",
         "PROVIDER_NAME": "NPQ provider",
+        # The DfE's NPQ lead-provider API (services/dfe_api.py): the sandbox's or production's
+        # address and this provider's bearer token for it. Unset: nothing is fetched or sent.
+        "DFE_API_BASE_URL": None,
+        "DFE_API_TOKEN": None,
+        "DFE_API_TIMEOUT": 20,
         # Similarity checks list pairs sharing at least this share of the shorter script's
         # five-word runs (README, "Similarity checks": unrelated scripts stay under 10%).
         "SIMILARITY_THRESHOLD_PERCENT": 25,

@@ -2,8 +2,10 @@
 
 from flask import Flask, current_app
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from govuk_frontend_wtf.main import wtforms_errors as govuk_wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from markupsafe import Markup
 
 from . import attempt_status, clock
 from .attempts import OUTCOME_TEXT, AttemptOutcome
@@ -24,6 +26,7 @@ def register(app: Flask) -> None:
     app.add_template_global(attempt_status, "attempt_status")
     app.add_template_global(wtforms_errors)  # in place of govuk_frontend_wtf's own
     app.add_template_global(draft_storage_key)
+    app.add_template_global(csrf_field)
 
     @app.context_processor
     def _globals():
@@ -39,6 +42,12 @@ def draft_storage_key(entry_id: int | str = "") -> str:
     """Where the editor keeps this browser's copy of the signed-in participant's draft for an
     entry; with no entry, the start of every such key (signing out sends and deletes them)."""
     return f"npq-response-{current_user.id}-{entry_id}"
+
+
+def csrf_field() -> Markup:
+    """Every form's CSRF token, as a hidden field with no id: WTForms gives each one
+    `id="csrf_token"`, so a page with several forms would repeat the id."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 
 
 def wtforms_errors(form, params=None) -> dict:

@@ -2,7 +2,8 @@
 
 Plain rules with the clock passed in. Before the case study is released, anything may
 change (the release and NPQ checks are the service's) except the engagement deadline, below;
-a length other than the usual 8 days asks for a confirmation. Once released, judged against
+a length other than the usual 8 days, and a release moved earlier (at once, if its new minute
+has passed), ask for a confirmation. Once released, judged against
 what participants were given:
 
 Refused (they hurt):
@@ -43,7 +44,7 @@ from enum import StrEnum
 from . import deadlines
 from .clock import to_london
 from .deadlines import DEFAULT_LENGTH_DAYS, deadline_day, is_in_time, is_released
-from .timeformat import deadline_text, london_time
+from .timeformat import deadline_text, london_time, plural
 from .word_limits import WordLimit
 
 
@@ -147,18 +148,37 @@ def length_warning(length_days: int, previous: int | None = None) -> str | None:
             f"Assessment windows are normally {DEFAULT_LENGTH_DAYS} days.")
 
 
+def early_release_warning(before: datetime, after: datetime, at: datetime,
+                          entered: int) -> str | None:
+    """A release moved earlier, before it happens: the case study goes out sooner than anyone
+    was told (at once, if the new minute has passed), and a release cannot be undone."""
+    if after >= before:
+        return None
+    people = f"{plural(entered, 'participant')} entered"
+    if after <= at:
+        return (f"The case study will be released as soon as you save, not at "
+                f"{london_time(before)}: {people} can read it straight away. A release cannot "
+                "be undone.")
+    return (f"The case study will be released earlier, at {london_time(after)} instead of "
+            f"{london_time(before)}: {people} can read it from then. A release cannot be "
+            "undone.")
+
+
 def review(current: Terms, proposed: Terms, at: datetime,
            latest_extension: datetime | None = None, waiting: int = 0,
-           deferrals_pending: int = 0) -> Review:
+           deferrals_pending: int = 0, entered: int = 0) -> Review:
     """Judge a proposed change to a window at instant `at` (see the module docstring);
     `latest_extension` is the latest personal deadline already granted in the window,
-    `waiting` how many entries wait for the engagement gate, and `deferrals_pending` how many
-    of them have a deferral request waiting for a decision."""
+    `waiting` how many entries wait for the engagement gate, `deferrals_pending` how many
+    of them have a deferral request waiting for a decision, and `entered` how many can read
+    the case study once it is released."""
     warnings = [w for w in [length_warning(proposed.length_days, current.length_days)] if w]
     refusals: list[Refusal] = []
     improvements: list[Improvement] = []
     gate_change = None
     if not is_released(current.release_at, at):
+        warnings += [w for w in [early_release_warning(current.release_at, proposed.release_at,
+                                                       at, entered)] if w]
         gate_change = _judge_engagement_deadline(current, proposed, at, waiting,
                                                  deferrals_pending, refusals)
     else:

@@ -89,7 +89,7 @@ def assessment_app(url: str):
 
 
 def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def timed(send, count: int) -> float:

@@ -83,6 +83,32 @@ def _drop_scheduler_table():
         conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throwaway Redis for this run (tests/loopback.py), on a port of its own, stopped by its
+    PID at the end: nothing has to be running on the machine."""
+    from loopback import start_redis, stop
+
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop(process)
+
+
+@pytest.fixture
+def migrated(app):
+    """The database stamped at the migrations' head, as `flask init-db` leaves it (the tables
+    themselves come from the models, which the migrations are held equal to)."""
+    from flask_migrate import stamp
+
+    from assessment_app.extensions import db
+
+    with app.app_context():
+        stamp(directory=app.extensions["migrate"].directory)
+    yield app
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
 @pytest.fixture
 def ctx(app):
     """An application context for service-level tests."""

@@ -2,6 +2,7 @@
 (labels, ids, aria-*) rather than on substrings."""
 
 from lxml import html
+from werkzeug.datastructures import MultiDict
 
 
 def parse(response) -> html.HtmlElement:
@@ -40,3 +41,13 @@ def error_links(page: html.HtmlElement) -> list[str]:
 def text_of(element: html.HtmlElement) -> str:
     """The element's text as read, whitespace collapsed."""
     return " ".join(element.text_content().split())
+
+
+def confirmed_post(client, url: str, data: dict, follow_redirects=True):
+    """Post `data` to an action that shows a "Check before you ..." page, then press its
+    button, as an admin would: the second post sends back what the page's form holds."""
+    check = client.post(url, data=data)
+    assert check.status_code == 200 and "Check before you" in check.text, check.text
+    form = one(parse(check), "//form[.//button[starts-with(normalize-space(), 'Confirm and')]]")
+    fields = [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
+    return client.post(url, data=MultiDict(fields), follow_redirects=follow_redirects)

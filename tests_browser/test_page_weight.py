@@ -19,3 +19,16 @@ def test_scripts_and_styles_arrive_compressed_and_kept_for_a_year(pages):
     # The stylesheet crosses the network at a fraction of its 130 KB.
     assert linked[css[0]].request.sizes()["responseBodySize"] < 25_000
     pages.assert_clean()
+
+
+def test_pages_arrive_gzipped_in_a_real_browser(pages):
+    """Chromium says a typed address is the person's own (Sec-Fetch-Site: none) and a link on
+    the site the site's own (same-origin), so both pages come compressed."""
+    typed = pages.page.goto("/login")
+    assert typed.all_headers().get("content-encoding") == "gzip"
+    pages.check("sign-in")
+    with pages.page.expect_navigation() as followed:
+        pages.page.get_by_role("link", name="Forgotten your password, or never set one?").click()
+    assert followed.value.all_headers().get("content-encoding") == "gzip"
+    pages.check("forgotten password")
+    pages.assert_clean()

@@ -4,6 +4,7 @@
 from . import (  # noqa: F401
     amendment_views,
     arrangement_views,
+    dfe_views,
     eligibility_views,
     integrity_views,
     mail_views,

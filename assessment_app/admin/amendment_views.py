@@ -7,15 +7,17 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from .. import clock
+from .. import clock, outcome_checks
 from ..access import admin_required
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
 from ..dfe_return import AmendmentRefused
 from ..extensions import db
-from ..forms_shared import options
+from ..forms_shared import chosen_label, options
 from ..models import Entry
+from ..savepoints import refusal_of
 from ..services import amendments
 from .blueprint import bp
+from .confirm import attempt_of, check_page, confirmed
 
 
 class AmendmentForm(FlaskForm):
@@ -46,13 +48,23 @@ def amend_outcome(user_id: int, entry_id: int):
         ("keep", f"Keep the completion date, {clock.to_london(entry.completed_at):%-d %B %Y}"),
         ("today", f"Today, {clock.to_london(at):%-d %B %Y} (for example, the date of a late EC decision)")])
     if form.validate_on_submit():
-        try:
+        def amend():
             amendments.amend_outcome(entry, form.outcome.data, form.completion.data == "keep",
                                      form.reason.data, current_user, at)
-        except AmendmentRefused as problem:
-            db.session.rollback()
-            form.outcome.errors = [str(problem)]
+
+        check = outcome_checks.amendment_check(
+            attempt_of(entry), entry.outcome,
+            form.outcome.data,
+            chosen_label(form.completion),
+            form.reason.data, entry.reported_outcome)
+        refusal = refusal_of(amend, AmendmentRefused)
+        if refusal:
+            form.outcome.errors = [refusal]
+        elif not confirmed(check):
+            return check_page(check, caption=entry.participant.name,
+                              cancel=url_for(".participant", user_id=user_id))
         else:
+            amend()
             flash("Outcome amended. The participant has been told by email.", "success")
             return redirect(url_for(".participant", user_id=user_id))
     return render_template("admin/amend_outcome.html", entry=entry, form=form, earlier=earlier)

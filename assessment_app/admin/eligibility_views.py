@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import attempts, clock
+from .. import attempts, clock, outcome_checks
 from ..access import admin_required
 from ..extensions import db
-from ..forms_shared import ClaimForm, options
+from ..forms_shared import ClaimForm, chosen_label, options
 from ..models import (
     AssessmentWindow,
     AuditEvent,
@@ -25,6 +25,7 @@ from ..models import (
     User,
 )
 from ..participant.eligibility_views import claim_page
+from ..savepoints import refusal_of
 from ..services import (
     amendments,
     arrangements,
@@ -32,6 +33,7 @@ from ..services import (
     deadline_extensions,
     eligibility,
     groups,
+    outcomes,
     reviews,
 )
 from ..services.eligibility import EligibilityError
@@ -43,6 +45,7 @@ from ..services.engagement import (
 )
 from ..timeformat import deadline_text, plural
 from .blueprint import bp
+from .confirm import attempt_of, check_page, confirmed
 from .forms import (
     ClaimDecisionForm,
     DeferralDecisionForm,
@@ -89,14 +92,25 @@ def deferral(request_id: int):
     form = DeferralDecisionForm()
     form.to_window.choices = _window_choices(deferral_request.entry)
     if form.validate_on_submit():
-        to_window = _window(form.to_window.data)
-        try:
-            eligibility.decide_deferral(deferral_request, form.decision.data == "agree",
-                                        form.reason.data, current_user, clock.now(), to_window)
-        except EligibilityError as problem:
-            db.session.rollback()
-            form.reason.errors = [str(problem)]
+        to_window, agree, entry = (_window(form.to_window.data), form.decision.data == "agree",
+                                   deferral_request.entry)
+
+        def decide():
+            eligibility.decide_deferral(deferral_request, agree, form.reason.data, current_user,
+                                        clock.now(), to_window)
+
+        check = outcome_checks.deferral_check(
+            attempt_of(entry), agree, to_window and to_window.name, form.reason.data,
+            entry.outcome, outcomes.outcome_if(entry, clock.now(), deferred=True),
+            entry.reported_outcome)
+        refusal = refusal_of(decide, EligibilityError)
+        if refusal:
+            form.reason.errors = [refusal]
+        elif not confirmed(check):
+            return check_page(check, caption=f"Deferral request from {entry.participant.name}",
+                              cancel=url_for(".deferral", request_id=deferral_request.id))
         else:
+            decide()
             flash("Decision recorded. The participant can see it.", "success")
             return redirect(url_for(".requests"))
     return render_template("admin/deferral.html", request=deferral_request, form=form)
@@ -113,17 +127,37 @@ def claim(claim_id: int):
     form = ClaimDecisionForm()
     form.to_window.choices = _window_choices(ec_claim.entry)
     if form.validate_on_submit() and ec_claim.decided_at is None:
-        try:
+        def decide():
             eligibility.decide_claim(ec_claim, form.decision.data, form.reason.data, current_user,
                                      clock.now(), until=form.until.data,
                                      to_window=_window(form.to_window.data))
-        except EligibilityError as problem:
-            db.session.rollback()
-            form.reason.errors = [str(problem)]
+
+        check = _claim_check(ec_claim, form)
+        refusal = refusal_of(decide, EligibilityError)
+        if refusal:
+            form.reason.errors = [refusal]
+        elif not confirmed(check):
+            return check_page(check, caption=f"Extenuating circumstances claim from "
+                                             f"{ec_claim.entry.participant.name}",
+                              cancel=url_for(".claim", claim_id=ec_claim.id))
         else:
+            decide()
             flash("Decision recorded. The participant can see it.", "success")
             return redirect(url_for(".requests"))
     return render_template("admin/claim.html", claim=ec_claim, form=form)
+
+
+def _claim_check(ec_claim: EcClaim, form: ClaimDecisionForm):
+    entry, decision = ec_claim.entry, form.decision.data
+    to_window = _window(form.to_window.data)
+    detail = {"extension": form.until.data and form.until.data.strftime("%-d %B %Y"),
+              "defer": to_window and to_window.name}.get(decision)
+    return outcome_checks.claim_check(
+        attempt_of(entry), decision,
+        chosen_label(form.decision),
+        detail, form.reason.data, entry.outcome,
+        outcomes.outcome_if(entry, clock.now(), **outcome_checks.CLAIM_FACTS[decision]),
+        entry.reported_outcome, ec_claim.decided_at is not None)
 
 
 @bp.get("/claims/<int:claim_id>/evidence/<int:evidence_id>")

@@ -295,3 +295,49 @@ class AssignMarkerForm(FlaskForm):
     marker_id = RadioField("Marker", widget=GovRadioInput(),
                            validators=[InputRequired("Choose a marker")])
     submit = SubmitField("Assign the script", widget=GovSubmitInput())
+
+
+class RealDateField(OptionalDateField):
+    """A date that may be left blank; anything else typed must be a real day, month and year
+    (and says so, keeping what was typed)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, like 8 1 2027") from None
+
+
+class ReleaseForm(FlaskForm):
+    when = RadioField("When", widget=GovRadioInput(), default="now",
+                      choices=options([("now", "Now"), ("later", "On a date (UK time)")]),
+                      validators=[InputRequired("Choose when to release results")])
+    date = RealDateField("Release date", widget=GovDateInput(), format="%d %m %Y",
+                         description="For a release on a date. For example, 8 1 2027")
+    time = ClockTimeField("Release time", widget=GovTextInput(), default="09:00",
+                          description="For a release on a date: UK time, 24-hour clock")
+    submit = SubmitField("Release results", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.when.data == "now":  # the date and time are for a release on a date only
+            self.date.errors, self.time.errors = [], []
+            return not any(f.errors for f in self)
+        return valid
+
+    def release_at(self, at: datetime) -> datetime | None:
+        """The instant chosen (`at` for now), or None with the reason on its field."""
+        if self.when.data == "now":
+            return at
+        if self.date.data is None:
+            self.date.errors.append("Enter the date to release results")
+            return None
+        if self.time.time is None:
+            self.time.errors.append("Enter the release time")
+            return None
+        when = deadlines.london_instant(self.date.data, self.time.time)
+        if when <= at:
+            self.date.errors.append("The release date and time must be in the future, or "
+                                    "choose Now")
+            return None
+        return when

@@ -16,15 +16,18 @@ from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .. import clock, similarity
+from .. import misconduct as misconduct_rules
 from ..access import admin_required
+from ..attempts import OUTCOME_TEXT
 from ..evidence_files import EvidenceRejected
 from ..extensions import db
 from ..forms_shared import options
-from ..misconduct import APPEAL_TEXT, DECISION_TEXT, DecisionRefused
+from ..misconduct import APPEAL_TEXT, DECISION_TEXT, Appeal, Decision, DecisionRefused, how_applied
 from ..models import Entry, MisconductCase, MisconductEvidence
 from ..services import misconduct
 from ..services import similarity as checks
 from .blueprint import bp
+from .confirm import attempt_of, check_page, confirmed
 from .views import _window_or_404
 
 
@@ -94,11 +97,34 @@ def _case_or_404(case_id: int) -> MisconductCase:
     return db.session.get(MisconductCase, case_id) or abort(404)
 
 
-@bp.post("/entries/<int:entry_id>/misconduct")
+class OpenCaseForm(FlaskForm):
+    reason = TextAreaField("Why are you opening a case?", widget=GovTextArea(),
+                           description="For example, the pair and its overlap, or what a marker "
+                                       "reported. It is kept on the case and in the audit log.",
+                           validators=[DataRequired("Give the reason for opening the case"),
+                                       Length(max=5000)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+@bp.route("/entries/<int:entry_id>/misconduct", methods=["GET", "POST"])
 @admin_required
 def open_misconduct_case(entry_id: int):
+    """The reason, then the check, then the case; an attempt has one case, so one already open
+    is shown instead."""
     entry = db.session.get(Entry, entry_id) or abort(404)
-    case = misconduct.open_case(entry, current_user, clock.now())
+    existing = misconduct.case_of(entry)
+    if existing is not None:
+        return redirect(url_for(".misconduct_case", case_id=existing.id))
+    form = OpenCaseForm()
+    if not form.validate_on_submit():
+        return render_template("admin/open_misconduct_case.html", entry=entry, form=form), \
+            400 if form.is_submitted() else 200
+    check = misconduct_rules.opening_check(attempt_of(entry), form.reason.data)
+    if not confirmed(check):
+        return check_page(check, caption=entry.window.name,
+                          cancel=url_for(".similarity_page", window_id=entry.window_id))
+    case = misconduct.open_case(entry, form.reason.data, current_user, clock.now())
+    flash("Misconduct case opened.", "success")
     return redirect(url_for(".misconduct_case", case_id=case.id))
 
 
@@ -142,6 +168,15 @@ def decide_misconduct_case(case_id: int):
     case = _case_or_404(case_id)
     form = MisconductDecisionForm()
     if form.validate_on_submit():
+        entry = case.entry
+        decision = Decision(form.decision.data)
+        check = misconduct_rules.decision_check(
+            attempt_of(entry), decision, form.reason.data,
+            how_applied(decision, entry.window.results_recorded_at is not None, entry.outcome),
+            OUTCOME_TEXT[entry.outcome], len(case.evidence), case.decided_at is not None)
+        if not confirmed(check):
+            return check_page(check, caption=f"Academic-misconduct case: {entry.candidate_number}",
+                              cancel=url_for(".misconduct_case", case_id=case.id))
         try:
             misconduct.decide(case, form.decision.data, form.reason.data, current_user,
                               clock.now())
@@ -161,6 +196,13 @@ def record_misconduct_appeal(case_id: int):
     case = _case_or_404(case_id)
     form = AppealForm()
     if form.validate_on_submit():
+        check = misconduct_rules.appeal_check(attempt_of(case.entry), Appeal(form.appeal.data),
+                                              form.appeal_reason.data,
+                                              case.appeal_decided_at is not None)
+        if not confirmed(check):
+            return check_page(check, caption=f"Academic-misconduct case: "
+                                             f"{case.entry.candidate_number}",
+                              cancel=url_for(".misconduct_case", case_id=case.id))
         try:
             misconduct.decide_appeal(case, form.appeal.data, form.appeal_reason.data,
                                      current_user, clock.now())

@@ -1,24 +1,24 @@
 """The admin's marking pages for a window: allocation, sampling, results release, exports."""
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, release_check
 from ..access import admin_required
-from ..deadlines import london_instant
 from ..extensions import db
 from ..forms_shared import options
 from ..models import Allocation, Entry, MarkerProfile, MarkingRole, Moderation, Role, User
 from ..npqs import NPQ_CODES, NPQ_NAMES
 from ..services import admin_lists, allocations, audit, checking, exports, moderation, results
+from ..services import release_check as release_checks
 from ..services.checking import NO_MODERATOR
 from ..services.marking_error import MarkingError
+from ..timeformat import london_time
 from .blueprint import bp
+from .confirm import check_page, confirmed
 from .downloads import download
-from .forms import AssignMarkerForm, AssignModeratorForm, MarkerForm
+from .forms import AssignMarkerForm, AssignModeratorForm, MarkerForm, ReleaseForm
 from .views import _window_or_404
 
 # Listed on the marking page; the rest are counted (release refusals name them all).
@@ -28,8 +28,10 @@ OUTSTANDING_LISTED = 20
 @bp.get("/windows/<int:window_id>/marking")
 @admin_required
 def marking_overview(window_id: int):
-    window = _window_or_404(window_id)
-    at = clock.now()
+    return _marking_page(_window_or_404(window_id), clock.now(), ReleaseForm(formdata=None))
+
+
+def _marking_page(window, at, release_form: ReleaseForm):
     filters = {"npq": request.args.get("npq", ""), "status": request.args.get("status", ""),
                "marker": request.args.get("marker", type=int)}
     markers = db.session.execute(
@@ -47,7 +49,7 @@ def marking_overview(window_id: int):
         choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
                  "status": [(k, text) for k, (text, _) in admin_lists.SCRIPT_STATUSES.items()],
                  "marker": [(m.id, m.name) for m, _ in markers]},
-        filters=filters, at=at,
+        filters=filters, at=at, form=release_form,
         outstanding=outstanding[:OUTSTANDING_LISTED], outstanding_total=len(outstanding),
         stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
 
@@ -159,27 +161,29 @@ def resolve_moderation(window_id: int, case_id: int):
 @bp.post("/windows/<int:window_id>/results")
 @admin_required
 def release(window_id: int):
+    """Release results now or on a date, only from the check page's button: the form's errors
+    come back on the marking page with what was typed; otherwise the check is shown."""
     window = _window_or_404(window_id)
     at = clock.now()
-    when = at
-    if request.form.get("when") == "later":
-        try:
-            day = datetime.strptime(request.form.get("date", ""), "%Y-%m-%d").date()
-            wall = datetime.strptime(request.form.get("time", "") or "09:00", "%H:%M").time()
-        except ValueError:
-            flash("Enter the release date as YYYY-MM-DD and the time as HH:MM.", "error")
-            return redirect(url_for(".marking_overview", window_id=window.id))
-        when = london_instant(day, wall)
+    form = ReleaseForm()
+    when = form.release_at(at) if form.validate_on_submit() else None
+    if when is None:
+        return _marking_page(window, at, form), 400
+    check = release_check.check(
+        release_checks.gather(window, at, current_user), when, at,
+        {"similarity": url_for(".similarity_page", window_id=window.id),
+         "requests": url_for(".requests")})
+    if not confirmed(check):
+        return check_page(check, caption=window.name,
+                          cancel=url_for(".marking_overview", window_id=window.id))
     try:
         results.release_results(window, when, current_user, at)
-    except results.ReleaseHeld as problem:
-        # No rollback: the second-marking sample drawn on the way stands, with its markers.
-        flash(str(problem), "error")
-    except MarkingError as problem:
+    except MarkingError as problem:  # the check found nothing: a race lost to another admin
         db.session.rollback()
         flash(str(problem), "error")
     else:
-        flash("Results released." if when <= at else "Results release scheduled.", "success")
+        flash("Results released." if when <= at else
+              f"Results will be released at {london_time(when)}.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
 
 

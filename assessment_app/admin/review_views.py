@@ -7,16 +7,18 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from .. import clock
+from .. import clock, outcome_checks
 from ..access import admin_required
 from ..extensions import db
 from ..forms_shared import options
 from ..models import ReviewRequest, User
 from ..review_rules import REVIEW_RULES, ReviewRefused
+from ..savepoints import refusal_of
 from ..services import reviews
 from ..services.checking import final_result
 from ..services.rubric_store import rubric_at
 from .blueprint import bp
+from .confirm import attempt_of, check_page, confirmed
 
 
 class ReviewDecisionForm(FlaskForm):
@@ -45,14 +47,22 @@ def review(review_id: int):
                                     + [(str(u.id), f"{u.name} ({u.role.value})") for u in eligible])
     if form.validate_on_submit():
         reviewer = db.session.get(User, int(form.reviewer.data)) if form.reviewer.data else None
-        try:
-            reviews.decide(request_, form.decision.data == "accept", form.reason.data, reviewer,
-                           current_user, clock.now())
-        except ReviewRefused as problem:
-            db.session.rollback()
-            field = form.reviewer if form.decision.data == "accept" else form.reason
-            field.errors = [str(problem)]
+        accept = form.decision.data == "accept"
+
+        def decide():
+            reviews.decide(request_, accept, form.reason.data, reviewer, current_user,
+                           clock.now())
+
+        refusal = refusal_of(decide, ReviewRefused)
+        check = outcome_checks.review_request_check(
+            attempt_of(entry), accept, reviewer and reviewer.name, form.reason.data)
+        if refusal:
+            (form.reviewer if accept else form.reason).errors = [refusal]
+        elif not confirmed(check):
+            return check_page(check, caption=f"Review of marking: {entry.candidate_number}",
+                              cancel=url_for(".review", review_id=request_.id))
         else:
+            decide()
             flash("Decision recorded. The participant has been told by email.", "success")
             return redirect(url_for(".requests"))
     result = final_result(entry)

@@ -3,6 +3,7 @@
 from .amendments import OutcomeAmendment, OutcomeRuling
 from .arrangements import AccessArrangement, ArrangementEvidence
 from .audit import AuditEvent
+from .dfe import DfeCall, DfeParticipantFetch
 from .eligibility import (
     DeferralRequest,
     EcCategory,
@@ -38,6 +39,7 @@ from .marking import (
 from .papers import CasePaper, PaperHandout, PaperResemblance, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
+from .scheduler import SchedulerHeartbeat
 from .standardisation import (
     DefinitiveScript,
     LeadAction,
@@ -60,6 +62,8 @@ __all__ = [
     "CheckTrigger",
     "DeferralRequest",
     "DefinitiveScript",
+    "DfeCall",
+    "DfeParticipantFetch",
     "Draft",
     "EcCategory",
     "EcClaim",
@@ -97,6 +101,7 @@ __all__ = [
     "Role",
     "RubricVersion",
     "SampleReason",
+    "SchedulerHeartbeat",
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",

@@ -81,6 +81,8 @@ class MisconductCase(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
     opened_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Why the admin opened it (required since cases had one; older cases have none).
+    opening_reason: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -40,6 +40,11 @@ class User(UserMixin, db.Model):
     programme: Mapped[str | None] = mapped_column(ForeignKey("npq.code"))  # a participant's NPQ
     # Some providers (UCL) assess within three months of this day; entry warns outside it.
     programme_end_date: Mapped[date | None] = mapped_column(Date)
+    # From the DfE's lead-provider API: its participant id, its school reference (the DfE
+    # gives a URN, not a name) and its training status (active, deferred or withdrawn).
+    dfe_participant_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    school_urn: Mapped[str | None] = mapped_column(String(20))
+    dfe_training_status: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     # Kept in every session signed in to the account and checked on every request: signing
     # out, a new password and deactivation bump it, which ends every session signed before.

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 
-from .. import clock
+from .. import clock, metrics
 from ..access import (
     SessionAccount,
     current_account,
@@ -266,8 +266,13 @@ def autosave(entry_id: int):
         words = submissions.autosave_draft(account.id, entry_id, request.form.get("text", ""), at,
                                            generation=account.generation)
         if words is not None:
-            return jsonify(saved_at=at.isoformat(), words=words)
+            return _autosaved(at, words)
     return _autosave_refused(entry_id, at)
+
+
+def _autosaved(at, words: int):
+    metrics.AUTOSAVES.inc()
+    return jsonify(saved_at=at.isoformat(), words=words)
 
 
 @participant_required
@@ -283,7 +288,7 @@ def _autosave_refused(entry_id: int, at):
     # Allowed after all (a session the upsert could not take, or the entry changed between
     # the two statements): save it.
     words = submissions.save_draft(entry_id, request.form.get("text", ""), at)
-    return jsonify(saved_at=at.isoformat(), words=words)
+    return _autosaved(at, words)
 
 
 @bp.route("/<int:entry_id>/upload", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import OutboxMessage
@@ -42,6 +42,12 @@ def _row(to: str, subject: str, body: str, kind: str, at: datetime, dedupe_key) 
     # make the message impossible to send.
     return {"to": folded(to), "subject": folded(subject), "body": body, "kind": kind, "created_at": at,
             "send_after": at, "dedupe_key": dedupe_key, "attempts": 0}
+
+
+def waiting() -> int:
+    """How many messages wait to be sent (not sent, not set aside): the outbox's depth."""
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.set_aside_at.is_(None)))
 
 
 def deliver_pending(at: datetime, limit: int = 100) -> tuple[int, int]:

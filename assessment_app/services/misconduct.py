@@ -25,16 +25,20 @@ from ..models import Entry, MisconductCase, MisconductEvidence, User
 from . import audit, notifications, outcomes
 
 
-def open_case(entry: Entry, actor: User, at: datetime) -> MisconductCase:
-    """The attempt's case: the one already open, or a new one."""
+def open_case(entry: Entry, reason: str, actor: User, at: datetime) -> MisconductCase:
+    """The attempt's case: the one already open, or a new one with the reason it is opened."""
     case = case_of(entry)
     if case is not None:
         return case
-    case = MisconductCase(entry_id=entry.id, opened_by=actor.id, opened_at=at)
+    if not reason.strip():
+        raise DecisionRefused("Give the reason for opening the case.")
+    case = MisconductCase(entry_id=entry.id, opening_reason=reason.strip(), opened_by=actor.id,
+                          opened_at=at)
     db.session.add(case)
     db.session.flush()
     audit.record("misconduct.opened", actor=actor, window_id=entry.window_id,
-                 participant_id=entry.participant_id, case=case.id, entry=entry.id)
+                 participant_id=entry.participant_id, case=case.id, entry=entry.id,
+                 reason=case.opening_reason)
     return case
 
 
@@ -93,7 +97,8 @@ def decide_appeal(case: MisconductCase, appeal: str, reason: str, actor: User,
     if not any(c.amendment for c in changes):
         notifications.decision(entry, "appeal against the academic misconduct decision",
                                APPEAL_TEXT[chosen].lower(), case.appeal_reason,
-                               f"/assessments/{entry.id}/result", at)
+                               f"/assessments/{entry.id}/result", at,
+                               kind="misconduct_appeal_decision")
     return chosen
 
 

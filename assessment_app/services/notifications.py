@@ -155,12 +155,14 @@ def submission_receipt(participant, npq_name: str, entry_id: int, number: int, w
         "submission_receipt", at)
 
 
-def decision(entry: Entry, what: str, outcome: str, reason: str, path: str, at: datetime) -> None:
-    """An admin's decision on a deferral request or an EC claim."""
+def decision(entry: Entry, what: str, outcome: str, reason: str, path: str, at: datetime,
+             kind: str | None = None) -> None:
+    """An admin's decision on a deferral request, an EC claim, a review request or an appeal;
+    `kind` where `what` is too long to name it (the outbox's kind is at most 40 characters)."""
     queue(entry.participant.email, f"Decision on your {what}",
           f"Dear {entry.participant.name},\n\nYour {what} for the NPQ in {entry.npq.name} "
           f"({entry.window.name}) has been decided: {outcome}.\n\nReason: {reason}\n\n"
-          f"{link(path)}" + _sign_off(), f"{what.replace(' ', '_')}_decision", at)
+          f"{link(path)}" + _sign_off(), kind or f"{what.replace(' ', '_')}_decision", at)
 
 
 def results_released(entries: list[Entry], at: datetime) -> None:

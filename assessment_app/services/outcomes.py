@@ -6,7 +6,7 @@ marked in the return); an attempt whose earlier attempt becomes a pass is withdr
 already sat) and its participant told. Services here flush; the caller commits.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import and_, select
@@ -34,7 +34,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from . import audit, notifications
+from . import audit, dfe_outbox, notifications
 from .checking import final_results
 
 
@@ -174,6 +174,7 @@ def settle(entries: list[Entry], at: datetime, actor: User | None = None, why: s
                      amended=amendment is not None)
         changes.append(Change(entry, before, entry.outcome, decided.rule, amendment))
     db.session.flush()
+    dfe_outbox.queue_for([c.entry for c in changes], at)  # the same facts as the DfE return
     passes_moved = [c.entry for c in changes if AttemptOutcome.PASSED.value in (c.before, c.after)]
     if passes_moved:
         later = _later_attempts(passes_moved)
@@ -232,6 +233,13 @@ def _later_attempts(entries: list[Entry]) -> list[Entry]:
         .options(contains_eager(Entry.window))).all()
     return [e for e in candidates if (e.participant_id, e.npq_code) in first
             and e.window.release_at > first[e.participant_id, e.npq_code]]
+
+
+def outcome_if(entry: Entry, at: datetime, **changed) -> str | None:
+    """The outcome the rule would give the attempt were these facts changed: what a check
+    before a decision shows."""
+    decided = decide(replace(facts_for([entry], at)[entry.id], **changed)).outcome
+    return decided.value if decided else None
 
 
 def recorded_matches_rule(entries: list[Entry], at: datetime) -> dict[int, tuple]:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from .. import deadlines, wordcount
+from .. import deadlines, metrics, wordcount
 from ..docx_upload import read_response_docx
 from ..extensions import db
 from ..models import (
@@ -452,6 +452,7 @@ def _take(target: SubmissionTarget, text: str, written, *, declaration: bool, cl
                 raise
             numbering = read_again
             continue
+        metrics.SUBMISSIONS.labels(version["source"].value).inc()
         return numbering.next
     raise RuntimeError(f"entry {entry_id}: no free version number after {SUBMIT_TRIES} tries")
 

@@ -93,8 +93,11 @@ def review_update(window: AssessmentWindow, settings: WindowSettings, at: dateti
     deferrals_pending = db.session.scalar(
         select(func.count(DeferralRequest.id)).join(Entry, Entry.id == DeferralRequest.entry_id)
         .where(_waiting_at_gate_clause(window), DeferralRequest.status == RequestStatus.PENDING))
+    entered = db.session.scalar(select(func.count(Entry.id)).where(
+        Entry.window_id == window.id, Entry.entered.is_(True), Entry.outcome.is_(None)))
     return window_changes.review(_terms(window), _proposed_terms(settings), at, latest_extension,
-                                 waiting=waiting, deferrals_pending=deferrals_pending)
+                                 waiting=waiting, deferrals_pending=deferrals_pending,
+                                 entered=entered)
 
 
 def live_entries(window: AssessmentWindow) -> list[Entry]:

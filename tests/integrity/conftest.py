@@ -70,3 +70,11 @@ def scripts(app, clock):
                       {n: e.id for n, e in entries.items()})
     clock.at(CLOSED)
     return ids
+
+
+def open_case(admin, entry_id: int, reason="The pair shares most of its text.") -> str:
+    """Open a case through its pages (the reason, then the check's button); its URL."""
+    from page_html import confirmed_post
+
+    return confirmed_post(admin, f"/admin/entries/{entry_id}/misconduct", {"reason": reason},
+                          follow_redirects=False).location

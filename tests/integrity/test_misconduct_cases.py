@@ -5,6 +5,8 @@ step, and every look at an evidence file, is in the audit log."""
 import io
 
 from factories import PASSWORD, login
+from integrity.conftest import open_case
+from page_html import confirmed_post
 
 from assessment_app.models import AuditEvent, MisconductCase, MisconductEvidence
 
@@ -26,8 +28,8 @@ def actions(app):
 def test_a_case_is_opened_once_evidenced_and_decided(app, scripts, clock):
     admin = admin_client(app, scripts)
     entry_id = scripts.entries["verbatim"]
-    case_url = admin.post(f"/admin/entries/{entry_id}/misconduct").location
-    assert admin.post(f"/admin/entries/{entry_id}/misconduct").location == case_url
+    case_url = open_case(admin, entry_id)
+    assert admin.post(f"/admin/entries/{entry_id}/misconduct").location == case_url  # one case
     page = admin.get(case_url).text
     assert "Academic-misconduct case" in page and "No evidence recorded yet." in page
     added = admin.post(f"{case_url}/evidence", data={
@@ -41,8 +43,9 @@ def test_a_case_is_opened_once_evidenced_and_decided(app, scripts, clock):
         evidence_url = f"{case_url}/evidence/{item.id}"
     download = admin.get(evidence_url)
     assert download.data == PDF and download.mimetype == "application/pdf"
-    decided = admin.post(f"{case_url}/decision", data={
-        "decision": "upheld", "reason": "The participant admitted copying."})
+    decided = confirmed_post(admin, f"{case_url}/decision", {
+        "decision": "upheld", "reason": "The participant admitted copying."},
+        follow_redirects=False)
     assert decided.status_code == 302
     page = admin.get(case_url).text
     assert "Misconduct found" in page and "admitted copying" in page
@@ -57,7 +60,7 @@ def test_a_case_is_opened_once_evidenced_and_decided(app, scripts, clock):
 
 def test_a_decision_without_a_reason_is_refused_and_nothing_is_recorded(app, scripts, clock):
     admin = admin_client(app, scripts)
-    case_url = admin.post(f"/admin/entries/{scripts.entries['verbatim']}/misconduct").location
+    case_url = open_case(admin, scripts.entries["verbatim"])
     refused = admin.post(f"{case_url}/decision", data={"decision": "upheld", "reason": "  "})
     assert refused.status_code == 400
     assert 'href="#reason"' in refused.text and "Give the reason for the decision" in refused.text
@@ -67,7 +70,7 @@ def test_a_decision_without_a_reason_is_refused_and_nothing_is_recorded(app, scr
 
 def test_a_bad_evidence_file_is_refused_and_the_note_is_kept_in_the_form(app, scripts, clock):
     admin = admin_client(app, scripts)
-    case_url = admin.post(f"/admin/entries/{scripts.entries['verbatim']}/misconduct").location
+    case_url = open_case(admin, scripts.entries["verbatim"])
     refused = admin.post(f"{case_url}/evidence", data={
         "note": "The student's notes.", "file": (io.BytesIO(b"MZ\x90"), "notes.exe")},
         content_type="multipart/form-data")

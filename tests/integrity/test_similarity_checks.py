@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from factories import PASSWORD, count_queries, login, make_entry, make_user
+from integrity.conftest import open_case
 from marking.conftest import add_marker
 from moments import CLOSED, DURING
 
@@ -174,7 +175,7 @@ def test_markers_never_see_similarity_or_cases(app, scripts, clock):
         db.session.commit()  # as the request does
         pair_id = SimilarityPair.query.first().id
     admin = client_for(app, scripts.admin_email)
-    case_url = admin.post(f"/admin/entries/{scripts.entries['original']}/misconduct").location
+    case_url = open_case(admin, scripts.entries["original"])
     client = client_for(app, "m2@example.org")
     queue = client.get("/marking/")
     pages = [queue.text] + [client.get(link).text for link in

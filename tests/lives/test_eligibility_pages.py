@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import PASSWORD, login, make_entry, make_user, make_window
-from page_html import by_id, error_links, parse
+from page_html import by_id, confirmed_post, error_links, parse
+from werkzeug.datastructures import MultiDict
 
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -95,8 +96,14 @@ def test_deferral_request_and_decision_through_the_pages(app, gated):
     assert "Sam Taylor" in admin.get("/admin/requests").text
     with app.app_context():
         request_id = DeferralRequest.query.one().id
-    admin.post(f"/admin/deferrals/{request_id}",
-               data={"decision": "agree", "to_window": str(gated["later"]), "reason": "Fine."})
+    data = {"decision": "agree", "to_window": str(gated["later"]), "reason": "Fine."}
+    check = admin.post(f"/admin/deferrals/{request_id}", data=data)
+    assert "Check before you agree to this deferral" in check.text
+    assert ("The attempt&#39;s outcome changes from in progress to deferred (does not count)."
+            in check.text)
+    with app.app_context():
+        assert db.session.get(Entry, gated["entry"]).outcome is None
+    confirmed_post(admin, f"/admin/deferrals/{request_id}", data)
     with app.app_context():
         assert db.session.get(Entry, gated["entry"]).outcome == "deferred"
         assert Entry.query.filter_by(window_id=gated["later"]).count() == 1
@@ -162,8 +169,9 @@ def test_an_ec_extension_decision_is_shown_to_the_participant_and_in_the_timelin
     admin = client(app, "admin@example.org")
     refused = admin.post(f"/admin/claims/{claim_id}", data={"decision": "extension", "reason": "Ill"})
     assert "Enter the date the extension runs to" in refused.text
-    admin.post(f"/admin/claims/{claim_id}", data={"decision": "extension", "reason": "Hospital stay",
-                                                  "until": ["8", "12", "2026"]})
+    confirmed_post(admin, f"/admin/claims/{claim_id}", MultiDict(
+        [("decision", "extension"), ("reason", "Hospital stay"), ("until", "8"), ("until", "12"),
+         ("until", "2026")]))
     page = client(app, "sam@example.org").get(f"/assessments/{gated['entry']}/circumstances").text
     assert "Extension granted" in page and "11:59pm on Tuesday 8 December 2026" in page
     timeline = admin.get(f"/admin/participants/{gated['participant']}").text

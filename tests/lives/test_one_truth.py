@@ -151,7 +151,7 @@ def test_upheld_misconduct_is_undone_by_no_review_ec_void_or_ruling_only_by_its_
     entry = sat(world, 0, PASS)
     assert entry.outcome == "passed"
     at = world.at(entry.window.results_release_at + timedelta(days=1))
-    case = misconduct.open_case(entry, world.admin, at)
+    case = misconduct.open_case(entry, "Copied from another script.", world.admin, at)
     misconduct.decide(case, "upheld", "Copied from a 2025 script.", world.admin, at)
     assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
     db.session.commit()  # as the request does
@@ -285,7 +285,7 @@ def test_the_moderation_pack_and_marks_csv_show_the_recorded_outcome(world):
     assert "Review of marking: " in marking and "Reason: Judged afresh." in marking
     assert "Final outcome: pass (after a review of marking)" in marking
     assert marks_row(first.window, first, at)["final_outcome"] == "pass (after a review of marking)"
-    case = misconduct.open_case(first, world.admin, at)
+    case = misconduct.open_case(first, "Copied from another script.", world.admin, at)
     misconduct.decide(case, "upheld", "Copied.", world.admin, at)
     marking = pack_marking(first.window, first, at)
     assert "Final outcome: fail (academic misconduct)" in marking
@@ -299,7 +299,7 @@ def test_a_review_completed_after_upheld_misconduct_does_not_undo_it(world):
     review = reviews.request_review(entry, "The marking missed my plan.", world.person, at)
     reviewer = next(iter(reviews.eligible_reviewers(entry)))
     reviews.decide(review, True, "Grounds given", reviewer, world.admin, at)
-    case = misconduct.open_case(entry, world.admin, at)
+    case = misconduct.open_case(entry, "Copied from another script.", world.admin, at)
     misconduct.decide(case, "upheld", "Copied.", world.admin, at)
     reviews.save_review(review, reviewer, MarkInput(levels=PASS), "Judged afresh.", at,
                         submit=True)
@@ -317,7 +317,7 @@ def test_an_ec_void_decided_after_upheld_misconduct_does_not_undo_it(world):
                                    world.person, during)
     world.mark_and_release(0, PASS)
     at = world.at(entry.window.results_release_at + timedelta(days=1))
-    case = misconduct.open_case(entry, world.admin, at)
+    case = misconduct.open_case(entry, "Copied from another script.", world.admin, at)
     misconduct.decide(case, "upheld", "Copied.", world.admin, at)
     eligibility.decide_claim(claim, "void", "Hospital letter.", world.admin, at)
     assert (entry.outcome, entry.outcome_rule) == ("failed", "misconduct")
@@ -337,7 +337,7 @@ def test_a_result_recorded_after_the_release_under_an_extension_keeps_upheld_mis
     assert window.results_recorded_at is not None
     world.submit(entry, window.closes_at + timedelta(days=5))
     at = world.at(window.closes_at + timedelta(days=6))
-    case = misconduct.open_case(entry, world.admin, at)
+    case = misconduct.open_case(entry, "Copied from another script.", world.admin, at)
     misconduct.decide(case, "upheld", "Copied.", world.admin, at)
     assert entry.outcome is None  # still within his deadline: nothing is recorded yet
     late = world.at(window.closes_at + timedelta(days=12))

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 from factories import login, make_user
-from mail.test_outbox import Inbox, free_port
+from loopback import free_port
+from mail.test_outbox import Inbox
 from moments import DURING
 from web.test_admin_windows import WINDOW_FORM
 

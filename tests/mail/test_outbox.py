@@ -1,7 +1,6 @@
 """Email through a real SMTP server (aiosmtpd on loopback): the outbox, an outage and retry,
 and the notices the service sends."""
 
-import socket
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -9,6 +8,7 @@ from email.policy import default
 import pytest
 from aiosmtpd.controller import Controller
 from factories import make_entry, make_user, make_window
+from loopback import free_port
 from moments import DURING
 
 from assessment_app.extensions import db
@@ -24,12 +24,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

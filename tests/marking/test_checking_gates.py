@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from factories import PASSWORD, login, make_user
 from marking.conftest import AFTER_CLOSE, add_marker, rubric_form, submit_through_check
+from page_html import confirmed_post
 
 from assessment_app import scheduling
 from assessment_app.extensions import db
@@ -336,8 +337,8 @@ def test_an_admin_decides_a_case_no_one_can_decide_with_levels_and_a_reason(app,
         event = AuditEvent.query.filter_by(action="moderation.decided_by_admin").one()
         assert event.actor_id == closed.admin_id and event.detail["reason"] == "The diagnosis is secure."
         assert db.session.get(Moderation, case_id).outcome.value == "pass"
-    released = admin.post(f"/admin/windows/{closed.window_id}/results", data={"when": "now"},
-                          follow_redirects=True)
+    released = confirmed_post(admin, f"/admin/windows/{closed.window_id}/results",
+                              {"when": "now"})
     assert "Results released." in released.text
 
 
@@ -372,5 +373,5 @@ def test_the_assign_form_needs_its_csrf_token(app, closed, clock):
     assert admin.post(url, data={"moderator_id": str(zoe)}).status_code == 400
     with app.app_context():
         assert db.session.get(Moderation, case_id).assigned_moderator_id is None
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', admin.get(url).text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get(url).text)
     assert admin.post(url, data={"moderator_id": str(zoe), "csrf_token": token.group(1)}).status_code == 302

@@ -7,6 +7,7 @@ from datetime import timedelta
 from docx import Document
 from factories import PASSWORD, login, make_entry, make_window
 from marking.conftest import AFTER_CLOSE, rubric_form, submit_through_check
+from page_html import confirmed_post
 
 from assessment_app import wordcount
 from assessment_app.extensions import db
@@ -212,8 +213,8 @@ def test_second_marking_moderation_release_and_feedback(app, closed, clock):
     sam = signed_in(app, "jo@example.org", clock)
     assert sam.get(f"/assessments/{failing_entry}/result").status_code == 404
     admin_client = signed_in(app, "boss@example.org", clock)
-    released = admin_client.post(f"/admin/windows/{closed.window_id}/results", data={"when": "now"},
-                                 follow_redirects=True)
+    released = confirmed_post(admin_client, f"/admin/windows/{closed.window_id}/results",
+                              {"when": "now"})
     assert "Results released." in released.text
     with app.app_context():
         entry = db.session.get(Entry, failing_entry)

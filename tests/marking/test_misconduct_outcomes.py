@@ -8,6 +8,7 @@ import io
 from factories import PASSWORD, login
 from marking.conftest import AFTER_CLOSE
 from marking.test_checking_gates import first_marked, window_of
+from page_html import confirmed_post
 
 from assessment_app.extensions import db
 from assessment_app.models import AuditEvent, Entry, MisconductCase, OutcomeAmendment, User
@@ -23,7 +24,8 @@ def release(closed):
 
 
 def decide(closed, entry_id, decision, reason="Copied from a peer's script."):
-    case = misconduct.open_case(db.session.get(Entry, entry_id), admin_of(closed), AFTER_CLOSE)
+    case = misconduct.open_case(db.session.get(Entry, entry_id), "Copied from another script.",
+                                admin_of(closed), AFTER_CLOSE)
     applied = misconduct.decide(case, decision, reason, admin_of(closed), AFTER_CLOSE)
     db.session.commit()  # as the request does
     return applied
@@ -105,8 +107,9 @@ def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_re
     assert "Outcome of the appeal" in admin.get(case_url).text
     missing = admin.post(f"{case_url}/appeal", data={"appeal": "allowed", "appeal_reason": " "})
     assert missing.status_code == 400 and "Give the reason" in missing.text
-    allowed = admin.post(f"{case_url}/appeal", data={
-        "appeal": "allowed", "appeal_reason": "The 2025 script was her own earlier draft."})
+    allowed = confirmed_post(admin, f"{case_url}/appeal", {
+        "appeal": "allowed", "appeal_reason": "The 2025 script was her own earlier draft."},
+        follow_redirects=False)
     assert allowed.status_code == 302
     with app.app_context():
         assert db.session.get(Entry, jo).outcome == "passed"
@@ -114,3 +117,26 @@ def test_a_participant_failed_for_misconduct_sees_why_and_how_to_appeal_not_a_re
             "failed", "passed"]
         assert AuditEvent.query.filter_by(action="misconduct.appeal_decided").count() == 1
     assert "Passed" in participant.get(f"/assessments/{jo}/result").text
+
+
+def test_after_results_the_check_says_the_pass_becomes_a_fail_by_an_amendment(
+        app, closed, clock):
+    jo = closed.entry_ids[1]
+    first_marked(app, closed)
+    with app.app_context():
+        admin = db.session.get(User, closed.admin_id)
+        results.release_results(window_of(closed), AFTER_CLOSE, admin, AFTER_CLOSE)
+        case = misconduct.open_case(db.session.get(Entry, jo), "Reported by a marker.", admin,
+                                    AFTER_CLOSE)
+        db.session.commit()
+        case_url = f"/admin/misconduct/{case.id}"
+    clock.at(AFTER_CLOSE)
+    client = app.test_client()
+    login(client, "boss@example.org", PASSWORD)
+    check = client.post(f"{case_url}/decision", data={"decision": "upheld", "reason": "Copied."})
+    assert "Check before you record this decision" in check.text
+    assert (
+        "The recorded outcome (Passed) becomes failed now, by an amendment: the participant is "
+        "emailed and the DfE return shows the row as amended") in check.text
+    with app.app_context():
+        assert db.session.get(Entry, jo).outcome == "passed"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from docx import Document
+from page_html import confirmed_post
 from returns.conftest import signed_in
 from sqlalchemy.exc import IntegrityError
 
@@ -79,10 +80,13 @@ def test_the_provider_report_keeps_internal_detail_and_iso_timestamps(app, relea
     assert jo["amendments"] == "0"
 
 
-def amend(client, released, who, data):
+def amend(client, released, who, data, confirm=False):
+    """Post the amendment form; with `confirm`, then press the check page's button."""
     with client.application.app_context():
         entry = db.session.get(Entry, released.entry_ids[who])
         url = f"/admin/participants/{entry.participant_id}/entries/{entry.id}/amend"
+    if confirm:
+        return url, confirmed_post(client, url, data, follow_redirects=False)
     return url, client.post(url, data=data)
 
 
@@ -91,7 +95,8 @@ def test_an_admin_amends_an_outcome_after_a_review(app, released, clock):
     who, when and why, audited, emailed, shown on the participant page and marked in the return."""
     admin = signed_in(app, clock, "boss@example.org", at=LATER)
     url, response = amend(admin, released, 1, {"outcome": "passed", "completion": "keep",
-                                               "reason": "Review of marking: diagnosis secure."})
+                                               "reason": "Review of marking: diagnosis secure."},
+                          confirm=True)
     assert response.status_code == 302
     with app.app_context():
         entry = db.session.get(Entry, released.entry_ids[1])
@@ -122,7 +127,8 @@ def test_an_admin_amends_an_outcome_after_a_review(app, released, clock):
 
 def test_the_participant_sees_the_amended_outcome(app, released, clock):
     admin = signed_in(app, clock, "boss@example.org", at=LATER)
-    amend(admin, released, 1, {"outcome": "passed", "completion": "keep", "reason": "Review upheld."})
+    amend(admin, released, 1, {"outcome": "passed", "completion": "keep", "reason": "Review upheld."},
+          confirm=True)
     jo = signed_in(app, clock, "jo@example.org", at=LATER)
     page = jo.get(f"/assessments/{released.entry_ids[1]}/result").text
     assert ">Passed</h2>" in page and "Review upheld." in page
@@ -139,7 +145,8 @@ def test_a_late_ec_decision_voids_a_not_submitted_attempt_dated_today(app, close
     url, response = amend(admin, closed, 0, {"outcome": "passed", "completion": "today", "reason": "x"})
     assert response.status_code == 200  # passed is not offered: nothing was marked
     url, response = amend(admin, closed, 0, {"outcome": "voided", "completion": "today",
-                                             "reason": "EC accepted late: hospital admission."})
+                                             "reason": "EC accepted late: hospital admission."},
+                          confirm=True)
     assert response.status_code == 302
     sam = next(r for r in rows(admin, closed.window_id, "dfe-return") if r["email"] == "sam@example.org")
     assert (sam["outcome"], sam["completion_date"], sam["amended_on"]) == ("voided", "2027-07-01", "2027-07-01")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from factories import count_queries
 from marking.conftest import submit_through_check
+from page_html import confirmed_post
 from returns.conftest import mark_input, signed_in
 
 from assessment_app.extensions import db
@@ -46,10 +47,14 @@ def first_marker(app, entry_id) -> int:
         return Allocation.query.filter_by(entry_id=entry_id, role=MarkingRole.FIRST).one().marker_id
 
 
-def accept(app, clock, review_id, reviewer_id, at=DECIDED):
+def accept(app, clock, review_id, reviewer_id, at=DECIDED, confirm=True):
+    """The admin accepts, naming the reviewer; with `confirm`, through the check's button."""
     admin = signed_in(app, clock, "boss@example.org", at=at)
-    return admin, admin.post(f"/admin/reviews/{review_id}", data={
-        "decision": "accept", "reviewer": str(reviewer_id), "reason": "Grounds are specific."})
+    url, data = f"/admin/reviews/{review_id}", {
+        "decision": "accept", "reviewer": str(reviewer_id), "reason": "Grounds are specific."}
+    if confirm:
+        return admin, confirmed_post(admin, url, data, follow_redirects=False)
+    return admin, admin.post(url, data=data)
 
 
 def review_id(app) -> int:
@@ -162,8 +167,14 @@ def test_the_admin_rejects_a_request_with_a_reason_and_the_participant_is_told(
     ask(app, clock, released, JO, "jo@example.org")
     admin = signed_in(app, clock, "boss@example.org", at=DECIDED)
     assert "Reviews of marking (1)" in admin.get("/admin/requests").text
-    response = admin.post(f"/admin/reviews/{review_id(app)}",
-                          data={"decision": "reject", "reason": "No grounds about the marking."})
+    url = f"/admin/reviews/{review_id(app)}"
+    data = {"decision": "reject", "reason": "No grounds about the marking."}
+    check = admin.post(url, data=data)
+    assert "Check before you reject this review request" in check.text
+    assert "the participant cannot ask again" in check.text
+    with app.app_context():
+        assert ReviewRequest.query.one().status is ReviewStatus.REQUESTED
+    response = confirmed_post(admin, url, data, follow_redirects=False)
     assert response.status_code == 302
     with app.app_context():
         review = ReviewRequest.query.one()
@@ -180,7 +191,7 @@ def test_a_marker_of_the_script_cannot_be_given_its_review(app, released, clock)
     and naming one of its markers is refused with a reason."""
     ask(app, clock, released, JO, "jo@example.org")
     marker = first_marker(app, released.entry_ids[JO])
-    _, response = accept(app, clock, review_id(app), marker)
+    _, response = accept(app, clock, review_id(app), marker, confirm=False)
     assert response.status_code == 200
     assert "marked this script, so cannot review it" in response.text
     assert "Nobody can review this script now" in response.text

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import CLIENT_ID, MOCK_PROVIDER_WARNING, new_key, s256, sso_sign_in, start
 from factories import PASSWORD, login, make_entry, make_user, make_window
 from moments import DURING
+from sign_in.conftest import CLIENT_ID, MOCK_PROVIDER_WARNING, new_key, s256, sso_sign_in, start
 
 from assessment_app.attempt_status import HEADLINE
 from assessment_app.attempts import AttemptOutcome

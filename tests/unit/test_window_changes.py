@@ -267,3 +267,23 @@ def test_confirming_one_engagement_deadline_change_never_confirms_another():
     other = review(GATED, engagement_on(date(2026, 11, 6)), BEFORE_GATE, waiting=3)
     cleared = review(GATED, engagement_on(None), BEFORE_GATE, waiting=3)
     assert len({earlier.fingerprint, other.fingerprint, cleared.fingerprint}) == 3
+
+
+def test_a_release_moved_earlier_asks_for_confirmation_and_says_who_can_read_it():
+    """Before release: a release brought forward to a minute already past goes out as soon as
+    the change is saved; one brought forward to a later minute goes out sooner than planned.
+    A release moved later is not asked about."""
+    at = BEFORE_RELEASE - timedelta(days=2)
+    now = review(CURRENT, replace(proposed(), release_at=at - timedelta(hours=1)), at, entered=3)
+    assert now.warnings == [
+        "The case study will be released as soon as you save, not at 12:01am on Tuesday 24 "
+        "November 2026: 3 participants entered can read it straight away. A release cannot be "
+        "undone."]
+    sooner = review(CURRENT, replace(proposed(), release_at=at + timedelta(hours=1)), at,
+                    entered=1)
+    assert sooner.warnings[0].startswith("The case study will be released earlier, at ")
+    assert "1 participant entered can read it from then" in sooner.warnings[0]
+    assert sooner.needs_confirmation and sooner.fingerprint != now.fingerprint
+    later = review(CURRENT, replace(proposed(), release_at=INSTANTS.release_at + timedelta(
+        days=1)), at, entered=3)
+    assert not later.needs_confirmation

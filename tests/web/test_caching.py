@@ -6,6 +6,7 @@ import re
 import pytest
 from factories import count_queries, login, make_entry, make_paper, make_user, make_window
 from moments import BEFORE_RELEASE, RELEASED
+from page_html import parse
 
 from assessment_app import case_studies
 from assessment_app.downloads import attachment_disposition
@@ -179,3 +180,30 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(journey, clock):
         assert plain.status_code == 200
         assert "max-age=0" in plain.headers["Cache-Control"]
         assert "immutable" not in plain.headers["Cache-Control"]
+
+
+# A module named in JavaScript by a string: `import "x"`, `from "x"`, `import("x")`.
+MODULE_SPECIFIER = re.compile(r"""(?:\bimport\s*\(?|\bfrom)\s*["'`]([^"'`]+)["'`]""")
+FINGERPRINTED = re.compile(r"\.[0-9a-f]{12}(\.[A-Za-z0-9]+)?$")
+
+
+def test_every_static_file_a_page_names_is_fingerprinted_and_kept_for_a_year(journey, clock):
+    """Stylesheet, scripts, GOV.UK Frontend (loaded by init.js from the URL the page gives)
+    and the icons: none is checked again on the next page. A module a script imports by a
+    relative name would be; so the served scripts import none by name."""
+    journey.at(RELEASED)
+    editor = parse(journey.client.get(journey.url("/response")))
+    sign_in = parse(journey.client.application.test_client().get("/login"))
+    urls = {value for page in (editor, sign_in) for element in page.iter()
+            for value in element.attrib.values() if value.startswith("/static/")}
+    named = {url.rsplit("/", 1)[1].split(".")[0] for url in urls}
+    assert {"app", "init", "autosave", "wordcount", "govuk-frontend", "favicon", "manifest",
+            "govuk-icon-180", "govuk-icon-mask"} <= named
+    assert not [url for url in urls if not FINGERPRINTED.search(url)]
+    for url in sorted(urls):
+        with journey.client.get(url) as response:
+            assert response.status_code == 200, url
+            cache = response.headers["Cache-Control"]
+            assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache)[1]) >= 31536000
+            if url.endswith(".js"):
+                assert MODULE_SPECIFIER.findall(response.text) == [], url

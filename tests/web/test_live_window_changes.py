@@ -288,3 +288,19 @@ def test_the_engagement_deadline_is_kept_on_save_but_cannot_move_after_release(a
     moved = admin.edit(engagement_deadline=["12", "11", "2026"])
     assert "The engagement deadline cannot change after the case study is released: it was " \
            "11:59pm on Tuesday 10 November 2026" in moved.text
+
+
+def test_bringing_the_release_forward_to_now_is_confirmed_first(app, admin):
+    """Two days before release, day 1 moved to yesterday: the case study would go out on
+    saving, so the page says so, naming the two participants entered, and saves only once
+    confirmed."""
+    admin.at(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    asked = admin.edit(first_day=["21", "11", "2026"])
+    assert asked.status_code == 200
+    assert ("The case study will be released as soon as you save, not at 12:01am on Tuesday "
+            "24 November 2026: 2 participants entered can read it straight away.") in asked.text
+    with app.app_context():
+        assert admin.window().first_day == date(2026, 11, 24)
+    assert admin.confirm(asked, first_day=["21", "11", "2026"]).status_code == 302
+    with app.app_context():
+        assert admin.window().first_day == date(2026, 11, 21)

@@ -21,6 +21,7 @@ from assessment_app.models import (
     Allocation,
     DeferralRequest,
     MarkingRole,
+    MisconductCase,
     Moderation,
     ResponseUpload,
     Role,
@@ -52,6 +53,12 @@ EXPECTED: dict[str, tuple] = {
     # Staff set up their own authenticator app; participants have none.
     "auth.second_factor_setup": (LOGIN, 403, 403, 200, 200, 200, 200),
     "static": (200, 200, 200, 200, 200, 200, 200),
+    # For the load balancer and monitoring: nobody signs in. This world has no migrations
+    # stamped and no scheduler, so it is not ready; no metrics token is configured, so the
+    # metrics path does not exist (tests/monitoring/ holds the rest).
+    "monitoring.healthz": (200, 200, 200, 200, 200, 200, 200),
+    "monitoring.readyz": (503, 503, 503, 503, 503, 503, 503),
+    "monitoring.prometheus_metrics": (404, 404, 404, 404, 404, 404, 404),
     # Participants: their own entries only.
     "participant.home": (LOGIN, 200, 200, 403, 403, 403, 403),
     "participant.overview": (LOGIN, 404, 404, 403, 403, 403, 403),
@@ -90,6 +97,13 @@ EXPECTED: dict[str, tuple] = {
     "admin.mail_set_aside": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.sign_in_rules": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.retry_mail": (LOGIN, 403, 403, 403, 403, 403, 404),  # no message is set aside
+    # The DfE's API is not set up here: fetching says so on the DfE page; no fetch, no call.
+    "admin.dfe": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.fetch_dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.apply_dfe_participants": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.retry_dfe_call": (LOGIN, 403, 403, 403, 403, 403, 404),
+    "admin.dfe_outcomes": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.requests": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.deferral": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.claim": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -124,7 +138,8 @@ EXPECTED: dict[str, tuple] = {
     "admin.draw_sample": (LOGIN, 403, 403, 403, 403, 403, 302),
     "admin.move_allocation": (LOGIN, 403, 403, 403, 403, 403, 302),
     "admin.resolve_moderation": (LOGIN, 403, 403, 403, 403, 403, 200),
-    "admin.release": (LOGIN, 403, 403, 403, 403, 403, 302),
+    # An empty form: "When" is not chosen, so the marking page again with its error.
+    "admin.release": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.export_csv": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.export_zip": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.dfe_return": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -139,13 +154,13 @@ EXPECTED: dict[str, tuple] = {
     # Sam has no access arrangement: nothing to end, no evidence of one.
     "admin.end_arrangement": (LOGIN, 403, 403, 403, 403, 403, 404),
     "admin.arrangement_evidence": (LOGIN, 403, 403, 403, 403, 403, 404),
-    # Similarity and misconduct: admins only. The admin's empty POST opens a case on Sam's
-    # entry (it becomes case 1, the id this world passes), whose empty forms are then refused
-    # on the case page with their errors (400).
+    # Similarity and misconduct: admins only. Sam's entry has no case: the admin is asked why
+    # one should be opened. Jo's case (this world's misconduct case) refuses empty forms on
+    # the case page with their errors (400).
     "admin.similarity_page": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.similarity_pair": (LOGIN, 403, 403, 403, 403, 403, 404),
     "admin.request_similarity_check": (LOGIN, 403, 403, 403, 403, 403, 302),
-    "admin.open_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.open_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.add_misconduct_evidence": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.decide_misconduct_case": (LOGIN, 403, 403, 403, 403, 403, 400),
@@ -171,7 +186,7 @@ def world(app, clock):
     claim; Martin and Nina (markers) each with a script; Jo's script failed by Martin and passed
     by Nina, so a moderation case is open which Priya (the moderator, of Jo's delivery partner)
     may not decide; Kim's script, which only Martin holds (Nina shares Kim's delivery partner);
-    a deferral request; the admin."""
+    a deferral request; a misconduct case on Jo's script; the admin."""
     clock.at(datetime(2026, 11, 1, tzinfo=UTC))
     with app.app_context():
         admin = make_user(Role.ADMIN, email="admin@example.org")
@@ -214,6 +229,10 @@ def world(app, clock):
         mark(Allocation.query.filter_by(role=MarkingRole.SECOND).one(), "pass")
         db.session.commit()  # as the request does
         case = Moderation.query.one()
+        misconduct_case = MisconductCase(entry_id=jo.id, opened_by=admin.id,
+                                         opening_reason="Shares a page with another script.")
+        db.session.add(misconduct_case)
+        db.session.commit()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}
         entry = {"sam": sam.id, "jo": jo.id}
         return {
@@ -225,7 +244,7 @@ def world(app, clock):
                            for name, m in (("martin", martin), ("nina", nina))},
             # A marker opens a script by its candidate number: one only the other holds.
             "script": {"martin": kim.candidate_number, "nina": sam.candidate_number},
-            "case": case.id, "deferral": deferral.id, "paper": window.papers[0].paper_id,
+            "case": case.id, "misconduct": misconduct_case.id, "deferral": deferral.id, "paper": window.papers[0].paper_id,
             "sam_user": sam.participant_id,
         }
 
@@ -251,11 +270,16 @@ def ids_for(world, who: str) -> dict:
         "pair_id": 999_999, "extension_id": 999_999, "role": "second",
         # No email is set aside in this world: an id of none at all.
         "message_id": 999_999,
+        # Nothing fetched from the DfE, no call to it.
+        "fetch_id": 999_999, "call_id": 999_999,
     }
 
 
 # Routes whose id means a different kind of object from the default above.
-ID_OVERRIDES = {"admin.marker": {"user_id": "martin"}}
+ID_OVERRIDES = {"admin.marker": {"user_id": "martin"}} | {
+    f"admin.{endpoint}": {"case_id": "misconduct"}
+    for endpoint in ("misconduct_case", "add_misconduct_evidence", "decide_misconduct_case",
+                     "record_misconduct_appeal", "misconduct_evidence")}
 SIGN_IN = {"participant": "sam@example.org", "other participant": "jo@example.org",
            "marker": "m1@example.org", "other marker": "m2@example.org",
            "moderator": "mod@example.org", "admin": "admin@example.org"}

@@ -2,7 +2,8 @@
 holds however requests are spread; if the store stops answering, sign-in still works.
 
 Each worker here is a separate process (as a gunicorn worker is), configured as README says:
-ASSESSMENT_RATELIMIT_STORAGE_URI. Redis runs on this machine and in CI, so these tests never skip.
+ASSESSMENT_RATELIMIT_STORAGE_URI. The suite starts its own Redis (the `redis_url` fixture), so
+these tests never skip.
 """
 
 import json
@@ -19,16 +20,20 @@ from factories import PASSWORD, make_user
 import assessment_app
 from assessment_app import password_hashing
 
-REDIS = "redis://127.0.0.1:6379/3"  # a database of its own; each test adds a key prefix too
 WORKER = Path(__file__).with_name("sign_in_worker.py")
 
 
 @pytest.fixture
-def key_prefix():
-    """A prefix no other run uses; its keys are deleted afterwards."""
+def shared_store(redis_url):
+    return f"{redis_url}/3"  # a database of its own; each test adds a key prefix too
+
+
+@pytest.fixture
+def key_prefix(shared_store):
+    """A prefix no other test uses; its keys are deleted afterwards."""
     prefix = f"test-{uuid.uuid4().hex}"
     yield prefix
-    store = redis.Redis.from_url(REDIS)
+    store = redis.Redis.from_url(shared_store)
     for key in store.scan_iter(match=f"*{prefix}*"):
         store.delete(key)
 
@@ -55,12 +60,13 @@ def run_worker(app, storage_uri: str, key_prefix: str, email: str, passwords: li
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_two_workers_sharing_redis_count_failures_together(app, account, key_prefix):
+def test_two_workers_sharing_redis_count_failures_together(app, account, key_prefix,
+                                                           shared_store):
     """Six failures on one worker and four on another make ten: the 11th try is refused."""
-    assert redis.Redis.from_url(REDIS).ping()  # Redis must run here: fail, never skip
-    assert run_worker(app, REDIS, key_prefix, account, ["wrong"] * 6) == [200] * 6
-    assert any(redis.Redis.from_url(REDIS).scan_iter(match=f"*{key_prefix}*"))
-    second = run_worker(app, REDIS, key_prefix, account, ["wrong"] * 4 + [PASSWORD])
+    assert redis.Redis.from_url(shared_store).ping()  # Redis must run here: fail, never skip
+    assert run_worker(app, shared_store, key_prefix, account, ["wrong"] * 6) == [200] * 6
+    assert any(redis.Redis.from_url(shared_store).scan_iter(match=f"*{key_prefix}*"))
+    second = run_worker(app, shared_store, key_prefix, account, ["wrong"] * 4 + [PASSWORD])
     assert second == [200] * 4 + [429]
 
 

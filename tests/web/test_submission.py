@@ -174,7 +174,7 @@ def test_with_the_pages_csrf_token_a_submission_is_taken_and_a_refusal_shows_a_n
 
 
 def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def test_autosave_keeps_the_draft_and_the_editor_shows_it(app, journey, clock):

@@ -2,7 +2,7 @@
 authenticator app, recovery codes, and how each staff role signs in (admins: a second factor)
 
 Revision ID: f17e3a9c5d21
-Revises: f16c4e8a2b37
+Revises: f17d2a9c4e51
 Create Date: 2026-12-06 11:20:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import assessment_app.timetypes
 
 revision = 'f17e3a9c5d21'
-down_revision = 'f16c4e8a2b37'
+down_revision = 'f17d2a9c4e51'
 branch_labels = None
 depends_on = None
 

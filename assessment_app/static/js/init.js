@@ -1,9 +1,11 @@
 // Page behaviour: GOV.UK Frontend components, the deadline countdown and the response editor.
 // Everything here is an enhancement: without JavaScript the pages still show the deadline,
 // the server's word count, and submit normally.
-import { initAll } from "../govuk/govuk-frontend.min.js";
 
-initAll();
+// GOV.UK Frontend by the fingerprinted URL the page names (preloaded in its head): a relative
+// import would name the plain file, which the browser must check again on every page.
+import(document.querySelector("script[data-govuk-frontend]").dataset.govukFrontend)
+  .then(({ initAll }) => initAll());
 
 const { countResponse, countedSentence } = window.NPQWordCount;
 
