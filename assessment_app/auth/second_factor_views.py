@@ -2,7 +2,7 @@
 way in where the role requires it, or from the account's own page. The session is signed in
 only once a code passes."""
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
@@ -104,27 +104,29 @@ def second_factor_setup():
     requires a second factor, on its way in with its password."""
     signed_in = current_user.is_authenticated
     user = current_user._get_current_object() if signed_in else _pending_user()
-    if user is None:
+    # A password alone never replaces an app already set up: that takes the app's own code.
+    if user is None or (not signed_in and user.has_second_factor):
         return _start_again()
     if not user.is_staff:
-        return render_template("errors/403.html"), 403
+        abort(403)
     form = SetupForm()
     # The new secret waits in this session (signed, and only ever shown to this person) until
     # a code from it is typed: until then an app set up earlier goes on working.
-    if request.method == "GET" or not isinstance(session.get(NEW_SECRET), str):
+    if not isinstance(session.get(NEW_SECRET), str):
         session[NEW_SECRET] = second_factor.new_secret()
     secret = session[NEW_SECRET]
     if form.validate_on_submit():
         codes = second_factor.confirm_setup(user, secret, form.code.data, clock.now())
         if codes is not None:
             session.pop(NEW_SECRET)
+            next_page = None
             if not signed_in:
-                pending = session[SECOND_FACTOR_PENDING]
-                sign_in(user, "password and app (set up)", pending.get("next"))
+                next_page = session[SECOND_FACTOR_PENDING].get("next")
+                sign_in(user, "password and app (set up)", next_page)
             db.session.commit()
             # Shown once, in this response only: they are stored hashed.
             return render_template("auth/recovery_codes.html", codes=codes,
-                                   next_page=url_for("auth.index"))
+                                   next_page=next_page or url_for("auth.index"))
         g.second_factor_failed = True
         form.code.errors.append("Enter the code the app shows now: that one is not right")
     uri = second_factor.provisioning_uri(user, secret, current_app.config["SERVICE_NAME"])

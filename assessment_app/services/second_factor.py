@@ -108,6 +108,15 @@ def verify(user: User, code: str, at: datetime) -> str | None:
     return None
 
 
+def reset(user: User) -> None:
+    """No app and no recovery codes (lost with the phone), every session ended, audited."""
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    _delete_recovery_codes(user)
+    user.end_sessions()
+    audit.record("second_factor.reset", email=user.email)
+    db.session.flush()
+
+
 def recovery_codes_left(user: User) -> int:
     return len(db.session.scalars(select(RecoveryCode.id).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all())
@@ -116,8 +125,7 @@ def recovery_codes_left(user: User) -> int:
 def _new_recovery_codes(user: User) -> list[str]:
     """Ten new codes, replacing any earlier ones: five groups of two letters or digits, easy
     to read out and type (xxxx-xxxx-xx)."""
-    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
-        db.session.delete(old)
+    _delete_recovery_codes(user)
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789")
@@ -126,6 +134,11 @@ def _new_recovery_codes(user: User) -> list[str]:
         db.session.add(RecoveryCode(user_id=user.id,
                                     code_hash=password_hashing.hash_password(raw)))
     return codes
+
+
+def _delete_recovery_codes(user: User) -> None:
+    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.session.delete(old)
 
 
 def _digits(code: str) -> str:

@@ -249,3 +249,25 @@ def test_a_new_database_requires_a_second_factor_of_admins(app):
     with app.app_context():
         assert second_factor.rule_for(Role.ADMIN).second_factor_required
         assert not second_factor.rule_for(Role.MARKER).second_factor_required
+
+
+def test_a_password_alone_cannot_replace_an_app_already_set_up(app, client, staff):
+    """With only the password, the setup page sends the person back to sign in."""
+    login(client, "ann@example.org")
+    assert client.get("/account/second-factor").headers["Location"] == "/login"
+    assert client.post("/account/second-factor",
+                       data={"code": "123456"}).headers["Location"] == "/login"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_lost_phone_is_reset_by_command_and_set_up_again_at_sign_in(app, client, staff):
+    _require(app, Role.ADMIN)
+    result = app.test_cli_runner().invoke(args=["reset-second-factor", "--email",
+                                                "Ann@example.org"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        ann = db.session.scalar(db.select(User).where(User.email == "ann@example.org"))
+        assert not ann.has_second_factor and ann.totp_secret is None
+        assert RecoveryCode.query.count() == 0
+        assert AuditEvent.query.filter_by(action="second_factor.reset").count() == 1
+    assert login(client, "ann@example.org").headers["Location"] == "/account/second-factor"
