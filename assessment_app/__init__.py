@@ -43,19 +43,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     limit_only_the_limited_pages(app)
     _init_login(app)
     _init_templates(app)
-    from .auth import identity_service
-
-    identity_service.init_app(app)
 
     from . import (errors, logs, monitoring, page_compression, request_transaction, security,
                    static_assets)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .auth import identity_service
     from .cli import register_commands
     from .marker import bp as marker_bp
     from .participant import bp as participant_bp
 
     app.register_blueprint(auth_bp)
+    identity_service.init_app(app)  # single sign-on, where an issuer is configured
     app.register_blueprint(participant_bp)
     app.register_blueprint(marker_bp)
     app.register_blueprint(admin_bp)
