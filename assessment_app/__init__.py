@@ -48,11 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
                    static_assets)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .auth import identity_service
     from .cli import register_commands
     from .marker import bp as marker_bp
     from .participant import bp as participant_bp
 
     app.register_blueprint(auth_bp)
+    identity_service.init_app(app)  # single sign-on, where an issuer is configured
     app.register_blueprint(participant_bp)
     app.register_blueprint(marker_bp)
     app.register_blueprint(admin_bp)

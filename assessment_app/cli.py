@@ -102,6 +102,20 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {role} {user.email}.")
 
+    @app.cli.command("reset-second-factor")
+    @click.option("--email", required=True)
+    def reset_second_factor_command(email):
+        """Take away a staff account's authenticator app and recovery codes (a lost phone)."""
+        from .services import second_factor
+
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"{email} has no account")
+        second_factor.reset(user)
+        db.session.commit()
+        click.echo(f"{user.email} has no authenticator app now and is signed out everywhere; "
+                   "where the role requires one, they set one up at their next sign-in.")
+
     @app.cli.command("scheduler")
     @click.option("--stop-after", type=float, hidden=True,
                   help="Stop after this many seconds (a bound for tests).")

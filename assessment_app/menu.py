@@ -5,7 +5,8 @@ navigation: the current section is marked, and the link to the page itself is th
 # role: [(label, endpoint, path prefixes of the section's other pages)]
 MENU = {
     "participant": [("Your assessments", "participant.home", ("/assessments/",))],
-    "marker": [("Marking", "marker.home", ("/marking/",))],
+    "marker": [("Marking", "marker.home", ("/marking/",)),
+               ("Authenticator app", "auth.second_factor_setup", ("/account/",))],
     "admin": [
         ("Windows", "admin.home", ("/admin/windows/", "/admin/misconduct/", "/admin/entries/")),
         ("People", "admin.people", ("/admin/people", "/admin/participants/",
@@ -18,6 +19,7 @@ MENU = {
         ("Audit log", "admin.audit_log", ("/admin/audit",)),
         ("Email", "admin.mail_set_aside", ("/admin/mail",)),
         ("DfE", "admin.dfe", ("/admin/dfe",)),
+        ("Sign-in", "admin.sign_in_rules", ("/admin/sign-in",)),
     ],
 }
 MENU["moderator"] = MENU["marker"]

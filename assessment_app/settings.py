@@ -56,6 +56,9 @@ def defaults(instance_path: str) -> dict:
         # Per account, each address counting once an hour: ten addresses failing for one
         # email stop it for every browser that has not signed in to it before.
         "SIGN_IN_FAILURES_PER_ACCOUNT": "10 per minute; 50 per hour",
+        # Wrong second-factor codes per account (only someone with the password gets that far):
+        # a 6-digit code cannot be guessed within these.
+        "SECOND_FACTOR_FAILURES_PER_ACCOUNT": "5 per minute; 20 per hour",
         "PASSWORD_LINKS_PER_EMAIL_AND_ADDRESS": "5 per hour",
         "PASSWORD_LINKS_PER_ADDRESS": "50 per minute; 500 per hour",
         # Per email, each address counting once an hour (as for sign-in failures).
@@ -67,6 +70,15 @@ def defaults(instance_path: str) -> dict:
         # X-Forwarded-Proto. 0 ignores those headers, which a client could otherwise forge.
         "TRUSTED_PROXIES": 0,
         "SERVICE_NAME": "NPQ assessment",
+        # Single sign-on (auth/identity_service.py): the OpenID Connect issuer's URL (its
+        # discovery document is read from ISSUER/.well-known/openid-configuration), and this
+        # app's client id and secret there. No issuer: passwords only.
+        "OIDC_ISSUER": None,
+        "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None,
+        "OIDC_SCOPES": "openid email profile",
+        # The sign-in button reads "Sign in with <this>", e.g. "Microsoft" or "Google".
+        "OIDC_PROVIDER_NAME": "your organisation's account",
         # Email goes through an outbox; the scheduler hands it to this SMTP server each minute.
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,

@@ -148,7 +148,7 @@ class Pages:
         self.check("sign-in")
         self.page.get_by_label("Email address").fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
-        self.page.get_by_role("button", name="Sign in").click()
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
         self.page.wait_for_load_state()
 
     def check(self, label):

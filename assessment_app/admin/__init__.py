@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     people_views,
     report_pages,
     review_views,
+    sign_in_views,
     standardisation_views,
     views,
 )

@@ -17,12 +17,13 @@ from werkzeug.routing import RequestRedirect
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Regexp
 
+from .. import clock
 from ..extensions import db
 from ..local_redirects import local_path
 from ..models import Role
-from ..services import accounts, audit
+from ..services import accounts, audit, second_factor
 from ..session_cookie import begin_signed_in
-from . import limits
+from . import identity_service, limits
 from .blueprint import bp
 
 HOME_FOR_ROLE = {
@@ -65,16 +66,47 @@ def login():
             audit.record("user.sign_in_failed", email=form.email.data.strip().lower()[:254],
                          reason=failure, ip=request.remote_addr)
             db.session.commit()
-        else:
-            session.clear()
-            session.permanent = True
-            login_user(user)
-            begin_signed_in(session, user.session_generation)
-            audit.record("user.signed_in", actor=user)
+        elif identity_service.enabled() and user.is_staff \
+                and second_factor.rule_for(user.role).single_sign_on_required:
+            # Said only after the right password, so it reveals nothing to a guesser.
+            form.password.errors.append(SINGLE_SIGN_ON_ONLY)
+            audit.record("user.sign_in_failed", actor=user, reason="single sign-on required",
+                         ip=request.remote_addr)
             db.session.commit()
-            limits.remember_device(user.email)
-            return redirect(_safe_next() or url_for(HOME_FOR_ROLE[user.role]))
-    return render_template("auth/login.html", form=form)
+        elif second_factor.needs_second_factor(user):
+            return redirect(second_factor_step(user, _safe_next()))
+        else:
+            return sign_in(user, "password", _safe_next())
+    return render_template("auth/login.html", form=form,
+                           single_sign_on=identity_service.enabled())
+
+
+SINGLE_SIGN_ON_ONLY = "Your role signs in with your organisation's account: use the button below"
+SECOND_FACTOR_PENDING = "second_factor_for"
+SECOND_FACTOR_WAIT = 600  # seconds from the password to the code
+
+
+def second_factor_step(user, next_page: str | None) -> str:
+    """Hold the password's pass in a fresh session that is not signed in, and say where the
+    second factor is asked for (or first set up, where the role requires one)."""
+    session.clear()
+    session[SECOND_FACTOR_PENDING] = {"id": user.id, "generation": user.session_generation,
+                                      "at": int(clock.now().timestamp()), "next": next_page}
+    return url_for("auth.enter_second_factor" if user.has_second_factor
+                   else "auth.second_factor_setup")
+
+
+def sign_in(user, how: str, next_page: str | None, **session_values):
+    """Sign the user in to a new session (the request commits) and send them on."""
+    session.clear()
+    session.permanent = True
+    session.update(session_values)
+    login_user(user)
+    begin_signed_in(session, user.session_generation)
+    audit.record("user.signed_in", actor=user, method=how)
+    db.session.commit()
+    limits.remember_device(user.email)
+    return redirect(next_page or url_for(HOME_FOR_ROLE[user.role]))
 
 
 @bp.post("/logout")
@@ -84,9 +116,14 @@ def logout():
     user = current_user._get_current_object()
     user.end_sessions()
     audit.record("user.signed_out", actor=user)
+    id_token = session.get(single_sign_on.ID_TOKEN)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
+    if id_token is not None and identity_service.enabled():
+        # Signed in at the identity service too: end that session there as well (RP-initiated
+        # logout), where it offers to; it sends the browser back to the sign-in page.
+        return single_sign_on.provider_sign_out(id_token) or redirect(url_for("auth.login"))
     return redirect(url_for("auth.login"))
 
 
@@ -111,4 +148,4 @@ def _is_page(path: str) -> bool:
     except HTTPException:
         return False
     return True
-from . import passwords  # noqa: F401  (routes register on import)
+from . import passwords, second_factor_views, single_sign_on  # noqa: F401  (routes register on import)

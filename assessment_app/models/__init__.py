@@ -48,7 +48,7 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
-from .users import Role, User
+from .users import RecoveryCode, Role, SignInRule, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
@@ -91,6 +91,7 @@ __all__ = [
     "PaperResemblance",
     "PaperSource",
     "PasswordToken",
+    "RecoveryCode",
     "RequestStatus",
     "ResponseSource",
     "ResponseUpload",
@@ -104,6 +105,7 @@ __all__ = [
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",
+    "SignInRule",
     "SimilarityPair",
     "SimilarityRun",
     "StandardisationSetting",

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from .. import password_hashing
@@ -23,6 +23,10 @@ class User(UserMixin, db.Model):
     """A participant, marker, moderator or assessment admin."""
 
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    # One account per identity at an identity service (single_sign_on.py); an index, so the
+    # migration adds it without rebuilding the table on SQLite.
+    __table_args__ = (Index("uq_app_user_oidc_identity", "oidc_issuer", "oidc_subject",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -46,6 +50,16 @@ class User(UserMixin, db.Model):
     # out, a new password and deactivation bump it, which ends every session signed before.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Linked at the first single sign-on by verified email; matched by these from then on, so
+    # a later change of email at the identity service does not lose the account.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # A staff account's authenticator app (second_factor.py): the secret is kept from the
+    # setup page on, and counts only once a code from it has been typed (totp_enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second step of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     @validates("email")
     def _normalise_email(self, _key, value: str) -> str:
@@ -69,3 +83,29 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not Role.PARTICIPANT
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; stored hashed like a
+    password, shown once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInRule(db.Model):
+    """How a staff role signs in, set by an admin; a role without a row requires nothing."""
+
+    role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
+    second_factor_required: Mapped[bool] = mapped_column(default=False)
+    single_sign_on_required: Mapped[bool] = mapped_column(default=False)

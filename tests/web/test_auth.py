@@ -109,3 +109,11 @@ def test_next_to_a_page_of_this_site_is_followed(app, client):
     response = client.post("/login", query_string={"next": "/assessments/?from=link"},
                            data={"email": email, "password": PASSWORD})
     assert response.headers["Location"] == "/assessments/?from=link"
+
+
+def test_without_an_identity_service_there_is_no_button_and_no_route(app):
+    """Single sign-on is off until OIDC_ISSUER is set: passwords only."""
+    client = app.test_client()
+    assert "Sign in with" not in client.get("/login").text
+    assert client.get("/login/sso").status_code == 404
+    assert client.get("/login/sso/callback").status_code == 404

@@ -45,6 +45,13 @@ EXPECTED: dict[str, tuple] = {
     "auth.forgot_password": (200, 200, 200, 200, 200, 200, 200),
     "auth.set_password": (404, 404, 404, 404, 404, 404, 404),  # a token nobody was sent
     "auth.logout": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # Single sign-on is not configured here: no such pages (tests/sign_in has them working).
+    "auth.sso_start": (404, 404, 404, 404, 404, 404, 404),
+    "auth.sso_callback": (404, 404, 404, 404, 404, 404, 404),
+    # No password has passed in this session: back to sign in; signed in: home.
+    "auth.enter_second_factor": (LOGIN, 302, 302, 302, 302, 302, 302),
+    # Staff set up their own authenticator app; participants have none.
+    "auth.second_factor_setup": (LOGIN, 403, 403, 200, 200, 200, 200),
     "static": (200, 200, 200, 200, 200, 200, 200),
     # For the load balancer and monitoring: nobody signs in. This world has no migrations
     # stamped and no scheduler, so it is not ready; no metrics token is configured, so the
@@ -89,6 +96,7 @@ EXPECTED: dict[str, tuple] = {
     "admin.home": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.audit_log": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.mail_set_aside": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.sign_in_rules": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.retry_mail": (LOGIN, 403, 403, 403, 403, 403, 404),  # no message is set aside
     # The DfE's API is not set up here: fetching says so on the DfE page; no fetch, no call.
     "admin.dfe": (LOGIN, 403, 403, 403, 403, 403, 200),
