@@ -137,7 +137,7 @@ def apply(fetched: DfeParticipantFetch, shown: str, actor: User, at: datetime) -
             added += 1
         elif one.person is not None and one.changes:
             linked = one.person.dfe_participant_id is None
-            person_changes.apply(one.person, one.changes, actor=actor, source="DfE")
+            person_changes.apply(one.person, one.changes, actor=actor, source="DfE", at=at)
             if linked:  # outcomes recorded before the link now go to the DfE too
                 dfe_outbox.queue_for_person(one.person, at)
             updated += 1
@@ -155,5 +155,5 @@ def _add(incoming: Incoming, actor: User, at: datetime) -> User:
     values = {k: v for k, v in incoming.values().items()
               if k not in ("name", "email", "programme")}
     person_changes.apply(person, person_changes.compare(person, values), actor=actor,
-                         source="DfE")
+                         source="DfE", at=at)
     return person
