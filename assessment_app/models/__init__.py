@@ -48,7 +48,7 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
-from .users import Role, User
+from .users import PeopleUpload, Role, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
@@ -91,6 +91,7 @@ __all__ = [
     "PaperResemblance",
     "PaperSource",
     "PasswordToken",
+    "PeopleUpload",
     "RequestStatus",
     "ResponseSource",
     "ResponseUpload",

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy import Date, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column, validates
 
 from .. import password_hashing
 from ..extensions import db
@@ -69,3 +69,17 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+class PeopleUpload(db.Model):
+    """A people CSV kept between its preview and the admin applying it, so what is applied is
+    the very file whose changes were listed."""
+
+    __tablename__ = "people_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

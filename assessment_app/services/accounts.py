@@ -1,4 +1,4 @@
-"""People: importing them, deactivating them, and single-use links to set a password."""
+"""People: checking and creating them, deactivating them, and single-use links to set a password."""
 
 import hashlib
 import re
@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from .. import password_hashing
-from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
+from ..csv_imports import check_no_formulas
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
@@ -144,7 +144,7 @@ class RowProblem(ValueError):
         self.field = field
 
 
-def _checked(row: dict, taken: set[str], seen: dict[str, int],
+def checked_row(row: dict, taken: set[str], seen: dict[str, int],
              line: int = 0) -> tuple[str, Role, list[str], date | None]:
     """(email, role, programmes, programme end date) for a valid person, else RowProblem saying
     what is wrong. `seen` maps the emails of earlier rows to their line."""
@@ -201,7 +201,7 @@ def _end_date(text: str, role: str) -> date | None:
                          f"programme_end_date “{text}” must be a date like 2026-07-31.") from None
 
 
-def _create(row: dict, email: str, role: Role, programmes: list[str], end_date: date | None,
+def create_person(row: dict, email: str, role: Role, programmes: list[str], end_date: date | None,
             at: datetime) -> User:
     user = User(email=email, name=row["name"].strip(), role=role,
                 cohort=row["cohort"].strip() or None,
@@ -222,33 +222,25 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
     taken = set(db.session.scalars(
         select(User.email).where(func.lower(User.email) == row["email"].strip().lower())))
     try:
-        email, role, programmes, end_date = _checked(row, taken, {})
+        email, role, programmes, end_date = checked_row(row, taken, {})
     except ValueError as problem:
-        message = str(problem)
-        if "@" not in message.split()[0]:  # a sentence, not one that starts with an address
-            message = message[0].upper() + message[1:]
-        raise AccountError(message) from None
-    user = _create(row, email, role, programmes, end_date, at)
+        raise AccountError(as_sentence(problem)) from None
+    user = create_person(row, email, role, programmes, end_date, at)
     audit.record("person.added", actor=actor, user=user.id, role=role.value,
                  participant_id=user.id if role is Role.PARTICIPANT else None)
     return user
 
 
-def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list[User]:
-    """Create participants, markers and moderators from CSV, all or none; each is emailed a
-    link to set their password."""
-    rows = read_rows(data, PEOPLE_COLUMNS, optional=("programme_end_date",))
-    emails = [r["email"].lower() for _, r in rows]
-    taken = {email for some in chunked(emails) for email in db.session.scalars(
-        select(User.email).where(func.lower(User.email).in_(some)))}
-    problems, people, seen = [], [], {}
-    for line, row in rows:
-        try:
-            people.append((row, *_checked(row, taken, seen, line)))
-        except ValueError as problem:
-            problems.append(f"Line {line}: {problem}")
-    if problems:
-        raise ImportRefused(problems)
-    created = [_create(row, *person, at) for row, *person in people]
+def as_sentence(problem: ValueError) -> str:
+    """A row's problem on its own, out of a file's numbered list: a capital letter first,
+    unless it starts with an address."""
+    message = str(problem)
+    return message if "@" in message.split()[0] else message[0].upper() + message[1:]
+
+
+def create_people(people: list[tuple], filename: str, actor: User, at: datetime) -> list[User]:
+    """Create the checked rows of a file ((row, email, role, programmes, end date) each); each
+    is emailed a link to set their password."""
+    created = [create_person(row, *person, at) for row, *person in people]
     audit.record("people.imported", actor=actor, file=filename, rows=len(created))
     return created
