@@ -105,7 +105,7 @@ def plan_import(data: bytes) -> PeoplePlan:
                 raise RowProblem("email", f"this is the same person as line {matched[person.id]}.")
             matched[person.id] = line
             if person.role is not checked[1]:
-                raise RowProblem("role", f"{person.email} already has an account, as a "
+                raise RowProblem("role", f"{person.email} already has an account, with the role "
                                          f"{person.role.value}: an import does not change a role.")
             values = accounts.person_values(row, *checked)
             changes = person_changes.compare(person, values)

@@ -74,17 +74,20 @@ def _facts(wanted: dict[int, dict]) -> dict[int, Facts]:
                AssessmentWindow.first_day, AssessmentWindow.length_days)
         .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
         .where(Entry.participant_id.in_(some)).order_by(AssessmentWindow.first_day))]
+    ended: dict[tuple[int, str], list[str]] = {}
+    for row in entries:
+        if row.outcome is not None:
+            ended.setdefault((row.participant_id, row.npq_code), []).append(row.outcome)
     live: dict[int, list[LiveEntry]] = {}
     for row in entries:
         if row.outcome is None:
-            ended = [r.outcome for r in entries if r.participant_id == row.participant_id
-                     and r.npq_code == row.npq_code and r.outcome is not None]
             live.setdefault(row.participant_id, []).append(LiveEntry(
                 row.name, row.npq_code, row.first_day,
                 row.first_day + timedelta(days=row.length_days - 1),
-                attempts.ledger(ended).counted == 0))
+                attempts.ledger(ended.get((row.participant_id, row.npq_code), [])).counted == 0))
+    held = _held(ids)
     return {i: Facts(is_participant=people[i].role is Role.PARTICIPANT,
-                     live_entries=live.get(i, []), held_scripts=_held(ids).get(i, []),
+                     live_entries=live.get(i, []), held_scripts=held.get(i, []),
                      email_taken=owners.get(wanted[i].get("email"), i) != i)
             for i in ids}
 
