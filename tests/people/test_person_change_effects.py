@@ -21,12 +21,12 @@ def test_a_participant_or_marker_now_sharing_a_partner_or_school_is_named(app, c
         sam = db.session.get(Entry, closed.entry_ids[0])  # marked by Nina (Northern Partnership)
         nina = db.session.get(User, closed.marker_ids[1])
         assert effects_of(sam.participant, delivery_partner="northern  partnership") == [
-            "Their script is being marked by Nina Patel, of the same delivery partner. Move the "
-            "script to another marker: nobody marks someone from their own delivery partner."]
+            ("Their script is being marked by Nina Patel, of the same delivery partner. Move the "
+            "script to another marker: nobody marks someone from their own delivery partner.")]
         assert effects_of(nina, school="Oakfield Primary") == [
-            f"They are marking the script of candidate {sam.candidate_number}, of the same "
+            (f"They are marking the script of candidate {sam.candidate_number}, of the same "
             "school. Move the script to another marker: nobody marks someone from their own "
-            "school."]
+            "school.")]
         assert effects_of(nina, school="Elm Academy") == []
 
 
