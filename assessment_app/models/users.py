@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Date, ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from .. import password_hashing
 from ..extensions import db
@@ -81,5 +81,5 @@ class PeopleUpload(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     filename: Mapped[str] = mapped_column(String(255))
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
