@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from .. import clock
 from ..access import admin_required
-from ..extensions import db
 from ..csv_imports import ImportRefused
+from ..extensions import db
 from ..models import AssessmentWindow, PeopleUpload, Role, User
 from ..npqs import NPQ_CODES
 from ..services import accounts, admin_lists, audit, audit_search, people_updates
@@ -42,18 +42,18 @@ def import_people():
         return f"{len(result)} people added. Each has been emailed a link to set a password."
     return import_page(PeopleImportForm(), "admin/people_import.html",
                        people_updates.import_people, done,
-                       lambda result: url_for(".people_upload", upload_id=result.id)
+                       lambda result: url_for(".people_upload", import_id=result.id)
                        if isinstance(result, PeopleUpload) else url_for(".people"))
 
 
-def _upload(upload_id: int) -> PeopleUpload:
-    return db.session.get(PeopleUpload, upload_id) or abort(404)
+def _upload(import_id: int) -> PeopleUpload:
+    return db.session.get(PeopleUpload, import_id) or abort(404)
 
 
-@bp.get("/people/import/<int:upload_id>")
+@bp.get("/people/import/<int:import_id>")
 @admin_required
-def people_upload(upload_id: int):
-    return _upload_page(_upload(upload_id))
+def people_upload(import_id: int):
+    return _upload_page(_upload(import_id))
 
 
 def _upload_page(upload: PeopleUpload, error: str | None = None, status: int = 200):
@@ -68,10 +68,10 @@ def _upload_page(upload: PeopleUpload, error: str | None = None, status: int = 2
                            problems=problems, error=error, page_error=error or problems), status
 
 
-@bp.post("/people/import/<int:upload_id>/apply")
+@bp.post("/people/import/<int:import_id>/apply")
 @admin_required
-def apply_people_upload(upload_id: int):
-    upload = _upload(upload_id)
+def apply_people_upload(import_id: int):
+    upload = _upload(import_id)
     try:
         created, updated = people_updates.apply_upload(upload, request.form.get("shown", ""),
                                                        current_user, clock.now())

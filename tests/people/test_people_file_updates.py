@@ -32,8 +32,8 @@ def person(app, email) -> User:
 
 def apply(admin, page):
     shown = re.search(r'name="shown" value="(\w+)"', page.text).group(1)
-    upload_id = re.search(r"/admin/people/import/(\d+)/apply", page.text).group(1)
-    return admin.post(f"/admin/people/import/{upload_id}/apply", data={"shown": shown},
+    import_id = re.search(r"/admin/people/import/(\d+)/apply", page.text).group(1)
+    return admin.post(f"/admin/people/import/{import_id}/apply", data={"shown": shown},
                       follow_redirects=True)
 
 

@@ -271,7 +271,7 @@ def ids_for(world, who: str) -> dict:
         # Nothing fetched from the DfE, no call to it.
         "fetch_id": 999_999, "call_id": 999_999,
         # No people file kept.
-        "upload_id": 999_999,
+        "import_id": 999_999,
     }
 
 
