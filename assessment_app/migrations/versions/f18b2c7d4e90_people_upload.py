@@ -1,7 +1,7 @@
 """A people CSV kept between its preview and being applied
 
 Revision ID: f18b2c7d4e90
-Revises: f17a3b9d6c21
+Revises: f17d2a9c4e51
 Create Date: 2026-12-06 11:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import assessment_app.timetypes
 
 # revision identifiers, used by Alembic.
 revision = 'f18b2c7d4e90'
-down_revision = 'f17a3b9d6c21'
+down_revision = 'f17d2a9c4e51'
 branch_labels = None
 depends_on = None
 
