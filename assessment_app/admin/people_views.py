@@ -14,6 +14,7 @@ from ..npqs import NPQ_CODES
 from ..services import accounts, admin_lists, audit, audit_search, people_updates
 from ..services.accounts import AccountError, RowProblem
 from ..services.people_updates import UpdateRefused
+from ..timeformat import plural
 from .blueprint import bp
 from .forms import PeopleImportForm, PersonEditForm, PersonForm
 from .imports import import_page
@@ -79,13 +80,10 @@ def apply_people_upload(import_id: int):
         db.session.rollback()
         return _upload_page(upload, str(refused) if isinstance(refused, UpdateRefused) else None,
                             409)
-    flash(f"From {upload.filename}: {_count(updated)} updated and {_count(created)} added "
-          "(each emailed a link to set a password).", "success")
+    flash(f"From {upload.filename}: {plural(len(updated), 'person', 'people')} updated and "
+          f"{plural(len(created), 'person', 'people')} added"
+          + (" (each emailed a link to set a password)." if created else "."), "success")
     return redirect(url_for(".people"))
-
-
-def _count(people: list) -> str:
-    return f"{len(people)} {'person' if len(people) == 1 else 'people'}"
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
