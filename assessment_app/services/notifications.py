@@ -232,7 +232,8 @@ def email_changed(user: User, old: str, at: datetime) -> None:
         queue(to, f"Your email address for {current_app.config['SERVICE_NAME']} has changed",
               f"Dear {user.name},\n\nThe email address you sign in with has been changed from "
               f"{old} to {user.email}. You have been signed out: sign in again with the new "
-              "address.\n\nIf you did not expect this, reply to this email." + _sign_off(),
+              "address.\n\nIf you did not expect this, tell your NPQ provider straight away."
+              + _sign_off(),
               "email_changed", at)
 
 

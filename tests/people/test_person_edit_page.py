@@ -90,8 +90,9 @@ def test_a_new_email_is_their_sign_in_they_are_signed_out_and_both_addresses_tol
     assert held(app, user_id).email == "sam.t@example.org"
     assert theirs.get("/assessments/").status_code == 302  # the old session has ended
     with app.app_context():
-        told = {m.to for m in OutboxMessage.query.filter_by(kind="email_changed")}
-    assert told == {"sam@example.org", "sam.t@example.org"}
+        told = {m.to: m.body for m in OutboxMessage.query.filter_by(kind="email_changed")}
+    assert set(told) == {"sam@example.org", "sam.t@example.org"}
+    assert "changed from sam@example.org to sam.t@example.org" in told["sam@example.org"]
     assert login(app.test_client(), "sam.t@example.org").headers["Location"] == "/assessments/"
 
 
