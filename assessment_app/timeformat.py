@@ -45,6 +45,7 @@ def time_left(closes_at: datetime, at: datetime) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def plural(count: int, noun: str) -> str:
-    """“1 participant”, “1,500 words”: never “participant(s)”."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """“1 participant”, “1,500 words”: never “participant(s)”; `nouns` for an irregular plural
+    (“2 people”)."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import AssessmentWindow, DfeCall, DfeParticipantFetch
 from ..services import audit, dfe_api, dfe_outbox, dfe_people
 from ..services.dfe_people import FetchRefused
+from ..timeformat import plural
 from .blueprint import bp
 
 
@@ -72,13 +73,9 @@ def apply_dfe_participants(fetch_id: int):
     except FetchRefused as refused:
         db.session.rollback()
         return _participants_page(fetched, str(refused), 409)
-    flash(f"From the DfE: {_people(added)} added (each emailed a link to set a password), "
-          f"{_people(updated)} updated.", "success")
+    flash(f"From the DfE: {plural(added, 'person', 'people')} added (each emailed a link to set a password), "
+          f"{plural(updated, 'person', 'people')} updated.", "success")
     return redirect(url_for(".people"))
-
-
-def _people(count: int) -> str:
-    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 @bp.post("/dfe/calls/<int:call_id>/retry")

@@ -265,6 +265,13 @@ class PersonForm(FlaskForm):
     submit = SubmitField("Add person", widget=GovSubmitInput())
 
 
+class PersonEditForm(PersonForm):
+    """A person's details; their role stays (a marker's NPQs are changed on their marker page)."""
+
+    role = None
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class ExemptionForm(FlaskForm):
     window_id = SelectField("Window", widget=GovSelect(),
                             validators=[DataRequired("Choose the window")])

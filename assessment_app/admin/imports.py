@@ -11,10 +11,10 @@ from ..extensions import db
 from ..timeformat import plural
 
 
-def import_page(form, template: str, importer: Callable, done: Callable[[object], str],
-                next_url: str):
+def import_page(form, template: str, importer: Callable,
+                done: Callable[[object], str | None], next_url: str | Callable[[object], str]):
     """`importer(data, filename, actor, at)` imports or raises ImportRefused; `done(result)` is
-    the success message."""
+    the success message (None: none), `next_url` where to go (or a function of the result)."""
     problems = []
     if form.validate_on_submit():
         upload = form.document.data
@@ -29,6 +29,8 @@ def import_page(form, template: str, importer: Callable, done: Callable[[object]
                        f"{plural(len(problems), 'problem')} listed and upload it again.")
             form.document.errors = [refusal]
         else:
-            flash(done(result), "success")
-            return redirect(next_url)
+            message = done(result)
+            if message:
+                flash(message, "success")
+            return redirect(next_url(result) if callable(next_url) else next_url)
     return render_template(template, form=form, problems=problems)

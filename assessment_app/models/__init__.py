@@ -48,7 +48,7 @@ from .standardisation import (
     SeedPurpose,
     StandardisationSetting,
 )
-from .users import RecoveryCode, Role, SignInRule, User
+from .users import PeopleUpload, RecoveryCode, Role, SignInRule, User
 from .windows import AssessmentWindow, Entry, Npq, WindowPaper
 
 __all__ = [
@@ -91,6 +91,7 @@ __all__ = [
     "PaperResemblance",
     "PaperSource",
     "PasswordToken",
+    "PeopleUpload",
     "RecoveryCode",
     "RequestStatus",
     "ResponseSource",

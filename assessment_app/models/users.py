@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from .. import password_hashing
@@ -109,3 +109,17 @@ class SignInRule(db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
     second_factor_required: Mapped[bool] = mapped_column(default=False)
     single_sign_on_required: Mapped[bool] = mapped_column(default=False)
+
+
+class PeopleUpload(db.Model):
+    """A people CSV kept between its preview and the admin applying it, so what is applied is
+    the very file whose changes were listed."""
+
+    __tablename__ = "people_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""People: importing them, deactivating them, and single-use links to set a password."""
+"""People: checking and creating them, deactivating them, and single-use links to set a password."""
 
 import hashlib
 import re
@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from .. import password_hashing
-from ..csv_imports import ImportRefused, check_no_formulas, chunked, read_rows
+from ..csv_imports import check_no_formulas
 from ..extensions import db
 from ..models import MarkerProfile, PasswordToken, Role, User
 from ..npqs import NPQ_CODES
@@ -136,46 +136,72 @@ def set_active(user: User, active: bool, actor: User) -> None:
                  participant_id=user.id if user.role is Role.PARTICIPANT else None, user=user.id)
 
 
-def _checked(row: dict, taken: set[str], seen: dict[str, int],
+class RowProblem(ValueError):
+    """What is wrong with one field of a person's row (the message names it)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def checked_row(row: dict, taken: set[str], seen: dict[str, int],
              line: int = 0) -> tuple[str, Role, list[str], date | None]:
-    """(email, role, programmes, programme end date) for a valid person, else ValueError saying
+    """(email, role, programmes, programme end date) for a valid person, else RowProblem saying
     what is wrong. `seen` maps the emails of earlier rows to their line."""
-    check_no_formulas(row)
+    for column, value in row.items():
+        try:
+            check_no_formulas({column: value})
+        except ValueError as problem:
+            raise RowProblem(column, str(problem)) from None
     email, role = row["email"].strip().lower(), row["role"].strip().lower()
     programmes = [p.upper() for p in re.split(r"[\s;]+", row["programme"]) if p]
     if role not in ("participant", "marker", "moderator"):
-        raise ValueError("role must be participant, marker or moderator.")
+        raise RowProblem("role", "role must be participant, marker or moderator.")
     if not row["name"].strip():
-        raise ValueError("name is missing.")
+        raise RowProblem("name", "name is missing.")
     if has_line_break(row["name"]):
-        raise ValueError("name must be on one line: remove the line break.")
+        raise RowProblem("name", "name must be on one line: remove the line break.")
     if not looks_like_email(email):
-        raise ValueError(f"“{row['email']}” is not an email address.")
+        raise RowProblem("email", f"“{row['email']}” is not an email address.")
     if email in taken:
-        raise ValueError(f"{email} already has an account.")
+        raise RowProblem("email", f"{email} already has an account.")
     if email in seen:
-        raise ValueError(f"{email} appears twice in the file (first on line {seen[email]}).")
+        raise RowProblem("email", f"{email} appears twice in the file (first on line "
+                                  f"{seen[email]}).")
     if any(p not in NPQ_CODES for p in programmes):
-        raise ValueError("programme must be NPQ codes such as NPQLTD.")
+        raise RowProblem("programme", "programme must be NPQ codes such as NPQLTD.")
     if role == "participant" and len(programmes) != 1:
-        raise ValueError("a participant needs exactly one programme.")
+        raise RowProblem("programme", "a participant needs exactly one programme.")
     end_date = _end_date(row.get("programme_end_date", "").strip(), role)
     seen[email] = line
     return email, Role(role), programmes, end_date
+
+
+def person_values(row: dict, email: str, role: Role, programmes: list[str],
+                  end_date: date | None) -> dict:
+    """A checked row as person_changes.compare takes it. A marker's NPQs are their marker
+    profile's, changed on their marker page, so a row leaves them alone."""
+    values = {"name": row["name"].strip(), "email": email, "cohort": row["cohort"].strip(),
+              "delivery_partner": row["delivery_partner"].strip(),
+              "school": row["school"].strip()}
+    if role is Role.PARTICIPANT:
+        values |= {"programme": programmes[0], "programme_end_date": end_date}
+    return values
 
 
 def _end_date(text: str, role: str) -> date | None:
     if not text:
         return None
     if role != "participant":
-        raise ValueError("a programme end date is only for participants.")
+        raise RowProblem("programme_end_date", "a programme end date is only for participants.")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"programme_end_date “{text}” must be a date like 2026-07-31.") from None
+        raise RowProblem("programme_end_date",
+                         f"programme_end_date “{text}” must be a date like 2026-07-31.") from None
 
 
-def _create(row: dict, email: str, role: Role, programmes: list[str], end_date: date | None,
+def create_person(row: dict, email: str, role: Role, programmes: list[str], end_date: date | None,
             at: datetime) -> User:
     user = User(email=email, name=row["name"].strip(), role=role,
                 cohort=row["cohort"].strip() or None,
@@ -196,33 +222,25 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
     taken = set(db.session.scalars(
         select(User.email).where(func.lower(User.email) == row["email"].strip().lower())))
     try:
-        email, role, programmes, end_date = _checked(row, taken, {})
+        email, role, programmes, end_date = checked_row(row, taken, {})
     except ValueError as problem:
-        message = str(problem)
-        if "@" not in message.split()[0]:  # a sentence, not one that starts with an address
-            message = message[0].upper() + message[1:]
-        raise AccountError(message) from None
-    user = _create(row, email, role, programmes, end_date, at)
+        raise AccountError(as_sentence(problem)) from None
+    user = create_person(row, email, role, programmes, end_date, at)
     audit.record("person.added", actor=actor, user=user.id, role=role.value,
                  participant_id=user.id if role is Role.PARTICIPANT else None)
     return user
 
 
-def import_people(data: bytes, filename: str, actor: User, at: datetime) -> list[User]:
-    """Create participants, markers and moderators from CSV, all or none; each is emailed a
-    link to set their password."""
-    rows = read_rows(data, PEOPLE_COLUMNS, optional=("programme_end_date",))
-    emails = [r["email"].lower() for _, r in rows]
-    taken = {email for some in chunked(emails) for email in db.session.scalars(
-        select(User.email).where(func.lower(User.email).in_(some)))}
-    problems, people, seen = [], [], {}
-    for line, row in rows:
-        try:
-            people.append((row, *_checked(row, taken, seen, line)))
-        except ValueError as problem:
-            problems.append(f"Line {line}: {problem}")
-    if problems:
-        raise ImportRefused(problems)
-    created = [_create(row, *person, at) for row, *person in people]
+def as_sentence(problem: ValueError) -> str:
+    """A row's problem on its own, out of a file's numbered list: a capital letter first,
+    unless it starts with an address."""
+    message = str(problem)
+    return message if "@" in message.split()[0] else message[0].upper() + message[1:]
+
+
+def create_people(people: list[tuple], filename: str, actor: User, at: datetime) -> list[User]:
+    """Create the checked rows of a file ((row, email, role, programmes, end date) each); each
+    is emailed a link to set their password."""
+    created = [create_person(row, *person, at) for row, *person in people]
     audit.record("people.imported", actor=actor, file=filename, rows=len(created))
     return created

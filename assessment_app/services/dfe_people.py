@@ -19,8 +19,9 @@ from ..dfe.client import DfeClient
 from ..dfe.participants import Incoming, read
 from ..extensions import db
 from ..models import DfeParticipantFetch, Role, User
+from ..person_effects import Effect, blocking
 from . import accounts, audit, dfe_outbox, person_changes
-from .person_changes import FieldChange
+from .person_changes import LABELS, FieldChange
 
 # The next fetch starts this long before the last one: the DfE's clock and ours may differ a
 # little, and a participant fetched twice changes nothing the second time.
@@ -38,7 +39,8 @@ class Planned:
     incoming: Incoming
     person: User | None
     changes: list[FieldChange] = field(default_factory=list)
-    problem: str | None = None  # why it is left out
+    problem: str | None = None  # why it, or some of its changes, is left out
+    effects: list[Effect] = field(default_factory=list)  # what the changes do (person_effects)
 
     @property
     def is_new(self) -> bool:
@@ -85,7 +87,24 @@ def plan(fetched: DfeParticipantFetch) -> list[Planned]:
             placed.problem = f"{one.email} is also the email of another participant listed here."
         added.update([one.email] if placed.is_new else [])
         planned.append(placed)
+    _refuse_blocked(planned)
     return planned
+
+
+def _refuse_blocked(planned: list[Planned]) -> None:
+    """Each change's effects, as the edit page and a people file show them; a change they
+    refuse (a programme change while an attempt runs) is left out, saying why."""
+    found = person_changes.effects({p.person.id: p.changes for p in planned
+                                    if p.person is not None and p.changes})
+    for one in planned:
+        one.effects = found.get(one.person.id, []) if one.person is not None else []
+        refused = blocking(one.effects)
+        if refused:
+            one.changes = [c for c in one.changes if c.field not in refused]
+            one.effects = [e for e in one.effects if not e.blocking]
+            one.problem = " ".join(filter(None, [one.problem, *(
+                f"{LABELS[name]} not changed: {' '.join(messages)}"
+                for name, messages in refused.items())]))
 
 
 def _planned(one: Incoming, by_id: dict, by_email: dict) -> Planned:
@@ -137,7 +156,7 @@ def apply(fetched: DfeParticipantFetch, shown: str, actor: User, at: datetime) -
             added += 1
         elif one.person is not None and one.changes:
             linked = one.person.dfe_participant_id is None
-            person_changes.apply(one.person, one.changes, actor=actor, source="DfE")
+            person_changes.apply(one.person, one.changes, actor=actor, source="DfE", at=at)
             if linked:  # outcomes recorded before the link now go to the DfE too
                 dfe_outbox.queue_for_person(one.person, at)
             updated += 1
@@ -155,5 +174,5 @@ def _add(incoming: Incoming, actor: User, at: datetime) -> User:
     values = {k: v for k, v in incoming.values().items()
               if k not in ("name", "email", "programme")}
     person_changes.apply(person, person_changes.compare(person, values), actor=actor,
-                         source="DfE")
+                         source="DfE", at=at)
     return person

@@ -225,6 +225,18 @@ def password_link(user: User, token: str, at: datetime, *, first_time: bool) -> 
           "this, you can ignore this email." + _sign_off(), "password_link", at)
 
 
+def email_changed(user: User, old: str, at: datetime) -> None:
+    """Both addresses are told, so someone whose address was changed by mistake (or by
+    someone else) hears of it at the one they still read."""
+    for to in (old, user.email):
+        queue(to, f"Your email address for {current_app.config['SERVICE_NAME']} has changed",
+              f"Dear {user.name},\n\nThe email address you sign in with has been changed from "
+              f"{old} to {user.email}. You have been signed out: sign in again with the new "
+              "address.\n\nIf you did not expect this, tell your NPQ provider straight away."
+              + _sign_off(),
+              "email_changed", at)
+
+
 def window_changed(window: AssessmentWindow, entries: list[Entry], improvements: list,
                    at: datetime) -> None:
     """After release, a change that helps (a later deadline, a higher word limit) is told to

@@ -265,3 +265,17 @@ def test_a_fetch_of_thousands_is_placed_in_slices(app, world):
         planned = dfe_people.plan(fetched)
         assert sum(p.is_new for p in planned) == 2500
         assert planned[-1].person.email == "jo@example.org"
+
+
+def test_a_programme_change_while_an_attempt_runs_is_left_out_saying_why(app, admin, fake):
+    """The same rule as the edit page and a people file (person_effects): the rest applies."""
+    fake.participants = [participant(SAM_DFE, "Samantha Taylor", "sam@example.org",
+                                     "npq-headship")]
+    fetch_id, page, fingerprint = fetch(admin)
+    assert ("Programme not changed: They are entered for NPQLTD in Autumn 2026 and that attempt "
+            "has no outcome yet.") in page
+    assert "Name Sam Taylor Samantha Taylor" in page and "NPQH" not in page
+    admin.post(f"/admin/dfe/participants/{fetch_id}/apply", data={"shown": fingerprint})
+    with app.app_context():
+        sam = User.query.filter_by(dfe_participant_id=SAM_DFE).one()
+        assert (sam.name, sam.programme) == ("Samantha Taylor", "NPQLTD")

@@ -161,12 +161,12 @@ def test_a_paper_title_with_a_line_break_is_refused():
 
 def test_an_imported_name_with_a_line_break_is_refused_naming_its_line(app):
     from assessment_app.csv_imports import ImportRefused
-    from assessment_app.services import accounts
+    from assessment_app.services import people_updates
 
     csv = (b"role,name,email,programme,cohort,delivery_partner,school\r\n"
            b'participant,"Sam\nTaylor",sam@example.org,NPQLTD,,,\r\n')
     with app.app_context():
         admin = make_user(Role.ADMIN)
         with pytest.raises(ImportRefused) as refused:
-            accounts.import_people(csv, "people.csv", admin, DURING)
+            people_updates.import_people(csv, "people.csv", admin, DURING)
     assert any("name must be on one line" in p for p in refused.value.problems)

@@ -113,6 +113,11 @@ EXPECTED: dict[str, tuple] = {
     "admin.people": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.add_person": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.import_people": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.people_upload": (LOGIN, 403, 403, 403, 403, 403, 404),  # no file kept here
+    "admin.apply_people_upload": (LOGIN, 403, 403, 403, 403, 403, 404),
+    # Sam's details: the form, and the empty confirming form back with its errors.
+    "admin.edit_person": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.confirm_person_edit": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.set_active": (LOGIN, 403, 403, 403, 403, 403, 302),
     "admin.send_password_link": (LOGIN, 403, 403, 403, 403, 403, 302),
     "admin.participant": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -273,6 +278,8 @@ def ids_for(world, who: str) -> dict:
         "message_id": 999_999,
         # Nothing fetched from the DfE, no call to it.
         "fetch_id": 999_999, "call_id": 999_999,
+        # No people file kept.
+        "import_id": 999_999,
     }
 
 
