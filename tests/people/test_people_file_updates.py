@@ -79,6 +79,7 @@ def test_a_preview_gone_stale_is_refused_and_nothing_is_applied(app, admin, uplo
     stale = apply(admin, page)
     assert stale.status_code == 409
     assert "The details changed after you looked: check the changes again." in stale.text
+    assert "<title>Error: " in stale.text and 'href="#apply"' in stale.text  # the pattern
     assert re.search(r"School</th>\s*<td[^>]*>Beech Academy</td>\s*<td[^>]*>Elm Academy</td>",
                      stale.text)  # the page now lists what is there now
     assert person(app, "sam@example.org").school == "Beech Academy"

@@ -149,6 +149,7 @@ def test_a_check_page_gone_stale_is_refused_and_shows_what_is_there_now(app, adm
     stale = confirm(admin, user_id, page, school="Elm Academy")
     assert stale.status_code == 409
     assert "The details changed after you looked: check the changes again." in stale.text
+    assert "<title>Error: " in stale.text and 'href="#save"' in stale.text  # the pattern
     assert re.search(r"School</th>\s*<td[^>]*>Beech Academy</td>", stale.text)
     assert held(app, user_id).school == "Beech Academy"
     with app.app_context():
