@@ -80,7 +80,11 @@ def test_an_admin_who_decides_a_moderation_returns_to_the_marking_page(app, page
     pages.check("admin decides a moderation")
     for criterion in RUBRIC.criteria:
         page.locator(f"#level-{criterion.id}-secure").check()
+        page.locator(f"#comment-{criterion.id}").fill(f"Secure {criterion.title.lower()}.")
+    page.get_by_label("Overall feedback").fill("Secure across the rubric.")
     page.get_by_label("Reason for your decision").fill("Secure throughout, on a third reading.")
+    page.get_by_role("button", name="Continue").click()
+    pages.check("admin checks the moderation")
     page.get_by_role("button", name="Record final mark").click()
     expect(page.get_by_text("Moderation decision recorded")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("You cannot see this page")

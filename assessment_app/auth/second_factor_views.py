@@ -13,8 +13,8 @@ from .. import clock
 from ..extensions import db, limiter
 from ..models import User
 from ..services import audit, second_factor
-from . import SECOND_FACTOR_PENDING, SECOND_FACTOR_WAIT, sign_in
 from .blueprint import bp
+from .signing_in import SECOND_FACTOR_PENDING, SECOND_FACTOR_WAIT, sign_in
 
 NEW_SECRET = "second_factor_new_secret"
 WRONG_CODE = "Enter a correct code from your authenticator app, or a recovery code"

@@ -10,8 +10,9 @@ from requests import RequestException
 from ..extensions import db
 from ..services import audit
 from ..services.single_sign_on import REFUSED, account_for
-from . import identity_service, sign_in
+from . import identity_service
 from .blueprint import bp
+from .signing_in import sign_in
 
 ID_TOKEN = "sso_id_token"  # kept in the session for the provider's sign-out (id_token_hint)
 # What a sign-in that cannot be checked raises: the protocol's errors, the token's, the network's.
