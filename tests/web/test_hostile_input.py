@@ -4,8 +4,9 @@ form field and query parameter the app reads is sent hostile values: NUL and oth
 line and paragraph separators, combining marks, 100 KB runs, numbers out of range, paths, and
 as multipart with fields missing, repeated, named in invalid UTF-8 and a file named in it.
 No answer may be a server error, and none may take more than RATIO times an ordinary request
-to the same route (a ratio, never an absolute time). A deterministic table rather than random
-examples, so a failure names its route and value and the suite stays fast.
+to the same route (a ratio, never an absolute time; a slow answer is timed twice more and the
+fastest judged, so a pause of a busy machine is not counted). A deterministic table rather
+than random examples, so a failure names its route and value and the suite stays fast.
 """
 
 import re
@@ -27,6 +28,7 @@ from assessment_app.settings import PROJECT_ROOT
 ROLES = ("anonymous", "participant", "marker", "moderator", "admin")
 RATIO = 20
 FLOOR = 0.05  # an ordinary request is counted as taking at least this long (seconds)
+SLOW_RETRIES = 2  # a slow answer is timed again; the fastest of the three is judged
 RUN = 100_000
 HOSTILE = [
     "\x00", "a\x00b", "\x01\x08\x0b\x0c\x1b\x7f\x85\x9f", "line\u2028para\u2029", "\r\n\r\nX: y",
@@ -143,6 +145,11 @@ def test_no_route_fails_or_stalls_on_hostile_input(app, world, clock, migrated):
                         body, kind = _multipart(names, value, run)
                         kwargs = {"data": body, "content_type": kind}
                     status, taken, _ = _timed(client, method, url, **kwargs)
+                    for _again in range(SLOW_RETRIES):
+                        # A pause of a busy machine is once; input that makes work is every time.
+                        if status >= 500 or taken <= RATIO * max(ordinary, FLOOR):
+                            break
+                        taken = min(taken, _timed(client, method, url, **kwargs)[1])
                     if status >= 500 or taken > RATIO * max(ordinary, FLOOR):
                         failures.append(f"{who} {method} {endpoint} ({value!r}, attempt "
                                         f"{attempt}): {status} in {taken:.2f}s, ordinary "
