@@ -94,11 +94,11 @@ def test_a_refused_submission_names_the_same_words_in_the_summary_and_on_the_fie
     """Over the limit: the summary links to the field, whose message is the limit's; another
     refusal (an empty response) is marked as one, so typing does not clear it."""
     journey.at(DURING)
-    over = parse(journey.submit("word " * 1503))
+    over = parse(journey.refused_page(journey.submit("word " * 1503)))
     assert error_links(over) == ["#text"]
     assert text_of(one(page_summary(over), ".//li")) == LIMIT.over_limit_message(1503)
     assert by_id(over, "text-error").get("data-error-kind") == "limit"
-    empty = parse(journey.submit("   ", token="t-2"))
+    empty = parse(journey.refused_page(journey.submit("   ", token="t-2")))
     error = by_id(empty, "text-error")
     assert error.get("data-error-kind") == "refusal" and "Your response is empty" in text_of(error)
     assert by_id(empty, "text").get("aria-invalid") == "true"
