@@ -3,7 +3,17 @@ limit's error shown in the server's words, and a sign-out that keeps unsaved wor
 
 from factories import count_queries, login, make_entry, make_user, make_window
 from moments import DURING
-from page_html import by_id, classed, described_by, error_links, has_class, one, parse, text_of
+from page_html import (
+    by_id,
+    classed,
+    described_by,
+    error_links,
+    has_class,
+    one,
+    page_summary,
+    parse,
+    text_of,
+)
 
 from assessment_app.extensions import db
 from assessment_app.models import PaperHandout, Role
@@ -102,10 +112,6 @@ def test_a_refused_submission_names_the_same_words_in_the_summary_and_on_the_fie
     error = by_id(empty, "text-error")
     assert error.get("data-error-kind") == "refusal" and "Your response is empty" in text_of(error)
     assert by_id(empty, "text").get("aria-invalid") == "true"
-
-
-def page_summary(page):
-    return one(page, f"//*[{classed('govuk-error-summary__list')}]")
 
 
 def test_a_participants_sign_out_sends_their_unsaved_drafts_first(app, journey, clock):
