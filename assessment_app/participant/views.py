@@ -200,8 +200,8 @@ def response(entry_id: int):
 def submit_response(entry_id: int):
     # The submission a whole cohort sends in its last hour: the account is checked by the
     # entry's own query, which reads plain values (no ORM objects) and locks the entry's row
-    # until the commit, so versions are numbered in turn. Only a refusal loads the page's
-    # objects.
+    # until the commit, so versions are numbered in turn. No ORM object is loaded: a refusal
+    # redirects to the editor.
     account = session_account()
     if account is None:
         require_role(Role.PARTICIPANT)
