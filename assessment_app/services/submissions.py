@@ -422,11 +422,11 @@ def _take(target: SubmissionTarget, text: str, written, *, declaration: bool, cl
     the version the first one made: the client token is unique per entry in the database.
     With keep_draft a refused text is kept as the draft (the caller, not rolling back the
     refusal, commits it), so a refusal loses nothing, unless the draft has moved on since the
-    form was rendered with the draft saved at `seen_draft_at` (_keep_refused_text); an accepted text is the newest version,
-    which the editor shows when it is newer than the draft (editor_text). The text is
-    normalised and counted once. The version is numbered from the target's numbering (read
-    under the entry's lock), or read here, so its INSERT, the audit row, the receipt and the
-    COMMIT all go in one round trip. Rows are written as plain values: no ORM object is made
+    form was rendered with the draft saved at `seen_draft_at` (_keep_refused_text); an
+    accepted text is the newest version, which the editor shows when it is newer than the
+    draft (editor_text). The text is normalised and counted once. The version is numbered
+    from the target's numbering (read under the entry's lock), or read here, so its INSERT,
+    the audit row, the receipt and the COMMIT all go in one round trip. Rows are written as plain values: no ORM object is made
     or kept.
     """
     entry_id = target.entry_id
