@@ -38,6 +38,11 @@ def error_links(page: html.HtmlElement) -> list[str]:
     return page.xpath(f"//*[{classed('govuk-error-summary__list')}]//a/@href")
 
 
+def page_summary(page: html.HtmlElement) -> html.HtmlElement:
+    """The error summary's list."""
+    return one(page, f"//*[{classed('govuk-error-summary__list')}]")
+
+
 def text_of(element: html.HtmlElement) -> str:
     """The element's text as read, whitespace collapsed."""
     return " ".join(element.text_content().split())

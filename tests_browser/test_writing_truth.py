@@ -189,3 +189,36 @@ def test_edits_after_submitting_are_flagged_on_every_page(pages, world):
         expect(warning).to_contain_text("(13 words) is not submitted")
         expect(warning.get_by_role("link", name="check and submit your draft")).to_be_visible()
     pages.assert_clean()
+
+
+def test_reloading_after_a_refusal_keeps_the_text_typed_since(pages, world):
+    """Refused over the limit, the participant types on and autosave keeps it; reloading the
+    editor (a GET: the refusal redirected to it) finds the newer text, not the refused one."""
+    page = pages.page
+    editor = _editor(pages, world)
+    refused = words(WORD_LIMIT + 5)
+    editor.fill(refused)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Submit response").click()
+    expect(page).to_have_title(re.compile(r"^Error: Your response"))
+    expect(editor).to_have_value(refused)
+    pages.check("response refused over the limit")
+    editor.press("Control+End")
+    editor.press_sequentially(" and one more", delay=20)
+    expect(page.locator("[data-autosave-status]")).to_have_text(SAVED, timeout=20_000)
+    page.reload()
+    assert pages.documents[-1].request.method == "GET"
+    expect(editor).to_have_value(refused + " and one more")
+
+    # Each autosave brings the form up to date (init.js), so words typed after it and
+    # submitted at once are this form's own: refused over the limit, and kept.
+    page.get_by_role("checkbox").check()
+    editor.press("Control+End")
+    editor.press_sequentially(" and two", delay=20)
+    expect(page.locator("[data-autosave-status]")).to_have_text(SAVED, timeout=20_000)
+    editor.press_sequentially(" more", delay=20)
+    page.get_by_role("button", name="Submit response").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        f"Your response has {WORD_LIMIT + 11} words.")
+    expect(editor).to_have_value(refused + " and one more and two more")
+    pages.assert_clean()

@@ -1,5 +1,6 @@
 """Forms a participant fills in."""
 
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask_wtf import FlaskForm
@@ -17,6 +18,9 @@ class ResponseForm(FlaskForm):
     text = TextAreaField("Your response")
     declaration = BooleanField(DECLARATION)
     client_token = HiddenField()
+    # When the draft the page shows was saved (autosave moves it on, init.js): a copy of the
+    # form sent again later (a reload) is then known to be older than the draft.
+    draft_saved_at = HiddenField()
 
 
 class PostedResponse(NamedTuple):
@@ -27,12 +31,30 @@ class PostedResponse(NamedTuple):
     text: str
     declaration: bool
     client_token: str
+    draft_saved_at: datetime | None  # None: the form does not say (sent by no page of ours)
 
     @classmethod
     def read(cls, formdata) -> "PostedResponse":
         return cls(formdata.get("text", ""),
                    formdata.get("declaration", "") not in BooleanField.false_values,
-                   formdata.get("client_token", ""))
+                   formdata.get("client_token", ""),
+                   _draft_saved_at(formdata.get("draft_saved_at")))
+
+
+# What a page with no draft says (an empty field): any draft saved since is newer.
+NO_DRAFT_SEEN = datetime.min.replace(tzinfo=UTC)
+
+
+def _draft_saved_at(posted: str | None) -> datetime | None:
+    """The instant the page wrote with isoformat(); NO_DRAFT_SEEN for an empty or unreadable
+    one; None when the field was not sent at all."""
+    if posted is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(posted)
+    except ValueError:
+        return NO_DRAFT_SEEN
+    return instant if instant.tzinfo is not None else NO_DRAFT_SEEN
 
 
 class UploadForm(FlaskForm):

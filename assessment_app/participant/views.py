@@ -12,6 +12,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -49,6 +50,7 @@ from ..services.results import result_visible
 from ..services.rubric_store import rubric_at
 from ..services.submissions import SubmissionRefused
 from ..timeformat import london_time, plural
+from . import carried_refusal
 from .blueprint import bp
 from .forms import ConfirmUploadForm, PostedResponse, ResponseForm, UploadForm
 
@@ -188,15 +190,18 @@ def response(entry_id: int):
     form = ResponseForm()
     editor = submissions.editor_text(entry)
     form.text.data = editor.text
-    return _response_page(entry, form, None, editor)
+    refusal = carried_refusal.take(session, entry.id)
+    if refusal:
+        form.declaration.data = refusal.declaration
+    return _response_page(entry, form, refusal and refusal.message, editor)
 
 
 @bp.post("/<int:entry_id>/response")
 def submit_response(entry_id: int):
     # The submission a whole cohort sends in its last hour: the account is checked by the
     # entry's own query, which reads plain values (no ORM objects) and locks the entry's row
-    # until the commit, so versions are numbered in turn. Only a refusal loads the page's
-    # objects.
+    # until the commit, so versions are numbered in turn. No ORM object is loaded: a refusal
+    # redirects to the editor.
     account = session_account()
     if account is None:
         require_role(Role.PARTICIPANT)
@@ -219,12 +224,15 @@ def submit_response(entry_id: int):
         number = submissions.submit_to(
             target, posted.text, declaration=posted.declaration,
             client_token=client_token, at=at, keep_draft=True,
+            seen_draft_at=posted.draft_saved_at,
         )
     except SubmissionRefused as refused:
-        # No rollback: the refused text is now the draft, committed with this page.
-        entry = _entry_for_writing(account, entry_id)
-        return _response_page(entry, ResponseForm(), str(refused),
-                              submissions.editor_text(entry))
+        # No rollback: the refused text is now the draft, committed with this answer. The
+        # editor says why by redirect, not as this POST's page, which a reload would send
+        # again over what autosave keeps meanwhile.
+        carried_refusal.carry(session, entry_id,
+                              carried_refusal.Refusal(str(refused), posted.declaration))
+        return redirect(url_for(".response", entry_id=entry_id), 303)
     # The receipt page is the confirmation (its panel says so): no flash, so the session
     # cookie is left as it was.
     return redirect(url_for(".receipt", entry_id=entry_id, number=number))
@@ -247,6 +255,7 @@ def save_draft(entry_id: int):
 def _response_page(entry: Entry, form: ResponseForm, error: str | None,
                    editor: submissions.EditorText):
     form.client_token.data = _new_token()
+    form.draft_saved_at.data = editor.saved_at.isoformat() if editor.saved_at else ""
     paper = paper_as_read(entry.window_id, entry.npq_code)
     return render_template(
         "participant/response.html",

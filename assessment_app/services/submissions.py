@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import wraps
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Text, bindparam, func, select, true
+from sqlalchemy import Integer, Text, bindparam, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -72,13 +72,38 @@ def _upsert_draft(entry_id: int, text: str, words: int, at: datetime) -> None:
         _insert(Draft).values(entry_id=entry_id, text=text, word_count=words, saved_at=at)))
 
 
-def _replacing_the_draft(insert):
-    """The insert, or, where the entry has a draft already, that draft overwritten."""
+def _replacing_the_draft(insert, where=None):
+    """The insert, or, where the entry has a draft already, that draft overwritten (only
+    where `where` holds, if given)."""
     return insert.on_conflict_do_update(
         index_elements=[Draft.__table__.c.entry_id],
         set_={"text": insert.excluded.text, "word_count": insert.excluded.word_count,
               "saved_at": insert.excluded.saved_at},
+        where=where,
     )
+
+
+# Said instead of the refusal when the refused text was not kept: it is a copy of the page
+# sent again (a reload), older than the draft saved since.
+NEWER_DRAFT_KEPT = (
+    "Your response was not submitted. This page was sent again with older text than your "
+    "latest draft, so your latest draft is kept below. Check it, then submit."
+)
+
+
+def _keep_refused_text(entry_id: int, text: str, words: int, at: datetime,
+                       seen_draft_at: datetime | None) -> bool:
+    """Keep a refused text as the draft, unless the draft was saved after the form was
+    rendered (`seen_draft_at`, the draft's saved_at then; None: not known, so written) with
+    other text: a reloaded page sends its old form again, which must not overwrite what
+    autosave kept since. One upsert; True if the text was kept."""
+    insert = _insert(Draft).values(entry_id=entry_id, text=text, word_count=words, saved_at=at)
+    current = Draft.__table__.c
+    unchanged = None if seen_draft_at is None else or_(
+        current.text == insert.excluded.text, current.saved_at <= seen_draft_at)
+    kept = db.session.execute(
+        _replacing_the_draft(insert, where=unchanged).returning(current.id)).first()
+    return kept is not None
 
 
 def autosave_draft(participant_id: int, entry_id: int, text: str, at: datetime, *,
@@ -388,18 +413,20 @@ def _flushed():
 
 
 def _take(target: SubmissionTarget, text: str, written, *, declaration: bool, client_token: str,
-          at: datetime, upload: ResponseUpload | None = None, keep_draft: bool = False) -> int:
+          at: datetime, upload: ResponseUpload | None = None, keep_draft: bool = False,
+          seen_draft_at: datetime | None = None) -> int:
     """Take a final submission as a new version, with its receipt, and return its number; the
     rows are written in the context `written` (committed with them, or flushed).
 
     Submitting the same form twice (a double click, a resent request) returns the number of
     the version the first one made: the client token is unique per entry in the database.
     With keep_draft a refused text is kept as the draft (the caller, not rolling back the
-    refusal, commits it), so a refusal loses nothing; an accepted text is the newest version,
-    which the editor shows when it is newer than the draft (editor_text). The text is
-    normalised and counted once. The version is numbered from the target's numbering (read
-    under the entry's lock), or read here, so its INSERT, the audit row, the receipt and the
-    COMMIT all go in one round trip. Rows are written as plain values: no ORM object is made
+    refusal, commits it), so a refusal loses nothing, unless the draft has moved on since the
+    form was rendered with the draft saved at `seen_draft_at` (_keep_refused_text); an
+    accepted text is the newest version, which the editor shows when it is newer than the
+    draft (editor_text). The text is normalised and counted once. The version is numbered
+    from the target's numbering (read under the entry's lock), or read here, so its INSERT,
+    the audit row, the receipt and the COMMIT all go in one round trip. Rows are written as plain values: no ORM object is made
     or kept.
     """
     entry_id = target.entry_id
@@ -414,8 +441,8 @@ def _take(target: SubmissionTarget, text: str, written, *, declaration: bool, cl
     except SubmissionRefused:
         if numbering.taken is not None:  # a resent form whose first copy was taken in time
             return numbering.taken
-        if keep_draft:
-            _upsert_draft(entry_id, text, count, at)
+        if keep_draft and not _keep_refused_text(entry_id, text, count, at, seen_draft_at):
+            raise SubmissionRefused(NEWER_DRAFT_KEPT) from None
         raise
     version = {
         "entry_id": entry_id, "text": text, "word_count": count,

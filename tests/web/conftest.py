@@ -34,6 +34,13 @@ class Journey:
             data["declaration"] = "y"
         return self.client.post(self.url("/response"), data=data)
 
+    def refused_page(self, response):
+        """The editor a refused submission redirects to (303: a reload then sends no form),
+        as the participant's browser opens it."""
+        assert response.status_code == 303
+        assert response.headers["Location"] == self.url("/response")
+        return self.client.get(response.headers["Location"])
+
 
 @pytest.fixture
 def journey(app, client, clock):

@@ -3,7 +3,17 @@ limit's error shown in the server's words, and a sign-out that keeps unsaved wor
 
 from factories import count_queries, login, make_entry, make_user, make_window
 from moments import DURING
-from page_html import by_id, classed, described_by, error_links, has_class, one, parse, text_of
+from page_html import (
+    by_id,
+    classed,
+    described_by,
+    error_links,
+    has_class,
+    one,
+    page_summary,
+    parse,
+    text_of,
+)
 
 from assessment_app.extensions import db
 from assessment_app.models import PaperHandout, Role
@@ -94,18 +104,14 @@ def test_a_refused_submission_names_the_same_words_in_the_summary_and_on_the_fie
     """Over the limit: the summary links to the field, whose message is the limit's; another
     refusal (an empty response) is marked as one, so typing does not clear it."""
     journey.at(DURING)
-    over = parse(journey.submit("word " * 1503))
+    over = parse(journey.refused_page(journey.submit("word " * 1503)))
     assert error_links(over) == ["#text"]
     assert text_of(one(page_summary(over), ".//li")) == LIMIT.over_limit_message(1503)
     assert by_id(over, "text-error").get("data-error-kind") == "limit"
-    empty = parse(journey.submit("   ", token="t-2"))
+    empty = parse(journey.refused_page(journey.submit("   ", token="t-2")))
     error = by_id(empty, "text-error")
     assert error.get("data-error-kind") == "refusal" and "Your response is empty" in text_of(error)
     assert by_id(empty, "text").get("aria-invalid") == "true"
-
-
-def page_summary(page):
-    return one(page, f"//*[{classed('govuk-error-summary__list')}]")
 
 
 def test_a_participants_sign_out_sends_their_unsaved_drafts_first(app, journey, clock):

@@ -83,7 +83,7 @@ def test_argument_hidden_after_the_references_heading_counts(app, journey, clock
     is 1,504 words, refused; the draft keeps the text."""
     journey.at(DURING)
     text = f"{words(1499)}\nReferences\nSmith (2019) Coaching.\nThis argument was hidden here."
-    response = journey.submit(text)
+    response = journey.refused_page(journey.submit(text))
     assert "Your response has 1,504 words. The limit is 1,500 words." in response.text
     assert stored(app, SubmissionVersion.id) == []
     assert stored(app, Draft.text) == [(text,)]
@@ -92,7 +92,7 @@ def test_argument_hidden_after_the_references_heading_counts(app, journey, clock
 def test_blank_glyphs_between_words_do_not_hide_them(app, journey, clock):
     """U+2800 Braille blanks between 1,501 words: counted 1,501, refused."""
     journey.at(DURING)
-    response = journey.submit("\u2800".join(words(1501).split()))
+    response = journey.refused_page(journey.submit("\u2800".join(words(1501).split())))
     assert "Your response has 1,501 words." in response.text
     assert stored(app, SubmissionVersion.id) == []
 
@@ -101,7 +101,7 @@ def test_a_script_that_is_all_references_is_refused_with_its_own_message(app, jo
     """Nothing above the heading: a message that says so, and the text is kept."""
     journey.at(DURING)
     text = "References\nSmith (2019) Coaching.\nJones (2020) Feedback."
-    response = journey.submit(text)
+    response = journey.refused_page(journey.submit(text))
     assert response.status_code == 200
     assert "Your response has no counted words: it is all reference list." in response.text
     assert "Counted: 0 words. Reference list: 2 entries, not counted." in response.text
@@ -128,7 +128,7 @@ def test_a_100000_word_typed_response_is_kept_and_refused_with_its_count(app, jo
     the draft holds every word."""
     journey.at(DURING)
     text = words(100_000)
-    response = journey.submit(text)
+    response = journey.refused_page(journey.submit(text))
     assert response.status_code == 200
     assert ("Your response has 100,000 words. The limit is 1,500 words. "
             "Remove 98,500 words and submit again.") in response.text

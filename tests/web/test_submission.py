@@ -41,7 +41,7 @@ def test_over_the_limit_is_refused_with_count_and_limit_and_keeps_the_text(app, 
     """A hard cap: 1,501 words cannot be submitted; the page says so and still holds the text."""
     journey.at(DURING)
     text = words(1501)
-    response = journey.submit(text)
+    response = journey.refused_page(journey.submit(text))
     assert response.status_code == 200
     assert "<title>Error: Your response" in response.text  # announced first by screen readers
     assert "Your response has 1,501 words. The limit is 1,500 words." in response.text
@@ -71,6 +71,8 @@ def test_tolerance_allows_words_past_the_limit(app, client, clock):
     login(client, email)
     url = f"/assessments/{entry_id}/response"
     refused = client.post(url, data={"text": words(1651), "declaration": "y", "client_token": "a"})
+    assert refused.status_code == 303
+    refused = client.get(refused.headers["Location"])
     assert "up to 1,650 words can be submitted" in refused.text
     accepted = client.post(url, data={"text": words(1650), "declaration": "y", "client_token": "b"})
     assert accepted.status_code == 302
@@ -78,14 +80,14 @@ def test_tolerance_allows_words_past_the_limit(app, client, clock):
 
 def test_an_empty_response_is_refused(app, journey, clock):
     journey.at(DURING)
-    response = journey.submit("  — • \n ")
+    response = journey.refused_page(journey.submit("  — • \n "))
     assert "Your response is empty" in response.text
     assert versions(app) == []
 
 
 def test_the_own_work_declaration_is_required_and_text_is_kept(app, journey, clock):
     journey.at(DURING)
-    response = journey.submit("A complete response.", declaration=False)
+    response = journey.refused_page(journey.submit("A complete response.", declaration=False))
     assert "Confirm that the response is your own work" in response.text
     assert "A complete response." in response.text
     assert versions(app) == []
@@ -101,7 +103,7 @@ def test_submission_at_the_last_second_is_in_time(app, journey, clock):
 def test_submission_at_midnight_is_refused_with_a_clear_message_and_the_text_kept(app, journey, clock):
     """00:00:00 after day 8 is late: refused, the deadline named, the text kept as a draft."""
     journey.at(CLOSED)
-    response = journey.submit("Too late, but keep me.")
+    response = journey.refused_page(journey.submit("Too late, but keep me."))
     assert response.status_code == 200
     assert "The deadline was 11:59pm on Tuesday 1 December 2026" in response.text
     assert "Too late, but keep me." in response.text
@@ -162,8 +164,8 @@ def test_with_the_pages_csrf_token_a_submission_is_taken_and_a_refusal_shows_a_n
     journey.at(DURING)  # signed in; from here on every form needs its token
     app.config["WTF_CSRF_ENABLED"] = True
     token = _csrf_token(journey.client.get(journey.url("/response")).text)
-    refused = journey.client.post(journey.url("/response"), data={
-        "text": "Kept.", "client_token": "a", "csrf_token": token})
+    refused = journey.refused_page(journey.client.post(journey.url("/response"), data={
+        "text": "Kept.", "client_token": "a", "csrf_token": token}))
     assert refused.status_code == 200 and "own work" in refused.text
     token = _csrf_token(refused.text)
     taken = journey.client.post(journey.url("/response"), data={

@@ -212,6 +212,8 @@ function initResponseForm(form) {
       const recovered = failures > 0;
       lastSaved = sent;
       savedClock = londonClock(result.saved_at);
+      // The form now holds text as new as this draft (see ResponseForm.draft_saved_at).
+      form.elements.draft_saved_at.value = result.saved_at;
       failures = 0;
       retryAt = 0;
       showSaved();
