@@ -44,8 +44,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from . import (errors, logs, monitoring, page_compression, request_transaction, security,
-                   static_assets)
+    from . import (
+        errors,
+        logs,
+        monitoring,
+        page_compression,
+        request_transaction,
+        security,
+        static_assets,
+    )
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .auth import identity_service
