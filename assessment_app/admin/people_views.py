@@ -40,7 +40,8 @@ def import_people():
             return None
         if not result:
             return "Nothing has changed: everyone in the file is already here as it says."
-        return f"{len(result)} people added. Each has been emailed a link to set a password."
+        return (f"{plural(len(result), 'person', 'people')} added. Each has been emailed a link "
+                "to set a password.")
     return import_page(PeopleImportForm(), "admin/people_import.html",
                        people_updates.import_people, done,
                        lambda result: url_for(".people_upload", import_id=result.id)

@@ -49,7 +49,7 @@ def nothing_changed(app):
 
 def test_a_byte_order_mark_is_read_as_the_start_of_the_header(app, admin):
     response = people(admin, ("\ufeff" + HEADER + person(1)).encode("utf-8"))
-    assert "1 people added" in response.text
+    assert "1 person added" in response.text
     with app.app_context():
         assert db.session.scalar(db.select(User.name).where(User.email == "p1@example.org")) == "Person 1"
 

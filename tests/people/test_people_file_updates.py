@@ -117,7 +117,7 @@ def test_a_dfe_participant_id_finds_them_whatever_their_email(app, admin, upload
 
 def test_a_file_of_new_people_only_is_imported_at_once(app, admin, upload):
     page = upload(admin, HEADER + SAM)
-    assert "1 people added" in page.text
+    assert "1 person added" in page.text
     known_again = upload(admin, HEADER + SAM)  # the same file again: nothing to change
     assert "Nothing has changed: everyone in the file is already here as it says." in known_again.text
 

@@ -31,7 +31,7 @@ def test_a_bad_programme_end_date_refuses_the_file_with_its_line(app, admin, upl
 
 def test_the_old_people_csv_without_the_column_still_imports(app, admin, upload):
     old = "role,name,email,programme,cohort,delivery_partner,school\n"
-    assert "1 people added" in upload(admin, old + "participant,Sam,sam@example.org,NPQLTD,,,\n").text
+    assert "1 person added" in upload(admin, old + "participant,Sam,sam@example.org,NPQLTD,,,\n").text
 
 
 def test_adding_one_person_records_their_programme_end_date(app, admin):
