@@ -14,7 +14,7 @@ from ..services import admin_lists, allocations, audit, checking, exports, moder
 from ..services import release_check as release_checks
 from ..services.checking import NO_MODERATOR
 from ..services.marking_error import MarkingError
-from ..timeformat import london_time
+from ..timeformat import london_time, plural
 from .blueprint import bp
 from .confirm import check_page, confirmed
 from .downloads import download
@@ -59,7 +59,7 @@ def _marking_page(window, at, release_form: ReleaseForm):
 def allocate(window_id: int):
     window = _window_or_404(window_id)
     result = allocations.allocate_window(window, clock.now(), current_user)
-    message = f"{len(result.assignments)} scripts allocated."
+    message = f"{plural(len(result.assignments), 'script')} allocated."
     if result.unallocated:
         reasons = sorted(set(result.unallocated.values()))
         message += f" {len(result.unallocated)} could not be allocated: {'; '.join(reasons)}."
@@ -122,7 +122,8 @@ def assign_marker(window_id: int, entry_id: int, role: str):
 def draw_sample(window_id: int):
     window = _window_or_404(window_id)
     chosen = checking.draw_second_marking_sample(window, clock.now(), current_user)
-    flash(f"{len(chosen)} scripts are in the second-marking sample.", "success")
+    in_sample = "is" if len(chosen) == 1 else "are"
+    flash(f"{plural(len(chosen), 'script')} {in_sample} in the second-marking sample.", "success")
     return redirect(url_for(".marking_overview", window_id=window.id))
 
 
