@@ -38,7 +38,7 @@ def _marking_page(window, at, release_form: ReleaseForm):
         select(User, MarkerProfile.npq_codes).join(MarkerProfile, MarkerProfile.user_id == User.id)
         .order_by(User.name)
     ).all()
-    outstanding = checking.outstanding_checks(window, at)
+    outstanding = checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
                                       page=request.args.get("page", 1, type=int))
@@ -50,8 +50,9 @@ def _marking_page(window, at, release_form: ReleaseForm):
                  "status": [(k, text) for k, (text, _) in admin_lists.SCRIPT_STATUSES.items()],
                  "marker": [(m.id, m.name) for m, _ in markers]},
         filters=filters, at=at, form=release_form,
-        outstanding=outstanding[:OUTSTANDING_LISTED], outstanding_total=len(outstanding),
-        stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
+        outstanding=outstanding, outstanding_total=checking.outstanding_count(window, at),
+        stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True)
+               if o.holder == NO_MODERATOR])
 
 
 @bp.post("/windows/<int:window_id>/marking/allocate")

@@ -4,7 +4,7 @@ filters, in a fixed number of statements whatever the cohort's size."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
@@ -20,6 +20,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
+from .allocations import marked_entries
 
 PAGE_SIZE = 50
 
@@ -143,23 +144,11 @@ class ScriptRow:
     case: Moderation | None
 
 
-def _scripts(window: AssessmentWindow, at: datetime):
-    """Entries whose script is marked (allocations.marked_versions, as a query): submitted, not
-    voided or deferred, and past their own deadline (the later of the window's and any
-    extension)."""
-    query = select(Entry).where(
-        Entry.window_id == window.id, _submitted,
-        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
-    if window.closes_at > at:
-        return query.where(false())
-    return query.where(Entry.extended_closes_at.is_(None) | (Entry.extended_closes_at <= at))
-
-
 def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", status: str = "",
                    marker_id: int | None = None, page: int = 1) -> Page:
     """The window's marked scripts by candidate number with their live allocations and any
     moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements."""
-    query = _scripts(window, at)
+    query = marked_entries(window, at)
     if npq:
         query = query.where(Entry.npq_code == npq)
     if status in SCRIPT_STATUSES:
@@ -181,4 +170,4 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
 
 
 def script_count(window: AssessmentWindow, at: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(_scripts(window, at).subquery()))
+    return db.session.scalar(select(func.count()).select_from(marked_entries(window, at).subquery()))

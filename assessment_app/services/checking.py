@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -27,7 +27,13 @@ from ..models import (
     User,
 )
 from . import audit
-from .allocations import allocate_window, live_allocations, marked_versions, moderator_pool
+from .allocations import (
+    allocate_window,
+    live_allocations,
+    marked_entries,
+    marked_versions,
+    moderator_pool,
+)
 from .moderation import who_may_decide
 
 
@@ -243,35 +249,66 @@ class Outstanding:
         return f"{self.candidate_number} ({self.stage}: {self.holder})"
 
 
-def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstanding]:
-    """Every script whose deadline has passed and whose result is not final, by candidate
-    number, in a fixed number of queries."""
-    versions = marked_versions(window, at)
-    checking, moderators = window_checking(window, judgements=False), moderator_pool()
+def _outstanding(window: AssessmentWindow, at: datetime):
+    """The window's marked scripts whose checking is unfinished, each with its live first and
+    second allocations and its case: final_results' rule (an undecided case; else no first
+    mark; else a second mark needs_second asks for and is not in), said in SQL so a page
+    counts and lists them without reading the whole window."""
+    first, second, first_mark = aliased(Allocation), aliased(Allocation), aliased(Mark)
+
+    def live(allocation, role):
+        return ((allocation.entry_id == Entry.id) & (allocation.role == role)
+                & (allocation.status != AllocationStatus.RETURNED))
+
+    first_missing = first.id.is_(None) | (first.status != AllocationStatus.SUBMITTED)
+    second_missing = second.id.is_(None) | (second.status != AllocationStatus.SUBMITTED)
+    needs_second = (SecondMarkingSample.entry_id.is_not(None) | second.id.is_not(None)
+                    | (first_mark.outcome == Outcome.FAIL) | first_mark.borderline.is_(True))
+    return (
+        marked_entries(window, at).add_columns(first, second, Moderation)
+        .outerjoin(first, live(first, MarkingRole.FIRST))
+        .outerjoin(first_mark, first_mark.allocation_id == first.id)
+        .outerjoin(second, live(second, MarkingRole.SECOND))
+        .outerjoin(Moderation, Moderation.entry_id == Entry.id)
+        .outerjoin(SecondMarkingSample, SecondMarkingSample.entry_id == Entry.id)
+        .where(Moderation.decided_at.is_(None))  # none, or undecided
+        .where(Moderation.id.is_not(None) | first_missing | (needs_second & second_missing))
+    ), first, second
+
+
+def outstanding_count(window: AssessmentWindow, at: datetime) -> int:
+    query, _, _ = _outstanding(window, at)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def outstanding_checks(window: AssessmentWindow, at: datetime, limit: int | None = None,
+                       moderation_only: bool = False) -> list[Outstanding]:
+    """Every script whose deadline has passed and whose result is not final (the first `limit`,
+    or only those waiting for moderation), by candidate number, in a fixed number of queries."""
+    query, first, second = _outstanding(window, at)
+    if moderation_only:
+        query = query.where(Moderation.id.is_not(None))
+    rows = db.session.execute(
+        query.options(joinedload(Entry.participant), joinedload(first.marker),
+                      joinedload(second.marker))
+        .order_by(Entry.candidate_number).limit(limit)).all()
+    moderators = moderator_pool() if any(case for *_, case in rows) else []
     out = []
-    for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
-        entry_id, number = version.entry_id, version.entry.candidate_number
-        case = checking.cases.get(entry_id)
+    for entry, first_allocation, second_allocation, case in rows:
+        number = entry.candidate_number
         if case is not None:
-            if case.decided_at is None:
-                names = [u.name for u in who_may_decide(case, version.entry,
-                                                        checking.markers(entry_id), moderators)]
-                out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
-                                       case.id))
+            markers = {a.marker_id for a in (first_allocation, second_allocation) if a}
+            names = [u.name for u in who_may_decide(case, entry, markers, moderators)]
+            out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
+                                   case.id))
             continue
-        for stage, role, allocation, mark in (
-            ("first marking", MarkingRole.FIRST, checking.first.get(entry_id),
-             checking.first_mark(entry_id)),
-            ("second marking", MarkingRole.SECOND, checking.second.get(entry_id),
-             checking.second_mark(entry_id)),
-        ):
-            if mark is None:
-                out.append(Outstanding(number, stage, allocation.marker.name) if allocation
-                           else Outstanding(number, stage, NOT_ALLOCATED, entry_id=entry_id,
-                                            role=role))
-                break
-            if not checking.needs_second(entry_id):
-                break
+        second_stage = (first_allocation is not None
+                        and first_allocation.status is AllocationStatus.SUBMITTED)
+        stage, role, allocation = (("second marking", MarkingRole.SECOND, second_allocation)
+                                   if second_stage else
+                                   ("first marking", MarkingRole.FIRST, first_allocation))
+        out.append(Outstanding(number, stage, allocation.marker.name) if allocation
+                   else Outstanding(number, stage, NOT_ALLOCATED, entry_id=entry.id, role=role))
     return out
 
 
