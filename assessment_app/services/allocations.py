@@ -58,7 +58,7 @@ def marked_entries(window: AssessmentWindow, at: datetime):
     and any extension)."""
     query = select(Entry).where(
         Entry.window_id == window.id,
-        exists().where(SubmissionVersion.entry_id == Entry.id),
+        exists().where(SubmissionVersion.entry_id == Entry.id).correlate(Entry),
         Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
     if window.closes_at > at:
         return query.where(false())

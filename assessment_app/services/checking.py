@@ -120,6 +120,25 @@ NOT_ALLOCATED = "not yet allocated"
 NO_MODERATOR = "no eligible moderator"
 
 
+def needs_second(sampled: bool, second_allocated: bool, first_outcome: Outcome | None,
+                 first_borderline: bool) -> bool:
+    """Every fail and borderline script, and every one drawn or allocated for second marking."""
+    return (sampled or second_allocated or first_outcome is Outcome.FAIL
+            or bool(first_borderline))
+
+
+def settled_by(case: bool, case_decided: bool, first_marked: bool, second_needed: bool,
+               second_marked: bool) -> str | None:
+    """Whose judgement is a script's result: "case" (the moderator's decision), "first" (the
+    first mark, once any second mark it needs is in and agrees), or None while checking is
+    unfinished. A fail or borderline first mark is never final without a second mark."""
+    if case:
+        return "case" if case_decided else None
+    if not first_marked or (second_needed and not second_marked):
+        return None
+    return "first"
+
+
 @dataclass
 class _Checking:
     """The live allocations, moderation cases and sample of a set of scripts."""
@@ -138,10 +157,9 @@ class _Checking:
         return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
 
     def needs_second(self, entry_id: int) -> bool:
-        """Every fail and borderline script, and every one drawn or allocated for second marking."""
         first = self.first_mark(entry_id)
-        return (entry_id in self.sampled or entry_id in self.second
-                or (first is not None and (first.outcome is Outcome.FAIL or first.borderline)))
+        return needs_second(entry_id in self.sampled, entry_id in self.second,
+                            first.outcome if first else None, first.borderline if first else False)
 
     def markers(self, entry_id: int) -> set[int]:
         return {a.marker_id for a in (self.first.get(entry_id), self.second.get(entry_id)) if a}
@@ -205,27 +223,22 @@ def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Check
 
 
 def final_results(entry_ids, checking: _Checking | None = None) -> dict[int, FinalResult]:
-    """The results participants will see, for many entries in a fixed number of queries: the
-    moderator's decision, else the first mark, once any second mark it needs is in and agrees.
-    A fail or borderline first mark is never final without a second mark. Entries whose
-    checking is unfinished are absent."""
+    """The results participants will see (settled_by), for many entries in a fixed number of
+    queries. Entries whose checking is unfinished are absent."""
     entry_ids = list(entry_ids)
     checking = entries_checking(entry_ids) if checking is None else checking
     results = {}
     for entry_id in entry_ids:
-        case = checking.cases.get(entry_id)
-        if case is not None:
-            if case.decided_at is not None:
-                results[entry_id] = FinalResult(case.outcome, case.rubric_version,
-                                                case.judgements, case.feedback)
-            continue
-        mark = checking.first_mark(entry_id)
-        if mark is None:
-            continue
-        if checking.needs_second(entry_id) and checking.second_mark(entry_id) is None:
-            continue
-        results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
-                                        mark.feedback)
+        case, mark = checking.cases.get(entry_id), checking.first_mark(entry_id)
+        by = settled_by(case is not None, case is not None and case.decided_at is not None,
+                        mark is not None, mark is not None and checking.needs_second(entry_id),
+                        checking.second_mark(entry_id) is not None)
+        if by == "case":
+            results[entry_id] = FinalResult(case.outcome, case.rubric_version,
+                                            case.judgements, case.feedback)
+        elif by == "first":
+            results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
+                                            mark.feedback)
     return results
 
 
