@@ -207,16 +207,18 @@ def _export_child(url: str, address: str) -> None:
 
 def _export_in_child(url: str, address: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--export", url, address],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{address} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _exports(url: str, sizes: dict, n: int) -> bool:
     quarter = n // 4
     print(f"\n{'export (each in a fresh process)':<34}{'time at':>9}{'':>8}{'target':>8}"
-          f"{'peak RSS at':>13}{'':>8}{'SQL at':>8}{'':>6}  verdict")
+          f"{'peak RSS at':>13}{'':>8}{'SQL at':>8}{'':>7}  verdict")
     print(f"{'':<34}{format(quarter, ','):>9}{format(n, ','):>8}{'':>8}{format(quarter, ','):>13}"
-          f"{format(n, ','):>8}{format(SMALL, ','):>8}{format(n, ','):>6}")
+          f"{format(n, ','):>8}{format(SMALL, ','):>8}{format(n, ','):>7}")
     all_ok = True
     for name, address, target in EXPORTS:
         small = _export_in_child(url, address.format(**sizes[SMALL]))
@@ -228,7 +230,7 @@ def _exports(url: str, sizes: dict, n: int) -> bool:
         all_ok &= ok
         print(f"{name:<34}{part['seconds']:>8.2f}s{whole['seconds']:>7.2f}s{'< ' + str(target) + ' s':>8}"
               f"{part['peak_mb']:>11.0f}MB{whole['peak_mb']:>6.0f}MB{small['statements']:>8}"
-              f"{whole['statements']:>6}  {'OK' if ok else 'MISSED'}"
+              f"{whole['statements']:>7}  {'OK' if ok else 'MISSED'}"
               f"{'' if whole['streamed'] else ' (not streamed)'}")
     print(f"(peak RSS of the whole child, app included; flat means at most {PEAK_SLACK_MB} MB "
           f"more at {n:,} than at {quarter:,})")

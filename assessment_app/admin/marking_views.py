@@ -39,18 +39,19 @@ def _marking_page(window, at, release_form: ReleaseForm):
         .order_by(User.name)
     ).all()
     outstanding = checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
+    scripts, outstanding_total = checking.checking_counts(window, at)
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
                                       page=request.args.get("page", 1, type=int))
     return render_template(
-        "admin/marking.html", window=window, page=page, scripts=admin_lists.script_count(window, at),
+        "admin/marking.html", window=window, page=page, scripts=scripts,
         markers=[m for m, _ in markers],
         qualified={m.id: set((codes or "").split()) for m, codes in markers},
         choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
                  "status": [(k, text) for k, (text, _) in admin_lists.SCRIPT_STATUSES.items()],
                  "marker": [(m.id, m.name) for m, _ in markers]},
         filters=filters, at=at, form=release_form,
-        outstanding=outstanding, outstanding_total=checking.outstanding_count(window, at),
+        outstanding=outstanding, outstanding_total=outstanding_total,
         stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True)
                if o.holder == NO_MODERATOR])
 

@@ -167,7 +167,3 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
     return Page([ScriptRow(e, allocations.get((e.id, MarkingRole.FIRST)),
                            allocations.get((e.id, MarkingRole.SECOND)), cases.get(e.id))
                  for e in entries], total, page)
-
-
-def script_count(window: AssessmentWindow, at: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(marked_entries(window, at).subquery()))

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -262,11 +262,11 @@ class Outstanding:
         return f"{self.candidate_number} ({self.stage}: {self.holder})"
 
 
-def _outstanding(window: AssessmentWindow, at: datetime):
-    """The window's marked scripts whose checking is unfinished, each with its live first and
-    second allocations and its case: final_results' rule (an undecided case; else no first
-    mark; else a second mark needs_second asks for and is not in), said in SQL so a page
-    counts and lists them without reading the whole window."""
+def _checking_state(window: AssessmentWindow, at: datetime):
+    """The window's marked scripts, each with its live first and second allocations and its
+    case, and the condition that its checking is unfinished: final_results' rule (an
+    undecided case; else no first mark; else a second mark needs_second asks for and is not
+    in), said in SQL so a page counts and lists them without reading the whole window."""
     first, second, first_mark = aliased(Allocation), aliased(Allocation), aliased(Mark)
 
     def live(allocation, role):
@@ -275,30 +275,37 @@ def _outstanding(window: AssessmentWindow, at: datetime):
 
     first_missing = first.id.is_(None) | (first.status != AllocationStatus.SUBMITTED)
     second_missing = second.id.is_(None) | (second.status != AllocationStatus.SUBMITTED)
-    needs_second = (SecondMarkingSample.entry_id.is_not(None) | second.id.is_not(None)
-                    | (first_mark.outcome == Outcome.FAIL) | first_mark.borderline.is_(True))
-    return (
+    second_needed = (SecondMarkingSample.entry_id.is_not(None) | second.id.is_not(None)
+                     | (first_mark.outcome == Outcome.FAIL) | first_mark.borderline.is_(True))
+    unfinished = ((Moderation.id.is_not(None) & Moderation.decided_at.is_(None))
+                  | (Moderation.id.is_(None)
+                     & (first_missing | (second_needed & second_missing))))
+    query = (
         marked_entries(window, at).add_columns(first, second, Moderation)
         .outerjoin(first, live(first, MarkingRole.FIRST))
         .outerjoin(first_mark, first_mark.allocation_id == first.id)
         .outerjoin(second, live(second, MarkingRole.SECOND))
         .outerjoin(Moderation, Moderation.entry_id == Entry.id)
         .outerjoin(SecondMarkingSample, SecondMarkingSample.entry_id == Entry.id)
-        .where(Moderation.decided_at.is_(None))  # none, or undecided
-        .where(Moderation.id.is_not(None) | first_missing | (needs_second & second_missing))
-    ), first, second
+    )
+    return query, unfinished, first, second
 
 
-def outstanding_count(window: AssessmentWindow, at: datetime) -> int:
-    query, _, _ = _outstanding(window, at)
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+def checking_counts(window: AssessmentWindow, at: datetime) -> tuple[int, int]:
+    """How many of the window's scripts are marked (their deadline passed), and how many of
+    them are still being checked: one statement."""
+    query, unfinished, _, _ = _checking_state(window, at)
+    scripts, outstanding = db.session.execute(
+        query.with_only_columns(func.count(), func.count(case((unfinished, 1))))).one()
+    return scripts, outstanding
 
 
 def outstanding_checks(window: AssessmentWindow, at: datetime, limit: int | None = None,
                        moderation_only: bool = False) -> list[Outstanding]:
     """Every script whose deadline has passed and whose result is not final (the first `limit`,
     or only those waiting for moderation), by candidate number, in a fixed number of queries."""
-    query, first, second = _outstanding(window, at)
+    query, unfinished, first, second = _checking_state(window, at)
+    query = query.where(unfinished)
     if moderation_only:
         query = query.where(Moderation.id.is_not(None))
     rows = db.session.execute(

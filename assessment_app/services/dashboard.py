@@ -2,11 +2,11 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from ..clock import to_london
+from ..clock import LONDON, to_london
 from ..deadlines import deadline_day
 from ..extensions import db
 from ..models import (
@@ -72,22 +72,34 @@ def figures(window: AssessmentWindow, at: datetime) -> WindowFigures:
     )
 
 
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LONDON).astimezone(UTC)
+
+
 def submissions_by_day(window: AssessmentWindow) -> list[tuple[date, int]]:
-    """First submissions per London day, for every day of the window (and of any extension)."""
-    firsts = db.session.scalars(
-        select(SubmissionVersion.submitted_at).join(Entry)
-        .where(Entry.window_id == window.id, SubmissionVersion.number == 1)
-    ).all()
-    per_day = Counter(to_london(at).date() for at in firsts)
+    """First submissions per London day, for every day of the window (and of any extension),
+    counted by the database in buckets between London midnights: no row per submission."""
     latest_extension = db.session.scalar(
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id))
-    ends = [window.first_day + timedelta(days=window.length_days - 1), *per_day]
+    last = window.first_day + timedelta(days=window.length_days - 1)
     if latest_extension is not None:
-        ends.append(deadline_day(latest_extension))
-    last = max(ends)
-    days = (last - window.first_day).days + 1
-    return [(window.first_day + timedelta(days=i), per_day[window.first_day + timedelta(days=i)])
-            for i in range(days)]
+        last = max(last, deadline_day(latest_extension))
+    days = [window.first_day + timedelta(days=i) for i in range((last - window.first_day).days + 1)]
+    firsts = (select(SubmissionVersion.submitted_at).join(Entry)
+              .where(Entry.window_id == window.id, SubmissionVersion.number == 1))
+    # Bucket i holds days[i]; -1 is before the first day (not shown), len(days) after the last.
+    bucket = case(*((SubmissionVersion.submitted_at < _london_midnight(day), i - 1)
+                    for i, day in enumerate([*days, last + timedelta(days=1)])),
+                  else_=len(days)).label("day")
+    counted = dict(db.session.execute(
+        firsts.with_only_columns(bucket, func.count()).group_by(bucket)).all())
+    per_day = Counter({days[i]: n for i, n in counted.items() if 0 <= i < len(days)})
+    if counted.get(len(days)):  # after the last day: rare, so read one by one
+        per_day.update(to_london(at).date() for at in db.session.scalars(
+            firsts.where(SubmissionVersion.submitted_at >= _london_midnight(
+                last + timedelta(days=1)))))
+        days += [last + timedelta(days=i) for i in range(1, (max(per_day) - last).days + 1)]
+    return [(day, per_day[day]) for day in days]
 
 
 @dataclass(frozen=True)
