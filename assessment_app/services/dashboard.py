@@ -46,26 +46,31 @@ def _count(query) -> int:
 
 def figures(window: AssessmentWindow, at: datetime) -> WindowFigures:
     in_window = select(Entry.id).where(Entry.window_id == window.id)
+    entered, on_extension = db.session.execute(
+        select(func.count(case((Entry.entered.is_(True), 1))),
+               func.count(Entry.extended_closes_at)).where(Entry.window_id == window.id)).one()
 
-    def allocations(role, status=None):
-        query = select(Allocation.entry_id).where(Allocation.entry_id.in_(in_window),
-                                                  Allocation.role == role)
-        if status is None:
-            return query.where(Allocation.status != AllocationStatus.RETURNED).distinct()
-        return query.where(Allocation.status == status).distinct()
+    def scripts(role, submitted: bool):
+        """Distinct scripts with a live allocation in `role` (only submitted ones if asked)."""
+        live = (Allocation.status == AllocationStatus.SUBMITTED if submitted
+                else Allocation.status != AllocationStatus.RETURNED)
+        return func.count(func.distinct(case(((Allocation.role == role) & live,
+                                              Allocation.entry_id))))
 
+    allocated, marked, second_marked = db.session.execute(
+        select(scripts(MarkingRole.FIRST, False), scripts(MarkingRole.FIRST, True),
+               scripts(MarkingRole.SECOND, True))
+        .where(Allocation.entry_id.in_(in_window))).one()
     return WindowFigures(
-        entered=_count(in_window.where(Entry.entered.is_(True))),
+        entered=entered,
         drafts_started=_count(select(Draft.id).where(Draft.entry_id.in_(in_window),
                                                      Draft.word_count > 0)),
         submitted=_count(select(SubmissionVersion.entry_id)
                          .where(SubmissionVersion.entry_id.in_(in_window)).distinct()),
-        on_extension=_count(in_window.where(Entry.extended_closes_at.is_not(None))),
+        on_extension=on_extension,
         ec_pending=_count(select(EcClaim.id).where(EcClaim.entry_id.in_(in_window),
                                                    EcClaim.decided_at.is_(None))),
-        allocated=_count(allocations(MarkingRole.FIRST)),
-        marked=_count(allocations(MarkingRole.FIRST, AllocationStatus.SUBMITTED)),
-        second_marked=_count(allocations(MarkingRole.SECOND, AllocationStatus.SUBMITTED)),
+        allocated=allocated, marked=marked, second_marked=second_marked,
         moderated=_count(select(Moderation.id).where(Moderation.entry_id.in_(in_window),
                                                      Moderation.decided_at.is_not(None))),
         released=window.results_released(at),
