@@ -207,7 +207,7 @@ def _export_child(url: str, address: str) -> None:
 
 def _export_in_child(url: str, address: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--export", url, address],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode:
         sys.exit(f"{address} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -312,15 +312,15 @@ def outstanding_checks(window: AssessmentWindow, at: datetime, limit: int | None
         query.options(joinedload(Entry.participant), joinedload(first.marker),
                       joinedload(second.marker))
         .order_by(Entry.candidate_number).limit(limit)).all()
-    moderators = moderator_pool() if any(case for *_, case in rows) else []
+    moderators = moderator_pool() if any(dispute for *_, dispute in rows) else []
     out = []
-    for entry, first_allocation, second_allocation, case in rows:
+    for entry, first_allocation, second_allocation, dispute in rows:
         number = entry.candidate_number
-        if case is not None:
+        if dispute is not None:
             markers = {a.marker_id for a in (first_allocation, second_allocation) if a}
-            names = [u.name for u in who_may_decide(case, entry, markers, moderators)]
+            names = [u.name for u in who_may_decide(dispute, entry, markers, moderators)]
             out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
-                                   case.id))
+                                   dispute.id))
             continue
         second_stage = (first_allocation is not None
                         and first_allocation.status is AllocationStatus.SUBMITTED)
