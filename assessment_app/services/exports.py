@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, inspect, select
+from sqlalchemy import String, exists, func, inspect, select, type_coerce
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attempt_outcome import Rule
@@ -135,7 +135,7 @@ def _marked_scripts(window: AssessmentWindow, at):
         return ((allocation.entry_id == Entry.id) & (allocation.role == role)
                 & (allocation.status != AllocationStatus.RETURNED))
 
-    return db.session.execute(
+    return db.session.connection().execute(
         select(Entry.candidate_number, Entry.npq_code, Entry.outcome.label("outcome"),
                Entry.outcome_rule.label("outcome_rule"), SubmissionVersion.number,
                SubmissionVersion.word_count, SubmissionVersion.sha256,
@@ -179,8 +179,9 @@ def _marked_levels(window: AssessmentWindow, at):
     """(candidate number, role, criterion, level) of every submitted mark of the window's
     marked scripts, in _marked_scripts' order (and each mark's in its judgements'), streamed
     beside it."""
-    return db.session.execute(
-        select(Entry.candidate_number, Allocation.role, Judgement.criterion_id,
+    return db.session.connection().execute(
+        # The role as its text: an enum made per judgement costs more than the rest of the row.
+        select(Entry.candidate_number, type_coerce(Allocation.role, String), Judgement.criterion_id,
                Judgement.level_id)
         .select_from(Judgement)
         .join(Mark, Mark.id == Judgement.mark_id)
@@ -201,10 +202,9 @@ def _marks_rows(window: AssessmentWindow, at):
         levels = iter(levels)
         pending = next(levels, None)
         for s in scripts:
-            by_role: dict[MarkingRole, list[str]] = {}
-            while pending is not None and pending.candidate_number == s.candidate_number:
-                by_role.setdefault(pending.role, []).append(
-                    f"{pending.criterion_id}={pending.level_id}")
+            by_role: dict[str, list[str]] = {MarkingRole.FIRST: [], MarkingRole.SECOND: []}
+            while pending is not None and pending[0] == s.candidate_number:
+                by_role[pending[1]].append(f"{pending[2]}={pending[3]}")
                 pending = next(levels, None)
             first_in = s.first_status == AllocationStatus.SUBMITTED
             second_in = s.second_status == AllocationStatus.SUBMITTED
@@ -218,10 +218,10 @@ def _marks_rows(window: AssessmentWindow, at):
                 s.candidate_number, s.npq_code, s.number, s.word_count, s.sha256,
                 iso_london(s.submitted_at),
                 s.first_marker if first_in else "", s.first_outcome.value if first_in else "",
-                "; ".join(by_role.get(MarkingRole.FIRST, [])) if first_in else "",
+                "; ".join(by_role[MarkingRole.FIRST]) if first_in else "",
                 _when(s.first_at if first_in else None),
                 s.second_marker if second_in else "", s.second_outcome.value if second_in else "",
-                "; ".join(by_role.get(MarkingRole.SECOND, [])) if second_in else "",
+                "; ".join(by_role[MarkingRole.SECOND]) if second_in else "",
                 _when(s.second_at if second_in else None),
                 s.moderator or "", s.case_outcome.value if s.case_outcome else "",
                 s.case_reason if s.case_at else "",  # a draft's reason is not one
