@@ -504,7 +504,7 @@ def _window_entries(window: AssessmentWindow, numbered: bool = False):
         numbers = _attempt_numbers(window)
         query = query.add_columns(numbers.c.number.label("attempt_number")).outerjoin(
             numbers, numbers.c.id == Entry.id)
-    return db.session.execute(query)
+    return db.session.connection().execute(query)
 
 
 def _amendments(window: AssessmentWindow) -> dict[int, list[OutcomeAmendment]]:
