@@ -149,14 +149,21 @@ class CriterionLevels:
 def level_distribution(window: AssessmentWindow) -> dict[str, list[CriterionLevels]]:
     """marker -> their levels per criterion, from submitted marks: for moderators' reviews.
     Criteria are named and ordered as in the rubric each mark was made with."""
-    rows = db.session.execute(
-        select(User.name + " (" + User.email + ")", Entry.npq_code, Mark.rubric_version,
-               Judgement.criterion_id, Judgement.level_id, func.count(Judgement.id))
+    # Counted by marker id, then named: no text made per judgement.
+    counted = (
+        select(Allocation.marker_id, Entry.npq_code, Mark.rubric_version, Judgement.criterion_id,
+               Judgement.level_id, func.count(Judgement.id).label("n"))
+        .select_from(Judgement)
         .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
-        .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
+        .join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(User.name, User.email, Entry.npq_code, Mark.rubric_version,
+        .group_by(Allocation.marker_id, Entry.npq_code, Mark.rubric_version,
                   Judgement.criterion_id, Judgement.level_id)
+        .subquery())
+    rows = db.session.execute(
+        select(User.name + " (" + User.email + ")", counted.c.npq_code, counted.c.rubric_version,
+               counted.c.criterion_id, counted.c.level_id, counted.c.n)
+        .join(counted, counted.c.marker_id == User.id)
     ).all()
     rubrics = {version: rubric_at(version) for version in {row[2] for row in rows}}
     counts: dict[str, dict[tuple, Counter]] = {}
