@@ -38,8 +38,10 @@ def _marking_page(window, at, release_form: ReleaseForm):
         select(User, MarkerProfile.npq_codes).join(MarkerProfile, MarkerProfile.user_id == User.id)
         .order_by(User.name)
     ).all()
-    outstanding = checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
     scripts, outstanding_total = checking.checking_counts(window, at)
+    # Nothing still to check (the usual page once marking is done): nothing to look for.
+    outstanding = (checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
+                   if outstanding_total else [])
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
                                       page=request.args.get("page", 1, type=int))
@@ -53,7 +55,7 @@ def _marking_page(window, at, release_form: ReleaseForm):
         filters=filters, at=at, form=release_form,
         outstanding=outstanding, outstanding_total=outstanding_total,
         stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True)
-               if o.holder == NO_MODERATOR])
+               if o.holder == NO_MODERATOR] if outstanding_total else [])
 
 
 @bp.post("/windows/<int:window_id>/marking/allocate")
