@@ -117,10 +117,9 @@ def entry_count(window: AssessmentWindow) -> int:
 # A window's scripts in marking -----------------------------------------------------------
 
 
-def _live(role: MarkingRole | None = None, *conditions):
-    query = exists().where(Allocation.entry_id == Entry.id,
-                           Allocation.status != AllocationStatus.RETURNED, *conditions)
-    return query.where(Allocation.role == role) if role else query
+def _live(role: MarkingRole, *conditions):
+    return exists().where(Allocation.entry_id == Entry.id, Allocation.role == role,
+                          Allocation.status != AllocationStatus.RETURNED, *conditions)
 
 
 SCRIPT_STATUSES = {
@@ -154,7 +153,11 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
     if status in SCRIPT_STATUSES:
         query = query.where(SCRIPT_STATUSES[status][1])
     if marker_id:
-        query = query.where(_live(None, Allocation.marker_id == marker_id))
+        # The marker's scripts found once, not looked for under every script of the window
+        # (SQLite would scan the marker's allocations for each).
+        query = query.where(Entry.id.in_(
+            select(Allocation.entry_id).where(Allocation.marker_id == marker_id,
+                                              Allocation.status != AllocationStatus.RETURNED)))
     total, page, rows = _page(query, (Entry.candidate_number,), page)
     entries = db.session.scalars(rows).all()
     ids = [e.id for e in entries]
