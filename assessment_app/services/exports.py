@@ -310,12 +310,19 @@ def _papers(window: AssessmentWindow, npqs: set[str]) -> dict[str, WindowPaper]:
                  .undefer(PaperHandout.data)))}
 
 
-def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
+def _no_progress(done: int, total: int, stage: str) -> None:
+    pass
+
+
+def scripts_zip(window: AssessmentWindow, at, progress=_no_progress) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
     PACK_README), with a manifest. Nothing in it names a participant. Yielded in pieces as
-    it is written."""
+    it is written; `progress(done, total, stage)` is told each script written and each stage
+    (services/moderation_packs.py builds it as a job and decides how often to say so)."""
     window = _attached(window)
+    progress(0, 0, "Reading the window's marks and decisions")
     data = _marking(window, at)
+    total = len(data.versions)
     used = {a.mark.rubric_version for a in data.by_role.values() if a.mark}
     used |= {c.rubric_version for c in data.cases.values() if c.rubric_version}
     used |= {r.rubric_version for r in data.reviews.values()}
@@ -327,12 +334,14 @@ def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
     manifest = [["path", "candidate_number", "npq", "what", "sha256"]]
     out = _Chunks()
     with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        def add(path, content, what, candidate="", npq=""):
+        def add(path, content, what, candidate="", npq="", compress=zipfile.ZIP_DEFLATED):
             content = content.encode("utf-8") if isinstance(content, str) else content
-            archive.writestr(path, content)
+            archive.writestr(path, content, compress_type=compress)
             manifest.append([path, candidate, npq, what, hashlib.sha256(content).hexdigest()])
 
         add("marks.csv", _csv(_marks_rows(data)), "Marks and decisions, one row per script")
+        progress(0, total, "Writing the scripts and their marking")
+        done = 0
         # Closed however the download ends (a client gone mid-way closes this generator):
         # on PostgreSQL it is a server-side cursor.
         files = stack.enter_context(closing(_script_files(window)))
@@ -350,11 +359,15 @@ def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
                     "The Word document uploaded (rebuilt to name nobody: properties, comments, "
                     "headers, footers and alt text left out, tracked changes accepted; uploaded "
                     "file's SHA-256 "
-                    f"{upload_sha256})", entry.candidate_number, entry.npq_code)
+                    f"{upload_sha256})", entry.candidate_number, entry.npq_code,
+                    compress=zipfile.ZIP_STORED)  # a .docx is a zip: deflating again gains nothing
             add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
                 "Each mark with criterion levels and comments, feedback, moderation and outcome",
                 entry.candidate_number, entry.npq_code)
+            done += 1
+            progress(done, total, "Writing the scripts and their marking")
             yield out.take()
+        progress(done, total, "Adding the rubrics, papers and manifest")
         for version, row in sorted(stored.items()):
             add(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
                 f"The {row.npq_code} rubric, version {version}", npq=row.npq_code)
