@@ -4,8 +4,8 @@ Run with `.venv/bin/python bench/bench_moderation_pack.py [N] [--quarter]`. Not 
 Seeds a window of N marked scripts (5,000 by default; the issue measures 20,000), with
 `--quarter` also one of N/4, into a temporary SQLite database or the PostgreSQL database named
 by BENCH_DATABASE_URL (its tables are dropped and made afresh: use a scratch database). Each
-script is a different 1,000-word response (tests/essays.py), every tenth second-marked and
-moderated, and every 50th uploaded as a Word document, which the pack holds rebuilt to name
+script is a different 900-word response (tests/essays.py), every tenth second-marked and
+moderated, and every 100th uploaded as a Word document, which the pack holds rebuilt to name
 nobody: at 20,000 the pack is about 60 MB, as the issue's was.
 
 Each pack is asked for and built by the scheduler's job (scheduling.build_packs) in a fresh
@@ -50,8 +50,8 @@ from assessment_app.models import (
 )
 from assessment_app.services import moderation_packs
 
-WORDS = 1000
-UPLOAD_EVERY = 50
+WORDS = 900
+UPLOAD_EVERY = 100
 TARGET_SECONDS, TARGET_AT = 10, 20_000
 FLAT_MARGIN_MB = 50  # what "flat" allows between N/4 and N: the interpreter's own variation
 

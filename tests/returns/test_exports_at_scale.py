@@ -98,12 +98,13 @@ def test_building_the_pack_costs_the_same_statements_for_3_scripts_as_for_30(app
 
 def test_the_pack_is_written_as_it_is_read_never_whole(app, windows, monkeypatch):
     """Memory flat by construction: each script's rows are taken from the cursor only as the
-    script before them has been written, and the archive leaves in a piece per script."""
+    script before them has been written, and the archive leaves in a piece per script, the
+    marks, manifest and zip directory (a line per script too) only after them."""
     taken, written, pieces = [0], [], []
     reading = exports._script_files
 
-    def counted(window):
-        for row in reading(window):
+    def counted(entry_ids):
+        for row in reading(entry_ids):
             taken[0] += 1
             yield row
 
@@ -111,8 +112,20 @@ def test_the_pack_is_written_as_it_is_read_never_whole(app, windows, monkeypatch
     with app.app_context():
         window = db.session.get(AssessmentWindow, windows[30])
         progress = lambda done, total, stage: written.append((done, taken[0]))
-        for piece in exports.scripts_zip(window, AFTER_CLOSE, progress):
+        for piece in exports.scripts_zip(window, AFTER_CLOSE, progress, page=7):
             pieces.append(len(piece))
     assert all(rows <= done + 1 for done, rows in written if done)
-    assert taken[0] == 30 and len(pieces) > 30
-    assert max(pieces) < sum(pieces) / 10
+    assert taken[0] == 30 and len(pieces) > 30 and written[-1][0] == 30
+    assert max(pieces[:30]) < sum(pieces) / 10
+
+
+def test_a_pack_read_a_few_scripts_at_a_time_holds_what_one_read_at_once_does(app, windows):
+    """Paging changes nothing in the pack: the same files with the same contents, in order."""
+    def files(page):
+        with app.app_context():
+            window = db.session.get(AssessmentWindow, windows[30])
+            data = b"".join(exports.scripts_zip(window, AFTER_CLOSE, page=page))
+        pack = zipfile.ZipFile(io.BytesIO(data))
+        return [(name, pack.read(name)) for name in pack.namelist()]
+
+    assert files(7) == files(500)

@@ -86,7 +86,7 @@ def test_progress_is_written_at_each_stage_and_every_few_scripts(app, released, 
     assert writes == [(0, 0, "Reading the window's marks and decisions"),
                       (0, 3, "Writing the scripts and their marking"),
                       (2, 3, "Writing the scripts and their marking"),
-                      (3, 3, "Adding the rubrics, papers and manifest"),
+                      (3, 3, "Adding the marks, rubrics, papers and manifest"),
                       (3, 3, "Ready to download")]
 
 
