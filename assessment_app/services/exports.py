@@ -20,7 +20,7 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import func, inspect, select, true
+from sqlalchemy import case, func, inspect, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..attempt_outcome import Rule
@@ -287,15 +287,18 @@ class _Chunks:
 
 
 def _script_files(entry_ids: list[int]):
-    """(entry id, marked text, uploaded Word file or None, its SHA-256) of these entries' last
-    versions, by candidate number: one statement whose rows are read a few at a time."""
+    """(entry id, marked text, the uploaded Word file's copy naming nobody, the file itself
+    when it has no such copy yet, its SHA-256) of these entries' last versions, by candidate
+    number: one statement whose rows are read a few at a time."""
     newest = (
         select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
         .where(SubmissionVersion.entry_id.in_(entry_ids)).group_by(SubmissionVersion.entry_id)
         .subquery()
     )
     return db.session.execute(
-        select(SubmissionVersion.entry_id, SubmissionVersion.text, ResponseUpload.data,
+        select(SubmissionVersion.entry_id, SubmissionVersion.text,
+               ResponseUpload.copy_naming_nobody,
+               case((ResponseUpload.copy_naming_nobody.is_(None), ResponseUpload.data)),
                ResponseUpload.sha256)
         .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
               & (SubmissionVersion.number == newest.c.number))
@@ -421,7 +424,7 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
             npqs |= {v.entry.npq_code for v in data.versions.values()}
             # Closed however the build ends: on PostgreSQL it is a server-side cursor.
             with closing(_script_files(entry_ids)) as files:
-                for entry_id, text, upload, upload_sha256 in files:
+                for entry_id, text, shared_copy, upload, upload_sha256 in files:
                     v = data.versions.get(entry_id)
                     if v is None:  # still in time, or voided or deferred: not marked
                         continue
@@ -429,9 +432,9 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                     add(f"{base}.txt", text, "The marked text of the response",
                         entry.candidate_number, entry.npq_code)
                     original = None
-                    if upload is not None:
+                    if upload_sha256 is not None:
                         original = f"{base}-original.docx"
-                        add(original, without_personal_details(upload),
+                        add(original, shared_copy or without_personal_details(upload),
                             "The Word document uploaded (rebuilt to name nobody: properties, "
                             "comments, headers, footers and alt text left out, tracked changes "
                             f"accepted; uploaded file's SHA-256 {upload_sha256})",

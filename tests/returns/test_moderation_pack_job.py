@@ -13,8 +13,16 @@ from packs import build_queued, built_pack, download_link
 from returns.conftest import signed_in
 
 from assessment_app import scheduling
+from assessment_app.docx_privacy import without_personal_details
 from assessment_app.extensions import db
-from assessment_app.models import AssessmentWindow, AuditEvent, ModerationPack, PackStatus, User
+from assessment_app.models import (
+    AssessmentWindow,
+    AuditEvent,
+    ModerationPack,
+    PackStatus,
+    ResponseUpload,
+    User,
+)
 from assessment_app.services import exports, moderation_packs
 
 
@@ -258,3 +266,25 @@ def test_asking_wakes_the_scheduler_running_in_this_process(app, released, clock
     admin_client(app, clock).post(f"/admin/windows/{released.window_id}/moderation-pack")
     assert scheduler.jobs == [("assessment_app.scheduling:build_packs", "date",
                                scheduling.PACKS_NOW_JOB_ID)]
+
+
+def test_an_upload_keeps_its_copy_naming_nobody_and_the_pack_holds_that_copy(app, released, clock):
+    """Made once when uploaded, so a build never rebuilds every Word file again."""
+    with app.app_context():
+        upload = db.session.scalars(db.select(ResponseUpload)).one()
+        assert upload.copy_naming_nobody == without_personal_details(upload.data)
+        upload.copy_naming_nobody = upload.copy_naming_nobody + b"(as kept)"
+        db.session.commit()
+        number = upload.entry.candidate_number
+    archive = built_pack(app, admin_client(app, clock), released.window_id)
+    assert archive.read(f"scripts/NPQLTD/{number}-original.docx").endswith(b"(as kept)")
+
+
+def test_an_upload_kept_before_there_were_copies_is_rebuilt_for_the_pack(app, released, clock):
+    with app.app_context():
+        upload = db.session.scalars(db.select(ResponseUpload)).one()
+        copy, upload.copy_naming_nobody = upload.copy_naming_nobody, None
+        db.session.commit()
+        number = upload.entry.candidate_number
+    archive = built_pack(app, admin_client(app, clock), released.window_id)
+    assert archive.read(f"scripts/NPQLTD/{number}-original.docx") == copy

@@ -1,4 +1,5 @@
-"""The external moderator's pack built by the scheduler: one row per build
+"""The external moderator's pack built by the scheduler: one row per build; each upload's copy
+naming nobody, made when it is uploaded
 
 Revision ID: f19a6c2e8d41
 Revises: f18b2c7d4e90
@@ -20,6 +21,8 @@ LIVE_WHERE = sa.text("status IN ('queued', 'building')")
 
 
 def upgrade():
+    with op.batch_alter_table('response_upload', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('copy_naming_nobody', sa.LargeBinary(), nullable=True))
     op.create_table(
         'moderation_pack',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -58,3 +61,5 @@ def downgrade():
         batch_op.drop_index('uq_moderation_pack_live')
         batch_op.drop_index(batch_op.f('ix_moderation_pack_window_id'))
     op.drop_table('moderation_pack')
+    with op.batch_alter_table('response_upload', schema=None) as batch_op:
+        batch_op.drop_column('copy_naming_nobody')
