@@ -6,7 +6,8 @@ as ISO 8601 in London time with its offset (timeformat.iso_london); dates as YYY
 
 Each export is a generator, streamed to the admin as it is made, and reads the database in a
 fixed number of statements whatever the window's size: joins on the window, never a statement
-per script, and the scripts' texts through one cursor read a few rows at a time.
+per script, and the scripts' texts through one cursor read a few rows at a time. The pack is
+written to a file by the scheduler (services/moderation_packs.py), a page of scripts at a time.
 """
 
 import csv
@@ -360,8 +361,8 @@ class _Spool:
     """Rows of a CSV written to a temporary file as they come, added to the pack at its end
     (the marks and the manifest run to a row per script: never whole in memory)."""
 
-    def __init__(self, stack: ExitStack):
-        self.file = stack.enter_context(tempfile.TemporaryFile())
+    def __init__(self, file):
+        self.file = file
         self.text = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
         self.writer = csv.writer(self.text)
 
@@ -392,7 +393,8 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
     stored, rubrics, npqs = {}, {}, set()
     out = _Chunks()
     with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        marks, manifest = _Spool(stack), _Spool(stack)
+        marks, manifest = (_Spool(stack.enter_context(tempfile.TemporaryFile()))
+                           for _ in range(2))
         manifest.write([["path", "candidate_number", "npq", "what", "sha256"]])
         marks.write([COLUMNS])
 

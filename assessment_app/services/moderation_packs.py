@@ -97,12 +97,12 @@ def requeue_stale(at: datetime) -> list[int]:
     stale = _TABLE.c.status == PackStatus.BUILDING, _TABLE.c.heartbeat_at < cutoff
     done = []
     for pack_id, attempts in db.session.execute(select(_TABLE.c.id, _TABLE.c.attempts).where(*stale)):
-        values = (dict(status=PackStatus.QUEUED, builder=None,
-                       stage="Starting again: the server building it stopped")
+        values = ({"status": PackStatus.QUEUED, "builder": None,
+                   "stage": "Starting again: the server building it stopped"}
                   if attempts < MAX_ATTEMPTS else
-                  dict(status=PackStatus.FAILED, finished_at=at,
-                       error=f"The server building it stopped {attempts} times before it was "
-                             "finished."))
+                  {"status": PackStatus.FAILED, "finished_at": at,
+                   "error": f"The server building it stopped {attempts} times before it was "
+                            "finished."})
         if db.session.execute(update(_TABLE).where(_TABLE.c.id == pack_id, *stale)
                               .values(**values)).rowcount:
             done.append(pack_id)

@@ -1,7 +1,6 @@
 """Allocation, the marker's workbench, second marking, moderation, release and exports."""
 
 import io
-import zipfile
 from datetime import timedelta
 
 from docx import Document

@@ -176,7 +176,7 @@ def test_a_failed_build_shows_its_error_and_a_try_again_button(app, released, cl
     assert not any(Path(app.config["EXPORTS_FOLDER"]).iterdir())
     page = admin.get(f"/admin/windows/{released.window_id}/moderation-pack").text
     assert "The pack could not be built" in page and "OSError: No space left on device" in page
-    assert re.search(r"csrf_token.*Try again</button>", page, re.S)
+    assert re.search(r"csrf_token.*Try again</button>", page, re.DOTALL)
     assert admin.get(f"/admin/windows/{released.window_id}/moderation-pack/{pack.id}/download"
                      ).status_code == 404
 

@@ -2,7 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from assessment_app.pack_progress import percent, scripts_text, seconds_left, size_text, time_left_text
+from assessment_app.pack_progress import (
+    percent,
+    scripts_text,
+    seconds_left,
+    size_text,
+    time_left_text,
+)
 
 START = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 
