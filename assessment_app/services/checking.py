@@ -151,7 +151,7 @@ def entries_checking(entry_ids) -> _Checking:
     ).all()
     cases = {c.entry_id: c for c in db.session.scalars(
         select(Moderation).where(Moderation.entry_id.in_(entry_ids))
-        .options(selectinload(Moderation.judgements), selectinload(Moderation.moderator)))}
+        .options(selectinload(Moderation.judgements)))}
     sampled = set(db.session.scalars(
         select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(entry_ids))))
     return _Checking(first={a.entry_id: a for a in live if a.role is MarkingRole.FIRST},

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from itertools import islice
+from types import SimpleNamespace
 
 from sqlalchemy import case, func, inspect, select, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -31,26 +32,31 @@ from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_ro
 from ..docx_privacy import without_personal_details
 from ..extensions import db
 from ..models import (
+    Allocation,
     AllocationStatus,
     AssessmentWindow,
     CasePaper,
     Entry,
     Judgement,
+    Mark,
     MarkingRole,
+    Moderation,
     OutcomeAmendment,
     PaperHandout,
     ResponseUpload,
     ReviewRequest,
     ReviewStatus,
     RubricVersion,
+    SecondMarkingSample,
     SubmissionVersion,
+    User,
     WindowPaper,
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
 from .allocations import marked_versions
 from .amendments import as_amended
-from .checking import entries_checking, final_results, window_checking
+from .checking import _Checking, final_results, window_checking
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -82,11 +88,66 @@ def _attached(window: AssessmentWindow) -> AssessmentWindow:
     return db.session.get(AssessmentWindow, inspect(window).identity[0])
 
 
+def _page_checking(entry_ids) -> _Checking:
+    """What entries_checking gives for these entries, read as plain rows, not ORM objects: the
+    pack reads every mark, case and criterion judgement of a window, and building an object for
+    each was most of its time. The rows carry the attributes the rules (checking._Checking,
+    final_results) and the pack's writers read, under the same names."""
+    entry_ids = list(entry_ids)
+    live = db.session.execute(
+        select(Allocation.entry_id, Allocation.role, Allocation.status, Allocation.marker_id,
+               User.name, Mark.id, Mark.outcome, Mark.borderline, Mark.rubric_version,
+               Mark.feedback, Mark.submitted_at)
+        .join(User, User.id == Allocation.marker_id)
+        .outerjoin(Mark, Mark.allocation_id == Allocation.id)
+        .where(Allocation.entry_id.in_(entry_ids), Allocation.status != AllocationStatus.RETURNED)
+    ).all()
+    cases = db.session.execute(
+        select(Moderation.id, Moderation.entry_id, Moderation.why, Moderation.opened_at,
+               Moderation.rubric_version, Moderation.outcome, Moderation.feedback,
+               Moderation.reason, Moderation.decided_at, User.name)
+        .outerjoin(User, User.id == Moderation.moderator_id)
+        .where(Moderation.entry_id.in_(entry_ids))
+    ).all()
+    owned: dict[tuple[str, int], list] = {}
+    for j in db.session.execute(
+        select(Judgement.mark_id, Judgement.moderation_id, Judgement.criterion_id,
+               Judgement.level_id, Judgement.comment)
+        .where(Judgement.mark_id.in_([row.id for row in live if row.id is not None])
+               | Judgement.moderation_id.in_([row.id for row in cases]))
+        .order_by(Judgement.id)
+    ):
+        owned.setdefault(("mark", j.mark_id) if j.mark_id else ("case", j.moderation_id),
+                         []).append(j)
+
+    def allocation(row):
+        mark = None if row.id is None else SimpleNamespace(
+            outcome=row.outcome, borderline=row.borderline, rubric_version=row.rubric_version,
+            feedback=row.feedback, submitted_at=row.submitted_at,
+            judgements=owned.get(("mark", row.id), []))
+        return SimpleNamespace(entry_id=row.entry_id, role=row.role, status=row.status,
+                               marker_id=row.marker_id, marker=SimpleNamespace(name=row.name),
+                               mark=mark)
+
+    allocations = [allocation(row) for row in live]
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(entry_ids))))
+    return _Checking(
+        first={a.entry_id: a for a in allocations if a.role is MarkingRole.FIRST},
+        second={a.entry_id: a for a in allocations if a.role is MarkingRole.SECOND},
+        cases={c.entry_id: SimpleNamespace(
+            entry_id=c.entry_id, why=c.why, opened_at=c.opened_at, rubric_version=c.rubric_version,
+            outcome=c.outcome, feedback=c.feedback, reason=c.reason, decided_at=c.decided_at,
+            moderator=SimpleNamespace(name=c.name) if c.name is not None else None,
+            judgements=owned.get(("case", c.id), [])) for c in cases},
+        sampled=sampled)
+
+
 def _marking(window: AssessmentWindow, at, entry_ids: list[int] | None = None) -> _Marking:
     """The marking of the window's scripts, or of those of `entry_ids` only (a page of them:
     the pack reads a window a page at a time)."""
     versions = marked_versions(window, at, entry_ids)
-    checking = window_checking(window) if entry_ids is None else entries_checking(versions)
+    checking = window_checking(window) if entry_ids is None else _page_checking(versions)
     submitted = [a for a in (*checking.first.values(), *checking.second.values())
                  if a.status is AllocationStatus.SUBMITTED and a.entry_id in versions]
     return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),

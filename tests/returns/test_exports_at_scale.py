@@ -129,3 +129,10 @@ def test_a_pack_read_a_few_scripts_at_a_time_holds_what_one_read_at_once_does(ap
         return [(name, pack.read(name)) for name in pack.namelist()]
 
     assert files(7) == files(500)
+
+
+def test_the_packs_marks_are_the_marks_csv_for_a_larger_window(app, windows):
+    admin = app.test_client()
+    login(admin, "boss@example.org", PASSWORD)
+    marks = admin.get(f"/admin/windows/{windows[30]}/export/marks.csv").data
+    assert built_pack(app, admin, windows[30]).read("marks.csv") == marks

@@ -288,3 +288,12 @@ def test_an_upload_kept_before_there_were_copies_is_rebuilt_for_the_pack(app, re
         number = upload.entry.candidate_number
     archive = built_pack(app, admin_client(app, clock), released.window_id)
     assert archive.read(f"scripts/NPQLTD/{number}-original.docx") == copy
+
+
+def test_the_packs_marks_are_the_marks_csv_byte_for_byte(app, released, clock):
+    """The pack reads its marking as plain rows a page at a time; the marks CSV reads the
+    window's objects at once: both say the same, moderation, second marks and all."""
+    admin = admin_client(app, clock)
+    archive = built_pack(app, admin, released.window_id)
+    marks = admin.get(f"/admin/windows/{released.window_id}/export/marks.csv").data
+    assert archive.read("marks.csv") == marks and b"Diagnosis is partial." in marks
