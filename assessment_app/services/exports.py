@@ -158,7 +158,7 @@ def _marking(window: AssessmentWindow, at, entry_ids: list[int] | None = None) -
                         select(ReviewRequest).join(Entry, Entry.id == ReviewRequest.entry_id)
                         .where(Entry.window_id == window.id,
                                ReviewRequest.status == ReviewStatus.COMPLETED,
-                               true() if entry_ids is None else Entry.id.in_(versions))
+                               true() if entry_ids is None else Entry.id.in_(list(versions)))
                         .options(joinedload(ReviewRequest.reviewer),
                                  selectinload(ReviewRequest.judgements)))})
 
