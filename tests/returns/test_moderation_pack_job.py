@@ -3,6 +3,7 @@ with its progress written as it goes, the admin downloads it. One build per wind
 never two builders for one pack, a dead builder's pack built again, old files removed."""
 
 import hashlib
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -297,3 +298,15 @@ def test_the_packs_marks_are_the_marks_csv_byte_for_byte(app, released, clock):
     archive = built_pack(app, admin, released.window_id)
     marks = admin.get(f"/admin/windows/{released.window_id}/export/marks.csv").data
     assert archive.read("marks.csv") == marks and b"Diagnosis is partial." in marks
+
+
+def test_a_part_file_a_dead_build_left_is_removed_after_a_day(app, released, clock):
+    folder = Path(app.config["EXPORTS_FOLDER"])
+    folder.mkdir(parents=True)
+    fresh, old = (folder / f"window-1-moderation-pack-1.zip.part{n}" for n in (1, 2))
+    for part in (fresh, old):
+        part.write_bytes(b"PK")
+    day_and_more = (AFTER_CLOSE - timedelta(days=1, minutes=1)).timestamp()
+    os.utime(old, (day_and_more, day_and_more))
+    build_queued(app)
+    assert fresh.exists() and not old.exists()
