@@ -48,6 +48,7 @@ def moderation_pack(window_id: int):
         "admin/moderation_pack.html", window=window, pack=pack, at=at,
         status=_status(pack, at) if pack else None,
         file=pack and moderation_packs.path_of(pack, _folder()),
+        file_name=pack and pack.finished_at and _file_name(pack),
         size=pack and pack.size and pack_progress.size_text(pack.size))
 
 
@@ -79,7 +80,7 @@ def download_moderation_pack(window_id: int, pack_id: int):
     path = moderation_packs.path_of(pack, _folder())
     if path is None:
         abort(404)
-    name = f"window-{window.id}-moderation-pack-{_file_stamp(pack.finished_at)}.zip"
+    name = _file_name(pack)
     audit.record("export.downloaded", actor=current_user, window_id=window.id,
                  export="moderation_pack", filename=name, pack=pack.id, sha256=pack.sha256)
     db.session.commit()
@@ -87,9 +88,11 @@ def download_moderation_pack(window_id: int, pack_id: int):
                      max_age=0, etag=pack.sha256)
 
 
-def _file_stamp(instant) -> str:
-    """20261206-1405: when the pack was built, London time, for its file name."""
-    return clock.to_london(instant).strftime("%Y%m%d-%H%M")
+def _file_name(pack) -> str:
+    """window-7-moderation-pack-20261206-1405.zip: the window, and when the pack was built in
+    London time, so the moderator can tell two packs apart."""
+    built = clock.to_london(pack.finished_at).strftime("%Y%m%d-%H%M")
+    return f"window-{pack.window_id}-moderation-pack-{built}.zip"
 
 
 @bp.get("/windows/<int:window_id>/export/scripts.zip")

@@ -212,12 +212,13 @@ def test_a_ready_pack_is_offered_with_its_size_and_build_time_and_its_download_a
     pack = the_pack(app)
     page = admin.get(f"/admin/windows/{released.window_id}/moderation-pack").text
     assert "The pack is ready to download." in page
-    assert f"Download the moderation pack (zip, {pack.size / 1000:.0f} KB)" in page
+    name = f"window-{released.window_id}-moderation-pack-20261203-0900.zip"
+    assert (f'Download {name}<span class="govuk-visually-hidden">, the moderation pack</span> '
+            f"(zip, {pack.size / 1000:.0f} KB)") in page
     assert "9:00am on Thursday 3 December 2026" in page  # AFTER_CLOSE, London time
-    assert "3 of 3 scripts" in page and pack.sha256 in page
+    assert "3 scripts, with their marking" in page and pack.sha256 in page
     with admin.get(download_link(page)) as response:
-        assert response.headers["Content-Disposition"] == (
-            f"attachment; filename=window-{released.window_id}-moderation-pack-20261203-0900.zip")
+        assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
     with app.app_context():
         events = AuditEvent.query.filter_by(action="export.downloaded").all()
         assert len(events) == 2  # built_pack downloaded it once too
