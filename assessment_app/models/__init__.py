@@ -36,6 +36,7 @@ from .marking import (
     SampleReason,
     SecondMarkingSample,
 )
+from .packs import ModerationPack, PackStatus
 from .papers import CasePaper, PaperHandout, PaperResemblance, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
@@ -82,11 +83,13 @@ __all__ = [
     "MisconductCase",
     "MisconductEvidence",
     "Moderation",
+    "ModerationPack",
     "Npq",
     "OutboxMessage",
     "Outcome",
     "OutcomeAmendment",
     "OutcomeRuling",
+    "PackStatus",
     "PaperHandout",
     "PaperResemblance",
     "PaperSource",
