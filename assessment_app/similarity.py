@@ -18,7 +18,7 @@ import hashlib
 import re
 import string
 import unicodedata
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,34 +258,57 @@ def signatures(sets: list[np.ndarray]) -> np.ndarray:
             else np.empty((0, SIGNATURE_BINS), dtype=np.uint64))
 
 
+def script_matches(keys: list[Hashable], signed: np.ndarray,
+                   earlier: Iterable[tuple[list[Hashable], np.ndarray]],
+                   shingles_of: Callable[[set], dict[Hashable, np.ndarray]], threshold: float,
+                   batch: int = EARLIER_CHUNK) -> list[Match]:
+    """Every pair over `threshold` percent of a script (keys, with their signatures) with
+    another of them or with an earlier script (chunks of keys and signatures, read one at a
+    time): candidates first, then counted exactly on shingle sets fetched `batch` pairs at a
+    time. Earlier scripts are never compared with each other."""
+    pairs: list[tuple[Hashable, Hashable]] = []
+    if keys:
+        seen: list[list[Hashable]] = []
+
+        def chunks() -> Iterator[np.ndarray]:
+            for chunk_keys, chunk in earlier:
+                seen.append(chunk_keys)
+                yield chunk
+
+        for number, rows, others in candidates(signed, chunks()):
+            other_keys = keys if number < 0 else seen[number]
+            pairs += [(keys[a], other_keys[b])
+                      for a, b in zip(rows.tolist(), others.tolist(), strict=True)]
+    found = []
+    for at in range(0, len(pairs), batch):
+        part = pairs[at:at + batch]
+        sets = shingles_of({key for pair in part for key in pair})
+        found += [m for a, b in part if (m := match(a, sets[a], b, sets[b], threshold))]
+    return found
+
+
+def source_matches(scripts: Iterable[tuple[Hashable, np.ndarray]],
+                   sources: dict[Hashable, np.ndarray], threshold: float) -> list[Match]:
+    """Every script (key and shingle set) over `threshold` percent with a source."""
+    return [m for key, script in scripts for source, source_set in sources.items()
+            if (m := source_match(key, script, source, source_set, threshold))]
+
+
 def find_matches(current: dict[Hashable, str], earlier: dict[Hashable, str],
                  sources: dict[Hashable, str], threshold: float,
                  chunk: int = EARLIER_CHUNK) -> list[Match]:
     """Every pair over `threshold` percent: each current script against every other current
-    script and every earlier one (candidates, then counted exactly; earlier scripts searched
-    `chunk` at a time), and against each source (counted exactly). Earlier scripts are not
-    compared with each other. The same search as a window's check, on texts in memory."""
+    script and every earlier one (earlier scripts searched `chunk` at a time), and against each
+    source. The same search as a window's check (services/similarity.py), on texts in memory."""
     sets = {key: shingles(text) for key, text in {**earlier, **current}.items()}
     mine = [key for key in current if len(sets[key])]
     before = [key for key in earlier if len(sets[key])]
-    chunks = [before[at:at + chunk] for at in range(0, len(before), chunk)]
-    found = []
-    if mine:
-        search = candidates(signatures([sets[k] for k in mine]),
-                            (signatures([sets[k] for k in keys]) for keys in chunks))
-        for number, rows, others in search:
-            other_keys = mine if number < 0 else chunks[number]
-            for a, b in zip(rows.tolist(), others.tolist(), strict=True):
-                pair = match(mine[a], sets[mine[a]], other_keys[b], sets[other_keys[b]],
-                             threshold)
-                if pair is not None:
-                    found.append(pair)
-    source_sets = {key: shingles(text) for key, text in sources.items()}
-    for key in current:
-        for source, source_set in source_sets.items():
-            pair = source_match(key, sets[key], source, source_set, threshold)
-            if pair is not None:
-                found.append(pair)
+    chunks = ((before[at:at + chunk], signatures([sets[k] for k in before[at:at + chunk]]))
+              for at in range(0, len(before), chunk))
+    found = script_matches(mine, signatures([sets[k] for k in mine]), chunks,
+                           lambda keys: {k: sets[k] for k in keys}, threshold, chunk)
+    found += source_matches(((key, sets[key]) for key in current),
+                            {key: shingles(text) for key, text in sources.items()}, threshold)
     return sorted(found, key=lambda m: -m.percent)
 
 
