@@ -43,18 +43,22 @@ def keep(versions: Select) -> int:
     for at in range(0, len(wanted), size):
         ids = wanted[at:at + size]
         db.session.execute(delete(ScriptSignature).where(ScriptSignature.version_id.in_(ids)))
-        rows = []
-        for version_id, sha256, text in db.session.execute(
-                select(SubmissionVersion.id, SubmissionVersion.sha256, SubmissionVersion.text)
-                .where(SubmissionVersion.id.in_(ids))):
-            found = similarity.shingles(text)
-            signature = similarity.signature(found) if len(found) else found
-            rows.append({"version_id": version_id, "text_sha256": sha256,
-                         "scheme": similarity.SIGNATURE_SCHEME, "shingle_count": len(found),
-                         "signature": signature.astype(_VALUE).tobytes(),
-                         "shingles": found.astype(_VALUE).tobytes()})
+        rows = [row(*version) for version in db.session.execute(
+            select(SubmissionVersion.id, SubmissionVersion.sha256, SubmissionVersion.text)
+            .where(SubmissionVersion.id.in_(ids)))]
         db.session.execute(insert(ScriptSignature), rows)
     return len(wanted)
+
+
+def row(version_id: int, sha256: str, text: str) -> dict:
+    """A version's ScriptSignature row (plain values: bench_similarity.py makes them in child
+    processes)."""
+    found = similarity.shingles(text)
+    signature = similarity.signature(found) if len(found) else found
+    return {"version_id": version_id, "text_sha256": sha256,
+            "scheme": similarity.SIGNATURE_SCHEME, "shingle_count": len(found),
+            "signature": signature.astype(_VALUE).tobytes(),
+            "shingles": found.astype(_VALUE).tobytes()}
 
 
 def _signed(versions: Select) -> Select:
