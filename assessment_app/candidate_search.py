@@ -3,8 +3,9 @@ signatures, in memory bounded by the window's own scripts (no Flask, no database
 
 The window's scripts are indexed once; earlier scripts (any number) are looked up a chunk at a
 time, so memory never grows with them. Two scripts become candidates when their signatures agree
-on both values of some band, and stay candidates only when they agree on at least
-MIN_JACCARD_ESTIMATE of all their values.
+on both values of some band, and stay candidates only when they agree on enough of all their
+values to be over the threshold (_near): so the exact counts follow the pairs found, not the
+number of pairs compared.
 
 Stock phrases: a value that is the minimum of its bin for more than STOCK_SHARE of the window's
 scripts (and more than STOCK_FLOOR of them) is a stock phrase ("per cent of staff reported heavy
@@ -25,9 +26,10 @@ STOCK_SHARE = 0.01
 STOCK_FLOOR = 100
 # Each bin is paired with the bins this far after it (circularly): one band per bin and shift.
 BAND_SHIFTS = (1, 3)
-# Candidates whose signatures agree on fewer than this share of their values are dropped before
-# the exact count: 4 standard deviations below J = 0.14, 3.4 above J = 0.02.
-MIN_JACCARD_ESTIMATE = 0.05
+# Candidates agreeing on this many standard deviations fewer values than a pair exactly at the
+# threshold would are dropped before the exact count: such a pair is kept with probability
+# 99.997%, whatever the two scripts' lengths.
+DEVIATIONS = 4
 _MIX = (np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 # Estimates are worked out this many pairs at a time (each pair reads two signatures).
 _ESTIMATE_BATCH = 20_000
@@ -73,24 +75,41 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def _estimates(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """The share of bins on which each pair (a[i], b[j]) agrees: their Jaccard estimate."""
-    out = np.empty(len(i))
+def _agreements(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The number of bins on which each pair (a[i], b[j]) agrees."""
+    out = np.empty(len(i), dtype=np.int64)
     for at in range(0, len(i), _ESTIMATE_BATCH):
         part = slice(at, at + _ESTIMATE_BATCH)
-        out[part] = (a[i[part]] == b[j[part]]).mean(axis=1)
+        out[part] = (a[i[part]] == b[j[part]]).sum(axis=1)
     return out
 
 
-class CandidateSearch:
-    """The window's scripts' signatures (rows x bins, uint64), banded for look-ups: one sorted
-    array holding, for each script and band whose values are not stock phrases, its band key
-    with its row number below (8 bytes each)."""
+class Bar:
+    """What a pair must reach to be listed: `percent` of the shorter script's shingles, and at
+    least `shared` shingles."""
 
-    def __init__(self, signatures: np.ndarray):
+    def __init__(self, percent: float, shared: int):
+        self.percent, self.shared = percent, shared
+
+    def near(self, agreements: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+             bins: int) -> np.ndarray:
+        """Whether each pair (agreeing on `agreements` of `bins` values, with these numbers of
+        shingles) may reach the bar. A pair sharing exactly the bar's shingles has Jaccard
+        similarity J, so agrees on J * bins values give or take sqrt(bins J (1 - J))."""
+        shared = np.maximum(self.percent / 100 * np.minimum(size_a, size_b), self.shared)
+        j = np.clip(shared / (size_a + size_b - shared), 0, 1)
+        return agreements >= bins * j - DEVIATIONS * np.sqrt(bins * j * (1 - j))
+
+
+class CandidateSearch:
+    """The window's scripts' signatures (rows x bins, uint64) and numbers of shingles, banded
+    for look-ups: one sorted array holding, for each script and band whose values are not stock
+    phrases, its band key with its row number below (8 bytes each)."""
+
+    def __init__(self, signatures: np.ndarray, sizes: np.ndarray, bar: Bar):
         if len(signatures) >= 1 << _ROW_BITS:
             raise ValueError("too many scripts in one window")
-        self.signatures = signatures
+        self.signatures, self.sizes, self.bar = signatures, sizes, bar
         stock = _stock(signatures)
         rows = np.arange(len(signatures), dtype=np.uint64)[:, None]
         parts = []
@@ -123,11 +142,13 @@ class CandidateSearch:
         del keys, rows
         pairs = _distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
         i, j = pairs // n, pairs % n
-        near = _estimates(self.signatures, self.signatures, i, j) >= MIN_JACCARD_ESTIMATE
+        near = self.bar.near(_agreements(self.signatures, self.signatures, i, j),
+                             self.sizes[i], self.sizes[j], self.signatures.shape[1])
         return i[near], j[near]
 
-    def against(self, earlier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs (window row i, earlier row j) with a chunk of earlier signatures."""
+    def against(self, earlier: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs (window row i, earlier row j) with a chunk of earlier signatures (and
+        their numbers of shingles)."""
         found_i, found_j = [], []
         for shift in BAND_SHIFTS:
             queries = _band_keys(earlier, shift).ravel()
@@ -146,15 +167,17 @@ class CandidateSearch:
             found_j.append(np.repeat(order[hit] // earlier.shape[1], counts))
         pairs = _distinct(np.concatenate(found_i) * len(earlier) + np.concatenate(found_j))
         i, j = pairs // len(earlier), pairs % len(earlier)
-        near = _estimates(self.signatures, earlier, i, j) >= MIN_JACCARD_ESTIMATE
+        near = self.bar.near(_agreements(self.signatures, earlier, i, j), self.sizes[i], sizes[j],
+                             self.signatures.shape[1])
         return i[near], j[near]
 
 
-def candidates(signatures: np.ndarray, earlier: Iterable[np.ndarray]
+def candidates(signatures: np.ndarray, sizes: np.ndarray,
+               earlier: Iterable[tuple[np.ndarray, np.ndarray]], bar: Bar
                ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Candidate pairs: (-1, i, j) for pairs of the window's scripts, then (chunk number, i, j)
-    for each chunk of earlier signatures, i a window row and j a row of the chunk."""
-    search = CandidateSearch(signatures)
+    for each chunk of earlier signatures and sizes, i a window row and j a row of the chunk."""
+    search = CandidateSearch(signatures, sizes, bar)
     yield -1, *search.within()
-    for number, chunk in enumerate(earlier):
-        yield number, *search.against(chunk)
+    for number, (chunk, chunk_sizes) in enumerate(earlier):
+        yield number, *search.against(chunk, chunk_sizes)

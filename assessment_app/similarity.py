@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidate_search import candidates
+from .candidate_search import Bar, candidates
 from .wordcount import split_references
 
 SHINGLE_WORDS = 5
@@ -258,24 +258,25 @@ def signatures(sets: list[np.ndarray]) -> np.ndarray:
             else np.empty((0, SIGNATURE_BINS), dtype=np.uint64))
 
 
-def script_matches(keys: list[Hashable], signed: np.ndarray,
-                   earlier: Iterable[tuple[list[Hashable], np.ndarray]],
+def script_matches(keys: list[Hashable], signed: np.ndarray, sizes: np.ndarray,
+                   earlier: Iterable[tuple[list[Hashable], np.ndarray, np.ndarray]],
                    shingles_of: Callable[[set], dict[Hashable, np.ndarray]], threshold: float,
                    batch: int = EARLIER_CHUNK) -> list[Match]:
-    """Every pair over `threshold` percent of a script (keys, with their signatures) with
-    another of them or with an earlier script (chunks of keys and signatures, read one at a
-    time): candidates first, then counted exactly on shingle sets fetched `batch` pairs at a
-    time. Earlier scripts are never compared with each other."""
+    """Every pair over `threshold` percent of a script (keys, with their signatures and numbers
+    of shingles) with another of them or with an earlier script (chunks of keys, signatures and
+    sizes, read one at a time): candidates first, then counted exactly on shingle sets fetched
+    `batch` pairs at a time. Earlier scripts are never compared with each other."""
     pairs: list[tuple[Hashable, Hashable]] = []
     if keys:
         seen: list[list[Hashable]] = []
 
-        def chunks() -> Iterator[np.ndarray]:
-            for chunk_keys, chunk in earlier:
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for chunk_keys, chunk, chunk_sizes in earlier:
                 seen.append(chunk_keys)
-                yield chunk
+                yield chunk, chunk_sizes
 
-        for number, rows, others in candidates(signed, chunks()):
+        bar = Bar(threshold, MIN_SHARED_SHINGLES)
+        for number, rows, others in candidates(signed, sizes, chunks(), bar):
             other_keys = keys if number < 0 else seen[number]
             pairs += [(keys[a], other_keys[b])
                       for a, b in zip(rows.tolist(), others.tolist(), strict=True)]
@@ -303,9 +304,12 @@ def find_matches(current: dict[Hashable, str], earlier: dict[Hashable, str],
     sets = {key: shingles(text) for key, text in {**earlier, **current}.items()}
     mine = [key for key in current if len(sets[key])]
     before = [key for key in earlier if len(sets[key])]
-    chunks = ((before[at:at + chunk], signatures([sets[k] for k in before[at:at + chunk]]))
-              for at in range(0, len(before), chunk))
-    found = script_matches(mine, signatures([sets[k] for k in mine]), chunks,
+    def sizes(keys: list[Hashable]) -> np.ndarray:
+        return np.array([len(sets[k]) for k in keys], dtype=np.int64)
+
+    chunks = ((keys, signatures([sets[k] for k in keys]), sizes(keys))
+              for keys in (before[at:at + chunk] for at in range(0, len(before), chunk)))
+    found = script_matches(mine, signatures([sets[k] for k in mine]), sizes(mine), chunks,
                            lambda keys: {k: sets[k] for k in keys}, threshold, chunk)
     found += source_matches(((key, sets[key]) for key in current),
                             {key: shingles(text) for key, text in sources.items()}, threshold)

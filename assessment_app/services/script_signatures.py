@@ -62,8 +62,10 @@ def row(version_id: int, sha256: str, text: str) -> dict:
 
 
 def _signed(versions: Select) -> Select:
-    """The versions' signatures (not those of scripts with no shingle), in version order."""
-    return (select(ScriptSignature.version_id, ScriptSignature.signature)
+    """The versions' signatures and numbers of shingles (not those of scripts with no
+    shingle), in version order."""
+    return (select(ScriptSignature.version_id, ScriptSignature.signature,
+                   ScriptSignature.shingle_count)
             .where(ScriptSignature.version_id.in_(versions), ScriptSignature.shingle_count > 0)
             .order_by(ScriptSignature.version_id))
 
@@ -72,17 +74,22 @@ def _matrix(blobs: Iterable[bytes], rows: int) -> np.ndarray:
     return _values(b"".join(blobs)).reshape(rows, similarity.SIGNATURE_BINS)
 
 
-def signatures(versions: Select) -> tuple[list[int], np.ndarray]:
-    """The versions' ids and signatures (one row each), all at once: the window's own."""
-    rows = db.session.execute(_signed(versions)).all()
-    return [r[0] for r in rows], _matrix((r[1] for r in rows), len(rows))
+def _columns(rows) -> tuple[list[int], np.ndarray, np.ndarray]:
+    return ([r[0] for r in rows], _matrix((r[1] for r in rows), len(rows)),
+            np.array([r[2] for r in rows], dtype=np.int64))
 
 
-def signature_chunks(versions: Select) -> Iterator[tuple[list[int], np.ndarray]]:
-    """The versions' ids and signatures, a chunk at a time (streamed from the database)."""
+def signatures(versions: Select) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The versions' ids, signatures (one row each) and numbers of shingles, all at once: the
+    window's own."""
+    return _columns(db.session.execute(_signed(versions)).all())
+
+
+def signature_chunks(versions: Select) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """The same of other versions, a chunk at a time (streamed from the database)."""
     result = db.session.execute(_signed(versions).execution_options(yield_per=chunk_size()))
     for part in result.partitions():
-        yield [r[0] for r in part], _matrix((r[1] for r in part), len(part))
+        yield _columns(part)
 
 
 def shingle_sets(ids: set[int]) -> dict[int, np.ndarray]:

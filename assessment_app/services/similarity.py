@@ -131,9 +131,9 @@ def run_check(run: SimilarityRun, at: datetime) -> list[SimilarityPair]:
     for npq in npqs:
         mine = select(current.c.id).where(current.c.npq_code == npq)
         before = select(earlier.c.id).where(earlier.c.npq_code == npq)
-        keys, signed = script_signatures.signatures(mine)
+        keys, signed, sizes = script_signatures.signatures(mine)
         found = similarity.script_matches(
-            keys, signed, script_signatures.signature_chunks(before),
+            keys, signed, sizes, script_signatures.signature_chunks(before),
             script_signatures.shingle_sets, limit, script_signatures.chunk_size())
         paper = papers.get(npq)
         if paper is not None:

@@ -127,7 +127,8 @@ def test_any_chunk_size_finds_the_same_pairs_and_no_chunk_is_larger(app, scripts
     seen, cut = [], []
     against = candidate_search.CandidateSearch.against
     monkeypatch.setattr(candidate_search.CandidateSearch, "against",
-                        lambda self, earlier: seen.append(len(earlier)) or against(self, earlier))
+                        lambda self, earlier, sizes: seen.append(len(earlier))
+                        or against(self, earlier, sizes))
     real = similarity.shingles
     monkeypatch.setattr(similarity, "shingles", lambda text: cut.append(1) or real(text))
     assert check(app) == whole

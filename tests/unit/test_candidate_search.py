@@ -15,8 +15,16 @@ from assessment_app.settings import defaults
 THRESHOLD = defaults("")["SIMILARITY_THRESHOLD_PERCENT"]
 
 
+BAR = candidate_search.Bar(THRESHOLD, similarity.MIN_SHARED_SHINGLES)
+
+
 def random_signatures(rng, n):
     return rng.integers(1, 2**63, size=(n, similarity.SIGNATURE_BINS), dtype=np.uint64)
+
+
+def search(signatures):
+    """The search over scripts of 1,500 shingles each."""
+    return candidate_search.CandidateSearch(signatures, np.full(len(signatures), 1500), BAR)
 
 
 def copy_into(signatures, source, target, bins):
@@ -32,7 +40,7 @@ def test_a_stock_value_makes_no_candidates_and_uncommon_shared_values_do():
     stock = candidate_search.STOCK_FLOOR + 1
     signatures[:stock, :40] = signatures[0, :40]
     copy_into(signatures, 200, 201, rng.choice(np.arange(60, 256), 40, replace=False))
-    i, j = candidate_search.CandidateSearch(signatures).within()
+    i, j = search(signatures).within()
     assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(200, 201)]
 
 
@@ -41,16 +49,27 @@ def test_scripts_sharing_a_stock_value_few_enough_times_are_candidates():
     rng = np.random.default_rng(2)
     signatures = random_signatures(rng, 300)
     signatures[:candidate_search.STOCK_FLOOR, :40] = signatures[0, :40]
-    i, j = candidate_search.CandidateSearch(signatures).within()
+    i, j = search(signatures).within()
     assert len(i) == candidate_search.STOCK_FLOOR * (candidate_search.STOCK_FLOOR - 1) // 2
 
 
-def test_a_pair_agreeing_on_too_few_values_is_dropped_before_the_count():
-    """Two scripts agreeing on one band only (2 values of 256) are below the estimate."""
+@pytest.mark.parametrize(("agreeing", "kept"), [(12, False), (15, True), (40, True)])
+def test_a_pair_agreeing_on_too_few_values_is_dropped_before_the_count(agreeing, kept):
+    """Two scripts of 1,500 shingles sharing a quarter of them (Jaccard 1/7) agree on about 37
+    values of 256, give or take 5.6: a pair agreeing on fewer than 14.2 (four deviations
+    less) is not counted."""
     rng = np.random.default_rng(3)
     signatures = random_signatures(rng, 50)
-    copy_into(signatures, 4, 9, [10, 11])
-    assert [len(x) for x in candidate_search.CandidateSearch(signatures).within()] == [0, 0]
+    copy_into(signatures, 4, 9, np.arange(agreeing))
+    assert [len(x) for x in search(signatures).within()] == ([1, 1] if kept else [0, 0])
+
+
+def test_the_bar_follows_the_lengths_of_the_two_scripts():
+    """A short script entirely inside a long one has a low Jaccard similarity: the agreement
+    asked of it is lower than that asked of two scripts of equal length."""
+    equal = BAR.near(np.array([14, 15]), np.array([1500, 1500]), np.array([1500, 1500]), 256)
+    short = BAR.near(np.array([6]), np.array([300]), np.array([1500]), 256)
+    assert equal.tolist() == [False, True] and short.tolist() == [True]
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 60])
@@ -61,10 +80,11 @@ def test_earlier_scripts_in_chunks_of_any_size_give_the_same_pairs(chunk):
     for a, b in expected:
         bins = rng.choice(256, 40, replace=False)
         earlier[b, bins] = current[a, bins]
-    search = candidate_search.CandidateSearch(current)
+    index = search(current)
     found = set()
     for at in range(0, len(earlier), chunk):
-        i, j = search.against(earlier[at:at + chunk])
+        part = earlier[at:at + chunk]
+        i, j = index.against(part, np.full(len(part), 1500))
         found |= {(a, at + b) for a, b in zip(i.tolist(), j.tolist(), strict=True)}
     assert found == expected
 
