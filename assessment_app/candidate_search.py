@@ -40,6 +40,7 @@ _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 # A bitmap of the index's keys (2 ** 28 bits, 32 MB) answers most look-ups of an earlier
 # script's band keys (nearly all absent) without searching the index.
 _BITMAP_BITS = 28
+_BLOCK = 2000  # rows of signatures turned into index entries at a time
 
 
 def _bit(keys: np.ndarray) -> np.ndarray:
@@ -111,35 +112,45 @@ class CandidateSearch:
             raise ValueError("too many scripts in one window")
         self.signatures, self.sizes, self.bar = signatures, sizes, bar
         stock = _stock(signatures)
-        rows = np.arange(len(signatures), dtype=np.uint64)[:, None]
-        parts = []
-        for shift in BAND_SHIFTS:
-            usable = ~(stock | np.roll(stock, -shift, axis=1))
-            parts.append(((_band_keys(signatures, shift) << np.uint64(_ROW_BITS)) | rows)[usable])
-        self._index = np.concatenate(parts)
+        # Built a block of rows at a time into one array, so that the index (8 bytes a script
+        # and band) is the only large thing made.
+        usable = [~(stock | np.roll(stock, -shift, axis=1)) for shift in BAND_SHIFTS]
+        self._index = np.empty(sum(int(u.sum()) for u in usable), dtype=np.uint64)
+        at = 0
+        for block in range(0, len(signatures), _BLOCK):
+            rows = np.arange(block, min(block + _BLOCK, len(signatures)), dtype=np.uint64)
+            for shift, use in zip(BAND_SHIFTS, usable, strict=True):
+                keys = (_band_keys(signatures[block:block + _BLOCK], shift)
+                        << np.uint64(_ROW_BITS)) | rows[:, None]
+                keys = keys[use[block:block + _BLOCK]]
+                self._index[at:at + len(keys)] = keys
+                at += len(keys)
         self._index.sort()
-        bit = _bit(self._index >> np.uint64(_ROW_BITS))
         self._bitmap = np.zeros(1 << (_BITMAP_BITS - 3), dtype=np.uint8)
-        np.bitwise_or.at(self._bitmap, (bit >> np.uint64(3)).astype(np.intp),
-                         np.uint8(1) << (bit & np.uint64(7)).astype(np.uint8))
+        for block in range(0, len(self._index), _BLOCK * 256):
+            bit = _bit(self._index[block:block + _BLOCK * 256] >> np.uint64(_ROW_BITS))
+            np.bitwise_or.at(self._bitmap, (bit >> np.uint64(3)).astype(np.intp),
+                             np.uint8(1) << (bit & np.uint64(7)).astype(np.uint8))
 
     def within(self) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs (i < j) among the window's scripts."""
-        keys = self._index >> np.uint64(_ROW_BITS)
-        rows = (self._index & _ROW_MASK).astype(np.int64)
+        index = self._index
         n = len(self.signatures)
         found = []
         step = 1
         # Each pass pairs every entry with the one `step` places on in a run of equal keys; a
         # run holds only scripts sharing two values that are not stock, so runs are short.
-        at = np.flatnonzero(keys[1:] == keys[:-1])
+        last, size = len(index) - 1, _BLOCK * 256
+        at = np.concatenate([np.flatnonzero((index[b + 1:min(b + size, last) + 1]
+                                             ^ index[b:min(b + size, last)]) <= _ROW_MASK) + b
+                             for b in range(0, last, size)] or [np.empty(0, dtype=np.intp)])
         while len(at):
-            i, j = rows[at], rows[at + step]
+            i = (index[at] & _ROW_MASK).astype(np.int64)
+            j = (index[at + step] & _ROW_MASK).astype(np.int64)
             found.append(np.minimum(i, j) * n + np.maximum(i, j))
             step += 1
-            at = at[at + step < len(keys)]
-            at = at[keys[at + step] == keys[at]]
-        del keys, rows
+            at = at[at + step < len(index)]
+            at = at[(index[at + step] ^ index[at]) <= _ROW_MASK]
         pairs = _distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
         i, j = pairs // n, pairs % n
         near = self.bar.near(_agreements(self.signatures, self.signatures, i, j),
