@@ -6,7 +6,6 @@ the setting."""
 from datetime import UTC, date, datetime
 
 import pytest
-from essays import essay
 from factories import make_entry, make_user, make_window
 from integrity.conftest import submit
 from moments import CLOSED

@@ -49,7 +49,7 @@ def test_scripts_sharing_a_stock_value_few_enough_times_are_candidates():
     rng = np.random.default_rng(2)
     signatures = random_signatures(rng, 300)
     signatures[:candidate_search.STOCK_FLOOR, :40] = signatures[0, :40]
-    i, j = search(signatures).within()
+    i, _ = search(signatures).within()
     assert len(i) == candidate_search.STOCK_FLOOR * (candidate_search.STOCK_FLOOR - 1) // 2
 
 
