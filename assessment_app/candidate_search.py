@@ -4,7 +4,7 @@ signatures, in memory bounded by the window's own scripts (no Flask, no database
 The window's scripts are indexed once; earlier scripts (any number) are looked up a chunk at a
 time, so memory never grows with them. Two scripts become candidates when their signatures agree
 on both values of some band, and stay candidates only when they agree on enough of all their
-values to be over the threshold (_near): so the exact counts follow the pairs found, not the
+values to be over the threshold (Bar.near): so the exact counts follow the pairs found, not the
 number of pairs compared.
 
 Stock phrases: a value that is the minimum of its bin for more than STOCK_SHARE of the window's
@@ -31,10 +31,8 @@ BAND_SHIFTS = (1, 3)
 # 99.997%, whatever the two scripts' lengths.
 DEVIATIONS = 4
 _MIX = (np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-# Estimates are worked out this many pairs at a time (each pair reads two signatures).
-_ESTIMATE_BATCH = 20_000
-
-
+# Agreements are counted this many pairs at a time (each pair reads two signatures).
+_AGREEMENT_BATCH = 20_000
 _ROW_BITS = 22  # rows of the window, packed below each band key in the index
 _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 # A bitmap of the index's keys (2 ** 28 bits, 32 MB) answers most look-ups of an earlier
@@ -50,7 +48,7 @@ def _bit(keys: np.ndarray) -> np.ndarray:
 def _band_keys(signatures: np.ndarray, shift: int) -> np.ndarray:
     """Each script's key for each band of one shift (rows x bins): the band's number, then the
     top 32 bits of a hash of its two values. A chance equality of two hashes only adds a
-    candidate that the estimate then drops."""
+    candidate that its agreement then drops."""
     bins = signatures.shape[1]
     mixed = signatures * _MIX[0] ^ np.roll(signatures, -shift, axis=1) * _MIX[1]
     band = np.arange(bins, dtype=np.uint64) + np.uint64(bins * BAND_SHIFTS.index(shift))
@@ -79,8 +77,8 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _agreements(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The number of bins on which each pair (a[i], b[j]) agrees."""
     out = np.empty(len(i), dtype=np.int64)
-    for at in range(0, len(i), _ESTIMATE_BATCH):
-        part = slice(at, at + _ESTIMATE_BATCH)
+    for at in range(0, len(i), _AGREEMENT_BATCH):
+        part = slice(at, at + _AGREEMENT_BATCH)
         out[part] = (a[i[part]] == b[j[part]]).sum(axis=1)
     return out
 

@@ -3,8 +3,8 @@ that compares the script, made again only when its text or the similarity scheme
 read back a chunk at a time (SIMILARITY_CHUNK_SCRIPTS), so a check's memory never grows with
 the number of earlier scripts.
 
-Every function takes the versions as a select of version ids (never a list of them), so no
-statement carries thousands of parameters.
+The versions are given as a select of version ids (never a list of them), so no statement
+carries thousands of parameters; only shingle_sets takes ids, a batch of them.
 """
 
 from collections.abc import Iterable, Iterator
