@@ -105,6 +105,10 @@ def defaults(instance_path: str) -> dict:
         # progress every this many scripts.
         "PACK_POLL_SECONDS": 10,
         "PACK_PROGRESS_EVERY": 250,
+        # A check reads scripts this many at a time (texts to sign, earlier scripts' signatures,
+        # shingles to count): its memory is set by this and the window's own size, never by the
+        # number of earlier scripts (about 2 KB a script read, 12 KB while counting).
+        "SIMILARITY_CHUNK_SCRIPTS": 2000,
     }
 
 

@@ -19,6 +19,7 @@ from .integrity import (
     CheckTrigger,
     MisconductCase,
     MisconductEvidence,
+    ScriptSignature,
     SimilarityPair,
     SimilarityRun,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "RubricVersion",
     "SampleReason",
     "SchedulerHeartbeat",
+    "ScriptSignature",
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",
