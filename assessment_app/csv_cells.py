@@ -15,9 +15,12 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 def spreadsheet_safe(cell):
     """The cell as written to an export: text that a spreadsheet would run is neutralised."""
-    if cell is None or isinstance(cell, Number):
+    if type(cell) is str:  # most cells: no slower check of what else it might be
+        text = cell
+    elif cell is None or isinstance(cell, Number):
         return cell
-    text = str(cell)
+    else:
+        text = str(cell)
     if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text

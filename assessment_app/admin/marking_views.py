@@ -38,20 +38,24 @@ def _marking_page(window, at, release_form: ReleaseForm):
         select(User, MarkerProfile.npq_codes).join(MarkerProfile, MarkerProfile.user_id == User.id)
         .order_by(User.name)
     ).all()
-    outstanding = checking.outstanding_checks(window, at)
+    scripts, outstanding_total = checking.checking_counts(window, at)
+    # Nothing still to check (the usual page once marking is done): nothing to look for.
+    outstanding = (checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
+                   if outstanding_total else [])
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
                                       page=request.args.get("page", 1, type=int))
     return render_template(
-        "admin/marking.html", window=window, page=page, scripts=admin_lists.script_count(window, at),
+        "admin/marking.html", window=window, page=page, scripts=scripts,
         markers=[m for m, _ in markers],
         qualified={m.id: set((codes or "").split()) for m, codes in markers},
         choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
                  "status": [(k, text) for k, (text, _) in admin_lists.SCRIPT_STATUSES.items()],
                  "marker": [(m.id, m.name) for m, _ in markers]},
         filters=filters, at=at, form=release_form,
-        outstanding=outstanding[:OUTSTANDING_LISTED], outstanding_total=len(outstanding),
-        stuck=[o for o in outstanding if o.holder == NO_MODERATOR])
+        outstanding=outstanding, outstanding_total=outstanding_total,
+        stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True)
+               if o.holder == NO_MODERATOR] if outstanding_total else [])
 
 
 @bp.post("/windows/<int:window_id>/marking/allocate")

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..access import marker_required, role_required
@@ -27,7 +26,7 @@ from ..models import (
     SeedPurpose,
 )
 from ..review_rules import REVIEW_RULES, ReviewRefused
-from ..services import reviews, rubric_store, standardisation
+from ..services import marker_queue, reviews, rubric_store, standardisation
 from ..services.allocations import return_to_pool
 from ..services.mark_input import IncompleteMark, MarkInput, check_complete, stored
 from ..services.marking_error import MarkingError
@@ -123,30 +122,13 @@ def shown(script: Allocation | Seed) -> Shown:
 @bp.get("/")
 @marker_required
 def home():
-    live = db.session.scalars(
-        select(Allocation)
-        .where(Allocation.marker_id == current_user.id,
-               Allocation.status != AllocationStatus.RETURNED)
-        .options(selectinload(Allocation.entry).selectinload(Entry.window),
-                 selectinload(Allocation.mark))
-    ).all()
-    seeds = db.session.scalars(
-        select(Seed)
-        .where(Seed.marker_id == current_user.id, Seed.status != AllocationStatus.RETURNED,
-               Seed.purpose == SeedPurpose.LIVE)  # qualification scripts are listed apart
-        .options(selectinload(Seed.window), selectinload(Seed.definitive),
-                 selectinload(Seed.mark))
-    ).all()
-    # Seeds sit among live scripts in candidate-number order within each batch, so neither
-    # their place in the queue nor their address tells them apart.
-    queue = sorted([*live, *seeds], key=lambda s: (s.allocated_at, s.candidate_number))
-    todo = [s for s in queue if s.status is AllocationStatus.ALLOCATED]
-    done = [s for s in queue if s.status is AllocationStatus.SUBMITTED]
-    deadlines = sorted({s.window.marking_deadline for s in todo if s.window.marking_deadline})
     cases = []
     if current_user.has_role(Role.MODERATOR):
         cases = cases_for_moderator(current_user)
-    return render_template("marker/home.html", todo=todo, done=done, deadlines=deadlines,
+    return render_template("marker/home.html",
+                           queue=marker_queue.queue(current_user,
+                                                    request.args.get("page", 1, type=int),
+                                                    request.args.get("submitted", 1, type=int)),
                            cases=cases, standardisation=standardisation.for_marker(current_user),
                            marker_text=standardisation.MARKER_TEXT,
                            reviews=reviews.for_reviewer(current_user))

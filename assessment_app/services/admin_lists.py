@@ -4,7 +4,7 @@ filters, in a fixed number of statements whatever the cohort's size."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..attempts import OUTCOME_TEXT, AttemptOutcome
@@ -20,6 +20,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
+from .allocations import marked_entries
 
 PAGE_SIZE = 50
 
@@ -116,10 +117,9 @@ def entry_count(window: AssessmentWindow) -> int:
 # A window's scripts in marking -----------------------------------------------------------
 
 
-def _live(role: MarkingRole | None = None, *conditions):
-    query = exists().where(Allocation.entry_id == Entry.id,
-                           Allocation.status != AllocationStatus.RETURNED, *conditions)
-    return query.where(Allocation.role == role) if role else query
+def _live(role: MarkingRole, *conditions):
+    return exists().where(Allocation.entry_id == Entry.id, Allocation.role == role,
+                          Allocation.status != AllocationStatus.RETURNED, *conditions)
 
 
 SCRIPT_STATUSES = {
@@ -143,29 +143,21 @@ class ScriptRow:
     case: Moderation | None
 
 
-def _scripts(window: AssessmentWindow, at: datetime):
-    """Entries whose script is marked (allocations.marked_versions, as a query): submitted, not
-    voided or deferred, and past their own deadline (the later of the window's and any
-    extension)."""
-    query = select(Entry).where(
-        Entry.window_id == window.id, _submitted,
-        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
-    if window.closes_at > at:
-        return query.where(false())
-    return query.where(Entry.extended_closes_at.is_(None) | (Entry.extended_closes_at <= at))
-
-
 def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", status: str = "",
                    marker_id: int | None = None, page: int = 1) -> Page:
     """The window's marked scripts by candidate number with their live allocations and any
     moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements."""
-    query = _scripts(window, at)
+    query = marked_entries(window, at)
     if npq:
         query = query.where(Entry.npq_code == npq)
     if status in SCRIPT_STATUSES:
         query = query.where(SCRIPT_STATUSES[status][1])
     if marker_id:
-        query = query.where(_live(None, Allocation.marker_id == marker_id))
+        # The marker's scripts found once, not looked for under every script of the window
+        # (SQLite would scan the marker's allocations for each).
+        query = query.where(Entry.id.in_(
+            select(Allocation.entry_id).where(Allocation.marker_id == marker_id,
+                                              Allocation.status != AllocationStatus.RETURNED)))
     total, page, rows = _page(query, (Entry.candidate_number,), page)
     entries = db.session.scalars(rows).all()
     ids = [e.id for e in entries]
@@ -178,7 +170,3 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
     return Page([ScriptRow(e, allocations.get((e.id, MarkingRole.FIRST)),
                            allocations.get((e.id, MarkingRole.SECOND)), cases.get(e.id))
                  for e in entries], total, page)
-
-
-def script_count(window: AssessmentWindow, at: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(_scripts(window, at).subquery()))

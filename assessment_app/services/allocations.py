@@ -8,7 +8,7 @@ rows to it and records what happens.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import exists, false, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import allocation as allocating
@@ -53,6 +53,19 @@ def marked_versions(window: AssessmentWindow, at: datetime,
                  joinedload(SubmissionVersion.entry).joinedload(Entry.window))
     )
     return {v.entry_id: v for v in versions if not v.entry.is_in_time(at)}
+
+
+def marked_entries(window: AssessmentWindow, at: datetime):
+    """marked_versions' entries as a query, for pages that count or page them in SQL:
+    submitted, not voided or deferred, and past their own deadline (the later of the window's
+    and any extension)."""
+    query = select(Entry).where(
+        Entry.window_id == window.id,
+        exists().where(SubmissionVersion.entry_id == Entry.id).correlate(Entry),
+        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
+    if window.closes_at > at:
+        return query.where(false())
+    return query.where(Entry.extended_closes_at.is_(None) | (Entry.extended_closes_at <= at))
 
 
 def live_allocations(role: MarkingRole):

@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -27,7 +27,13 @@ from ..models import (
     User,
 )
 from . import audit
-from .allocations import allocate_window, live_allocations, marked_versions, moderator_pool
+from .allocations import (
+    allocate_window,
+    live_allocations,
+    marked_entries,
+    marked_versions,
+    moderator_pool,
+)
 from .moderation import who_may_decide
 
 
@@ -114,6 +120,25 @@ NOT_ALLOCATED = "not yet allocated"
 NO_MODERATOR = "no eligible moderator"
 
 
+def needs_second(sampled: bool, second_allocated: bool, first_outcome: Outcome | None,
+                 first_borderline: bool) -> bool:
+    """Every fail and borderline script, and every one drawn or allocated for second marking."""
+    return (sampled or second_allocated or first_outcome is Outcome.FAIL
+            or bool(first_borderline))
+
+
+def settled_by(case: bool, case_decided: bool, first_marked: bool, second_needed: bool,
+               second_marked: bool) -> str | None:
+    """Whose judgement is a script's result: "case" (the moderator's decision), "first" (the
+    first mark, once any second mark it needs is in and agrees), or None while checking is
+    unfinished. A fail or borderline first mark is never final without a second mark."""
+    if case:
+        return "case" if case_decided else None
+    if not first_marked or (second_needed and not second_marked):
+        return None
+    return "first"
+
+
 @dataclass
 class _Checking:
     """The live allocations, moderation cases and sample of a set of scripts."""
@@ -132,10 +157,9 @@ class _Checking:
         return a.mark if a is not None and a.status is AllocationStatus.SUBMITTED else None
 
     def needs_second(self, entry_id: int) -> bool:
-        """Every fail and borderline script, and every one drawn or allocated for second marking."""
         first = self.first_mark(entry_id)
-        return (entry_id in self.sampled or entry_id in self.second
-                or (first is not None and (first.outcome is Outcome.FAIL or first.borderline)))
+        return needs_second(entry_id in self.sampled, entry_id in self.second,
+                            first.outcome if first else None, first.borderline if first else False)
 
     def markers(self, entry_id: int) -> set[int]:
         return {a.marker_id for a in (self.first.get(entry_id), self.second.get(entry_id)) if a}
@@ -199,27 +223,22 @@ def window_checking(window: AssessmentWindow, judgements: bool = True) -> _Check
 
 
 def final_results(entry_ids, checking: _Checking | None = None) -> dict[int, FinalResult]:
-    """The results participants will see, for many entries in a fixed number of queries: the
-    moderator's decision, else the first mark, once any second mark it needs is in and agrees.
-    A fail or borderline first mark is never final without a second mark. Entries whose
-    checking is unfinished are absent."""
+    """The results participants will see (settled_by), for many entries in a fixed number of
+    queries. Entries whose checking is unfinished are absent."""
     entry_ids = list(entry_ids)
     checking = entries_checking(entry_ids) if checking is None else checking
     results = {}
     for entry_id in entry_ids:
-        case = checking.cases.get(entry_id)
-        if case is not None:
-            if case.decided_at is not None:
-                results[entry_id] = FinalResult(case.outcome, case.rubric_version,
-                                                case.judgements, case.feedback)
-            continue
-        mark = checking.first_mark(entry_id)
-        if mark is None:
-            continue
-        if checking.needs_second(entry_id) and checking.second_mark(entry_id) is None:
-            continue
-        results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
-                                        mark.feedback)
+        case, mark = checking.cases.get(entry_id), checking.first_mark(entry_id)
+        by = settled_by(case is not None, case is not None and case.decided_at is not None,
+                        mark is not None, mark is not None and checking.needs_second(entry_id),
+                        checking.second_mark(entry_id) is not None)
+        if by == "case":
+            results[entry_id] = FinalResult(case.outcome, case.rubric_version,
+                                            case.judgements, case.feedback)
+        elif by == "first":
+            results[entry_id] = FinalResult(mark.outcome, mark.rubric_version, mark.judgements,
+                                            mark.feedback)
     return results
 
 
@@ -243,35 +262,73 @@ class Outstanding:
         return f"{self.candidate_number} ({self.stage}: {self.holder})"
 
 
-def outstanding_checks(window: AssessmentWindow, at: datetime) -> list[Outstanding]:
-    """Every script whose deadline has passed and whose result is not final, by candidate
-    number, in a fixed number of queries."""
-    versions = marked_versions(window, at)
-    checking, moderators = window_checking(window, judgements=False), moderator_pool()
+def _checking_state(window: AssessmentWindow, at: datetime):
+    """The window's marked scripts, each with its live first and second allocations and its
+    case, and the condition that its checking is unfinished: final_results' rule (an
+    undecided case; else no first mark; else a second mark needs_second asks for and is not
+    in), said in SQL so a page counts and lists them without reading the whole window."""
+    first, second, first_mark = aliased(Allocation), aliased(Allocation), aliased(Mark)
+
+    def live(allocation, role):
+        return ((allocation.entry_id == Entry.id) & (allocation.role == role)
+                & (allocation.status != AllocationStatus.RETURNED))
+
+    first_missing = first.id.is_(None) | (first.status != AllocationStatus.SUBMITTED)
+    second_missing = second.id.is_(None) | (second.status != AllocationStatus.SUBMITTED)
+    second_needed = (SecondMarkingSample.entry_id.is_not(None) | second.id.is_not(None)
+                     | (first_mark.outcome == Outcome.FAIL) | first_mark.borderline.is_(True))
+    unfinished = ((Moderation.id.is_not(None) & Moderation.decided_at.is_(None))
+                  | (Moderation.id.is_(None)
+                     & (first_missing | (second_needed & second_missing))))
+    query = (
+        marked_entries(window, at).add_columns(first, second, Moderation)
+        .outerjoin(first, live(first, MarkingRole.FIRST))
+        .outerjoin(first_mark, first_mark.allocation_id == first.id)
+        .outerjoin(second, live(second, MarkingRole.SECOND))
+        .outerjoin(Moderation, Moderation.entry_id == Entry.id)
+        .outerjoin(SecondMarkingSample, SecondMarkingSample.entry_id == Entry.id)
+    )
+    return query, unfinished, first, second
+
+
+def checking_counts(window: AssessmentWindow, at: datetime) -> tuple[int, int]:
+    """How many of the window's scripts are marked (their deadline passed), and how many of
+    them are still being checked: one statement."""
+    query, unfinished, _, _ = _checking_state(window, at)
+    scripts, outstanding = db.session.execute(
+        query.with_only_columns(func.count(), func.count(case((unfinished, 1))))).one()
+    return scripts, outstanding
+
+
+def outstanding_checks(window: AssessmentWindow, at: datetime, limit: int | None = None,
+                       moderation_only: bool = False) -> list[Outstanding]:
+    """Every script whose deadline has passed and whose result is not final (the first `limit`,
+    or only those waiting for moderation), by candidate number, in a fixed number of queries."""
+    query, unfinished, first, second = _checking_state(window, at)
+    query = query.where(unfinished)
+    if moderation_only:
+        query = query.where(Moderation.id.is_not(None))
+    rows = db.session.execute(
+        query.options(joinedload(Entry.participant), joinedload(first.marker),
+                      joinedload(second.marker))
+        .order_by(Entry.candidate_number).limit(limit)).all()
+    moderators = moderator_pool() if any(dispute for *_, dispute in rows) else []
     out = []
-    for version in sorted(versions.values(), key=lambda v: v.entry.candidate_number):
-        entry_id, number = version.entry_id, version.entry.candidate_number
-        case = checking.cases.get(entry_id)
-        if case is not None:
-            if case.decided_at is None:
-                names = [u.name for u in who_may_decide(case, version.entry,
-                                                        checking.markers(entry_id), moderators)]
-                out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
-                                       case.id))
+    for entry, first_allocation, second_allocation, dispute in rows:
+        number = entry.candidate_number
+        if dispute is not None:
+            markers = {a.marker_id for a in (first_allocation, second_allocation) if a}
+            names = [u.name for u in who_may_decide(dispute, entry, markers, moderators)]
+            out.append(Outstanding(number, "moderation", ", ".join(names) or NO_MODERATOR,
+                                   dispute.id))
             continue
-        for stage, role, allocation, mark in (
-            ("first marking", MarkingRole.FIRST, checking.first.get(entry_id),
-             checking.first_mark(entry_id)),
-            ("second marking", MarkingRole.SECOND, checking.second.get(entry_id),
-             checking.second_mark(entry_id)),
-        ):
-            if mark is None:
-                out.append(Outstanding(number, stage, allocation.marker.name) if allocation
-                           else Outstanding(number, stage, NOT_ALLOCATED, entry_id=entry_id,
-                                            role=role))
-                break
-            if not checking.needs_second(entry_id):
-                break
+        second_stage = (first_allocation is not None
+                        and first_allocation.status is AllocationStatus.SUBMITTED)
+        stage, role, allocation = (("second marking", MarkingRole.SECOND, second_allocation)
+                                   if second_stage else
+                                   ("first marking", MarkingRole.FIRST, first_allocation))
+        out.append(Outstanding(number, stage, allocation.marker.name) if allocation
+                   else Outstanding(number, stage, NOT_ALLOCATED, entry_id=entry.id, role=role))
     return out
 
 

@@ -2,11 +2,11 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from ..clock import to_london
+from ..clock import LONDON, to_london
 from ..deadlines import deadline_day
 from ..extensions import db
 from ..models import (
@@ -46,48 +46,65 @@ def _count(query) -> int:
 
 def figures(window: AssessmentWindow, at: datetime) -> WindowFigures:
     in_window = select(Entry.id).where(Entry.window_id == window.id)
+    entered, on_extension = db.session.execute(
+        select(func.count(case((Entry.entered.is_(True), 1))),
+               func.count(Entry.extended_closes_at)).where(Entry.window_id == window.id)).one()
 
-    def allocations(role, status=None):
-        query = select(Allocation.entry_id).where(Allocation.entry_id.in_(in_window),
-                                                  Allocation.role == role)
-        if status is None:
-            return query.where(Allocation.status != AllocationStatus.RETURNED).distinct()
-        return query.where(Allocation.status == status).distinct()
+    def scripts(role, submitted: bool):
+        """Distinct scripts with a live allocation in `role` (only submitted ones if asked)."""
+        live = (Allocation.status == AllocationStatus.SUBMITTED if submitted
+                else Allocation.status != AllocationStatus.RETURNED)
+        return func.count(func.distinct(case(((Allocation.role == role) & live,
+                                              Allocation.entry_id))))
 
+    allocated, marked, second_marked = db.session.execute(
+        select(scripts(MarkingRole.FIRST, False), scripts(MarkingRole.FIRST, True),
+               scripts(MarkingRole.SECOND, True))
+        .where(Allocation.entry_id.in_(in_window))).one()
     return WindowFigures(
-        entered=_count(in_window.where(Entry.entered.is_(True))),
+        entered=entered,
         drafts_started=_count(select(Draft.id).where(Draft.entry_id.in_(in_window),
                                                      Draft.word_count > 0)),
         submitted=_count(select(SubmissionVersion.entry_id)
                          .where(SubmissionVersion.entry_id.in_(in_window)).distinct()),
-        on_extension=_count(in_window.where(Entry.extended_closes_at.is_not(None))),
+        on_extension=on_extension,
         ec_pending=_count(select(EcClaim.id).where(EcClaim.entry_id.in_(in_window),
                                                    EcClaim.decided_at.is_(None))),
-        allocated=_count(allocations(MarkingRole.FIRST)),
-        marked=_count(allocations(MarkingRole.FIRST, AllocationStatus.SUBMITTED)),
-        second_marked=_count(allocations(MarkingRole.SECOND, AllocationStatus.SUBMITTED)),
+        allocated=allocated, marked=marked, second_marked=second_marked,
         moderated=_count(select(Moderation.id).where(Moderation.entry_id.in_(in_window),
                                                      Moderation.decided_at.is_not(None))),
         released=window.results_released(at),
     )
 
 
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LONDON).astimezone(UTC)
+
+
 def submissions_by_day(window: AssessmentWindow) -> list[tuple[date, int]]:
-    """First submissions per London day, for every day of the window (and of any extension)."""
-    firsts = db.session.scalars(
-        select(SubmissionVersion.submitted_at).join(Entry)
-        .where(Entry.window_id == window.id, SubmissionVersion.number == 1)
-    ).all()
-    per_day = Counter(to_london(at).date() for at in firsts)
+    """First submissions per London day, for every day of the window (and of any extension),
+    counted by the database in buckets between London midnights: no row per submission."""
     latest_extension = db.session.scalar(
         select(func.max(Entry.extended_closes_at)).where(Entry.window_id == window.id))
-    ends = [window.first_day + timedelta(days=window.length_days - 1), *per_day]
+    last = window.first_day + timedelta(days=window.length_days - 1)
     if latest_extension is not None:
-        ends.append(deadline_day(latest_extension))
-    last = max(ends)
-    days = (last - window.first_day).days + 1
-    return [(window.first_day + timedelta(days=i), per_day[window.first_day + timedelta(days=i)])
-            for i in range(days)]
+        last = max(last, deadline_day(latest_extension))
+    days = [window.first_day + timedelta(days=i) for i in range((last - window.first_day).days + 1)]
+    firsts = (select(SubmissionVersion.submitted_at).join(Entry)
+              .where(Entry.window_id == window.id, SubmissionVersion.number == 1))
+    # Bucket i holds days[i]; -1 is before the first day (not shown), len(days) after the last.
+    bucket = case(*((SubmissionVersion.submitted_at < _london_midnight(day), i - 1)
+                    for i, day in enumerate([*days, last + timedelta(days=1)])),
+                  else_=len(days)).label("day")
+    counted = dict(db.session.execute(
+        firsts.with_only_columns(bucket, func.count()).group_by(bucket)).all())
+    per_day = Counter({days[i]: n for i, n in counted.items() if 0 <= i < len(days)})
+    if counted.get(len(days)):  # after the last day: rare, so read one by one
+        per_day.update(to_london(at).date() for at in db.session.scalars(
+            firsts.where(SubmissionVersion.submitted_at >= _london_midnight(
+                last + timedelta(days=1)))))
+        days += [last + timedelta(days=i) for i in range(1, (max(per_day) - last).days + 1)]
+    return [(day, per_day[day]) for day in days]
 
 
 @dataclass(frozen=True)
@@ -132,14 +149,21 @@ class CriterionLevels:
 def level_distribution(window: AssessmentWindow) -> dict[str, list[CriterionLevels]]:
     """marker -> their levels per criterion, from submitted marks: for moderators' reviews.
     Criteria are named and ordered as in the rubric each mark was made with."""
-    rows = db.session.execute(
-        select(User.name + " (" + User.email + ")", Entry.npq_code, Mark.rubric_version,
-               Judgement.criterion_id, Judgement.level_id, func.count(Judgement.id))
+    # Counted by marker id, then named: no text made per judgement.
+    counted = (
+        select(Allocation.marker_id, Entry.npq_code, Mark.rubric_version, Judgement.criterion_id,
+               Judgement.level_id, func.count(Judgement.id).label("n"))
+        .select_from(Judgement)
         .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
-        .join(User, User.id == Allocation.marker_id).join(Entry, Entry.id == Allocation.entry_id)
+        .join(Entry, Entry.id == Allocation.entry_id)
         .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(User.name, User.email, Entry.npq_code, Mark.rubric_version,
+        .group_by(Allocation.marker_id, Entry.npq_code, Mark.rubric_version,
                   Judgement.criterion_id, Judgement.level_id)
+        .subquery())
+    rows = db.session.execute(
+        select(User.name + " (" + User.email + ")", counted.c.npq_code, counted.c.rubric_version,
+               counted.c.criterion_id, counted.c.level_id, counted.c.n)
+        .join(counted, counted.c.marker_id == User.id)
     ).all()
     rubrics = {version: rubric_at(version) for version in {row[2] for row in rows}}
     counts: dict[str, dict[tuple, Counter]] = {}

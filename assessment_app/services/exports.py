@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from itertools import islice
 from types import SimpleNamespace
 
-from sqlalchemy import case, func, inspect, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import String, case, exists, func, inspect, select, true, type_coerce
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attempt_outcome import Rule
 from ..attempts import NOT_COUNTED
@@ -41,6 +41,7 @@ from ..models import (
     Mark,
     MarkingRole,
     Moderation,
+    Outcome,
     OutcomeAmendment,
     PaperHandout,
     ResponseUpload,
@@ -54,9 +55,9 @@ from ..models import (
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
-from .allocations import marked_versions
+from .allocations import marked_entries, marked_versions
 from .amendments import as_amended
-from .checking import _Checking, final_results, window_checking
+from .checking import _Checking, final_results, needs_second, settled_by, window_checking
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -65,10 +66,6 @@ COLUMNS = [
     "moderator", "moderated_outcome", "moderation_reason", "moderated_at", "final_outcome",
     "rubric_version",
 ]
-
-
-def _levels(mark) -> str:
-    return "; ".join(f"{j.criterion_id}={j.level_id}" for j in mark.judgements) if mark else ""
 
 
 @dataclass(frozen=True)
@@ -185,28 +182,123 @@ def _when(instant) -> str:
     return iso_london(instant) if instant else ""
 
 
-def _marks_rows(data: _Marking):
+def _marked_scripts(window: AssessmentWindow, at):
+    """Each marked script of the window by candidate number, in one statement read a few
+    hundred rows at a time: its marked (last) version, its live first and second allocations
+    with their marks and markers, its case, whether it was sampled and whether a review of
+    marking was completed. Plain columns, not objects, so nothing is kept as it streams."""
+    first, second = aliased(Allocation), aliased(Allocation)
+    first_mark, second_mark = aliased(Mark), aliased(Mark)
+    first_marker, second_marker, moderator = aliased(User), aliased(User), aliased(User)
+    newest = (select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
+              .group_by(SubmissionVersion.entry_id).subquery())
+
+    def live(allocation, role):
+        return ((allocation.entry_id == Entry.id) & (allocation.role == role)
+                & (allocation.status != AllocationStatus.RETURNED))
+
+    return db.session.connection().execute(
+        select(Entry.candidate_number, Entry.npq_code, Entry.outcome.label("outcome"),
+               Entry.outcome_rule.label("outcome_rule"), SubmissionVersion.number,
+               SubmissionVersion.word_count, SubmissionVersion.sha256,
+               SubmissionVersion.submitted_at,
+               first.status.label("first_status"), first_marker.name.label("first_marker"),
+               first_mark.outcome.label("first_outcome"),
+               first_mark.borderline.label("first_borderline"),
+               first_mark.submitted_at.label("first_at"),
+               first_mark.rubric_version.label("first_rubric"),
+               second.id.label("second_id"), second.status.label("second_status"),
+               second_marker.name.label("second_marker"),
+               second_mark.outcome.label("second_outcome"),
+               second_mark.submitted_at.label("second_at"),
+               Moderation.id.label("case_id"), moderator.name.label("moderator"),
+               Moderation.outcome.label("case_outcome"), Moderation.reason.label("case_reason"),
+               Moderation.decided_at.label("case_at"),
+               Moderation.rubric_version.label("case_rubric"),
+               SecondMarkingSample.entry_id.is_not(None).label("sampled"),
+               exists().where(ReviewRequest.entry_id == Entry.id,
+                              ReviewRequest.status == ReviewStatus.COMPLETED).label("reviewed"))
+        .select_from(Entry)
+        .join(newest, newest.c.entry_id == Entry.id)
+        .join(SubmissionVersion, (SubmissionVersion.entry_id == Entry.id)
+              & (SubmissionVersion.number == newest.c.number))
+        .outerjoin(first, live(first, MarkingRole.FIRST))
+        .outerjoin(first_mark, first_mark.allocation_id == first.id)
+        .outerjoin(first_marker, first_marker.id == first.marker_id)
+        .outerjoin(second, live(second, MarkingRole.SECOND))
+        .outerjoin(second_mark, second_mark.allocation_id == second.id)
+        .outerjoin(second_marker, second_marker.id == second.marker_id)
+        .outerjoin(Moderation, Moderation.entry_id == Entry.id)
+        .outerjoin(moderator, moderator.id == Moderation.moderator_id)
+        .outerjoin(SecondMarkingSample, SecondMarkingSample.entry_id == Entry.id)
+        .where(marked_entries(window, at).whereclause)
+        .order_by(Entry.candidate_number)
+        .execution_options(yield_per=500)
+    )
+
+
+def _marked_levels(window: AssessmentWindow, at):
+    """(candidate number, role, criterion, level) of every submitted mark of the window's
+    marked scripts, in _marked_scripts' order (and each mark's in its judgements'), streamed
+    beside it."""
+    return db.session.connection().execute(
+        # The role as its text: an enum made per judgement costs more than the rest of the row.
+        select(Entry.candidate_number, type_coerce(Allocation.role, String), Judgement.criterion_id,
+               Judgement.level_id)
+        .select_from(Judgement)
+        .join(Mark, Mark.id == Judgement.mark_id)
+        .join(Allocation, Allocation.id == Mark.allocation_id)
+        .join(Entry, Entry.id == Allocation.entry_id)
+        .where(marked_entries(window, at).whereclause,
+               Allocation.status == AllocationStatus.SUBMITTED)
+        .order_by(Entry.candidate_number, Judgement.id)
+        .execution_options(yield_per=2000)
+    )
+
+
+def _marks_rows(window: AssessmentWindow, at):
+    """The marks CSV's rows, made as the two streams are read: never the window in memory."""
     yield COLUMNS
-    for entry_id, v in data.versions.items():
-        first = data.by_role.get((entry_id, MarkingRole.FIRST))
-        second = data.by_role.get((entry_id, MarkingRole.SECOND))
-        case = data.cases.get(entry_id)
-        result = data.results.get(entry_id)
-        yield [
-            v.entry.candidate_number, v.entry.npq_code, v.number, v.word_count, v.sha256,
-            iso_london(v.submitted_at),
-            first.marker.name if first else "", first.mark.outcome.value if first else "",
-            _levels(first.mark if first else None), _when(first.mark.submitted_at if first else None),
-            second.marker.name if second else "", second.mark.outcome.value if second else "",
-            _levels(second.mark if second else None),
-            _when(second.mark.submitted_at if second else None),
-            case.moderator.name if case and case.moderator else "",
-            case.outcome.value if case and case.outcome else "",
-            case.reason if case and case.decided_at else "",  # a draft's reason is not one
-            _when(case.decided_at if case else None),
-            _final_outcome(v.entry, result, data.reviews.get(entry_id)),
-            result.rubric_version if result else "",
-        ]
+    with closing(_marked_scripts(window, at)) as scripts, \
+            closing(_marked_levels(window, at)) as levels:
+        levels = iter(levels)
+        pending = next(levels, None)
+        for s in scripts:
+            by_role: dict[str, list[str]] = {MarkingRole.FIRST: [], MarkingRole.SECOND: []}
+            while pending is not None and pending[0] == s.candidate_number:
+                by_role[pending[1]].append(f"{pending[2]}={pending[3]}")
+                pending = next(levels, None)
+            first_in = s.first_status == AllocationStatus.SUBMITTED
+            second_in = s.second_status == AllocationStatus.SUBMITTED
+            by = settled_by(s.case_id is not None, s.case_at is not None, first_in,
+                            first_in and needs_second(s.sampled, s.second_id is not None,
+                                                      s.first_outcome, s.first_borderline),
+                            second_in)
+            result = (_Result(s.case_outcome, s.case_rubric) if by == "case" else
+                      _Result(s.first_outcome, s.first_rubric) if by == "first" else None)
+            yield [
+                s.candidate_number, s.npq_code, s.number, s.word_count, s.sha256,
+                iso_london(s.submitted_at),
+                s.first_marker if first_in else "", s.first_outcome.value if first_in else "",
+                "; ".join(by_role[MarkingRole.FIRST]) if first_in else "",
+                _when(s.first_at if first_in else None),
+                s.second_marker if second_in else "", s.second_outcome.value if second_in else "",
+                "; ".join(by_role[MarkingRole.SECOND]) if second_in else "",
+                _when(s.second_at if second_in else None),
+                s.moderator or "", s.case_outcome.value if s.case_outcome else "",
+                s.case_reason if s.case_at else "",  # a draft's reason is not one
+                _when(s.case_at),
+                _final_outcome(s, result, True if s.reviewed else None),
+                result.rubric_version if result else "",
+            ]
+
+
+@dataclass(frozen=True)
+class _Result:
+    """What _final_outcome reads of a script's result."""
+
+    outcome: Outcome
+    rubric_version: str
 
 
 def _csv_chunks(rows, size: int = 64 * 1024) -> Iterator[str]:
@@ -230,7 +322,7 @@ def _csv(rows) -> str:
 def marks_csv(window: AssessmentWindow, at) -> Iterator[str]:
     """One row per marked script: each marker's outcome and levels, moderation, final outcome."""
     window = _attached(window)
-    yield from _csv_chunks(_marks_rows(_marking(window, at)))
+    yield from _csv_chunks(_marks_rows(window, at))
 
 
 # The external moderator's pack --------------------------------------------------------
@@ -477,7 +569,6 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
         written = 0
         for entry_ids in _entry_pages(window, page):
             data = _marking(window, at, entry_ids)
-            marks.write(islice(_marks_rows(data), 1, None))  # the header is written once
             new = _rubric_versions(data) - stored.keys()
             for row in db.session.scalars(select(RubricVersion)
                                           .where(RubricVersion.version.in_(new))) if new else ():
@@ -510,6 +601,8 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                     progress(written, total, "Writing the scripts and their marking")
                     yield out.take()
         progress(written, written, "Adding the marks, rubrics, papers and manifest")
+        # The marks CSV's own rows, streamed (the header is written once, above).
+        marks.write(islice(_marks_rows(window, at), 1, None))
         yield from add_spooled("marks.csv", marks, "Marks and decisions, one row per script")
         for version, row in sorted(stored.items()):
             add(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
@@ -536,11 +629,37 @@ PROVIDER_COLUMNS = ["name", "email", "npq", "cohort", "delivery_partner", "schoo
                     "last_amendment_reason"]
 
 
-def _window_entries(window: AssessmentWindow) -> list[Entry]:
-    return db.session.scalars(
-        select(Entry).where(Entry.window_id == window.id)
-        .options(joinedload(Entry.participant)).order_by(Entry.npq_code, Entry.id)
-    ).all()
+def _attempt_numbers(window: AssessmentWindow):
+    """Which counted attempt at their NPQ each entry of everyone in the window is (windows in
+    release order), as a subquery of (id, number) worked out by the database. Voided and
+    deferred attempts do not count, so they have no number."""
+    everyone = select(Entry.participant_id).where(Entry.window_id == window.id)
+    return (
+        select(Entry.id, func.row_number().over(
+            partition_by=(Entry.participant_id, Entry.npq_code),
+            order_by=(AssessmentWindow.release_at, Entry.id)).label("number"))
+        .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
+        .where(Entry.participant_id.in_(everyone),
+               Entry.outcome.is_(None) | Entry.outcome.not_in(NOT_COUNTED_VALUES))
+        .subquery())
+
+
+def _window_entries(window: AssessmentWindow, numbered: bool = False):
+    """The window's entries with their participants, by NPQ then entry, in one statement read
+    a thousand rows at a time (plain columns: nothing is kept as it streams); `numbered` adds
+    each one's attempt number."""
+    query = (
+        select(Entry.id, Entry.npq_code, Entry.candidate_number, Entry.outcome,
+               Entry.completed_at, Entry.reported_outcome, Entry.reported_completed_at,
+               User.name, User.email, User.cohort, User.delivery_partner, User.school)
+        .join(User, User.id == Entry.participant_id)
+        .where(Entry.window_id == window.id).order_by(Entry.npq_code, Entry.id)
+        .execution_options(yield_per=1000))
+    if numbered:
+        numbers = _attempt_numbers(window)
+        query = query.add_columns(numbers.c.number.label("attempt_number")).outerjoin(
+            numbers, numbers.c.id == Entry.id)
+    return db.session.connection().execute(query)
 
 
 def _amendments(window: AssessmentWindow) -> dict[int, list[OutcomeAmendment]]:
@@ -560,38 +679,20 @@ def dfe_return_csv(window: AssessmentWindow) -> Iterator[str]:
     completion date; amended rows say so (dfe_return.return_row). It reads what was reported
     (Entry.reported_outcome), so an attempt a late extension runs again keeps its row."""
     window = _attached(window)
-    entries, amended = _window_entries(window), _amendments(window)
+    amended = _amendments(window)
 
     def rows():
         yield RETURN_COLUMNS
-        for entry in entries:
-            row = return_row(entry.reported_outcome, entry.reported_completed_at,
-                             as_amended(amended.get(entry.id, [])))
-            if row is not None:
-                row.update(email=entry.participant.email, name=entry.participant.name,
-                           npq=entry.npq_code, window=window.name)
-                yield [row[c] for c in RETURN_COLUMNS]
+        with closing(_window_entries(window)) as entries:
+            for entry in entries:
+                row = return_row(entry.reported_outcome, entry.reported_completed_at,
+                                 as_amended(amended.get(entry.id, [])))
+                if row is not None:
+                    row.update(email=entry.email, name=entry.name, npq=entry.npq_code,
+                               window=window.name)
+                    yield [row[c] for c in RETURN_COLUMNS]
 
     yield from _csv_chunks(rows())
-
-
-def _attempt_numbers(window: AssessmentWindow) -> dict[int, int]:
-    """Which counted attempt at their NPQ each entry is, for every entry of everyone in the
-    window, in one statement (windows in release order). Voided and deferred attempts do not
-    count, so they have no number."""
-    everyone = select(Entry.participant_id).where(Entry.window_id == window.id)
-    counted: dict[tuple[int, str], int] = {}
-    numbers = {}
-    for h in db.session.execute(
-        select(Entry.id, Entry.participant_id, Entry.npq_code, Entry.outcome)
-        .join(AssessmentWindow, AssessmentWindow.id == Entry.window_id)
-        .where(Entry.participant_id.in_(everyone))
-        .order_by(AssessmentWindow.release_at, Entry.id)
-    ):
-        if h.outcome not in NOT_COUNTED_VALUES:
-            key = (h.participant_id, h.npq_code)
-            counted[key] = numbers[h.id] = counted.get(key, 0) + 1
-    return numbers
 
 
 def provider_report_csv(window: AssessmentWindow) -> Iterator[str]:
@@ -599,23 +700,23 @@ def provider_report_csv(window: AssessmentWindow) -> Iterator[str]:
     internal outcome (passed, failed, voided, not_submitted, lost_engagement, deferred or
     in_progress), which counted attempt it is, the DfE state it maps to, and amendments."""
     window = _attached(window)
-    entries, amended = _window_entries(window), _amendments(window)
-    numbers = _attempt_numbers(window)
+    amended = _amendments(window)
 
     def rows():
         yield PROVIDER_COLUMNS
-        for entry in entries:
-            person, changes = entry.participant, amended.get(entry.id, [])
-            state = dfe_outcome(entry.outcome)
-            yield [
-                person.name, person.email, entry.npq_code, person.cohort or "",
-                person.delivery_partner or "", person.school or "", entry.candidate_number,
-                numbers.get(entry.id, ""), entry.outcome or "in_progress",
-                state.value if state else "",
-                completion_date(entry.completed_at) if entry.completed_at else "",
-                _when(entry.completed_at), len(changes),
-                iso_london(changes[-1].amended_at) if changes else "",
-                changes[-1].reason if changes else "",
-            ]
+        with closing(_window_entries(window, numbered=True)) as entries:
+            for entry in entries:
+                changes = amended.get(entry.id, [])
+                state = dfe_outcome(entry.outcome)
+                yield [
+                    entry.name, entry.email, entry.npq_code, entry.cohort or "",
+                    entry.delivery_partner or "", entry.school or "", entry.candidate_number,
+                    entry.attempt_number or "", entry.outcome or "in_progress",
+                    state.value if state else "",
+                    completion_date(entry.completed_at) if entry.completed_at else "",
+                    _when(entry.completed_at), len(changes),
+                    iso_london(changes[-1].amended_at) if changes else "",
+                    changes[-1].reason if changes else "",
+                ]
 
     yield from _csv_chunks(rows())

@@ -151,3 +151,42 @@ def test_the_chart_shows_every_day_of_an_extension(app, closed, clock):
         days = [d for d, _ in submissions_by_day(entry.window)]
         assert days[-1] == entry.window.first_day + timedelta(days=7 + 3)
         assert len(days) == 11
+
+
+def test_first_submissions_are_counted_by_london_day_across_the_clock_change(app, clock):
+    """The database counts between London midnights: 23:30 UTC in summer time is the next day,
+    in winter the same day; a later version is not a first submission; a first submission
+    after the window's last day (an extension since taken back) still has its day."""
+    from datetime import UTC, datetime
+
+    from bulk import seed_cohort
+    from factories import make_window
+    from marking.conftest import add_marker
+    from sqlalchemy import select, update
+
+    from assessment_app.clock import to_london
+    from assessment_app.models import SubmissionVersion
+    from assessment_app.services.dashboard import submissions_by_day
+
+    times = [datetime(2026, 10, 20, 22, 59, tzinfo=UTC), datetime(2026, 10, 20, 23, 30, tzinfo=UTC),
+             datetime(2026, 10, 25, 23, 30, tzinfo=UTC), datetime(2026, 10, 26, 0, 30, tzinfo=UTC),
+             datetime(2026, 10, 29, 12, 0, tzinfo=UTC)]
+    with app.app_context():
+        window = make_window(first_day=date(2026, 10, 20))  # 20 to 27 October, BST to GMT
+        entries = seed_cohort(window, len(times), [add_marker("Martin Doyle", "m1@example.org")],
+                              times[0], times[-1])
+        for entry_id, at in zip(entries, times, strict=True):
+            db.session.execute(update(SubmissionVersion).where(SubmissionVersion.entry_id == entry_id)
+                               .values(submitted_at=at))
+        later = db.session.scalar(select(SubmissionVersion).where(SubmissionVersion.entry_id == entries[0]))
+        db.session.add(SubmissionVersion(entry_id=entries[0], number=2, text="x", word_count=1,
+                                         word_limit=1500, sha256="1" * 64, source=later.source,
+                                         declaration_accepted=True, client_token="later",
+                                         submitted_at=datetime(2026, 10, 22, 9, tzinfo=UTC)))
+        db.session.commit()
+        by_day = submissions_by_day(window)
+    expected = Counter(to_london(at).date() for at in times)
+    assert expected == {date(2026, 10, 20): 1, date(2026, 10, 21): 1, date(2026, 10, 25): 1,
+                        date(2026, 10, 26): 1, date(2026, 10, 29): 1}
+    assert by_day == [(date(2026, 10, 20) + timedelta(days=i),
+                       expected[date(2026, 10, 20) + timedelta(days=i)]) for i in range(10)]
