@@ -856,9 +856,9 @@ async def drive(args, app, people, cookies, admin_id, paths, app_base, bare_base
     bare = new_client(bare_base, pool)
     rows, integrity = [], []
     # N browsers' sessions, cookie jars and texts live to the end: the collector is told never
-    # to scan them again. Scanned, each full collection stopped this one event loop for about
-    # 0.4 s at N = 5,000 (1 s on a busy machine; Pauses measures it), and every save due or
-    # answered meanwhile was that late: the autosave storm's slow cluster (issue 24).
+    # to scan them again. Scanned, each full collection stopped this one event loop for up to
+    # 1 s at N = 5,000 on a busy machine (Pauses measures it), and every save due or answered
+    # meanwhile was that late (issue 24, the autosave storm's slow tail).
     gc.collect()
     gc.freeze()
 
