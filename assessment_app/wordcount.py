@@ -287,16 +287,30 @@ def _maybe_headings(text: str) -> list[tuple[int, int]]:
     return [(start, end + (end < len(text))) for start, end in spans]
 
 
-def split_references(text: str) -> ReferenceSplit:
+class ReferenceLines(NamedTuple):
+    """split_references as plain lists: a caller that walks a million lines makes no object
+    for each (tuple subclasses, unlike plain tuples, stay in the garbage collector's scans)."""
+
+    body_end: int  # where the heading starts
+    heading_end: int  # where the lines after it start
+    lines: list[str]  # each with its line break, if it has one
+    entries: list[bool]  # whether each looks like a reference entry, so is not counted
+
+
+def reference_lines(text: str) -> ReferenceLines:
     """Split at the last line that is only a References or Bibliography heading."""
     for start, end in reversed(_maybe_headings(text)):
         if _is_reference_heading(text[start:end]):
             after = _lines(text[end:]) if text[end - 1] in LINE_BREAKS else []
-            return ReferenceSplit(
-                text[:start], text[start:end],
-                tuple(ReferenceLine(line, _is_reference_entry(line)) for line in after),
-            )
-    return ReferenceSplit(text, "", ())
+            return ReferenceLines(start, end, after, list(map(_is_reference_entry, after)))
+    return ReferenceLines(len(text), len(text), [], [])
+
+
+def split_references(text: str) -> ReferenceSplit:
+    """Split at the last line that is only a References or Bibliography heading."""
+    body_end, heading_end, lines, entries = reference_lines(text)
+    return ReferenceSplit(text[:body_end], text[body_end:heading_end],
+                          tuple(map(ReferenceLine, lines, entries)))
 
 
 class ResponseCount(NamedTuple):

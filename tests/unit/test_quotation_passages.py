@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from assessment_app import similarity
 from assessment_app.similarity import Span, compared_parts
+from assessment_app.wordcount import split_references
 
 _CLOSERS = {"“": "”", '"': '"', "«": "»", "„": "“”", ">": "\n"}
 _OPENER = re.compile("[“\"«„>]")
@@ -59,7 +60,7 @@ def _previous_unquoted(text: str, region: Span) -> list[Span]:
 
 
 def _previous_compared_parts(text: str) -> list[Span]:
-    split = similarity.split_references(text)
+    split = split_references(text)
     counted = [Span(0, len(split.body))]
     at = len(split.body) + len(split.heading)
     for line in split.lines:
