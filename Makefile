@@ -67,12 +67,13 @@ $(VENV)/.browser-installed: $(VENV)/.installed
 	touch $@
 
 ## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
-## the case-study page, the submit path and the reports, each beside its target.
+## the case-study page, the submit path, the reports and the moderation pack, each beside its target.
 bench: install bench-load bench-reports
 	$(BIN)/python bench/bench_allocation.py
 	$(BIN)/python bench/bench_case_study.py
 	$(BIN)/python bench/bench_submit.py
 	$(BIN)/python bench/bench_similarity.py
+	$(BIN)/python bench/bench_moderation_pack.py $(or $(N),5000) --quarter
 
 ## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres), N = 5,000 by default;
 ## e.g. `make bench-load BENCH_ARGS="--participants 500"`. Needs nothing else on the machine busy.

@@ -6,7 +6,9 @@ window's close, and each extension's end), draws the second-marking sample once 
 first marking is complete, records results whose release time has come (or holds a
 release whose checking is incomplete), runs the similarity check of a window once every
 participant's deadline has passed, and any check an admin asked for, and sends the calls due
-to the DfE's lead-provider API (services/dfe_outbox.py).
+to the DfE's lead-provider API (services/dfe_outbox.py). Moderation packs an admin asked for
+are built by a job of their own (build_packs: every PACK_POLL_SECONDS, and at once when asked
+in this process), so a long build never holds up the minute's duties.
 
 It runs in exactly one process (the development server with ASSESSMENT_SCHEDULER_ENABLED,
 or `flask scheduler` in production), never in every web worker. Each window gets a
@@ -26,6 +28,7 @@ runs in its own transaction (one window's at a time) and skips what is already r
 
 import logging
 import threading
+from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -44,6 +47,7 @@ from .services import (
     eligibility,
     heartbeat,
     mail,
+    moderation_packs,
     notifications,
     releases,
     results,
@@ -54,6 +58,8 @@ log = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"
 SYNC_JOB_ID = "sync-windows"
+PACKS_JOB_ID = "build-packs"
+PACKS_NOW_JOB_ID = "build-packs-now"  # a one-off run when a pack is asked for in this process
 
 # The app the jobs run in; set when this process starts its scheduler. Jobs are stored
 # by reference ("module:function"), so they need a module-level way to reach it.
@@ -97,6 +103,13 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
         "interval",
         minutes=1,
         id=SYNC_JOB_ID,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "assessment_app.scheduling:build_packs",
+        "interval",
+        seconds=float(app.config["PACK_POLL_SECONDS"]),
+        id=PACKS_JOB_ID,
         replace_existing=True,
     )
     with app.app_context():
@@ -233,6 +246,35 @@ def send_to_dfe(at) -> None:
                 if answer == "refused":
                     log.error("the DfE refused the API token: no more calls this run")
                     return
+
+
+def build_packs() -> None:
+    """Queue again the packs whose builder died, remove day-old pack files, then claim and build
+    queued packs one by one until none is left. Each claim is committed before its build starts
+    (the build writes its own progress; services/moderation_packs.py)."""
+    app = _require_app()
+    if not _leading():
+        return
+    with app.app_context():
+        folder = Path(app.config["EXPORTS_FOLDER"])
+        every = int(app.config["PACK_PROGRESS_EVERY"])
+        at = clock.now()
+        _duty("moderation pack requeue", lambda: moderation_packs.requeue_stale(at))
+        _duty("moderation pack clean-up", lambda: moderation_packs.remove_old(folder, at))
+        while _leading() and (pack_id := _duty("moderation pack claim",
+                                               lambda: moderation_packs.claim(identity(),
+                                                                              clock.now()))):
+            _duty("moderation pack", lambda p=pack_id: moderation_packs.build(p, folder, every),
+                  of=f"pack {pack_id}")
+
+
+def notify_pack_queued(app: Flask) -> None:
+    """Called after a pack is asked for: build it now if this process runs the scheduler (else
+    the leader finds it within PACK_POLL_SECONDS)."""
+    scheduler = app.extensions.get("scheduler")
+    if scheduler is not None and scheduler.running:
+        scheduler.add_job("assessment_app.scheduling:build_packs", "date", run_date=clock.now(),
+                          id=PACKS_NOW_JOB_ID, replace_existing=True)
 
 
 def _gate_and_non_submissions(window_id: int, at) -> None:

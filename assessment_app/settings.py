@@ -98,6 +98,17 @@ def defaults(instance_path: str) -> dict:
         # Similarity checks list pairs sharing at least this share of the shorter script's
         # five-word runs (README, "Similarity checks": unrelated scripts stay under 10%).
         "SIMILARITY_THRESHOLD_PERCENT": 25,
+        # Moderation packs are built here by the scheduler, then downloaded through the web
+        # workers: with several servers, a volume they all share. Files go after a day.
+        "EXPORTS_FOLDER": str(Path(instance_path) / "exports"),
+        # The scheduler looks for packs to build this often (seconds), and a build writes its
+        # progress every this many scripts.
+        "PACK_POLL_SECONDS": 10,
+        "PACK_PROGRESS_EVERY": 250,
+        # A check reads scripts this many at a time (texts to sign, earlier scripts' signatures,
+        # shingles to count): its memory is set by this and the window's own size, never by the
+        # number of earlier scripts (about 2 KB a script read, 12 KB while counting).
+        "SIMILARITY_CHUNK_SCRIPTS": 2000,
     }
 
 

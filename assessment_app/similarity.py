@@ -5,9 +5,10 @@ A script is cut into word shingles (runs of SHINGLE_WORDS words, case-folded). Q
 and the reference list (wordcount.split_references) are left out: they are not copying.
 
 The search never compares all pairs: each script's shingles get a MinHash signature (one
-permutation hashing, 256 values) and locality-sensitive hashing puts scripts whose signatures
-agree on a whole band into the same bucket (128 bands of 2 values, found by sorting each band:
-near-linear in the number of scripts), so only scripts sharing a bucket become candidates. The overlap of a candidate pair is then counted exactly: the share of the shorter
+permutation hashing, 256 values), kept with the shingles so that a script is cut up once
+(services/similarity.py), and locality-sensitive hashing (candidate_search.py) makes
+candidates only of scripts whose signatures agree on a band of values that are not stock
+phrases. The overlap of a candidate pair is then counted exactly: the share of the shorter
 script's shingles found in the other. A script is compared with its case study exactly (one
 comparison per script): there the overlap is the share of the script's shingles that are the
 case study's.
@@ -18,13 +19,14 @@ import hashlib
 import re
 import string
 import unicodedata
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from typing import NamedTuple
 
 import numpy as np
 
+from .candidate_search import Bar, candidates
 from .wordcount import reference_lines
 
 SHINGLE_WORDS = 5
@@ -35,14 +37,11 @@ MIN_SHARED_SHINGLES = 8
 MIN_PASSAGE_WORDS = 8
 SIGNATURE_BINS = 256
 _BIN_BITS = 8  # 2 ** 8 bins
-# 128 bands of 2 rows: a pair whose shingle sets have Jaccard similarity J becomes a candidate
-# with probability 1 - (1 - J^2)^128: 93% at J = 0.14 (two equal scripts sharing 25%), over
-# 99.9% from J = 0.25, and 0.3% at J = 0.005, the level of unrelated scripts.
-LSH_BANDS = (128, 2)
-# Candidates whose signatures agree on fewer than this share of their values are dropped before
-# the exact count: 4 standard deviations below J = 0.14, 3.4 above J = 0.02.
-MIN_JACCARD_ESTIMATE = 0.05
-
+# Kept signatures and shingles made under another scheme are made again (services/similarity.py):
+# raise it when the words, the shingles or the signature change.
+SIGNATURE_SCHEME = 1
+# Earlier scripts are searched this many at a time (the default chunk).
+EARLIER_CHUNK = 2000
 
 
 def _blank_characters() -> str:
@@ -229,68 +228,86 @@ def signature(values: np.ndarray) -> np.ndarray:
     return values[first[take]] ^ (distance * _POSITION[0])
 
 
-def _band_pairs(signatures: np.ndarray) -> np.ndarray:
-    """Every pair (i < j, as i * n + j) whose signatures agree on all rows of some band: the
-    LSH candidates, found by sorting each band's keys (no pair is looked at otherwise)."""
-    n = len(signatures)
-    bands, rows = LSH_BANDS
+def match(key: Hashable, script: np.ndarray, other: Hashable, other_script: np.ndarray,
+          threshold: float) -> Match | None:
+    """The pair if its exact overlap reaches the threshold with enough shingles shared."""
+    shared, percent = overlap(script, other_script)
+    if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
+        return Match(key, other, shared, percent)
+    return None
+
+
+def source_match(key: Hashable, script: np.ndarray, source: Hashable, source_set: np.ndarray,
+                 threshold: float) -> Match | None:
+    """The script and its source (a case study) if enough of the script is the source's."""
+    shared, percent = containment(script, source_set)
+    if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
+        return Match(key, source, shared, percent)
+    return None
+
+
+def signatures(sets: list[np.ndarray]) -> np.ndarray:
+    """The signatures of non-empty shingle sets, one row each."""
+    return (np.stack([signature(s) for s in sets]) if sets
+            else np.empty((0, SIGNATURE_BINS), dtype=np.uint64))
+
+
+def script_matches(keys: list[Hashable], signed: np.ndarray, sizes: np.ndarray,
+                   earlier: Iterable[tuple[list[Hashable], np.ndarray, np.ndarray]],
+                   shingles_of: Callable[[set], dict[Hashable, np.ndarray]], threshold: float,
+                   batch: int = EARLIER_CHUNK) -> list[Match]:
+    """Every pair over `threshold` percent of a script (keys, with their signatures and numbers
+    of shingles) with another of them or with an earlier script (chunks of keys, signatures and
+    sizes, read one at a time): candidates first, then counted exactly on shingle sets fetched
+    `batch` pairs at a time. Earlier scripts are never compared with each other."""
+    pairs: list[tuple[Hashable, Hashable]] = []
+    if keys:
+        seen: list[list[Hashable]] = []
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for chunk_keys, chunk, chunk_sizes in earlier:
+                seen.append(chunk_keys)
+                yield chunk, chunk_sizes
+
+        bar = Bar(threshold, MIN_SHARED_SHINGLES)
+        for number, rows, others in candidates(signed, sizes, chunks(), bar):
+            other_keys = keys if number < 0 else seen[number]
+            pairs += [(keys[a], other_keys[b])
+                      for a, b in zip(rows.tolist(), others.tolist(), strict=True)]
     found = []
-    for band in range(bands):
-        key = signatures[:, band * rows] * _POSITION[1]
-        for row in range(1, rows):
-            key = key ^ (signatures[:, band * rows + row] * _POSITION[1 + row])
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        step = 1
-        while True:
-            same = np.flatnonzero(sorted_key[step:] == sorted_key[:-step]) if step < n else []
-            if not len(same):
-                break
-            i, j = order[same], order[same + step]
-            found.append(np.minimum(i, j) * n + np.maximum(i, j))
-            step += 1
-    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    for at in range(0, len(pairs), batch):
+        part = pairs[at:at + batch]
+        sets = shingles_of({key for pair in part for key in pair})
+        found += [m for a, b in part if (m := match(a, sets[a], b, sets[b], threshold))]
+    return found
 
 
-def _estimates(signatures: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """The share of signature bins on which each pair agrees (their Jaccard estimate)."""
-    out = np.empty(len(i))
-    for at in range(0, len(i), 20_000):
-        part = slice(at, at + 20_000)
-        out[part] = (signatures[i[part]] == signatures[j[part]]).mean(axis=1)
-    return out
+def source_matches(scripts: Iterable[tuple[Hashable, np.ndarray]],
+                   sources: dict[Hashable, np.ndarray], threshold: float) -> list[Match]:
+    """Every script (key and shingle set) over `threshold` percent with a source."""
+    return [m for key, script in scripts for source, source_set in sources.items()
+            if (m := source_match(key, script, source, source_set, threshold))]
 
 
 def find_matches(current: dict[Hashable, str], earlier: dict[Hashable, str],
-                 sources: dict[Hashable, str], threshold: float) -> list[Match]:
+                 sources: dict[Hashable, str], threshold: float,
+                 chunk: int = EARLIER_CHUNK) -> list[Match]:
     """Every pair over `threshold` percent: each current script against every other current
-    script and every earlier one (LSH candidates, then counted exactly), and against each
-    source (counted exactly). Earlier scripts are not compared with each other."""
+    script and every earlier one (earlier scripts searched `chunk` at a time), and against each
+    source. The same search as a window's check (services/similarity.py), on texts in memory."""
     sets = {key: shingles(text) for key, text in {**earlier, **current}.items()}
-    keys = [key for key, s in sets.items() if len(s)]
-    is_current = np.array([key in current for key in keys], dtype=bool)
-    matches = []
-    if keys:
-        signatures = np.stack([signature(sets[key]) for key in keys])
-        pairs = _band_pairs(signatures)
-        i, j = pairs // len(keys), pairs % len(keys)
-        keep = is_current[i] | is_current[j]
-        i, j = i[keep], j[keep]
-        # The estimate weeds out chance candidates before the exact count.
-        near = _estimates(signatures, i, j) >= MIN_JACCARD_ESTIMATE
-        for a, b in zip(i[near], j[near], strict=True):
-            if not is_current[a]:
-                a, b = b, a
-            shared, percent = overlap(sets[keys[a]], sets[keys[b]])
-            if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
-                matches.append(Match(keys[a], keys[b], shared, percent))
-    source_sets = {key: shingles(text) for key, text in sources.items()}
-    for key in current:
-        for source, source_set in source_sets.items():
-            shared, percent = containment(sets[key], source_set)
-            if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
-                matches.append(Match(key, source, shared, percent))
-    return sorted(matches, key=lambda m: -m.percent)
+    mine = [key for key in current if len(sets[key])]
+    before = [key for key in earlier if len(sets[key])]
+    def sizes(keys: list[Hashable]) -> np.ndarray:
+        return np.array([len(sets[k]) for k in keys], dtype=np.int64)
+
+    chunks = ((keys, signatures([sets[k] for k in keys]), sizes(keys))
+              for keys in (before[at:at + chunk] for at in range(0, len(before), chunk)))
+    found = script_matches(mine, signatures([sets[k] for k in mine]), sizes(mine), chunks,
+                           lambda keys: {k: sets[k] for k in keys}, threshold, chunk)
+    found += source_matches(((key, sets[key]) for key in current),
+                            {key: shingles(text) for key, text in sources.items()}, threshold)
+    return sorted(found, key=lambda m: -m.percent)
 
 
 def _word_spans(text: str) -> tuple[list[Span], np.ndarray]:

@@ -63,6 +63,7 @@ def app(tmp_path, request):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
         url = f"sqlite:///{copy}"
     app = _test_app(url)
+    app.config["EXPORTS_FOLDER"] = str(tmp_path / "exports")  # built moderation packs
     with app.app_context():
         if not url.startswith("sqlite"):
             _empty_tables()

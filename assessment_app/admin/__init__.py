@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     integrity_views,
     mail_views,
     marking_views,
+    pack_views,
     papers_views,
     people_views,
     report_pages,

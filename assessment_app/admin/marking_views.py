@@ -196,14 +196,6 @@ def export_csv(window_id: int):
                     exports.marks_csv(window, clock.now()), "text/csv")
 
 
-@bp.get("/windows/<int:window_id>/export/scripts.zip")
-@admin_required
-def export_zip(window_id: int):
-    window = _window_or_404(window_id)
-    return download(window, "moderation_pack", f"window-{window.id}-moderation-pack.zip",
-                    exports.scripts_zip(window, clock.now()), "application/zip")
-
-
 @bp.get("/markers")
 @admin_required
 def markers():

@@ -19,6 +19,7 @@ from .integrity import (
     CheckTrigger,
     MisconductCase,
     MisconductEvidence,
+    ScriptSignature,
     SimilarityPair,
     SimilarityRun,
 )
@@ -36,6 +37,7 @@ from .marking import (
     SampleReason,
     SecondMarkingSample,
 )
+from .packs import ModerationPack, PackStatus
 from .papers import CasePaper, PaperHandout, PaperResemblance, PaperSource
 from .responses import Draft, ResponseSource, ResponseUpload, SubmissionVersion
 from .reviews import ReviewJudgement, ReviewRequest, ReviewStatus
@@ -82,11 +84,13 @@ __all__ = [
     "MisconductCase",
     "MisconductEvidence",
     "Moderation",
+    "ModerationPack",
     "Npq",
     "OutboxMessage",
     "Outcome",
     "OutcomeAmendment",
     "OutcomeRuling",
+    "PackStatus",
     "PaperHandout",
     "PaperResemblance",
     "PaperSource",
@@ -103,6 +107,7 @@ __all__ = [
     "RubricVersion",
     "SampleReason",
     "SchedulerHeartbeat",
+    "ScriptSignature",
     "SecondMarkingSample",
     "Seed",
     "SeedPurpose",

@@ -38,6 +38,23 @@ class SimilarityRun(db.Model):
     requester = relationship("User")
 
 
+class ScriptSignature(db.Model):
+    """A script version's shingles and MinHash signature (similarity.py), made by the first
+    check that compares it and kept for every later one; made again only if the version's text
+    (its SHA-256) or the similarity scheme has changed since."""
+
+    __tablename__ = "script_signature"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id"), primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[int]
+    shingle_count: Mapped[int]
+    # SIGNATURE_BINS unsigned 64-bit values, little-endian (empty for a script with no shingle).
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    # The sorted distinct shingle hashes, 8 bytes each: read only for an exact count.
+    shingles: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+
+
 class SimilarityPair(db.Model):
     """A script of the window over the threshold with another script (of the window or an
     earlier one) or with its case study."""

@@ -43,6 +43,10 @@ class ResponseUpload(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The document rebuilt to name nobody (docx_privacy), made once when it was uploaded, for
+    # the external moderator's pack, which would otherwise rebuild every upload each time it
+    # is built. None for an upload kept before there was one: the pack rebuilds that itself.
+    copy_naming_nobody: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int]

@@ -8,7 +8,7 @@ rows to it and records what happens.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import allocation as allocating
@@ -30,14 +30,17 @@ from .marking_error import MarkingError
 from .marks import check_hand_back
 
 
-def marked_versions(window: AssessmentWindow, at: datetime) -> dict[int, SubmissionVersion]:
-    """Each entry's marked version (its last, all being in time), once its own deadline has passed."""
+def marked_versions(window: AssessmentWindow, at: datetime,
+                    entry_ids: list[int] | None = None) -> dict[int, SubmissionVersion]:
+    """Each entry's marked version (its last, all being in time), once its own deadline has
+    passed; of the entries `entry_ids` only, if given."""
     newest = (
         select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
         .join(Entry, Entry.id == SubmissionVersion.entry_id)
         # Voided and deferred attempts are never marked.
         .where(Entry.window_id == window.id,
-               Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
+               Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]),
+               true() if entry_ids is None else Entry.id.in_(entry_ids))
         .group_by(SubmissionVersion.entry_id)
         .subquery()
     )

@@ -6,19 +6,23 @@ as ISO 8601 in London time with its offset (timeformat.iso_london); dates as YYY
 
 Each export is a generator, streamed to the admin as it is made, and reads the database in a
 fixed number of statements whatever the window's size: joins on the window, never a statement
-per script, and the scripts' texts through one cursor read a few rows at a time.
+per script, and the scripts' texts through one cursor read a few rows at a time. The pack is
+written to a file by the scheduler (services/moderation_packs.py), a page of scripts at a time.
 """
 
 import csv
 import hashlib
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from itertools import islice
+from types import SimpleNamespace
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import case, func, inspect, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..attempt_outcome import Rule
@@ -28,26 +32,31 @@ from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_ro
 from ..docx_privacy import without_personal_details
 from ..extensions import db
 from ..models import (
+    Allocation,
     AllocationStatus,
     AssessmentWindow,
     CasePaper,
     Entry,
     Judgement,
+    Mark,
     MarkingRole,
+    Moderation,
     OutcomeAmendment,
     PaperHandout,
     ResponseUpload,
     ReviewRequest,
     ReviewStatus,
     RubricVersion,
+    SecondMarkingSample,
     SubmissionVersion,
+    User,
     WindowPaper,
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
 from .allocations import marked_versions
 from .amendments import as_amended
-from .checking import final_results, window_checking
+from .checking import _Checking, final_results, window_checking
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -79,9 +88,66 @@ def _attached(window: AssessmentWindow) -> AssessmentWindow:
     return db.session.get(AssessmentWindow, inspect(window).identity[0])
 
 
-def _marking(window: AssessmentWindow, at) -> _Marking:
-    versions = marked_versions(window, at)
-    checking = window_checking(window)
+def _page_checking(entry_ids) -> _Checking:
+    """What entries_checking gives for these entries, read as plain rows, not ORM objects: the
+    pack reads every mark, case and criterion judgement of a window, and building an object for
+    each was most of its time. The rows carry the attributes the rules (checking._Checking,
+    final_results) and the pack's writers read, under the same names."""
+    entry_ids = list(entry_ids)
+    live = db.session.execute(
+        select(Allocation.entry_id, Allocation.role, Allocation.status, Allocation.marker_id,
+               User.name, Mark.id, Mark.outcome, Mark.borderline, Mark.rubric_version,
+               Mark.feedback, Mark.submitted_at)
+        .join(User, User.id == Allocation.marker_id)
+        .outerjoin(Mark, Mark.allocation_id == Allocation.id)
+        .where(Allocation.entry_id.in_(entry_ids), Allocation.status != AllocationStatus.RETURNED)
+    ).all()
+    cases = db.session.execute(
+        select(Moderation.id, Moderation.entry_id, Moderation.why, Moderation.opened_at,
+               Moderation.rubric_version, Moderation.outcome, Moderation.feedback,
+               Moderation.reason, Moderation.decided_at, User.name)
+        .outerjoin(User, User.id == Moderation.moderator_id)
+        .where(Moderation.entry_id.in_(entry_ids))
+    ).all()
+    owned: dict[tuple[str, int], list] = {}
+    for j in db.session.execute(
+        select(Judgement.mark_id, Judgement.moderation_id, Judgement.criterion_id,
+               Judgement.level_id, Judgement.comment)
+        .where(Judgement.mark_id.in_([row.id for row in live if row.id is not None])
+               | Judgement.moderation_id.in_([row.id for row in cases]))
+        .order_by(Judgement.id)
+    ):
+        owned.setdefault(("mark", j.mark_id) if j.mark_id else ("case", j.moderation_id),
+                         []).append(j)
+
+    def allocation(row):
+        mark = None if row.id is None else SimpleNamespace(
+            outcome=row.outcome, borderline=row.borderline, rubric_version=row.rubric_version,
+            feedback=row.feedback, submitted_at=row.submitted_at,
+            judgements=owned.get(("mark", row.id), []))
+        return SimpleNamespace(entry_id=row.entry_id, role=row.role, status=row.status,
+                               marker_id=row.marker_id, marker=SimpleNamespace(name=row.name),
+                               mark=mark)
+
+    allocations = [allocation(row) for row in live]
+    sampled = set(db.session.scalars(
+        select(SecondMarkingSample.entry_id).where(SecondMarkingSample.entry_id.in_(entry_ids))))
+    return _Checking(
+        first={a.entry_id: a for a in allocations if a.role is MarkingRole.FIRST},
+        second={a.entry_id: a for a in allocations if a.role is MarkingRole.SECOND},
+        cases={c.entry_id: SimpleNamespace(
+            entry_id=c.entry_id, why=c.why, opened_at=c.opened_at, rubric_version=c.rubric_version,
+            outcome=c.outcome, feedback=c.feedback, reason=c.reason, decided_at=c.decided_at,
+            moderator=SimpleNamespace(name=c.name) if c.name is not None else None,
+            judgements=owned.get(("case", c.id), [])) for c in cases},
+        sampled=sampled)
+
+
+def _marking(window: AssessmentWindow, at, entry_ids: list[int] | None = None) -> _Marking:
+    """The marking of the window's scripts, or of those of `entry_ids` only (a page of them:
+    the pack reads a window a page at a time)."""
+    versions = marked_versions(window, at, entry_ids)
+    checking = window_checking(window) if entry_ids is None else _page_checking(versions)
     submitted = [a for a in (*checking.first.values(), *checking.second.values())
                  if a.status is AllocationStatus.SUBMITTED and a.entry_id in versions]
     return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),
@@ -91,7 +157,8 @@ def _marking(window: AssessmentWindow, at) -> _Marking:
                     {r.entry_id: r for r in db.session.scalars(
                         select(ReviewRequest).join(Entry, Entry.id == ReviewRequest.entry_id)
                         .where(Entry.window_id == window.id,
-                               ReviewRequest.status == ReviewStatus.COMPLETED)
+                               ReviewRequest.status == ReviewStatus.COMPLETED,
+                               true() if entry_ids is None else Entry.id.in_(list(versions)))
                         .options(joinedload(ReviewRequest.reviewer),
                                  selectinload(ReviewRequest.judgements)))})
 
@@ -281,25 +348,59 @@ class _Chunks:
         return data
 
 
-def _script_files(window: AssessmentWindow):
-    """(entry id, marked text, uploaded Word file or None) of every script's last version, by
-    candidate number: one statement whose rows are read a few at a time."""
+def _script_files(entry_ids: list[int]):
+    """(entry id, marked text, the uploaded Word file's copy naming nobody, the file itself
+    when it has no such copy yet, its SHA-256) of these entries' last versions, by candidate
+    number: one statement whose rows are read a few at a time."""
     newest = (
         select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
-        .join(Entry, Entry.id == SubmissionVersion.entry_id)
-        .where(Entry.window_id == window.id).group_by(SubmissionVersion.entry_id).subquery()
+        .where(SubmissionVersion.entry_id.in_(entry_ids)).group_by(SubmissionVersion.entry_id)
+        .subquery()
     )
     return db.session.execute(
-        select(SubmissionVersion.entry_id, SubmissionVersion.text, ResponseUpload.data,
+        select(SubmissionVersion.entry_id, SubmissionVersion.text,
+               ResponseUpload.copy_naming_nobody,
+               case((ResponseUpload.copy_naming_nobody.is_(None), ResponseUpload.data)),
                ResponseUpload.sha256)
         .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
               & (SubmissionVersion.number == newest.c.number))
         .join(Entry, Entry.id == SubmissionVersion.entry_id)
         .outerjoin(ResponseUpload, ResponseUpload.id == SubmissionVersion.upload_id)
-        .where(Entry.window_id == window.id)
         .order_by(Entry.candidate_number)
         .execution_options(yield_per=50)
     )
+
+
+def _entry_pages(window: AssessmentWindow, size: int) -> Iterator[list[int]]:
+    """The ids of the window's entries that submitted, by candidate number, `size` at a time:
+    each page one statement (keyset, after the last candidate number), never the whole window."""
+    after = None
+    while True:
+        rows = db.session.execute(
+            select(Entry.id, Entry.candidate_number)
+            .where(Entry.window_id == window.id,
+                   select(SubmissionVersion.id).where(SubmissionVersion.entry_id == Entry.id)
+                   .exists(),
+                   true() if after is None else Entry.candidate_number > after)
+            .order_by(Entry.candidate_number).limit(size)).all()
+        if rows:
+            yield [row.id for row in rows]
+        if len(rows) < size:
+            return
+        after = rows[-1].candidate_number
+
+
+def _submitted_count(window: AssessmentWindow) -> int:
+    return db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.window_id == window.id,
+            select(SubmissionVersion.id).where(SubmissionVersion.entry_id == Entry.id).exists()))
+
+
+def _rubric_versions(data: _Marking) -> set[str]:
+    used = {a.mark.rubric_version for a in data.by_role.values() if a.mark}
+    used |= {c.rubric_version for c in data.cases.values() if c.rubric_version}
+    return used | {r.rubric_version for r in data.reviews.values()}
 
 
 def _papers(window: AssessmentWindow, npqs: set[str]) -> dict[str, WindowPaper]:
@@ -310,60 +411,118 @@ def _papers(window: AssessmentWindow, npqs: set[str]) -> dict[str, WindowPaper]:
                  .undefer(PaperHandout.data)))}
 
 
-def scripts_zip(window: AssessmentWindow, at) -> Iterator[bytes]:
+def _no_progress(done: int, total: int, stage: str) -> None:
+    pass
+
+
+PACK_PAGE = 500  # scripts whose marking is in memory at once, whatever the window's size
+
+
+class _Spool:
+    """Rows of a CSV written to a temporary file as they come, added to the pack at its end
+    (the marks and the manifest run to a row per script: never whole in memory)."""
+
+    def __init__(self, file):
+        self.file = file
+        self.text = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
+        self.writer = csv.writer(self.text)
+
+    def write(self, rows) -> None:
+        for row in rows:
+            self.writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def blocks(self, size: int = 256 * 1024) -> Iterator[bytes]:
+        self.text.flush()
+        self.file.seek(0)
+        while block := self.file.read(size):
+            yield block
+
+
+def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
+                page: int = PACK_PAGE) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
     PACK_README), with a manifest. Nothing in it names a participant. Yielded in pieces as
-    it is written."""
+    it is written; `progress(done, total, stage)` is told each script written and each stage
+    (services/moderation_packs.py builds it as a job and decides how often to say so).
+
+    Memory stays flat whatever the window's size: the window is read `page` scripts at a time
+    (their marking, then their texts through a cursor), and the marks and manifest, a row per
+    script, are spooled to temporary files and added at the end."""
     window = _attached(window)
-    data = _marking(window, at)
-    used = {a.mark.rubric_version for a in data.by_role.values() if a.mark}
-    used |= {c.rubric_version for c in data.cases.values() if c.rubric_version}
-    used |= {r.rubric_version for r in data.reviews.values()}
-    stored = {r.version: r for r in db.session.scalars(
-        select(RubricVersion).where(RubricVersion.version.in_(used)))}
-    rubrics = {k: parse_rubric(r.content.encode("utf-8"), source=f"rubric {k[:12]}")
-               for k, r in stored.items()}
-    papers = _papers(window, {v.entry.npq_code for v in data.versions.values()})
-    manifest = [["path", "candidate_number", "npq", "what", "sha256"]]
+    progress(0, 0, "Reading the window's marks and decisions")
+    total = _submitted_count(window)
+    stored, rubrics, npqs = {}, {}, set()
     out = _Chunks()
     with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        def add(path, content, what, candidate="", npq=""):
-            content = content.encode("utf-8") if isinstance(content, str) else content
-            archive.writestr(path, content)
-            manifest.append([path, candidate, npq, what, hashlib.sha256(content).hexdigest()])
+        marks, manifest = (_Spool(stack.enter_context(tempfile.TemporaryFile()))
+                           for _ in range(2))
+        manifest.write([["path", "candidate_number", "npq", "what", "sha256"]])
+        marks.write([COLUMNS])
 
-        add("marks.csv", _csv(_marks_rows(data)), "Marks and decisions, one row per script")
-        # Closed however the download ends (a client gone mid-way closes this generator):
-        # on PostgreSQL it is a server-side cursor.
-        files = stack.enter_context(closing(_script_files(window)))
-        for entry_id, text, upload, upload_sha256 in files:
-            v = data.versions.get(entry_id)
-            if v is None:  # still in time, or voided or deferred: not marked
-                continue
-            entry, base = v.entry, f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}"
-            add(f"{base}.txt", text, "The marked text of the response", entry.candidate_number,
-                entry.npq_code)
-            original = None
-            if upload is not None:
-                original = f"{base}-original.docx"
-                add(original, without_personal_details(upload),
-                    "The Word document uploaded (rebuilt to name nobody: properties, comments, "
-                    "headers, footers and alt text left out, tracked changes accepted; uploaded "
-                    "file's SHA-256 "
-                    f"{upload_sha256})", entry.candidate_number, entry.npq_code)
-            add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
-                "Each mark with criterion levels and comments, feedback, moderation and outcome",
-                entry.candidate_number, entry.npq_code)
-            yield out.take()
+        def add(path, content, what, candidate="", npq="", compress=zipfile.ZIP_DEFLATED):
+            content = content.encode("utf-8") if isinstance(content, str) else content
+            archive.writestr(path, content, compress_type=compress)
+            manifest.write([[path, candidate, npq, what, hashlib.sha256(content).hexdigest()]])
+
+        def add_spooled(path, spool: _Spool, what):
+            digest = hashlib.sha256()
+            with archive.open(path, "w") as member:
+                for block in spool.blocks():
+                    member.write(block)
+                    digest.update(block)
+                    yield out.take()
+            manifest.write([[path, "", "", what, digest.hexdigest()]])
+
+        progress(0, total, "Writing the scripts and their marking")
+        written = 0
+        for entry_ids in _entry_pages(window, page):
+            data = _marking(window, at, entry_ids)
+            marks.write(islice(_marks_rows(data), 1, None))  # the header is written once
+            new = _rubric_versions(data) - stored.keys()
+            for row in db.session.scalars(select(RubricVersion)
+                                          .where(RubricVersion.version.in_(new))) if new else ():
+                stored[row.version] = row
+                rubrics[row.version] = parse_rubric(row.content.encode("utf-8"),
+                                                    source=f"rubric {row.version[:12]}")
+            npqs |= {v.entry.npq_code for v in data.versions.values()}
+            # Closed however the build ends: on PostgreSQL it is a server-side cursor.
+            with closing(_script_files(entry_ids)) as files:
+                for entry_id, text, shared_copy, upload, upload_sha256 in files:
+                    v = data.versions.get(entry_id)
+                    if v is None:  # still in time, or voided or deferred: not marked
+                        continue
+                    entry, base = v.entry, f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}"
+                    add(f"{base}.txt", text, "The marked text of the response",
+                        entry.candidate_number, entry.npq_code)
+                    original = None
+                    if upload_sha256 is not None:
+                        original = f"{base}-original.docx"
+                        add(original, shared_copy or without_personal_details(upload),
+                            "The Word document uploaded (rebuilt to name nobody: properties, "
+                            "comments, headers, footers and alt text left out, tracked changes "
+                            f"accepted; uploaded file's SHA-256 {upload_sha256})",
+                            entry.candidate_number, entry.npq_code,
+                            compress=zipfile.ZIP_STORED)  # a .docx is a zip already
+                    add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
+                        "Each mark with criterion levels and comments, feedback, moderation and "
+                        "outcome", entry.candidate_number, entry.npq_code)
+                    written += 1
+                    progress(written, total, "Writing the scripts and their marking")
+                    yield out.take()
+        progress(written, written, "Adding the marks, rubrics, papers and manifest")
+        yield from add_spooled("marks.csv", marks, "Marks and decisions, one row per script")
         for version, row in sorted(stored.items()):
             add(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
                 f"The {row.npq_code} rubric, version {version}", npq=row.npq_code)
-        for npq, paper in sorted(papers.items()):
+        for npq, paper in sorted(_papers(window, npqs).items()):
             for name, content, what in paper_files(paper):
                 add(f"papers/{npq}/{name}", content, what, npq=npq)
         add("README.txt", PACK_README.format(window=window.name, made=iso_london(at)),
             "What this pack holds")
-        archive.writestr("manifest.csv", _csv(manifest))
+        with archive.open("manifest.csv", "w") as member:
+            for block in manifest.blocks():
+                member.write(block)
+                yield out.take()
     yield out.take()
 
 

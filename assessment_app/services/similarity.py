@@ -4,7 +4,9 @@ A check is asked for (by an admin, or by the scheduler once every participant's 
 passed) and run by the scheduler's minute job, so a long check never holds a web request.
 Each script of the window (its latest version; voided and deferred attempts are not marked,
 so not checked) is compared, per NPQ, with the window's other scripts, with every script of
-earlier windows for the same NPQ, and with the NPQ's case study (similarity.find_matches).
+earlier windows for the same NPQ, and with the NPQ's case study (similarity.script_matches and
+source_matches), through the scripts' kept signatures (script_signatures.py): the window's own
+are held, earlier ones read a chunk at a time, and no text is held beyond a chunk.
 """
 
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ from ..models import (
     WindowPaper,
 )
 from ..savepoints import savepoint
-from . import audit
+from . import audit, script_signatures
 from .admin_lists import Page, _page
 
 
@@ -38,8 +40,8 @@ def threshold() -> int:
     return int(current_app.config["SIMILARITY_THRESHOLD_PERCENT"])
 
 
-def _latest_scripts(*where) -> list:
-    """(version id, NPQ, text) of each matching entry's latest version: one statement."""
+def _latest_scripts(*where):
+    """(id, npq_code) of each matching entry's latest version, as a subquery."""
     newest = (
         select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
         .join(Entry, Entry.id == SubmissionVersion.entry_id)
@@ -47,19 +49,12 @@ def _latest_scripts(*where) -> list:
         .group_by(SubmissionVersion.entry_id)
         .subquery()
     )
-    return db.session.execute(
-        select(SubmissionVersion.id, Entry.npq_code, SubmissionVersion.text)
+    return (
+        select(SubmissionVersion.id, Entry.npq_code)
         .join(newest, (SubmissionVersion.entry_id == newest.c.entry_id)
               & (SubmissionVersion.number == newest.c.number))
         .join(Entry, Entry.id == SubmissionVersion.entry_id)
-    ).all()
-
-
-def _by_npq(rows) -> dict[str, dict[int, str]]:
-    out: dict[str, dict[int, str]] = {}
-    for version_id, npq, text in rows:
-        out.setdefault(npq, {})[version_id] = text
-    return out
+    ).subquery()
 
 
 def request_check(window: AssessmentWindow, actor: User, at: datetime) -> SimilarityRun:
@@ -115,24 +110,37 @@ def run_pending(at: datetime) -> list[int]:
 
 
 def run_check(run: SimilarityRun, at: datetime) -> list[SimilarityPair]:
-    """Compare the window's scripts and record the pairs over the threshold, all together."""
+    """Compare the window's scripts and record the pairs over the threshold, all together.
+    Scripts without a kept signature (or with a stale one) get one first."""
     window = db.session.get(AssessmentWindow, run.window_id)
     limit = threshold()
-    current = _by_npq(_latest_scripts(
+    current = _latest_scripts(
         Entry.window_id == window.id,
-        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"])))
+        Entry.outcome.is_(None) | Entry.outcome.in_(["passed", "failed"]))
+    npqs = list(db.session.scalars(select(current.c.npq_code).distinct()
+                                   .order_by(current.c.npq_code)))
     earlier_windows = select(AssessmentWindow.id).where(
         AssessmentWindow.release_at < window.release_at)
-    earlier = _by_npq(_latest_scripts(Entry.window_id.in_(earlier_windows),
-                                      Entry.npq_code.in_(list(current))))
+    earlier = _latest_scripts(Entry.window_id.in_(earlier_windows), Entry.npq_code.in_(npqs))
+    script_signatures.keep(select(current.c.id))
+    script_signatures.keep(select(earlier.c.id))
     papers = {wp.npq_code: wp.case_paper for wp in db.session.scalars(
         select(WindowPaper).where(WindowPaper.window_id == window.id)
         .options(joinedload(WindowPaper.case_paper)))}
     pairs = []
-    for npq, scripts in current.items():
+    for npq in npqs:
+        mine = select(current.c.id).where(current.c.npq_code == npq)
+        before = select(earlier.c.id).where(earlier.c.npq_code == npq)
+        keys, signed, sizes = script_signatures.signatures(mine)
+        found = similarity.script_matches(
+            keys, signed, sizes, script_signatures.signature_chunks(before),
+            script_signatures.shingle_sets, limit, script_signatures.chunk_size())
         paper = papers.get(npq)
-        sources = {("paper", paper.id): paper.markdown} if paper is not None else {}
-        for match in similarity.find_matches(scripts, earlier.get(npq, {}), sources, limit):
+        if paper is not None:
+            found += similarity.source_matches(
+                script_signatures.shingle_chunks(mine),
+                {("paper", paper.id): similarity.shingles(paper.markdown)}, limit)
+        for match in found:
             is_paper = isinstance(match.other, tuple)
             pairs.append(SimilarityPair(
                 run_id=run.id, version_id=match.key,
@@ -141,8 +149,8 @@ def run_check(run: SimilarityRun, at: datetime) -> list[SimilarityPair]:
                 shared_shingles=match.shared, overlap_percent=round(match.percent, 1)))
     db.session.add_all(pairs)
     run.finished_at, run.threshold_percent = at, limit
-    run.scripts_checked = sum(len(s) for s in current.values())
-    run.earlier_scripts = sum(len(s) for s in earlier.values())
+    run.scripts_checked = db.session.scalar(select(func.count()).select_from(current))
+    run.earlier_scripts = db.session.scalar(select(func.count()).select_from(earlier))
     run.pairs_found = len(pairs)
     audit.record("similarity.checked", window_id=window.id, run=run.id, trigger=run.trigger.value,
                  scripts=run.scripts_checked, earlier=run.earlier_scripts, pairs=len(pairs),

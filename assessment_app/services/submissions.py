@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from .. import deadlines, metrics, wordcount
+from ..docx_privacy import without_personal_details
 from ..docx_upload import read_response_docx
 from ..extensions import db
 from ..models import (
@@ -338,6 +339,7 @@ def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> Resp
         entry_id=entry.id,
         filename=filename,
         data=data,
+        copy_naming_nobody=without_personal_details(data),
         sha256=hashlib.sha256(data).hexdigest(),
         text=text,
         word_count=wordcount.count_words(text),

@@ -1,12 +1,12 @@
 """Allocation, the marker's workbench, second marking, moderation, release and exports."""
 
 import io
-import zipfile
 from datetime import timedelta
 
 from docx import Document
 from factories import PASSWORD, login, make_entry, make_window
 from marking.conftest import AFTER_CLOSE, rubric_form, submit_through_check
+from packs import built_pack
 from page_html import confirmed_post
 
 from assessment_app import wordcount
@@ -243,7 +243,7 @@ def test_exports_identify_scripts_by_candidate_number_only(app, closed, clock):
     mark_all(app, clock, closed, lambda e: {})
     admin_client = signed_in(app, "boss@example.org", clock)
     csv_text = admin_client.get(f"/admin/windows/{closed.window_id}/export/marks.csv").text
-    archive = zipfile.ZipFile(io.BytesIO(admin_client.get(f"/admin/windows/{closed.window_id}/export/scripts.zip").data))
+    archive = built_pack(app, admin_client, closed.window_id)
     with app.app_context():
         numbers = [e.candidate_number for e in Entry.query.all()]
     for number in numbers:

@@ -1,4 +1,5 @@
-"""Every export, every view of EC evidence and every failed sign-in is in the audit log."""
+"""Every export, every view of EC evidence and every failed sign-in is in the audit log (the
+moderation pack's, asked for and downloaded: test_moderation_pack_job.py)."""
 
 import re
 
@@ -12,7 +13,6 @@ from assessment_app.models import AuditEvent, Entry
 
 @pytest.mark.parametrize("path, export", [
     ("export/marks.csv", "marks_csv"),
-    ("export/scripts.zip", "moderation_pack"),
     ("reports/dfe-return.csv", "dfe_return"),
     ("reports/provider-results.csv", "provider_results"),
 ])

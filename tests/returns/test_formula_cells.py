@@ -2,9 +2,9 @@
 
 import csv
 import io
-import zipfile
 
 import pytest
+from packs import built_pack
 from returns.conftest import signed_in
 
 from assessment_app.csv_cells import FORMULA_STARTS
@@ -36,7 +36,7 @@ def exported(app, clock, window_id) -> dict[str, list[list[str]]]:
                        ("provider-results", "reports/provider-results.csv"),
                        ("marks", "export/marks.csv")):
         files[name] = list(csv.reader(io.StringIO(admin.get(f"/admin/windows/{window_id}/{path}").text)))
-    pack = zipfile.ZipFile(io.BytesIO(admin.get(f"/admin/windows/{window_id}/export/scripts.zip").data))
+    pack = built_pack(app, admin, window_id)
     for name in ("marks.csv", "manifest.csv"):
         files[f"zip {name}"] = list(csv.reader(io.StringIO(pack.read(name).decode())))
     return files

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 from docx import Document
+from packs import built_pack
 from returns.conftest import PARTICIPANT_SECRETS, UPLOADED_TEXT, add_ec_claim, signed_in
 
 from assessment_app.extensions import db
@@ -12,9 +13,7 @@ from assessment_app.models import Entry, RubricVersion
 
 
 def pack(app, clock, window_id) -> zipfile.ZipFile:
-    response = signed_in(app, clock, "boss@example.org").get(f"/admin/windows/{window_id}/export/scripts.zip")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    return zipfile.ZipFile(io.BytesIO(response.data))
+    return built_pack(app, signed_in(app, clock, "boss@example.org"), window_id)
 
 
 def candidates(app, released):

@@ -28,7 +28,7 @@ from assessment_app.models import (
     SubmissionVersion,
 )
 from assessment_app.rubrics import load_rubric
-from assessment_app.services import allocations, checking, marks, submissions
+from assessment_app.services import allocations, checking, marks, moderation_packs, submissions
 from assessment_app.services.mark_input import MarkInput
 from assessment_app.settings import PROJECT_ROOT
 
@@ -147,7 +147,13 @@ EXPECTED: dict[str, tuple] = {
     # An empty form: "When" is not chosen, so the marking page again with its error.
     "admin.release": (LOGIN, 403, 403, 403, 403, 403, 400),
     "admin.export_csv": (LOGIN, 403, 403, 403, 403, 403, 200),
-    "admin.export_zip": (LOGIN, 403, 403, 403, 403, 403, 200),
+    # The pack's old address leads to its page; the pack is built by the scheduler. This
+    # world's pack is queued, not built: its status answers, its download is not there yet.
+    "admin.export_zip": (LOGIN, 403, 403, 403, 403, 403, 302),
+    "admin.moderation_pack": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.build_moderation_pack": (LOGIN, 403, 403, 403, 403, 403, 303),
+    "admin.moderation_pack_status": (LOGIN, 403, 403, 403, 403, 403, 200),
+    "admin.download_moderation_pack": (LOGIN, 403, 403, 403, 403, 403, 404),
     "admin.dfe_return": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.provider_report": (LOGIN, 403, 403, 403, 403, 403, 200),
     "admin.marker_report": (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -239,6 +245,8 @@ def world(app, clock):
                                          opening_reason="Shares a page with another script.")
         db.session.add(misconduct_case)
         db.session.commit()
+        pack, _ = moderation_packs.request_pack(window, admin, AFTER_CLOSE)
+        db.session.commit()
         version = {v.entry_id: v.id for v in SubmissionVersion.query}
         entry = {"sam": sam.id, "jo": jo.id}
         return {
@@ -251,7 +259,7 @@ def world(app, clock):
             # A marker opens a script by its candidate number: one only the other holds.
             "script": {"martin": kim.candidate_number, "nina": sam.candidate_number},
             "case": case.id, "misconduct": misconduct_case.id, "deferral": deferral.id, "paper": window.papers[0].paper_id,
-            "sam_user": sam.participant_id,
+            "sam_user": sam.participant_id, "pack": pack.id,
         }
 
 
@@ -280,6 +288,7 @@ def ids_for(world, who: str) -> dict:
         "fetch_id": 999_999, "call_id": 999_999,
         # No people file kept.
         "import_id": 999_999,
+        "pack_id": world["pack"],
     }
 
 

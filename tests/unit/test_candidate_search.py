@@ -1,0 +1,132 @@
+"""The candidate search (assessment_app/candidate_search.py): stock values never make candidates
+and shared uncommon ones do, earlier scripts read in chunks of any size give the same pairs, and
+the search finds exactly the pairs over the threshold that counting every pair finds."""
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+from essays import essay, paraphrase, reorder
+
+from assessment_app import candidate_search, similarity
+from assessment_app.settings import defaults
+
+THRESHOLD = defaults("")["SIMILARITY_THRESHOLD_PERCENT"]
+
+
+BAR = candidate_search.Bar(THRESHOLD, similarity.MIN_SHARED_SHINGLES)
+
+
+def random_signatures(rng, n):
+    return rng.integers(1, 2**63, size=(n, similarity.SIGNATURE_BINS), dtype=np.uint64)
+
+
+def search(signatures):
+    """The search over scripts of 1,500 shingles each."""
+    return candidate_search.CandidateSearch(signatures, np.full(len(signatures), 1500), BAR)
+
+
+def copy_into(signatures, source, target, bins):
+    """Script `target` takes script `source`'s values in these bins."""
+    signatures[target, bins] = signatures[source, bins]
+
+
+def test_a_stock_value_makes_no_candidates_and_uncommon_shared_values_do():
+    """Values that are the minimum of their bin in more than STOCK_FLOOR scripts (here on every
+    band of bins 0 to 40) make no pair; two scripts agreeing on 40 uncommon values do."""
+    rng = np.random.default_rng(1)
+    signatures = random_signatures(rng, 300)
+    stock = candidate_search.STOCK_FLOOR + 1
+    signatures[:stock, :40] = signatures[0, :40]
+    copy_into(signatures, 200, 201, rng.choice(np.arange(60, 256), 40, replace=False))
+    i, j = search(signatures).within()
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(200, 201)]
+
+
+def test_scripts_sharing_a_stock_value_few_enough_times_are_candidates():
+    """At the stock limit itself a shared value still counts."""
+    rng = np.random.default_rng(2)
+    signatures = random_signatures(rng, 300)
+    signatures[:candidate_search.STOCK_FLOOR, :40] = signatures[0, :40]
+    i, _ = search(signatures).within()
+    assert len(i) == candidate_search.STOCK_FLOOR * (candidate_search.STOCK_FLOOR - 1) // 2
+
+
+@pytest.mark.parametrize(("agreeing", "kept"), [(12, False), (15, True), (40, True)])
+def test_a_pair_agreeing_on_too_few_values_is_dropped_before_the_count(agreeing, kept):
+    """Two scripts of 1,500 shingles sharing a quarter of them (Jaccard 1/7) agree on about 37
+    values of 256, give or take 5.6: a pair agreeing on fewer than 14.2 (four deviations
+    less) is not counted."""
+    rng = np.random.default_rng(3)
+    signatures = random_signatures(rng, 50)
+    copy_into(signatures, 4, 9, np.arange(agreeing))
+    assert [len(x) for x in search(signatures).within()] == ([1, 1] if kept else [0, 0])
+
+
+def test_the_bar_follows_the_lengths_of_the_two_scripts():
+    """A short script entirely inside a long one has a low Jaccard similarity: the agreement
+    asked of it is lower than that asked of two scripts of equal length."""
+    equal = BAR.near(np.array([14, 15]), np.array([1500, 1500]), np.array([1500, 1500]), 256)
+    short = BAR.near(np.array([6]), np.array([300]), np.array([1500]), 256)
+    assert equal.tolist() == [False, True] and short.tolist() == [True]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 60])
+def test_earlier_scripts_in_chunks_of_any_size_give_the_same_pairs(chunk):
+    rng = np.random.default_rng(4)
+    current, earlier = random_signatures(rng, 40), random_signatures(rng, 60)
+    expected = {(0, 5), (3, 59), (39, 0), (7, 7)}
+    for a, b in expected:
+        bins = rng.choice(256, 40, replace=False)
+        earlier[b, bins] = current[a, bins]
+    index = search(current)
+    found = set()
+    for at in range(0, len(earlier), chunk):
+        part = earlier[at:at + chunk]
+        i, j = index.against(part, np.full(len(part), 1500))
+        found |= {(a, at + b) for a, b in zip(i.tolist(), j.tolist(), strict=True)}
+    assert found == expected
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """120 scripts of this window and 120 of an earlier one, with copies planted: verbatim, a
+    light paraphrase, reordered paragraphs of an earlier script and a third of another."""
+    rng = random.Random(2027)
+    current = {i: essay(rng, 600) for i in range(120)}
+    earlier = {1000 + i: essay(rng, 600) for i in range(120)}
+    paragraphs = current[3].split("\n\n")
+    current.update({
+        500: current[0],
+        501: paraphrase(current[1], rng),
+        502: reorder(earlier[1002], rng),
+        503: "\n\n".join(paragraphs[: len(paragraphs) // 3] + essay(rng, 400).split("\n\n")),
+        504: earlier[1100],
+    })
+    return current, earlier
+
+
+def every_pair_over(current, earlier, threshold):
+    """The pairs over the threshold found by counting every pair exactly (no search)."""
+    sets = {k: similarity.shingles(t) for k, t in {**earlier, **current}.items()}
+    pairs = itertools.chain(itertools.combinations(current, 2),
+                            itertools.product(current, earlier))
+    return {frozenset({a, b}) for a, b in pairs
+            if similarity.match(a, sets[a], b, sets[b], threshold) is not None}
+
+
+def test_the_search_finds_exactly_the_pairs_that_counting_every_pair_finds(planted):
+    """The threshold's results are those of the exact count over all 125 x 244 pairs."""
+    current, earlier = planted
+    expected = every_pair_over(current, earlier, THRESHOLD)
+    assert {frozenset({0, 500}), frozenset({502, 1002}), frozenset({504, 1100})} <= expected
+    found = similarity.find_matches(current, earlier, {}, THRESHOLD)
+    assert {frozenset({m.key, m.other}) for m in found} == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 7])
+def test_find_matches_in_chunks_equals_one_chunk(planted, chunk):
+    current, earlier = planted
+    whole = similarity.find_matches(current, earlier, {}, THRESHOLD)
+    assert similarity.find_matches(current, earlier, {}, THRESHOLD, chunk=chunk) == whole
