@@ -18,6 +18,7 @@ from .extensions import compress
 
 # `none`: the person typed the address or chose a bookmark; no site asked for it.
 OUR_OWN = frozenset({"same-origin", "none"})
+_VARY = ("Accept-Encoding", "Sec-Fetch-Site")
 
 
 def register(app: Flask) -> None:
@@ -34,7 +35,12 @@ def register(app: Flask) -> None:
     @app.after_request
     def _compress(response):
         # Caches must key a page on both headers, compressed or not.
-        response.vary.update(("Accept-Encoding", "Sec-Fetch-Site"))
-        if request.headers.get("Sec-Fetch-Site") in OUR_OWN:
+        if "Vary" in response.headers:
+            response.vary.update(_VARY)
+        else:  # nearly always: set without parsing and writing back a header set
+            response.headers["Vary"] = ", ".join(_VARY)
+        # Flask-Compress leaves a redirect or an error as it is: not handed to it at all.
+        if (200 <= response.status_code < 300
+                and request.headers.get("Sec-Fetch-Site") in OUR_OWN):
             return compress.after_request(response)
         return response

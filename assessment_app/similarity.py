@@ -14,17 +14,20 @@ comparison per script): there the overlap is the share of the script's shingles 
 case study's.
 """
 
+import functools
 import hashlib
 import re
 import string
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, compress, repeat
+from typing import NamedTuple
 
 import numpy as np
 
 from .candidate_search import Bar, candidates
-from .wordcount import split_references
+from .wordcount import reference_lines
 
 SHINGLE_WORDS = 5
 # A pair sharing fewer shingles than this is never reported, whatever its share: two short
@@ -62,19 +65,17 @@ _SEPARATORS_TO_SPACE = str.maketrans(dict.fromkeys(_SEPARATORS, " "))
 _WORD = re.compile(f"[^\\s{re.escape(_SEPARATORS)}]+")
 # Quoted passages, within one paragraph: from an opening mark to the first closing mark after it
 # on the same line; ">" counts only at the start of a line (block quote) and runs to its end.
-# Found by a scan (_quotations), not a pattern: a pattern tries every opening mark again up to
-# the end of its line, so a line of unclosed marks took quadratic time.
+# Found by patterns that never read a stretch twice for one mark (_quotations): one pattern
+# trying every opening mark up to its closing mark took quadratic time on a line of unclosed ones.
 _CLOSERS = {"“": "”", '"': '"', "«": "»", "„": "“”", ">": "\n"}
 _OPENER = re.compile("[“\"«„>]")
-_ANY_OF = {marks: re.compile(f"[{marks}]") for marks in {*_CLOSERS.values()}}
 # Odd 64-bit multipliers, one per position in a shingle, so "a b c" and "c b a" differ.
 _POSITION = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                       0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)[:SHINGLE_WORDS]
 
 
-@dataclass(frozen=True)
-class Span:
-    """A passage of a script: text[start:end]."""
+class Span(NamedTuple):
+    """A passage of a script: text[start:end] (a tuple: a line a character makes one each)."""
 
     start: int
     end: int
@@ -84,61 +85,54 @@ def compared_parts(text: str) -> list[Span]:
     """The parts of a script that are compared: the text that is counted (its body, and any line
     after the reference heading that is not a reference entry), less any quoted passages.
     Shingles never run across a quotation or into the reference entries."""
-    split = split_references(text)
-    counted = [Span(0, len(split.body))]
-    at = len(split.body) + len(split.heading)
-    for line in split.lines:
-        if not line.entry:
-            counted.append(Span(at, at + len(line.text)))
-        at += len(line.text)
-    return [part for region in counted for part in _unquoted(text, region)]
+    body_end, after, lines, entries = reference_lines(text)
+    ends = list(accumulate(map(len, lines), initial=after))
+    counted = list(compress(map(Span, ends, ends[1:]),
+                            [bool(line) and not entry for line, entry in zip(lines, entries)]))
+    if _OPENER.search(text, after) is None:  # no line after the heading holds a quotation
+        return _unquoted(text, Span(0, body_end)) + counted
+    return [part for region in [Span(0, body_end), *counted] for part in _unquoted(text, region)]
 
 
 def _unquoted(text: str, region: Span) -> list[Span]:
     """The region of text less its quoted passages."""
-    parts, at = [], region.start
-    for start, end in _quotations(text, region.start, region.end):
-        if text[start] == ">" and text[text.rfind("\n", 0, start) + 1:start].strip(" \t"):
-            continue
-        if start > at:
-            parts.append(Span(at, start))
-        at = end
-    if region.end > at:
-        parts.append(Span(at, region.end))
-    return parts
+    if _OPENER.search(text, region.start, region.end) is None:  # nearly every line
+        return [region] if region.end > region.start else []
+    bounds = iter([region.start, *_quoted(text, region.start, region.end), region.end])
+    return _spans([(start, end) for start, end in zip(bounds, bounds) if end > start])
 
 
-def _quotations(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each quoted passage in text[start:end], left to right, each search
-    resuming after the last passage found (as a pattern's finditer would). Linear: where the next
-    closing mark and the next line break lie is remembered, so no stretch is read twice."""
-    found: dict[str, int] = {}  # closing marks (or "\n") -> the first at or after `since`
-    since: dict[str, int] = {}
+def _spans(pairs: list[tuple[int, int]]) -> list[Span]:
+    """Each (start, end) as a Span, made in C (a text of 250,000 quotations makes as many)."""
+    return list(map(tuple.__new__, repeat(Span), pairs))
 
-    def first(marks: str, after: int) -> int:
-        """The first index >= after (and < end) of any of marks, else end."""
-        if since.get(marks, end + 1) <= after <= found[marks]:
-            return found[marks]
-        hit = _ANY_OF[marks].search(text, after, end)
-        at = hit.start() if hit else end
-        since[marks], found[marks] = after, at
-        return at
 
-    at = start
-    while (opener := _OPENER.search(text, at, end)) is not None:
-        open_at = opener.start()
-        mark = text[open_at]
-        line_end = first("\n", open_at)
-        if mark == ">":
-            yield open_at, line_end
-            at = line_end
-            continue
-        close = first(_CLOSERS[mark], open_at + 1)
-        if close < line_end:
-            yield open_at, close + 1
-            at = close + 1
-        else:
-            at = open_at + 1
+@functools.cache
+def _passage_from(marks: str) -> re.Pattern:
+    """From any of `marks` to its first closing mark (a group) or, lacking one, to its line's
+    end; from ">" to its line's end (the group "block")."""
+    return re.compile("|".join(
+        "(?P<block>>[^\n]*+)" if mark == ">"
+        else f"{re.escape(mark)}[^{re.escape(closers)}\n]*+([{re.escape(closers)}])?"
+        for mark, closers in _CLOSERS.items() if mark in marks))
+
+
+def _quoted(text: str, start: int, end: int, marks: str = "".join(_CLOSERS)) -> list[int]:
+    """The start and end of each quoted passage in text[start:end], left to right, each search
+    resuming after the last passage found (a ">" passage is quoted only at a line's start, and
+    reaches its line's end either way). A mark with no closing mark before its line's end opens
+    nothing, nor does any like it after it on that line, so the rest of the line is read again
+    for the other marks only: each character is read at most once for each mark."""
+    bounds = []
+    for found in _passage_from(marks).finditer(text, start, end):
+        if found.lastindex is None:  # unclosed
+            open_at = found.start()
+            bounds += _quoted(text, open_at + 1, found.end(), marks.replace(text[open_at], ""))
+        elif found.lastgroup != "block":
+            bounds += found.span()
+        elif not text[text.rfind("\n", 0, found.start()) + 1:found.start()].strip(" \t"):
+            bounds += found.span()
+    return bounds
 
 
 # Each word's 64-bit id (BLAKE2b of its UTF-8), kept for the next script: a check gives the same
