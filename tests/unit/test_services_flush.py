@@ -15,6 +15,10 @@ EXCEPTIONS = {
     ("mail.py", "deliver_pending", "commit"):
         "each message is recorded as sent as soon as the SMTP server has accepted it, before "
         "the next one goes, so a crash later in the batch never sends it twice",
+    ("moderation_packs.py", "_write", "begin"):
+        "a pack's progress and heartbeat must reach the progress page (and other servers, which "
+        "requeue a silent build) while the build's long read is still open: each is written in "
+        "a short transaction of its own, and only while the claim is still this build's",
     ("submissions.py", "submit_to", "committed_in_one_round_trip"):
         "the submit hot path: the request's COMMIT is folded into the submission, sent in the "
         "same round trip as its rows (psycopg's pipeline on PostgreSQL), a measured saving",
