@@ -66,27 +66,32 @@ $(VENV)/.browser-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,production,browser]'
 	touch $@
 
-## Benchmarks that print their figures beside the targets: the load benchmark, then allocation,
-## the case-study page, the submit path, the reports and the moderation pack, each beside its target.
+## Benchmarks that print their figures beside the targets, at the size N (participants or
+## scripts in one window; 5,000 by default, the issue's 20,000 with `make bench N=20000`): the
+## load benchmark, allocation, the case-study page, the submit path, the reports and pages,
+## similarity (N new scripts against 5N earlier ones) and the moderation pack.
+N ?= 5000
 bench: install bench-load bench-reports
 	$(BIN)/python bench/bench_allocation.py
 	$(BIN)/python bench/bench_case_study.py
 	$(BIN)/python bench/bench_submit.py
-	$(BIN)/python bench/bench_similarity.py
-	$(BIN)/python bench/bench_moderation_pack.py $(or $(N),5000) --quarter
+	$(BIN)/python bench/bench_similarity.py --scripts $(N)
+	$(BIN)/python bench/bench_moderation_pack.py $(N) --quarter
 
-## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres), N = 5,000 by default;
-## e.g. `make bench-load BENCH_ARGS="--participants 500"`. Needs nothing else on the machine busy.
+## Deadline night on gunicorn + PostgreSQL (127.0.0.1:5432, user postgres) for N participants,
+## the release window a minute per 5,000; e.g. `make bench-load N=500 BENCH_ARGS="--phases storm
+## --storm-runs 5"`. Needs nothing else on the machine busy.
 bench-load: $(VENV)/.bench-installed
-	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_load.py --participants $(N) $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[bench,production]'
 	touch $@
 
-## Exports and paged admin lists at 5,000 marked scripts (SQLite, or BENCH_DATABASE_URL).
+## Exports and every admin and marker page of a window of N marked scripts (SQLite, or
+## BENCH_DATABASE_URL).
 bench-reports: install
-	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_reports.py $(N)
 
 clean:
 	rm -rf $(VENV) node_modules assessment_app/static/css/app.css assessment_app/static/govuk browser-screenshots
