@@ -3,11 +3,17 @@
 The suite runs on SQLite by default; set TEST_DATABASE_URL to a PostgreSQL URL to run it
 there (.ci/run does both). Each test gets empty tables. The app is imported inside the
 fixtures so the pure domain tests need nothing but their own module.
+
+Under pytest-xdist each worker is a process of its own with its own files (tmp_path, the
+SQLite template, its Redis) and, on PostgreSQL, its own database: see `database_url`.
 """
 
 import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -53,11 +59,34 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def app(tmp_path, request):
-    from assessment_app.extensions import db, limiter
+@pytest.fixture(scope="session")
+def database_url() -> str | None:
+    """TEST_DATABASE_URL (None: SQLite), made empty for this run. Each pytest-xdist worker
+    takes a database of its own named after it (assessment_test_gw0, assessment_test_gw1...),
+    so workers never drop each other's tables."""
+    from sqlalchemy.engine import make_url
 
     url = os.environ.get("TEST_DATABASE_URL")
+    if url is None:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is not None:
+        parsed = make_url(url)
+        url = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+            hide_password=False)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "create_test_database.py"
+    made = subprocess.run([sys.executable, str(script), url], capture_output=True, text=True,
+                          check=False)
+    if made.returncode != 0:
+        pytest.fail(f"could not create the test database:\n{made.stderr}", pytrace=False)
+    return url
+
+
+@pytest.fixture
+def app(tmp_path, request, database_url):
+    from assessment_app.extensions import db, limiter
+
+    url = database_url
     if url is None:
         copy = tmp_path / "test.sqlite"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
