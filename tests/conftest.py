@@ -8,6 +8,7 @@ Under pytest-xdist each worker is a process of its own with its own files (tmp_p
 SQLite template, its Redis) and, on PostgreSQL, its own database: see `database_url`.
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 import time_machine
 from jinja2 import BytecodeCache
 from sqlalchemy import text
+from werkzeug.security import check_password_hash
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -133,6 +135,23 @@ def _drop_scheduler_table():
 
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+
+
+@functools.cache
+def _remembered_check(stored_hash: str, password: str) -> bool:
+    return check_password_hash(stored_hash, password)
+
+
+@pytest.fixture(autouse=True)
+def password_checks_remembered(monkeypatch):
+    """Every test account has the same password hash (factories.PASSWORD_HASH), and checking a
+    password costs 0.1 s of CPU by design (scrypt): a fifth of the suite's CPU time went on
+    checking that one password against that one hash again at each sign-in. The answer for a
+    hash and a password never changes, so each process works it out once. Tests that count or
+    inspect the checks wrap this function as they wrapped Werkzeug's."""
+    from assessment_app import password_hashing
+
+    monkeypatch.setattr(password_hashing, "check_password_hash", _remembered_check)
 
 
 @pytest.fixture(scope="session")
