@@ -4,6 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app assessment_app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assessment_test
+# pytest-xdist processes for the suite; `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 4
+
+# Python keeps compiled bytecode (and pytest its rewritten test modules) even where the
+# environment turns that off: the suite starts dozens of Python processes (its workers, the
+# sign-in workers and schedulers some tests run), and each would otherwise compile everything
+# again (collecting the tests alone took 9 s of CPU per process rather than 4).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install assets demo run scheduler test test-tools test-postgres test-chaos test-browser bench bench-load bench-reports clean
 
@@ -29,15 +37,16 @@ demo: install assets
 	$(FLASK) seed-demo
 	ASSESSMENT_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-## The whole test suite (SQLite). `make test-postgres` runs it on PostgreSQL. Both build the
-## assets first: tests fetch pages and check every static file they name is fingerprinted, and
-## the npm packages include Prism, the mock of the DfE's API the DfE tests start.
+## The whole test suite (SQLite), in TEST_WORKERS processes (pytest-xdist). `make test-postgres`
+## runs it on PostgreSQL, each worker in a database of its own that the suite makes afresh
+## (PG_TEST_URL's name + _gw0, _gw1...). Both build the assets first: tests fetch pages and check
+## every static file they name is fingerprinted, and the npm packages include Prism, the mock of
+## the DfE's API the DfE tests start.
 test: install test-tools assets
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-postgres: install test-tools assets
-	$(BIN)/python scripts/create_test_database.py "$(PG_TEST_URL)"
-	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest
+	TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## What the suite runs besides Python, installed with apt if missing: redis-server (the tests
 ## start a throwaway one on a free loopback port) and Node.js with npm (the assets, the browser

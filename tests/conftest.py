@@ -3,21 +3,50 @@
 The suite runs on SQLite by default; set TEST_DATABASE_URL to a PostgreSQL URL to run it
 there (.ci/run does both). Each test gets empty tables. The app is imported inside the
 fixtures so the pure domain tests need nothing but their own module.
+
+Under pytest-xdist each worker is a process of its own with its own files (tmp_path, the
+SQLite template, its Redis) and, on PostgreSQL, its own database: see `database_url`.
 """
 
+import functools
 import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from jinja2 import BytecodeCache
 from sqlalchemy import text
+from werkzeug.security import check_password_hash
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process and shared by every test's app: each test has an
+    app of its own, and compiling the same templates (GOV.UK Frontend's macros among them) for
+    each was a fifth of a page test's time. A template whose source changes is compiled again
+    (Jinja checks each entry's checksum)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def _test_app(url: str):
     from assessment_app import create_app
 
-    return create_app({
+    app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -27,6 +56,8 @@ def _test_app(url: str):
         "MAIL_PORT": 9,
         "MAIL_TIMEOUT": 2,
     })
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+    return app
 
 
 def _empty_tables() -> None:
@@ -53,11 +84,34 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def app(tmp_path, request):
-    from assessment_app.extensions import db, limiter
+@pytest.fixture(scope="session")
+def database_url() -> str | None:
+    """TEST_DATABASE_URL (None: SQLite), made empty for this run. Each pytest-xdist worker
+    takes a database of its own named after it (assessment_test_gw0, assessment_test_gw1...),
+    so workers never drop each other's tables."""
+    from sqlalchemy.engine import make_url
 
     url = os.environ.get("TEST_DATABASE_URL")
+    if url is None:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is not None:
+        parsed = make_url(url)
+        url = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+            hide_password=False)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "create_test_database.py"
+    made = subprocess.run([sys.executable, str(script), url], capture_output=True, text=True,
+                          check=False)
+    if made.returncode != 0:
+        pytest.fail(f"could not create the test database:\n{made.stderr}", pytrace=False)
+    return url
+
+
+@pytest.fixture
+def app(tmp_path, request, database_url):
+    from assessment_app.extensions import db, limiter
+
+    url = database_url
     if url is None:
         copy = tmp_path / "test.sqlite"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
@@ -82,6 +136,23 @@ def _drop_scheduler_table():
 
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+
+
+@functools.cache
+def _remembered_check(stored_hash: str, password: str) -> bool:
+    return check_password_hash(stored_hash, password)
+
+
+@pytest.fixture(autouse=True)
+def password_checks_remembered(monkeypatch):
+    """Every test account has the same password hash (factories.PASSWORD_HASH), and checking a
+    password costs 0.1 s of CPU by design (scrypt): a fifth of the suite's CPU time went on
+    checking that one password against that one hash again at each sign-in. The answer for a
+    hash and a password never changes, so each process works it out once. Tests that count or
+    inspect the checks wrap this function as they wrapped Werkzeug's."""
+    from assessment_app import password_hashing
+
+    monkeypatch.setattr(password_hashing, "check_password_hash", _remembered_check)
 
 
 @pytest.fixture(scope="session")

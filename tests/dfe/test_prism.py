@@ -10,7 +10,6 @@ itself, not against what we believe it says; ContractTransport checks Prism's an
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from dfe.conftest import COMPLETED, RESULTS, release, report
 from dfe.contract_transport import ContractTransport
+from loopback import free_port
 
 from assessment_app.dfe.client import DfeClient
 from assessment_app.dfe.contract import normalised
@@ -34,40 +34,56 @@ TOKEN = "prism-token"
 SOMEONE = "7a8fef46-3c43-42c0-b3d5-1ba5904ba562"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prism(tmp_path_factory):
     """Prism serving the normalised contract; its URL. Stopped by the PID it was started with
-    (its own process group, so nothing it started outlives the tests)."""
+    (its own process group, so nothing it started outlives the tests). A port another process
+    took between choosing and binding (the suite runs in parallel) is tried again."""
     assert PRISM.exists(), "run `npm ci` first: the DfE mock server comes from package.json"
     folder = tmp_path_factory.mktemp("prism")
     (folder / "contract.json").write_text(json.dumps(normalised()))
-    port = _free_port()
-    log = (folder / "prism.log").open("w")
-    process = subprocess.Popen(
-        [str(PRISM), "mock", "--dynamic", "--errors", "--host", "127.0.0.1", "--port", str(port),
-         str(folder / "contract.json")], stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+    for _ in range(3):
+        port = free_port()
+        process, listening = _start_prism(folder, port)
+        if listening:
+            break
+        assert "EADDRINUSE" in (folder / "prism.log").read_text(), \
+            (folder / "prism.log").read_text()[-2000:]
+    else:
+        pytest.fail("no free port for Prism", pytrace=False)
     try:
-        deadline = time.monotonic() + 60
-        while "Prism is listening" not in (folder / "prism.log").read_text():
-            assert process.poll() is None and time.monotonic() < deadline, \
-                (folder / "prism.log").read_text()[-2000:]
-            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
+        _stop(process)
+
+
+def _start_prism(folder, port: int) -> tuple[subprocess.Popen, bool]:
+    """Prism on `port`, and whether it listens (False: it stopped, e.g. the port was taken)."""
+    with (folder / "prism.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(PRISM), "mock", "--dynamic", "--errors", "--host", "127.0.0.1", "--port",
+             str(port), str(folder / "contract.json")], stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while "Prism is listening" not in (folder / "prism.log").read_text():
+        if process.poll() is not None:
+            _stop(process)
+            return process, False
+        assert time.monotonic() < deadline, (folder / "prism.log").read_text()[-2000:]
+        time.sleep(0.2)
+    return process, True
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+    except ProcessLookupError:  # it stopped by itself, with all it started
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def checked_client(url: str) -> tuple[DfeClient, ContractTransport]:

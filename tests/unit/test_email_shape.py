@@ -1,10 +1,10 @@
 """The import's email check gives what the pattern it replaced gave, in linear time."""
 
 import re
-import time
 
 from hypothesis import given
 from hypothesis import strategies as st
+from own_time import own_seconds
 
 from assessment_app.services.accounts import looks_like_email
 
@@ -17,10 +17,10 @@ def test_the_check_agrees_with_the_old_pattern(text):
 
 
 def _seconds(text: str) -> float:
-    start = time.perf_counter()
+    start = own_seconds()
     for _ in range(5):
         looks_like_email(text)
-    return time.perf_counter() - start
+    return own_seconds() - start
 
 
 def test_a_long_run_of_dots_costs_what_its_length_costs():

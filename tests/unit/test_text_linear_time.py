@@ -10,12 +10,12 @@ import functools
 import io
 import random
 import re
-import time
 import zipfile
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 import pytest
+from own_time import own_seconds
 
 from assessment_app import csv_imports, similarity, text_intake, wordcount
 from tests.essays import essay
@@ -153,9 +153,9 @@ FUNCTIONS = [
 def _time(function: Callable, argument: object, repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = own_seconds()
         function(argument)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, own_seconds() - started)
     return max(best, FLOOR)
 
 

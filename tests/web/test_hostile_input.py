@@ -10,7 +10,6 @@ than random examples, so a failure names its route and value and the suite stays
 """
 
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -18,6 +17,7 @@ from factories import PASSWORD, login
 from flask import url_for
 from flask_wtf import FlaskForm
 from marking.conftest import AFTER_CLOSE
+from own_time import own_seconds
 from web.test_role_by_route import ID_OVERRIDES, SIGN_IN, ids_for, world  # noqa: F401
 from wtforms.fields.core import UnboundField
 
@@ -102,58 +102,62 @@ def _urls(app, world, who):  # noqa: F811
 
 
 def _timed(client, method, url, **kwargs):
-    started = time.perf_counter()
+    started = own_seconds()
     response = client.open(url, method=method, buffered=True, **kwargs)
     response.close()
-    return response.status_code, time.perf_counter() - started, response
+    return response.status_code, own_seconds() - started, response
 
 
-def test_no_route_fails_or_stalls_on_hostile_input(app, world, clock, migrated):  # noqa: F811
+@pytest.mark.parametrize("who", ROLES)
+def test_no_route_fails_or_stalls_on_hostile_input(app, world, clock, migrated, who):  # noqa: F811
+    """One role per test, so the walk is spread over the suite's workers; each role's walk
+    starts at the turn it had when one test walked them all, so it sends the same values."""
     clock.at(AFTER_CLOSE)
     with app.app_context():  # ready, as /readyz sees it: any 503 here is the input's doing
         heartbeat.beat("the fuzz's scheduler", AFTER_CLOSE)
         db.session.commit()
     known = sorted(_form_field_names())
-    failures, turn = [], 0
-    for who in ROLES:
-        client = app.test_client()
-        if who != "anonymous":
-            login(client, SIGN_IN[who], PASSWORD)
-        for endpoint, url, methods in _urls(app, world, who):
-            fields = set(known)
-            if "GET" in methods:
-                status, ordinary, response = _timed(client, "GET", url)
-                if status == 200 and response.mimetype == "text/html":
-                    fields |= _page_inputs(response.get_data(as_text=True))
-            for method in methods:
-                if method != "GET":
-                    _, ordinary, _ = _timed(client, method, url, data={})
-                names = sorted(fields)
-                for attempt in range(2):
-                    turn += 1
-                    value = HOSTILE[turn % len(HOSTILE)]
-                    run = RUNS[turn % len(RUNS)]
-                    params = {n: value for n in names[:60]}
-                    params[names[turn % len(names)]] = run
-                    if method == "GET":
-                        kwargs = {"query_string": params if attempt == 0 else
-                                  [(n, v) for n in params for v in (value, run[:100])]}
-                    elif attempt == 0:
-                        kwargs = {"data": {n: value for n in names} | {
-                            names[turn % len(names)]: run}}
-                    else:
-                        body, kind = _multipart(names, value, run)
-                        kwargs = {"data": body, "content_type": kind}
-                    status, taken, _ = _timed(client, method, url, **kwargs)
-                    for _again in range(SLOW_RETRIES):
-                        # A pause of a busy machine is once; input that makes work is every time.
-                        if status >= 500 or taken <= RATIO * max(ordinary, FLOOR):
-                            break
-                        taken = min(taken, _timed(client, method, url, **kwargs)[1])
-                    if status >= 500 or taken > RATIO * max(ordinary, FLOOR):
-                        failures.append(f"{who} {method} {endpoint} ({value!r}, attempt "
-                                        f"{attempt}): {status} in {taken:.2f}s, ordinary "
-                                        f"{ordinary:.2f}s")
+    failures = []
+    turn = 2 * sum(len(methods) for earlier in ROLES[:ROLES.index(who)]
+                   for _, _, methods in _urls(app, world, earlier))
+    client = app.test_client()
+    if who != "anonymous":
+        login(client, SIGN_IN[who], PASSWORD)
+    for endpoint, url, methods in _urls(app, world, who):
+        fields = set(known)
+        if "GET" in methods:
+            status, ordinary, response = _timed(client, "GET", url)
+            if status == 200 and response.mimetype == "text/html":
+                fields |= _page_inputs(response.get_data(as_text=True))
+        for method in methods:
+            if method != "GET":
+                _, ordinary, _ = _timed(client, method, url, data={})
+            names = sorted(fields)
+            for attempt in range(2):
+                turn += 1
+                value = HOSTILE[turn % len(HOSTILE)]
+                run = RUNS[turn % len(RUNS)]
+                params = {n: value for n in names[:60]}
+                params[names[turn % len(names)]] = run
+                if method == "GET":
+                    kwargs = {"query_string": params if attempt == 0 else
+                              [(n, v) for n in params for v in (value, run[:100])]}
+                elif attempt == 0:
+                    kwargs = {"data": {n: value for n in names} | {
+                        names[turn % len(names)]: run}}
+                else:
+                    body, kind = _multipart(names, value, run)
+                    kwargs = {"data": body, "content_type": kind}
+                status, taken, _ = _timed(client, method, url, **kwargs)
+                for _again in range(SLOW_RETRIES):
+                    # A pause of a busy machine is once; input that makes work is every time.
+                    if status >= 500 or taken <= RATIO * max(ordinary, FLOOR):
+                        break
+                    taken = min(taken, _timed(client, method, url, **kwargs)[1])
+                if status >= 500 or taken > RATIO * max(ordinary, FLOOR):
+                    failures.append(f"{who} {method} {endpoint} ({value!r}, attempt "
+                                    f"{attempt}): {status} in {taken:.2f}s, ordinary "
+                                    f"{ordinary:.2f}s")
     assert not failures, "\n".join(failures)
 
 
