@@ -19,28 +19,30 @@ bin k+1, and with bin k+3): 512 bands, which find such a pair with probability 9
 
 Long bands: a text copied by more than 1% of a window (a leaked model answer, one script passed
 round) makes its own values stock, so short bands alone never bring its copies together: a ring
-of cheats would be invisible exactly when it is large. So every bin also starts a long band of
-four values spread round the signature (bins k, k+50, k+111, k+185: no two long bands share
-more than one bin, so they fail independently), and long bands ignore stock: a pair of
-signatures agreeing on each value with probability J (their Jaccard similarity) agrees on a
-whole long band with probability J^4, on at least one of the 256 with 1 - (1 - J^4)^256.
-- Verbatim copies (J = 1): every band, whatever the ring's size.
+of cheats would be invisible exactly when it is large. So every bin also starts two long bands
+of four values spread round the signature (bins k, k+50, k+111, k+185 and k, k+98, k+167,
+k+202: no two of the 512 share more than one bin, so they fail nearly independently), and long
+bands ignore stock. Two signatures agreeing on each value with probability J (their Jaccard
+similarity) agree on a whole long band with probability J^4, on one of 512 with
+1 - (1 - J^4)^512:
+- Verbatim copies (J = 1): on every band, whatever the ring's size.
 - A light paraphrase (one word in ten changed: 0.9^5 = 59% of shingles kept, J = 0.42) with its
-  source: J^4 = 0.031 a band, found with probability 99.97%.
-- Two unrelated scripts (J about 0.01 to 0.05 in a shared teaching vocabulary): at most
-  6.3e-6 a band, 0.16% of pairs at J = 0.05; measured on 20,000 of the benchmark's scripts,
-  8e-6 of all pairs agree on some long band (1,623 pairs), so long bands add a few thousand
-  candidates, not a share of all pairs. A template all scripts share only matters if its
-  shingles are the minimum of four spread bins at once.
-Long bands cost 8 bytes a script and band in the index (41 MB for 20,000 scripts).
+  source: J^4 = 0.031 a band, found with probability 1 - 1e-7.
+- Two unrelated scripts (J about 0.01, at most 0.05, in a shared teaching vocabulary): at most
+  6.3e-6 a band, 0.3% of pairs even at J = 0.05. Measured on 20,000 of the benchmark's
+  scripts, long bands add 2% to the candidates of short bands (79,075 against 76,492 within
+  the window), 3 more of them reaching Bar.near (bands of three values would add 130%).
+Long bands cost 8 bytes a script and band in the index (82 MB for 20,000 scripts).
 
 Copies of one source: two light paraphrases of one text share 0.9^10 = 35% of their shingles
-(over the threshold) but J = 0.21, so a long band finds such a pair only with probability 39%.
-Each paraphrase is found with its source (or with other paraphrases), so after the search the
-window's scripts joined by kept candidates (with each other, or with the same earlier script)
-are grouped, and every pair within a group is a candidate too (Bar.near again, so a group's
-pairs cost agreements, not exact counts): copies of one source are compared with each other
-whether the source is in the window, in an earlier one, or only linked through its copies.
+(over the threshold) but agree on about 0.42^2 = 18% of values, so one long band in a thousand
+brings them together. Each paraphrase is found with its source, or with some of the other
+paraphrases (a script keeps 512 x 0.42^4 = 16 whole long bands of the text on average, and is
+left with none with probability e^-16). So after the search, the window's scripts joined by
+kept candidates (with each other, or with one earlier script) are grouped, and every pair
+within a group is a candidate too (through Bar.near, so a group's pairs cost agreements, not
+exact counts): copies of one source are compared with each other whether the source is in the
+window, in an earlier one, or nowhere.
 """
 
 from collections.abc import Iterable, Iterator
@@ -51,8 +53,11 @@ STOCK_SHARE = 0.01
 STOCK_FLOOR = 100
 # Each family of bands: the bins of a band, counted from its first (one band per bin), and
 # whether stock values keep a band out of it. Short bands (two values) pair each bin with the
-# one after it and the one three after; long bands spread four values round the signature.
-FAMILIES = (((0, 1), True), ((0, 3), True), ((0, 50, 111, 185), False))
+# one after it and the one three after; long bands spread four values round the signature, no
+# two of them sharing more than one bin (all differences between two offsets are distinct).
+# At most four families: a band's number (family and bin) has 10 bits of the index's keys.
+FAMILIES = (((0, 1), True), ((0, 3), True),
+            ((0, 50, 111, 185), False), ((0, 98, 167, 202), False))
 # Candidates agreeing on this many standard deviations fewer values than a pair exactly at the
 # threshold would are dropped before the exact count: such a pair is kept with probability
 # 99.997%, whatever the two scripts' lengths.
@@ -60,8 +65,8 @@ DEVIATIONS = 4
 # Odd multipliers, one per value of a band, so that a band's values in another order differ.
 _MIX = np.array([0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x9E3779B97F4A7C15,
                  0xD6E8FEB86659FD93], dtype=np.uint64)
-# Agreements are counted this many pairs at a time (each pair reads two signatures).
-_AGREEMENT_BATCH = 20_000
+# Agreements are counted this many pairs at a time (each pair copies two signatures: 16 MB).
+_AGREEMENT_BATCH = 4096
 _ROW_BITS = 22  # rows of the window, packed below each band key in the index
 _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 # A bitmap of the index's keys (2 ** 28 bits, 32 MB) answers most look-ups of an earlier
@@ -150,16 +155,16 @@ class CandidateSearch:
         # and band) is the only large thing made.
         usable = [np.logical_not(np.logical_or.reduce(
                       [np.roll(stock, -offset, axis=1) for offset in offsets]))
-                  if masked else np.ones(stock.shape, dtype=bool)
-                  for offsets, masked in FAMILIES]
-        self._index = np.empty(sum(int(u.sum()) for u in usable), dtype=np.uint64)
+                  if masked else None for offsets, masked in FAMILIES]
+        self._index = np.empty(sum(stock.size if u is None else int(u.sum()) for u in usable),
+                               dtype=np.uint64)
         at = 0
         for block in range(0, len(signatures), _BLOCK):
             rows = np.arange(block, min(block + _BLOCK, len(signatures)), dtype=np.uint64)
             for family, use in enumerate(usable):
                 keys = (_band_keys(signatures[block:block + _BLOCK], family)
                         << np.uint64(_ROW_BITS)) | rows[:, None]
-                keys = keys[use[block:block + _BLOCK]]
+                keys = keys.ravel() if use is None else keys[use[block:block + _BLOCK]]
                 self._index[at:at + len(keys)] = keys
                 at += len(keys)
         self._index.sort()

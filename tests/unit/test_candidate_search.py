@@ -117,6 +117,20 @@ def test_verbatim_copies_by_more_scripts_than_a_stock_phrase_are_all_found(share
     assert against == {(row, 7) for row in ring}
 
 
+def test_light_paraphrases_of_a_text_from_outside_are_all_found_with_each_other(monkeypatch):
+    """40 scripts of a window of 400 each keep 42% of one text's values (as a light paraphrase
+    does), the text itself in no window: pairs of them agree on about 18% of their values, so a
+    long band brings only some of them together, yet every pair is a candidate."""
+    monkeypatch.setattr(candidate_search, "STOCK_FLOOR", 10)
+    rng = np.random.default_rng(6)
+    signatures, source = random_signatures(rng, 400), random_signatures(rng, 1)[0]
+    ring = list(range(100, 140))
+    kept = rng.random((len(ring), similarity.SIGNATURE_BINS)) < 0.42
+    signatures[ring] = np.where(kept, source, signatures[ring])
+    within, _ = found_pairs(signatures, random_signatures(rng, 5))
+    assert within == set(itertools.combinations(ring, 2))
+
+
 def test_light_paraphrases_of_one_earlier_script_are_all_found(monkeypatch):
     """40 light paraphrases (one word in ten changed) of one earlier script among 100 other
     scripts, with the stock floor lowered to 10 so that the earlier script's values are stock
