@@ -75,7 +75,7 @@ _BITMAP_BITS = 28
 _BLOCK = 2000  # rows of signatures turned into index entries at a time
 # Candidate pairs found within the window are made distinct whenever this many more have
 # gathered (a ring of copies repeats each of its pairs in every band).
-_DISTINCT_EVERY = 4_000_000
+_DISTINCT_EVERY = 1_000_000
 
 
 def _bit(keys: np.ndarray) -> np.ndarray:
@@ -248,14 +248,17 @@ class CandidateSearch:
             group = joined
         rows = np.argsort(group, kind="stable")
         ends = np.flatnonzero(np.diff(group[rows], append=n)) + 1
-        kept, waiting = [], []
-        for start, end in zip(np.concatenate(([0], ends[:-1])), ends, strict=True):
+        starts = np.concatenate(([0], ends[:-1]))
+        kept, waiting, count = [], [], 0
+        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
             members = rows[start:end]  # ascending, the sort being stable
             for at in range(len(members) - 1):
                 pairs = members[at] * n + members[at + 1:]
-                waiting.append(pairs[~np.isin(pairs, known, assume_unique=True)])
-            if sum(map(len, waiting)) > _AGREEMENT_BATCH:
-                pairs, waiting = np.concatenate(waiting), []
+                place = np.minimum(np.searchsorted(known, pairs), len(known) - 1)
+                waiting.append(pairs[known[place] != pairs] if len(known) else pairs)
+                count += len(waiting[-1])
+            if count > _AGREEMENT_BATCH:
+                pairs, waiting, count = np.concatenate(waiting), [], 0
                 kept.append(self._near(pairs // n, pairs % n))
         pairs = np.concatenate(waiting or [np.empty(0, dtype=np.int64)])
         kept.append(self._near(pairs // n, pairs % n))
