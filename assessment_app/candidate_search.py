@@ -217,13 +217,15 @@ class CandidateSearch:
             order = maybe[np.argsort(queries[maybe])]  # sorted look-ups walk the index in order
             queries = queries[order] << np.uint64(_ROW_BITS)
             low = np.searchsorted(self._index, queries, "left")
-            high = np.searchsorted(self._index, queries | _ROW_MASK, "right")
-            counts = high - low
-            hit = np.flatnonzero(counts)
-            counts, low = counts[hit], low[hit]
+            # Most look-ups the bitmap lets through are absent: only a key found at `low` is
+            # searched for the end of its run.
+            hit = np.flatnonzero((self._index[np.minimum(low, len(self._index) - 1)]
+                                  ^ queries) <= _ROW_MASK)
+            low, order = low[hit], order[hit]
+            counts = np.searchsorted(self._index, queries[hit] | _ROW_MASK, "right") - low
             at = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
             found_i.append((self._index[at] & _ROW_MASK).astype(np.int64))
-            found_j.append(np.repeat(order[hit] // earlier.shape[1], counts))
+            found_j.append(np.repeat(order // earlier.shape[1], counts))
         pairs = _distinct(np.concatenate(found_i) * len(earlier) + np.concatenate(found_j))
         i, j = pairs // len(earlier), pairs % len(earlier)
         near = self.bar.near(_agreements(self.signatures, earlier, i, j), self.sizes[i], sizes[j],
