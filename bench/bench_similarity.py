@@ -188,7 +188,8 @@ def prepare(path: Path, n: int, m: int, words: int, seed: int, pool) -> None:
 def _ring(window: AssessmentWindow) -> list[int]:
     """Plant a ring in the window (rolled back with the check): RING_SHARE of its scripts copy
     one earlier script of its NPQ, alternately verbatim and lightly paraphrased, so that its
-    values are stock phrases to the short bands. The version ids, the earlier script's first."""
+    values are mostly stock phrases to the short bands. The version ids, the earlier script's
+    first."""
     npq = db.session.scalar(select(Entry.npq_code).where(Entry.window_id == window.id).limit(1))
     source = db.session.scalars(
         select(SubmissionVersion).join(Entry, Entry.id == SubmissionVersion.entry_id)
@@ -319,13 +320,14 @@ def main() -> None:
                  grew <= found_grew * 1.1))
     ring = {frozenset(p) for p in itertools.combinations(ringed["ring"], 2)}
     found = ring & {frozenset(p[:2]) for p in ringed["pairs"]}
+    unrelated = _verdict(plan["whole"], ringed)[2]
     rows += [
         (f"ring of {len(ringed['ring']) - 1} copies of an earlier script, pairs found",
          f"{len(found):,} of {len(ring):,}", "all", found == ring),
         ("  time and peak memory with the ring",
          f"{ringed['seconds']:.1f} s, {ringed['peak_mb']:,.0f} MB", "", True),
-        ("  unrelated pairs over the threshold with the ring",
-         f"{_verdict(plan['whole'], ringed)[2]}", "0", not _verdict(plan["whole"], ringed)[2]),
+        ("  unrelated pairs over the threshold with the ring", f"{unrelated}", "0",
+         not unrelated),
     ]
     width = max(len(r[0]) for r in rows)
     for name, got, target, met in rows:
