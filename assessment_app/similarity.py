@@ -7,8 +7,8 @@ and the reference list (wordcount.split_references) are left out: they are not c
 The search never compares all pairs: each script's shingles get a MinHash signature (one
 permutation hashing, 256 values), kept with the shingles so that a script is cut up once
 (services/similarity.py), and locality-sensitive hashing (candidate_search.py) makes
-candidates only of scripts whose signatures agree on a band of values that are not stock
-phrases. The overlap of a candidate pair is then counted exactly: the share of the shorter
+candidates only of scripts whose signatures agree on a band of values (a short band of values
+that are not stock phrases, or a long one), and of copies of one source. The overlap of a candidate pair is then counted exactly: the share of the shorter
 script's shingles found in the other. A script is compared with its case study exactly (one
 comparison per script): there the overlap is the share of the script's shingles that are the
 case study's.

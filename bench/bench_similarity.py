@@ -7,7 +7,9 @@ Run with `make bench` or `.venv/bin/python bench/bench_similarity.py [--scripts 
 500 MB peak on this 2-CPU machine; every planted copy found, no other pair over the threshold;
 the scripts counted exactly growing no faster than the pairs found (the same check at a quarter
 of the size, N/4 against M/4, runs first for comparison; one new script in a hundred is a
-planted copy at either size).
+planted copy at either size). A third check, at the whole size, adds a ring: 1.5% of the new
+scripts copy one earlier script, half verbatim, half lightly paraphrased (more than a stock
+phrase's share of the window): every pair of the ring must be found.
 
 The scripts are generated in child processes (tests/essays.py: different texts in a teacher's
 vocabulary, so unrelated scripts share stock phrases), with copies planted among the new ones:
@@ -62,6 +64,7 @@ from assessment_app.settings import defaults
 
 THRESHOLD = defaults("")["SIMILARITY_THRESHOLD_PERCENT"]
 TARGET_SECONDS, TARGET_MB = 60, 500
+RING_SHARE = 0.015  # of a window's scripts copying one earlier script, in the ring's check
 BATCH = 1000  # scripts generated (and signed) per child task
 
 
@@ -182,8 +185,28 @@ def prepare(path: Path, n: int, m: int, words: int, seed: int, pool) -> None:
     path.with_suffix(".json").write_text(json.dumps(plan))
 
 
-def measure(path: Path, size: str) -> None:
-    """Run one window's check in this (fresh) process, roll it back, print what happened."""
+def _ring(window: AssessmentWindow) -> list[int]:
+    """Plant a ring in the window (rolled back with the check): RING_SHARE of its scripts copy
+    one earlier script of its NPQ, alternately verbatim and lightly paraphrased, so that its
+    values are mostly stock phrases to the short bands. The version ids, the earlier script's
+    first."""
+    npq = db.session.scalar(select(Entry.npq_code).where(Entry.window_id == window.id).limit(1))
+    source = db.session.scalars(
+        select(SubmissionVersion).join(Entry, Entry.id == SubmissionVersion.entry_id)
+        .where(Entry.window_id != window.id, Entry.npq_code == npq)
+        .order_by(SubmissionVersion.id).limit(1)).one()
+    count = db.session.scalar(select(db.func.count()).select_from(Entry)
+                              .where(Entry.window_id == window.id))
+    rng = random.Random("ring")
+    texts = [source.text if k % 2 else paraphrase(source.text, rng)
+             for k in range(round(count * RING_SHARE))]
+    return [source.id, *_people(window, npq, "ring", texts,
+                                window.release_at + timedelta(days=3))]
+
+
+def measure(path: Path, size: str, ring: bool) -> None:
+    """Run one window's check in this (fresh) process (with a planted ring if asked), roll it
+    back, print what happened."""
     plan = json.loads(path.with_suffix(".json").read_text())[size]
     app = _app(f"sqlite:///{path}")
     counted, signing = [], []
@@ -201,6 +224,7 @@ def measure(path: Path, size: str) -> None:
     with app.app_context():
         window = db.session.get(AssessmentWindow, plan["window"])
         admin = User.query.filter_by(email="bench-admin@example.org").one()
+        copies = _ring(window) if ring else []
         run = checks.request_check(window, admin, clock.now())
         db.session.flush()
         started = time.perf_counter()
@@ -212,12 +236,12 @@ def measure(path: Path, size: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "counted": len(counted),
                       "signed": sum(n for n, _ in signing),
-                      "signing": sum(s for _, s in signing), "pairs": pairs}))
+                      "signing": sum(s for _, s in signing), "pairs": pairs, "ring": copies}))
 
 
-def _check(path: Path, size: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--measure", str(path), size],
-                         capture_output=True, text=True, check=True)
+def _check(path: Path, size: str, ring: bool = False) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--measure", str(path), size]
+                         + ["--ring"] * ring, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -225,7 +249,7 @@ def _verdict(plan: dict, result: dict) -> tuple[int, int, int, float]:
     """(copies found with their source, planted, unrelated pairs over the threshold, lowest
     overlap of a planted copy)."""
     direct = {frozenset(pair) for pair in plan["planted"]}
-    groups: dict = {}
+    groups: dict = {str(result["ring"][0]): set(result["ring"])} if result["ring"] else {}
     for copy, source in plan["planted"]:
         groups.setdefault(str(source), {source}).add(copy)
     related = {frozenset(p) for g in groups.values() for p in itertools.combinations(g, 2)}
@@ -242,9 +266,10 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/bench_similarity", help="where the generated "
                         "database is kept for the next run")
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--ring", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(Path(args.measure[0]), args.measure[1])
+        measure(Path(args.measure[0]), args.measure[1], args.ring)
         return
     n, m = args.scripts, args.earlier if args.earlier is not None else 5 * args.scripts
     path = Path(args.cache) / f"n{n}-m{m}-w{args.words}.sqlite"
@@ -259,6 +284,7 @@ def main() -> None:
     plan = json.loads(path.with_suffix(".json").read_text())
     load_before = os.getloadavg()[0]
     results = {size: _check(path, size) for size in ("quarter", "whole")}
+    ringed = _check(path, "whole", ring=True)
     print(f"similarity check: {plan['whole']['new']:,} new scripts "
           f"({len(plan['whole']['planted'])} planted copies) against "
           f"each other, {m:,} earlier scripts of the NPQ (signatures kept) and the case study; "
@@ -292,6 +318,17 @@ def main() -> None:
     rows.append(("counted exactly, growth at 4x the size",
                  f"{grew:.1f}x (pairs found {found_grew:.1f}x)", "<= found's",
                  grew <= found_grew * 1.1))
+    ring = {frozenset(p) for p in itertools.combinations(ringed["ring"], 2)}
+    found = ring & {frozenset(p[:2]) for p in ringed["pairs"]}
+    unrelated = _verdict(plan["whole"], ringed)[2]
+    rows += [
+        (f"ring of {len(ringed['ring']) - 1} copies of an earlier script, pairs found",
+         f"{len(found):,} of {len(ring):,}", "all", found == ring),
+        ("  time and peak memory with the ring",
+         f"{ringed['seconds']:.1f} s, {ringed['peak_mb']:,.0f} MB", "", True),
+        ("  unrelated pairs over the threshold with the ring", f"{unrelated}", "0",
+         not unrelated),
+    ]
     width = max(len(r[0]) for r in rows)
     for name, got, target, met in rows:
         print(f"  {name:<{width}}  {got:>26}  target {target:<10} {'met' if met else 'MISSED'}"

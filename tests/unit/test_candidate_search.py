@@ -1,6 +1,7 @@
 """The candidate search (assessment_app/candidate_search.py): stock values never make candidates
-and shared uncommon ones do, earlier scripts read in chunks of any size give the same pairs, and
-the search finds exactly the pairs over the threshold that counting every pair finds."""
+and shared uncommon ones do, a text copied by more scripts than a stock phrase is still found,
+earlier scripts read in chunks of any size give the same pairs, and the search finds exactly the
+pairs over the threshold that counting every pair finds."""
 
 import itertools
 import random
@@ -87,6 +88,65 @@ def test_earlier_scripts_in_chunks_of_any_size_give_the_same_pairs(chunk):
         i, j = index.against(part, np.full(len(part), 1500))
         found |= {(a, at + b) for a, b in zip(i.tolist(), j.tolist(), strict=True)}
     assert found == expected
+
+
+def found_pairs(signatures, earlier):
+    """The candidates of a window (1,500 shingles a script) and one chunk of earlier scripts:
+    (pairs of window rows, pairs of a window row and an earlier row)."""
+    within, against = set(), set()
+    for number, i, j in candidate_search.candidates(
+            signatures, np.full(len(signatures), 1500),
+            [(earlier, np.full(len(earlier), 1500))], BAR):
+        (within if number < 0 else against).update(zip(i.tolist(), j.tolist(), strict=True))
+    return within, against
+
+
+@pytest.mark.parametrize("share", [0.03, 0.3])
+def test_verbatim_copies_by_more_scripts_than_a_stock_phrase_are_all_found(share, monkeypatch):
+    """One earlier script copied verbatim by 3% (and 30%) of a window of 400, more than the
+    stock limit (its floor lowered to 10 to keep the window small): its values are stock in the
+    window, yet every copy is found with every other and with the earlier script."""
+    monkeypatch.setattr(candidate_search, "STOCK_FLOOR", 10)
+    rng = np.random.default_rng(5)
+    signatures, earlier = random_signatures(rng, 400), random_signatures(rng, 30)
+    ring = sorted(rng.choice(400, int(share * 400), replace=False).tolist())
+    assert len(ring) > candidate_search.STOCK_FLOOR
+    signatures[ring] = earlier[7]
+    within, against = found_pairs(signatures, earlier)
+    assert within == set(itertools.combinations(ring, 2))
+    assert against == {(row, 7) for row in ring}
+
+
+def test_light_paraphrases_of_a_text_from_outside_are_all_found_with_each_other(monkeypatch):
+    """40 scripts of a window of 400 each keep 42% of one text's values (as a light paraphrase
+    does), the text itself in no window: pairs of them agree on about 18% of their values, so a
+    long band brings only some of them together, yet every pair is a candidate."""
+    monkeypatch.setattr(candidate_search, "STOCK_FLOOR", 10)
+    rng = np.random.default_rng(6)
+    signatures, source = random_signatures(rng, 400), random_signatures(rng, 1)[0]
+    ring = list(range(100, 140))
+    kept = rng.random((len(ring), similarity.SIGNATURE_BINS)) < 0.42
+    signatures[ring] = np.where(kept, source, signatures[ring])
+    within, _ = found_pairs(signatures, random_signatures(rng, 5))
+    assert within == set(itertools.combinations(ring, 2))
+
+
+def test_light_paraphrases_of_one_earlier_script_are_all_found(monkeypatch):
+    """40 light paraphrases (one word in ten changed) of one earlier script among 100 other
+    scripts, with the stock floor lowered to 10 so that the earlier script's values are stock
+    in the window: the search finds exactly the pairs that counting every pair finds, among
+    them each paraphrase with the earlier script and with every other paraphrase (sharing
+    about 35% of their shingles, though only 21% by Jaccard similarity)."""
+    monkeypatch.setattr(candidate_search, "STOCK_FLOOR", 10)
+    rng = random.Random(2028)
+    earlier = {1000 + i: essay(rng, 600) for i in range(20)}
+    current = {i: essay(rng, 600) for i in range(100)}
+    current.update({200 + k: paraphrase(earlier[1005], rng) for k in range(40)})
+    expected = every_pair_over(current, earlier, THRESHOLD)
+    copies = [*range(200, 240), 1005]
+    assert {frozenset(pair) for pair in itertools.combinations(copies, 2)} <= expected
+    found = similarity.find_matches(current, earlier, {}, THRESHOLD)
+    assert {frozenset({m.key, m.other}) for m in found} == expected
 
 
 @pytest.fixture(scope="module")
