@@ -41,25 +41,29 @@ class ZipStream:
     def member(self, name: str, method: int, body: bytes, crc: int, size: int) -> bytes:
         """A member's local header and `body`: `size` bytes whose CRC-32 is `crc`, stored as
         they are (STORED) or deflated (DEFLATED)."""
+        return self.header(name, method, len(body), crc, size) + body
+
+    def header(self, name: str, method: int, body_size: int, crc: int, size: int) -> bytes:
+        """The local header of a member whose `body_size` bytes of body are written next."""
         try:
             encoded, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             encoded, flags = name.encode("utf-8"), _UTF8
-        if size >= _LIMIT or len(body) >= _LIMIT:
+        if size >= _LIMIT or body_size >= _LIMIT:
             raise ValueError(f"{name}: a member of 4 GB or more")
         version = 20 if method == DEFLATED else 10
         local = struct.pack("<4s5H3L2H", b"PK\x03\x04", version, flags, method, self.time,
-                            self.date, crc, len(body), size, len(encoded), 0) + encoded
+                            self.date, crc, body_size, size, len(encoded), 0) + encoded
         if self.offset >= _LIMIT:
             extra, offset, version = struct.pack("<2HQ", 1, 8, self.offset), _LIMIT, 45
         else:
             extra, offset = b"", self.offset
         self.directory.append(
             struct.pack("<4s6H3L5H2L", b"PK\x01\x02", _MADE_ON_UNIX | version, version, flags,
-                        method, self.time, self.date, crc, len(body), size, len(encoded),
+                        method, self.time, self.date, crc, body_size, size, len(encoded),
                         len(extra), 0, 0, 0, _READ_WRITE, offset) + encoded + extra)
-        self.offset += len(local) + len(body)
-        return local + body
+        self.offset += len(local) + body_size
+        return local
 
     def end(self) -> bytes:
         directory = b"".join(self.directory)
