@@ -59,9 +59,9 @@ from ..models import (
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
 from ..zip_stream import DEFLATED, STORED, ZipStream, deflate
-from .allocations import marked_entries, marked_versions
+from .allocations import marked_entries
 from .amendments import as_amended
-from .checking import _Checking, final_results, needs_second, settled_by, window_checking
+from .checking import _Checking, final_results, needs_second, settled_by
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -144,22 +144,40 @@ def _page_checking(entry_ids) -> _Checking:
         sampled=sampled)
 
 
-def _marking(window: AssessmentWindow, at, entry_ids: list[int] | None = None) -> _Marking:
-    """The marking of the window's scripts, or of those of `entry_ids` only (a page of them:
-    the pack reads a window a page at a time)."""
-    versions = marked_versions(window, at, entry_ids)
-    checking = window_checking(window) if entry_ids is None else _page_checking(versions)
+def _page_versions(window: AssessmentWindow, at, entry_ids: list[int]) -> dict:
+    """marked_versions of these entries (by the rule's own SQL, marked_entries), by candidate
+    number, each a plain row of its entry's and marked version's columns: objects for an
+    entry, its version and its participant were a third of the pack's time."""
+    newest = (select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
+              .where(SubmissionVersion.entry_id.in_(entry_ids))
+              .group_by(SubmissionVersion.entry_id).subquery())
+    return {row.entry_id: row for row in db.session.execute(
+        select(Entry.id.label("entry_id"), Entry.candidate_number, Entry.npq_code, Entry.outcome,
+               Entry.outcome_rule, SubmissionVersion.number, SubmissionVersion.submitted_at,
+               SubmissionVersion.word_count, SubmissionVersion.word_limit,
+               SubmissionVersion.sha256)
+        .join(newest, newest.c.entry_id == Entry.id)
+        .join(SubmissionVersion, (SubmissionVersion.entry_id == Entry.id)
+              & (SubmissionVersion.number == newest.c.number))
+        .where(marked_entries(window, at).whereclause, Entry.id.in_(entry_ids))
+        .order_by(Entry.candidate_number))}
+
+
+def _marking(window: AssessmentWindow, at, entry_ids: list[int]) -> _Marking:
+    """The marking of the window's scripts of `entry_ids` (a page of them: the pack reads a
+    window a page at a time)."""
+    versions = _page_versions(window, at, entry_ids)
+    checking = _page_checking(versions)
     submitted = [a for a in (*checking.first.values(), *checking.second.values())
                  if a.status is AllocationStatus.SUBMITTED and a.entry_id in versions]
-    return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),
+    return _Marking(versions,
                     {(a.entry_id, a.role): a for a in submitted},
                     {k: c for k, c in checking.cases.items() if k in versions},
                     final_results(versions.keys(), checking),
                     {r.entry_id: r for r in db.session.scalars(
-                        select(ReviewRequest).join(Entry, Entry.id == ReviewRequest.entry_id)
-                        .where(Entry.window_id == window.id,
-                               ReviewRequest.status == ReviewStatus.COMPLETED,
-                               true() if entry_ids is None else Entry.id.in_(list(versions)))
+                        select(ReviewRequest)
+                        .where(ReviewRequest.entry_id.in_(list(versions)),
+                               ReviewRequest.status == ReviewStatus.COMPLETED)
                         .options(joinedload(ReviewRequest.reviewer),
                                  selectinload(ReviewRequest.judgements)))})
 
@@ -363,15 +381,14 @@ def _judgement_lines(judgements: list[Judgement], rubric) -> list[str]:
 
 def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str:
     """The marking of one script, for a person to read: each mark, moderation and the result."""
-    entry = v.entry
-    lines = [f"Candidate {entry.candidate_number} ({entry.npq_code})", "",
+    lines = [f"Candidate {v.candidate_number} ({v.npq_code})", "",
              f"Marked version: {v.number}, submitted {iso_london(v.submitted_at)}, "
              f"{v.word_count} words (limit {v.word_limit}), SHA-256 of the text {v.sha256}",
-             f"Response text: scripts/{entry.npq_code}/{entry.candidate_number}.txt"]
+             f"Response text: scripts/{v.npq_code}/{v.candidate_number}.txt"]
     if original:
         lines.append(f"Uploaded as a Word document: {original}")
     for role, label in ((MarkingRole.FIRST, "First mark"), (MarkingRole.SECOND, "Second mark")):
-        allocation = data.by_role.get((entry.id, role))
+        allocation = data.by_role.get((v.entry_id, role))
         if allocation is None:
             continue
         mark = allocation.mark
@@ -380,7 +397,7 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
                   f"Rubric version: {mark.rubric_version}", "Criteria:"]
         lines += _judgement_lines(mark.judgements, rubrics.get(mark.rubric_version))
         lines += ["Overall feedback:", mark.feedback or "(none)"]
-    case = data.cases.get(entry.id)
+    case = data.cases.get(v.entry_id)
     if case is not None:
         lines += ["", f"Moderation: opened {iso_london(case.opened_at)} because {case.why}"]
         if case.decided_at:
@@ -391,7 +408,7 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
             lines += ["Overall feedback:", case.feedback or "(none)"]
         else:
             lines.append("Not yet decided.")
-    review = data.reviews.get(entry.id)
+    review = data.reviews.get(v.entry_id)
     if review is not None:
         lines += ["", f"Review of marking: {review.reviewer.name}, completed "
                       f"{iso_london(review.completed_at)}", f"Outcome: {review.outcome.value}",
@@ -399,10 +416,10 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
                   "Criteria:"]
         lines += _judgement_lines(review.judgements, rubrics.get(review.rubric_version))
         lines += ["Overall feedback:", review.feedback or "(none)"]
-    result = data.results.get(entry.id)
-    lines += ["", f"Final outcome: {_final_outcome(entry, result, review)}"
+    result = data.results.get(v.entry_id)
+    lines += ["", f"Final outcome: {_final_outcome(v, result, review)}"
               + (f" (marked with rubric version {result.rubric_version})" if result else "")
-              if result or entry.outcome else "Final outcome: marking not finished"]
+              if result or v.outcome else "Final outcome: marking not finished"]
     return "\n".join(lines) + "\n"
 
 
@@ -616,15 +633,15 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                 stored[row.version] = row
                 rubrics[row.version] = parse_rubric(row.content.encode("utf-8"),
                                                     source=f"rubric {row.version[:12]}")
-            npqs |= {v.entry.npq_code for v in data.versions.values()}
+            npqs |= {v.npq_code for v in data.versions.values()}
             # Closed however the build ends: on PostgreSQL it is a server-side cursor.
             with closing(_script_files(entry_ids)) as files:
                 for entry_id, text, shared_copy, upload, upload_sha256 in files:
                     v = data.versions.get(entry_id)
                     if v is None:  # still in time, or voided or deferred: not marked
                         continue
-                    entry, base = v.entry, f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}"
-                    who = entry.candidate_number, entry.npq_code
+                    base = f"scripts/{v.npq_code}/{v.candidate_number}"
+                    who = v.candidate_number, v.npq_code
                     unit = [(f"{base}.txt", text, "The marked text of the response", *who,
                              DEFLATED)]
                     original = None
