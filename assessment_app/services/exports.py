@@ -146,8 +146,8 @@ def _page_checking(entry_ids) -> _Checking:
 
 def _page_versions(window: AssessmentWindow, at, entry_ids: list[int]) -> dict:
     """marked_versions of these entries (by the rule's own SQL, marked_entries), by candidate
-    number, each a plain row of its entry's and marked version's columns: objects for an
-    entry, its version and its participant were a third of the pack's time."""
+    number, each a plain row of its entry's and marked version's columns: an entry, version and
+    participant object for each script were a fifth of the pack's time."""
     newest = (select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
               .where(SubmissionVersion.entry_id.in_(entry_ids))
               .group_by(SubmissionVersion.entry_id).subquery())
@@ -604,7 +604,7 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                 page: int = PACK_PAGE) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
     PACK_README), with a manifest. Nothing in it names a participant. Yielded in pieces as
-    it is written; `progress(done, total, stage)` is told each script written and each stage
+    it is written; `progress(done, total, stage)` is told each script added and each stage
     (services/moderation_packs.py builds it as a job and decides how often to say so).
 
     Memory stays flat whatever the window's size: the window is read `page` scripts at a time
