@@ -15,8 +15,10 @@ import hashlib
 import io
 import re
 import tempfile
-import zipfile
+import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from itertools import islice
@@ -27,6 +29,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attempt_outcome import Rule
 from ..attempts import NOT_COUNTED
+from ..clock import to_london
 from ..csv_cells import spreadsheet_safe
 from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_row
 from ..docx_privacy import without_personal_details
@@ -55,9 +58,10 @@ from ..models import (
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
-from .allocations import marked_entries, marked_versions
+from ..zip_stream import DEFLATED, STORED, ZipStream, deflate
+from .allocations import marked_entries
 from .amendments import as_amended
-from .checking import _Checking, final_results, needs_second, settled_by, window_checking
+from .checking import _Checking, final_results, needs_second, settled_by
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -140,22 +144,40 @@ def _page_checking(entry_ids) -> _Checking:
         sampled=sampled)
 
 
-def _marking(window: AssessmentWindow, at, entry_ids: list[int] | None = None) -> _Marking:
-    """The marking of the window's scripts, or of those of `entry_ids` only (a page of them:
-    the pack reads a window a page at a time)."""
-    versions = marked_versions(window, at, entry_ids)
-    checking = window_checking(window) if entry_ids is None else _page_checking(versions)
+def _page_versions(window: AssessmentWindow, at, entry_ids: list[int]) -> dict:
+    """marked_versions of these entries (by the rule's own SQL, marked_entries), by candidate
+    number, each a plain row of its entry's and marked version's columns: an entry, version and
+    participant object for each script were a fifth of the pack's time."""
+    newest = (select(SubmissionVersion.entry_id, func.max(SubmissionVersion.number).label("number"))
+              .where(SubmissionVersion.entry_id.in_(entry_ids))
+              .group_by(SubmissionVersion.entry_id).subquery())
+    return {row.entry_id: row for row in db.session.execute(
+        select(Entry.id.label("entry_id"), Entry.candidate_number, Entry.npq_code, Entry.outcome,
+               Entry.outcome_rule, SubmissionVersion.number, SubmissionVersion.submitted_at,
+               SubmissionVersion.word_count, SubmissionVersion.word_limit,
+               SubmissionVersion.sha256)
+        .join(newest, newest.c.entry_id == Entry.id)
+        .join(SubmissionVersion, (SubmissionVersion.entry_id == Entry.id)
+              & (SubmissionVersion.number == newest.c.number))
+        .where(marked_entries(window, at).whereclause, Entry.id.in_(entry_ids))
+        .order_by(Entry.candidate_number))}
+
+
+def _marking(window: AssessmentWindow, at, entry_ids: list[int]) -> _Marking:
+    """The marking of the window's scripts of `entry_ids` (a page of them: the pack reads a
+    window a page at a time)."""
+    versions = _page_versions(window, at, entry_ids)
+    checking = _page_checking(versions)
     submitted = [a for a in (*checking.first.values(), *checking.second.values())
                  if a.status is AllocationStatus.SUBMITTED and a.entry_id in versions]
-    return _Marking(dict(sorted(versions.items(), key=lambda kv: kv[1].entry.candidate_number)),
+    return _Marking(versions,
                     {(a.entry_id, a.role): a for a in submitted},
                     {k: c for k, c in checking.cases.items() if k in versions},
                     final_results(versions.keys(), checking),
                     {r.entry_id: r for r in db.session.scalars(
-                        select(ReviewRequest).join(Entry, Entry.id == ReviewRequest.entry_id)
-                        .where(Entry.window_id == window.id,
-                               ReviewRequest.status == ReviewStatus.COMPLETED,
-                               true() if entry_ids is None else Entry.id.in_(list(versions)))
+                        select(ReviewRequest)
+                        .where(ReviewRequest.entry_id.in_(list(versions)),
+                               ReviewRequest.status == ReviewStatus.COMPLETED)
                         .options(joinedload(ReviewRequest.reviewer),
                                  selectinload(ReviewRequest.judgements)))})
 
@@ -359,15 +381,14 @@ def _judgement_lines(judgements: list[Judgement], rubric) -> list[str]:
 
 def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str:
     """The marking of one script, for a person to read: each mark, moderation and the result."""
-    entry = v.entry
-    lines = [f"Candidate {entry.candidate_number} ({entry.npq_code})", "",
+    lines = [f"Candidate {v.candidate_number} ({v.npq_code})", "",
              f"Marked version: {v.number}, submitted {iso_london(v.submitted_at)}, "
              f"{v.word_count} words (limit {v.word_limit}), SHA-256 of the text {v.sha256}",
-             f"Response text: scripts/{entry.npq_code}/{entry.candidate_number}.txt"]
+             f"Response text: scripts/{v.npq_code}/{v.candidate_number}.txt"]
     if original:
         lines.append(f"Uploaded as a Word document: {original}")
     for role, label in ((MarkingRole.FIRST, "First mark"), (MarkingRole.SECOND, "Second mark")):
-        allocation = data.by_role.get((entry.id, role))
+        allocation = data.by_role.get((v.entry_id, role))
         if allocation is None:
             continue
         mark = allocation.mark
@@ -376,7 +397,7 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
                   f"Rubric version: {mark.rubric_version}", "Criteria:"]
         lines += _judgement_lines(mark.judgements, rubrics.get(mark.rubric_version))
         lines += ["Overall feedback:", mark.feedback or "(none)"]
-    case = data.cases.get(entry.id)
+    case = data.cases.get(v.entry_id)
     if case is not None:
         lines += ["", f"Moderation: opened {iso_london(case.opened_at)} because {case.why}"]
         if case.decided_at:
@@ -387,7 +408,7 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
             lines += ["Overall feedback:", case.feedback or "(none)"]
         else:
             lines.append("Not yet decided.")
-    review = data.reviews.get(entry.id)
+    review = data.reviews.get(v.entry_id)
     if review is not None:
         lines += ["", f"Review of marking: {review.reviewer.name}, completed "
                       f"{iso_london(review.completed_at)}", f"Outcome: {review.outcome.value}",
@@ -395,10 +416,10 @@ def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str
                   "Criteria:"]
         lines += _judgement_lines(review.judgements, rubrics.get(review.rubric_version))
         lines += ["Overall feedback:", review.feedback or "(none)"]
-    result = data.results.get(entry.id)
-    lines += ["", f"Final outcome: {_final_outcome(entry, result, review)}"
+    result = data.results.get(v.entry_id)
+    lines += ["", f"Final outcome: {_final_outcome(v, result, review)}"
               + (f" (marked with rubric version {result.rubric_version})" if result else "")
-              if result or entry.outcome else "Final outcome: marking not finished"]
+              if result or v.outcome else "Final outcome: marking not finished"]
     return "\n".join(lines) + "\n"
 
 
@@ -419,25 +440,6 @@ scripts/<NPQ>/<candidate>-original.docx
 rubrics/<NPQ>-<sha256>.yaml        each rubric version used, named by its SHA-256
 papers/<NPQ>/                      the case study (Markdown) and handouts participants were given
 """
-
-
-class _Chunks:
-    """A write-only file for zipfile whose bytes are handed on as they come (zipfile writes
-    data descriptors to a file it cannot seek), so the pack is never whole in memory."""
-
-    def __init__(self):
-        self.parts: list[bytes] = []
-
-    def write(self, data) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
 
 
 def _script_files(entry_ids: list[int]):
@@ -530,40 +532,96 @@ class _Spool:
             yield block
 
 
+GROUP = 32  # scripts handed to the compressing thread at once
+AHEAD = 4  # groups being compressed while the next scripts are read: all the pack holds
+
+
+def _compressed(units: list[list[tuple]]) -> list[list[tuple]]:
+    """Run in the compressing thread (zlib and hashlib let go of the GIL, so it works beside
+    the build): each member's body as the zip holds it, its CRC-32, size and SHA-256."""
+    return [[(deflate(content) if method == DEFLATED else content, zlib.crc32(content),
+              len(content), hashlib.sha256(content).hexdigest())
+             for _, content, method, *_ in unit] for unit in units]
+
+
+class _Packer:
+    """The pack's members, compressed in a second thread a group of scripts at a time while
+    the build reads and formats the next, and written to the zip, and listed in the manifest,
+    in the order they were added: a piece per script (a unit of members), never more than
+    AHEAD groups behind."""
+
+    def __init__(self, pool: ThreadPoolExecutor, stream: ZipStream, manifest: _Spool):
+        self.pool, self.stream, self.manifest = pool, stream, manifest
+        self.group: list[list[tuple]] = []
+        self.pending: deque = deque()
+
+    def add(self, unit: list[tuple]) -> None:
+        """A unit of (path, content, what, candidate, npq, method) members: one piece."""
+        self.group.append([(path, content.encode("utf-8") if isinstance(content, str) else
+                            content, method, what, candidate, npq)
+                           for path, content, what, candidate, npq, method in unit])
+        if len(self.group) >= GROUP:
+            self._send()
+
+    def _send(self) -> None:
+        group, self.group = self.group, []
+        self.pending.append((group, self.pool.submit(_compressed, group)))
+
+    def written(self, ahead: int = AHEAD) -> Iterator[bytes]:
+        """The units compressed, leaving `ahead` groups at work (0: all of them)."""
+        if not ahead and self.group:
+            self._send()
+        while len(self.pending) > ahead:
+            group, future = self.pending.popleft()
+            for unit, packed in zip(group, future.result(), strict=True):
+                parts = []
+                for (path, _, method, what, candidate, npq), (body, crc, size, sha256) in zip(
+                        unit, packed, strict=True):
+                    parts.append(self.stream.member(path, method, body, crc, size))
+                    self.manifest.write([[path, candidate, npq, what, sha256]])
+                yield b"".join(parts)
+
+    def spooled(self, path: str, spool: _Spool) -> Iterator[bytes]:
+        """Everything added so far, then a spooled CSV as a member, deflated to a temporary
+        file first (its size goes in the header before it); returns its SHA-256."""
+        yield from self.written(0)
+        crc, size, digest = 0, 0, hashlib.sha256()
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        with tempfile.TemporaryFile() as body:
+            for block in spool.blocks():
+                crc, size = zlib.crc32(block, crc), size + len(block)
+                digest.update(block)
+                body.write(compressor.compress(block))
+            body.write(compressor.flush())
+            yield self.stream.header(path, DEFLATED, body.tell(), crc, size)
+            body.seek(0)
+            while block := body.read(256 * 1024):
+                yield block
+        return digest.hexdigest()
+
+
 def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                 page: int = PACK_PAGE) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
     PACK_README), with a manifest. Nothing in it names a participant. Yielded in pieces as
-    it is written; `progress(done, total, stage)` is told each script written and each stage
+    it is written; `progress(done, total, stage)` is told each script added and each stage
     (services/moderation_packs.py builds it as a job and decides how often to say so).
 
     Memory stays flat whatever the window's size: the window is read `page` scripts at a time
-    (their marking, then their texts through a cursor), and the marks and manifest, a row per
-    script, are spooled to temporary files and added at the end."""
+    (their marking, then their texts through a cursor), the members compressed a few groups
+    behind (_Packer), and the marks and manifest, a row per script, are spooled to temporary
+    files and added at the end."""
     window = _attached(window)
     progress(0, 0, "Reading the window's marks and decisions")
     total = _submitted_count(window)
     stored, rubrics, npqs = {}, {}, set()
-    out = _Chunks()
-    with ExitStack() as stack, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with ExitStack() as stack:
         marks, manifest = (_Spool(stack.enter_context(tempfile.TemporaryFile()))
                            for _ in range(2))
         manifest.write([["path", "candidate_number", "npq", "what", "sha256"]])
         marks.write([COLUMNS])
-
-        def add(path, content, what, candidate="", npq="", compress=zipfile.ZIP_DEFLATED):
-            content = content.encode("utf-8") if isinstance(content, str) else content
-            archive.writestr(path, content, compress_type=compress)
-            manifest.write([[path, candidate, npq, what, hashlib.sha256(content).hexdigest()]])
-
-        def add_spooled(path, spool: _Spool, what):
-            digest = hashlib.sha256()
-            with archive.open(path, "w") as member:
-                for block in spool.blocks():
-                    member.write(block)
-                    digest.update(block)
-                    yield out.take()
-            manifest.write([[path, "", "", what, digest.hexdigest()]])
+        stream = ZipStream(to_london(at))
+        packer = _Packer(stack.enter_context(ThreadPoolExecutor(1)), stream, manifest)
 
         progress(0, total, "Writing the scripts and their marking")
         written = 0
@@ -575,48 +633,49 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                 stored[row.version] = row
                 rubrics[row.version] = parse_rubric(row.content.encode("utf-8"),
                                                     source=f"rubric {row.version[:12]}")
-            npqs |= {v.entry.npq_code for v in data.versions.values()}
+            npqs |= {v.npq_code for v in data.versions.values()}
             # Closed however the build ends: on PostgreSQL it is a server-side cursor.
             with closing(_script_files(entry_ids)) as files:
                 for entry_id, text, shared_copy, upload, upload_sha256 in files:
                     v = data.versions.get(entry_id)
                     if v is None:  # still in time, or voided or deferred: not marked
                         continue
-                    entry, base = v.entry, f"scripts/{v.entry.npq_code}/{v.entry.candidate_number}"
-                    add(f"{base}.txt", text, "The marked text of the response",
-                        entry.candidate_number, entry.npq_code)
+                    base = f"scripts/{v.npq_code}/{v.candidate_number}"
+                    who = v.candidate_number, v.npq_code
+                    unit = [(f"{base}.txt", text, "The marked text of the response", *who,
+                             DEFLATED)]
                     original = None
                     if upload_sha256 is not None:
                         original = f"{base}-original.docx"
-                        add(original, shared_copy or without_personal_details(upload),
+                        unit.append((
+                            original, shared_copy or without_personal_details(upload),
                             "The Word document uploaded (rebuilt to name nobody: properties, "
                             "comments, headers, footers and alt text left out, tracked changes "
-                            f"accepted; uploaded file's SHA-256 {upload_sha256})",
-                            entry.candidate_number, entry.npq_code,
-                            compress=zipfile.ZIP_STORED)  # a .docx is a zip already
-                    add(f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
-                        "Each mark with criterion levels and comments, feedback, moderation and "
-                        "outcome", entry.candidate_number, entry.npq_code)
+                            f"accepted; uploaded file's SHA-256 {upload_sha256})", *who,
+                            STORED))  # a .docx is a zip already
+                    unit.append((f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
+                                 "Each mark with criterion levels and comments, feedback, "
+                                 "moderation and outcome", *who, DEFLATED))
+                    packer.add(unit)
                     written += 1
                     progress(written, total, "Writing the scripts and their marking")
-                    yield out.take()
+                    yield from packer.written()
         progress(written, written, "Adding the marks, rubrics, papers and manifest")
         # The marks CSV's own rows, streamed (the header is written once, above).
         marks.write(islice(_marks_rows(window, at), 1, None))
-        yield from add_spooled("marks.csv", marks, "Marks and decisions, one row per script")
+        sha256 = yield from packer.spooled("marks.csv", marks)
+        manifest.write([["marks.csv", "", "", "Marks and decisions, one row per script", sha256]])
         for version, row in sorted(stored.items()):
-            add(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
-                f"The {row.npq_code} rubric, version {version}", npq=row.npq_code)
+            packer.add([(f"rubrics/{row.npq_code}-{version}.yaml", row.content,
+                         f"The {row.npq_code} rubric, version {version}", "", row.npq_code,
+                         DEFLATED)])
         for npq, paper in sorted(_papers(window, npqs).items()):
             for name, content, what in paper_files(paper):
-                add(f"papers/{npq}/{name}", content, what, npq=npq)
-        add("README.txt", PACK_README.format(window=window.name, made=iso_london(at)),
-            "What this pack holds")
-        with archive.open("manifest.csv", "w") as member:
-            for block in manifest.blocks():
-                member.write(block)
-                yield out.take()
-    yield out.take()
+                packer.add([(f"papers/{npq}/{name}", content, what, "", npq, DEFLATED)])
+        packer.add([("README.txt", PACK_README.format(window=window.name, made=iso_london(at)),
+                     "What this pack holds", "", "", DEFLATED)])
+        yield from packer.spooled("manifest.csv", manifest)
+    yield stream.end()
 
 
 # Results: the DfE return and the provider's report --------------------------------------
