@@ -31,14 +31,13 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bulk import seed_cohort
+from bulk import empty_tables, seed_cohort
 from docx import Document
 from essays import essay
 from factories import make_user, make_window
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 
 from assessment_app import clock, create_app, scheduling
-from assessment_app.cli import ensure_npqs
 from assessment_app.docx_privacy import without_personal_details
 from assessment_app.extensions import db
 from assessment_app.models import (
@@ -62,15 +61,6 @@ FLAT_MARGIN_MB = 50  # what "flat" allows between N/4 and N: the interpreter's o
 def _app(url: str, folder: str):
     return create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
                        "EXPORTS_FOLDER": folder, "RATELIMIT_ENABLED": False})
-
-
-def _fresh(app) -> None:
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
-        db.create_all()
-        ensure_npqs()
 
 
 def _word_file(words: str) -> bytes:
@@ -175,7 +165,7 @@ def main(n: int, quarter: bool) -> None:
         url = url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         exports_folder = str(Path(folder) / "exports")
         app = _app(url, exports_folder)
-        _fresh(app)
+        empty_tables(app)
         started = time.perf_counter()
         ids = _seed(app, sizes)
         print(f"Seeded {' + '.join(f'{s:,}' for s in sizes)} scripts on "

@@ -33,12 +33,11 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bulk import seed_cohort
+from bulk import empty_tables, seed_cohort
 from factories import PASSWORD, PASSWORD_HASH, login, make_user, make_window
 from sqlalchemy import event, func, select, text
 
 from assessment_app import clock, create_app
-from assessment_app.cli import ensure_npqs
 from assessment_app.extensions import db
 from assessment_app.models import Allocation, Entry, MarkerProfile, Role, User
 
@@ -78,12 +77,7 @@ def _app(url: str, fresh: bool = True):
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     if fresh:
-        with app.app_context():
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
-            db.create_all()
-            ensure_npqs()
+        empty_tables(app)
     return app
 
 

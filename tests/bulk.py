@@ -4,8 +4,9 @@ marked and moderated. Rows are inserted a table at a time, so 5,000 take seconds
 
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
+from assessment_app.cli import ensure_npqs
 from assessment_app.extensions import db
 from assessment_app.models import (
     Allocation,
@@ -101,3 +102,14 @@ def seeded_windows(app, clock, sizes, submitted_at, marked_at, *, released=False
             ids[n] = window.id
     clock.at(marked_at)
     return ids
+
+
+def empty_tables(app) -> None:
+    """Every table made afresh (the scheduler's too) with the NPQs: a benchmark's scratch
+    database."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+        db.create_all()
+        ensure_npqs()

@@ -1,10 +1,14 @@
-"""A participant entered for an NPQLTD window, and the named moments of that window."""
+"""A participant entered for an NPQLTD window, and the named moments of that window; two marked
+windows (10 and 120 scripts) and their admin, for the pages that must cost the same for both."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from factories import login, make_entry, make_user, make_window
+from bulk import seeded_windows
+from factories import PASSWORD, login, make_entry, make_user, make_window
+from marking.conftest import AFTER_CLOSE
+from moments import DURING
 
 from assessment_app.extensions import db
 from assessment_app.models import User
@@ -54,3 +58,16 @@ def journey(app, client, clock):
         ids = (window.id, entry.id, participant.id, other.id)
         db.session.remove()
     return Journey(*ids, client=client, clock=clock)
+
+
+@pytest.fixture
+def cohorts(app, clock):
+    """Two closed windows whose scripts are marked: 10 participants and 120."""
+    return seeded_windows(app, clock, (10, 120), DURING, AFTER_CLOSE)
+
+
+@pytest.fixture
+def admin(app, cohorts):
+    client = app.test_client()
+    login(client, "boss@example.org", PASSWORD)
+    return client

@@ -4,26 +4,10 @@ number of statements and a bounded size of page whatever the cohort's size."""
 import re
 
 import pytest
-from bulk import seeded_windows
-from factories import PASSWORD, count_queries, login
-from marking.conftest import AFTER_CLOSE
-from moments import DURING
+from factories import count_queries
 
 from assessment_app.extensions import db
 from assessment_app.models import Entry
-
-
-@pytest.fixture
-def cohorts(app, clock):
-    """Two closed windows whose scripts are marked: 10 participants and 120."""
-    return seeded_windows(app, clock, (10, 120), DURING, AFTER_CLOSE)
-
-
-@pytest.fixture
-def admin(app, cohorts):
-    client = app.test_client()
-    login(client, "boss@example.org", PASSWORD)
-    return client
 
 
 def candidates(html: str) -> list[str]:

@@ -3,10 +3,8 @@ as for one of 120, and what the marking page counts and lists in SQL is what the
 final results (checking.final_results) says, script by script."""
 
 import pytest
-from bulk import seeded_windows
-from factories import PASSWORD, count_queries, login
+from factories import count_queries
 from marking.conftest import AFTER_CLOSE
-from moments import DURING
 from sqlalchemy import select, update
 
 from assessment_app.extensions import db
@@ -29,19 +27,6 @@ from assessment_app.services.allocations import marked_versions
 PAGES = ["", "?status=submitted&page=2", "?q=bulk", "/marking", "/marking?page=2",
          "/marking?status=moderated", "/marking?status=first_marking", "/marking?marker={nina}",
          "/dashboard", "/reports/markers", "/reports/distribution", "/similarity"]
-
-
-@pytest.fixture
-def cohorts(app, clock):
-    """Two closed windows whose scripts are marked: 10 participants and 120."""
-    return seeded_windows(app, clock, (10, 120), DURING, AFTER_CLOSE)
-
-
-@pytest.fixture
-def admin(app, cohorts):
-    client = app.test_client()
-    login(client, "boss@example.org", PASSWORD)
-    return client
 
 
 def unfinish(window_id: int) -> None:
