@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Time,
     UniqueConstraint,
@@ -147,7 +148,12 @@ class WindowPaper(db.Model):
 class Entry(db.Model):
     """A participant entered for one NPQ's assessment in one window (one attempt)."""
 
-    __table_args__ = (UniqueConstraint("window_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("window_id", "participant_id"),
+        # The window page's order and the marking page's: a page read in index order.
+        Index("ix_entry_window_npq", "window_id", "npq_code", "id"),
+        Index("ix_entry_window_candidate", "window_id", "candidate_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"), index=True)

@@ -16,8 +16,7 @@ from ..models import (
     Draft,
     EcClaim,
     Entry,
-    Judgement,
-    Mark,
+    LevelCount,
     MarkingRole,
     Moderation,
     SubmissionVersion,
@@ -149,21 +148,13 @@ class CriterionLevels:
 def level_distribution(window: AssessmentWindow) -> dict[str, list[CriterionLevels]]:
     """marker -> their levels per criterion, from submitted marks: for moderators' reviews.
     Criteria are named and ordered as in the rubric each mark was made with."""
-    # Counted by marker id, then named: no text made per judgement.
-    counted = (
-        select(Allocation.marker_id, Entry.npq_code, Mark.rubric_version, Judgement.criterion_id,
-               Judgement.level_id, func.count(Judgement.id).label("n"))
-        .select_from(Judgement)
-        .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
-        .join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(Allocation.marker_id, Entry.npq_code, Mark.rubric_version,
-                  Judgement.criterion_id, Judgement.level_id)
-        .subquery())
+    # Read from the counts kept as marks change (level_counts), by marker id, then named.
     rows = db.session.execute(
-        select(User.name + " (" + User.email + ")", counted.c.npq_code, counted.c.rubric_version,
-               counted.c.criterion_id, counted.c.level_id, counted.c.n)
-        .join(counted, counted.c.marker_id == User.id)
+        select(User.name + " (" + User.email + ")", LevelCount.npq_code,
+               LevelCount.rubric_version, LevelCount.criterion_id, LevelCount.level_id,
+               LevelCount.n)
+        .join(LevelCount, LevelCount.marker_id == User.id)
+        .where(LevelCount.window_id == window.id, LevelCount.n > 0)
     ).all()
     rubrics = {version: rubric_at(version) for version in {row[2] for row in rows}}
     counts: dict[str, dict[tuple, Counter]] = {}
