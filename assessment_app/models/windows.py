@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -171,6 +172,10 @@ class Entry(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_rule: Mapped[str | None] = mapped_column(String(20))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether its checking is unfinished (an undecided case, a first mark or a needed second
+    # mark not in), kept by services/checking.py as allocations, cases and the sample change,
+    # so the marking page counts them without joining the window's allocations.
+    checking_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     # What the DfE return shows for this attempt (an outcome with a DfE state, and its date):
     # kept while a late extension runs the attempt again, so a reported row never vanishes.
     reported_outcome: Mapped[str | None] = mapped_column(String(20))

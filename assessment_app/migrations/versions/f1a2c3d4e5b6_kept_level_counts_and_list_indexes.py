@@ -1,11 +1,12 @@
-"""Kept level counts for the distribution report; indexes for the window's long lists
+"""Kept counts for the marking page and the distribution report; indexes for long lists
 
 Revision ID: f1a2c3d4e5b6
 Revises: f19c4a7e2b15
 Create Date: 2026-12-06 15:10:00.000000
 
-The counts are made from the marks already submitted, so the report reads the same after the
-upgrade as before it.
+The level counts are made from the marks already submitted, and each entry's checking_open
+from its allocations, case and sample by the rule services/checking.py keeps it by, so the
+pages read the same after the upgrade as before it.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -46,6 +47,31 @@ def upgrade():
         GROUP BY entry.window_id, allocation.marker_id, entry.npq_code, mark.rubric_version,
                  judgement.criterion_id, judgement.level_id
     """)
+    with op.batch_alter_table('entry') as batch:
+        batch.add_column(sa.Column('checking_open', sa.Boolean(), server_default=sa.true(),
+                                   nullable=False))
+    # Finished: a decided case; or no case, a submitted first mark, and no second mark wanted
+    # (sampled, allocated, a fail or borderline first mark) that is not in.
+    op.execute("""
+        UPDATE entry SET checking_open = NOT (
+            EXISTS (SELECT 1 FROM moderation m
+                    WHERE m.entry_id = entry.id AND m.decided_at IS NOT NULL)
+            OR (NOT EXISTS (SELECT 1 FROM moderation m WHERE m.entry_id = entry.id)
+                AND EXISTS (SELECT 1 FROM allocation f JOIN mark k ON k.allocation_id = f.id
+                            WHERE f.entry_id = entry.id AND f.role = 'first'
+                              AND f.status = 'submitted'
+                              AND NOT ((k.outcome = 'fail' OR k.borderline
+                                        OR EXISTS (SELECT 1 FROM second_marking_sample s
+                                                   WHERE s.entry_id = entry.id)
+                                        OR EXISTS (SELECT 1 FROM allocation s
+                                                   WHERE s.entry_id = entry.id
+                                                     AND s.role = 'second'
+                                                     AND s.status != 'returned'))
+                                       AND NOT EXISTS (SELECT 1 FROM allocation s
+                                                       WHERE s.entry_id = entry.id
+                                                         AND s.role = 'second'
+                                                         AND s.status = 'submitted')))))
+    """)
     # The window page's entries by NPQ then entry; the marking page's scripts by candidate
     # number; a marker's queue by status: each a page read in index order, not a sort of all.
     op.create_index('ix_entry_window_npq', 'entry', ['window_id', 'npq_code', 'id'])
@@ -59,3 +85,5 @@ def downgrade():
     op.drop_index('ix_entry_window_candidate', table_name='entry')
     op.drop_index('ix_entry_window_npq', table_name='entry')
     op.drop_table('level_count')
+    with op.batch_alter_table('entry') as batch:
+        batch.drop_column('checking_open')
