@@ -44,7 +44,8 @@ def _marking_page(window, at, release_form: ReleaseForm):
                    if outstanding_total else [])
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
-                                      page=request.args.get("page", 1, type=int))
+                                      page=request.args.get("page", 1, type=int),
+                                      unfiltered_total=scripts)
     return render_template(
         "admin/marking.html", window=window, page=page, scripts=scripts,
         markers=[m for m, _ in markers],
