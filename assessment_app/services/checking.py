@@ -320,6 +320,27 @@ def _entries_touched(session, _context):
         keep_checking_open(session.connection(), touched)
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _entries_updated(state):
+    """An UPDATE or DELETE of these rows sent through the session (not a flush): the entries
+    it matches are found first, and kept after it."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return None
+    model = state.bind_mapper.class_
+    if model not in (*_TOUCHING, Mark):
+        return None
+    matched = (select(Allocation.entry_id).join(Mark, Mark.allocation_id == Allocation.id)
+               if model is Mark else select(model.entry_id))
+    if state.statement.whereclause is not None:
+        matched = matched.where(state.statement.whereclause)
+    connection = state.session.connection()
+    touched = set(connection.scalars(matched))
+    result = state.invoke_statement()
+    if touched:
+        keep_checking_open(connection, touched)
+    return result
+
+
 def checking_counts(window: AssessmentWindow, at: datetime) -> tuple[int, int]:
     """How many of the window's scripts are marked (their deadline passed), and how many of
     them are still being checked (kept in checking_open as they change): one statement, no

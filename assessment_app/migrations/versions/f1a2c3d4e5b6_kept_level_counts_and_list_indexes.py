@@ -47,9 +47,9 @@ def upgrade():
         GROUP BY entry.window_id, allocation.marker_id, entry.npq_code, mark.rubric_version,
                  judgement.criterion_id, judgement.level_id
     """)
-    with op.batch_alter_table('entry') as batch:
-        batch.add_column(sa.Column('checking_open', sa.Boolean(), server_default=sa.true(),
-                                   nullable=False))
+    # Not a batch: SQLite would copy the table, which the foreign keys to it refuse.
+    op.add_column('entry', sa.Column('checking_open', sa.Boolean(), server_default=sa.true(),
+                                     nullable=False))
     # Finished: a decided case; or no case, a submitted first mark, and no second mark wanted
     # (sampled, allocated, a fail or borderline first mark) that is not in.
     op.execute("""
@@ -85,5 +85,5 @@ def downgrade():
     op.drop_index('ix_entry_window_candidate', table_name='entry')
     op.drop_index('ix_entry_window_npq', table_name='entry')
     op.drop_table('level_count')
-    with op.batch_alter_table('entry') as batch:
-        batch.drop_column('checking_open')
+    # Not a batch: SQLite would copy the table, which the foreign keys to it refuse.
+    op.execute('ALTER TABLE entry DROP COLUMN checking_open')
