@@ -78,9 +78,11 @@ class EntryRow:
 
 
 def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
-                   search: str = "", page: int = 1) -> Page:
+                   search: str = "", page: int = 1, unfiltered_total: int | None = None) -> Page:
     """The window's entries by NPQ then entry order, filtered by NPQ, status (ENTRY_STATUSES)
-    and a name, email or candidate number; three statements."""
+    and a name, email or candidate number; three statements, two when nothing filters them
+    and the caller has counted them (`unfiltered_total`)."""
+    filtered = bool(npq or status in ENTRY_STATUSES or search.strip())
     query = select(Entry, _submitted.label("submitted")).where(Entry.window_id == window.id)
     if npq:
         query = query.where(Entry.npq_code == npq)
@@ -93,7 +95,8 @@ def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
             or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
                 func.lower(Entry.candidate_number).like(text)))
     total, page, rows = _page(query.options(joinedload(Entry.participant)),
-                              (Entry.npq_code, Entry.id), page)
+                              (Entry.npq_code, Entry.id), page,
+                              total=None if filtered else unfiltered_total)
     return Page([EntryRow(e, bool(s)) for e, s in db.session.execute(rows)], total, page)
 
 
