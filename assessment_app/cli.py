@@ -150,3 +150,16 @@ def register_commands(app: Flask) -> None:
             click.echo(line)
         if not any(line.startswith("leader:") for line in lines):
             sys.exit(1)
+
+    @app.cli.command("recount-levels")
+    def recount_levels_command():
+        """Make every window's kept level counts (the distribution report's) afresh from the
+        marks: after rows were changed other than through the app."""
+        from .models import AssessmentWindow
+        from .services import level_counts
+
+        windows = db.session.scalars(select(AssessmentWindow)).all()
+        for window in windows:
+            level_counts.recount(window)
+        db.session.commit()
+        click.echo(f"Level counts made afresh for {len(windows)} window(s).")

@@ -22,6 +22,8 @@ from assessment_app.models import (
     SubmissionVersion,
     User,
 )
+from assessment_app.services import level_counts
+from assessment_app.services.checking import keep_checking_open
 from assessment_app.services.rubric_store import rubric_for
 
 TEXT = "Coaching changes practice when it is sustained over a year. " * 60
@@ -77,6 +79,9 @@ def seed_cohort(window, n: int, markers: list[User], submitted_at, marked_at, np
     if cases:
         db.session.execute(insert(Judgement), [{"moderation_id": m, "criterion_id": c, "level_id": lv}
                                                 for m in cases for c, lv in levels])
+    # Rows inserted in bulk bypass the services that keep these.
+    level_counts.recount(window)
+    keep_checking_open(db.session.connection(), entries)
     db.session.commit()
     return entries
 

@@ -40,11 +40,12 @@ def _marking_page(window, at, release_form: ReleaseForm):
     ).all()
     scripts, outstanding_total = checking.checking_counts(window, at)
     # Nothing still to check (the usual page once marking is done): nothing to look for.
-    outstanding = (checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED)
+    outstanding = (checking.outstanding_checks(window, at, limit=OUTSTANDING_LISTED, kept=True)
                    if outstanding_total else [])
     page = admin_lists.window_scripts(window, at, npq=filters["npq"], status=filters["status"],
                                       marker_id=filters["marker"],
-                                      page=request.args.get("page", 1, type=int))
+                                      page=request.args.get("page", 1, type=int),
+                                      unfiltered_total=scripts)
     return render_template(
         "admin/marking.html", window=window, page=page, scripts=scripts,
         markers=[m for m, _ in markers],
@@ -54,7 +55,7 @@ def _marking_page(window, at, release_form: ReleaseForm):
                  "marker": [(m.id, m.name) for m, _ in markers]},
         filters=filters, at=at, form=release_form,
         outstanding=outstanding, outstanding_total=outstanding_total,
-        stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True)
+        stuck=[o for o in checking.outstanding_checks(window, at, moderation_only=True, kept=True)
                if o.holder == NO_MODERATOR] if outstanding_total else [])
 
 

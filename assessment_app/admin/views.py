@@ -135,11 +135,13 @@ def edit_window(window_id: int):
 def window(window_id: int):
     window = _window_or_404(window_id)
     filters = {k: request.args.get(k, "").strip() for k in ("npq", "status", "q")}
+    entered = admin_lists.entry_count(window)
     page = admin_lists.window_entries(window, npq=filters["npq"], status=filters["status"],
                                       search=filters["q"],
-                                      page=request.args.get("page", 1, type=int))
+                                      page=request.args.get("page", 1, type=int),
+                                      unfiltered_total=entered)
     return render_template(
-        "admin/window.html", window=window, page=page, entered=admin_lists.entry_count(window),
+        "admin/window.html", window=window, page=page, entered=entered,
         filters=filters, at=clock.now(),
         choices={"npq": [(p.npq_code, p.npq_code) for p in window.papers],
                  "status": [(k, text) for k, (text, _) in admin_lists.ENTRY_STATUSES.items()]})

@@ -90,6 +90,8 @@ class Allocation(db.Model):
             sqlite_where=text("status != 'returned'"),
             postgresql_where=text("status != 'returned'"),
         ),
+        # A marker's queue, a page of one status at a time in the order given.
+        Index("ix_allocation_marker_status", "marker_id", "status", "allocated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,3 +210,19 @@ class SecondMarkingSample(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), primary_key=True)
     reason: Mapped[SampleReason] = mapped_column(enum_column(SampleReason))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LevelCount(db.Model):
+    """How often one marker gave one level on one criterion in a window's submitted marks, kept
+    as marks are submitted and withdrawn (services/level_counts.py) so the distribution report
+    reads a row per level, not every judgement of the window."""
+
+    __tablename__ = "level_count"
+
+    window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"), primary_key=True)
+    marker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    npq_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    rubric_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    criterion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

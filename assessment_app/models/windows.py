@@ -6,9 +6,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -147,7 +149,12 @@ class WindowPaper(db.Model):
 class Entry(db.Model):
     """A participant entered for one NPQ's assessment in one window (one attempt)."""
 
-    __table_args__ = (UniqueConstraint("window_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("window_id", "participant_id"),
+        # The window page's order and the marking page's: a page read in index order.
+        Index("ix_entry_window_npq", "window_id", "npq_code", "id"),
+        Index("ix_entry_window_candidate", "window_id", "candidate_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("assessment_window.id"), index=True)
@@ -165,6 +172,10 @@ class Entry(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_rule: Mapped[str | None] = mapped_column(String(20))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether its checking is unfinished (an undecided case, a first mark or a needed second
+    # mark not in), kept by services/checking.py as allocations, cases and the sample change,
+    # so the marking page counts them without joining the window's allocations.
+    checking_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     # What the DfE return shows for this attempt (an outcome with a DfE state, and its date):
     # kept while a late extension runs the attempt again, so a reported row never vanishes.
     reported_outcome: Mapped[str | None] = mapped_column(String(20))

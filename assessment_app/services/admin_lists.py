@@ -48,9 +48,11 @@ class Page:
         return min(self.total, self.page * self.size)
 
 
-def _page(query, order, page: int, size: int = PAGE_SIZE):
-    """The count and one page of `query`'s rows: two statements."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def _page(query, order, page: int, size: int = PAGE_SIZE, total: int | None = None):
+    """The count (unless the caller has it) and one page of `query`'s rows: two statements."""
+    if total is None:
+        total = db.session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery()))
     page = min(max(1, page), max(1, -(-total // size)))
     return total, page, query.order_by(*order).limit(size).offset((page - 1) * size)
 
@@ -76,21 +78,25 @@ class EntryRow:
 
 
 def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
-                   search: str = "", page: int = 1) -> Page:
+                   search: str = "", page: int = 1, unfiltered_total: int | None = None) -> Page:
     """The window's entries by NPQ then entry order, filtered by NPQ, status (ENTRY_STATUSES)
-    and a name, email or candidate number; three statements."""
-    query = select(Entry, _submitted.label("submitted")).join(
-        User, User.id == Entry.participant_id).where(Entry.window_id == window.id)
+    and a name, email or candidate number; three statements, two when nothing filters them
+    and the caller has counted them (`unfiltered_total`)."""
+    filtered = bool(npq or status in ENTRY_STATUSES or search.strip())
+    query = select(Entry, _submitted.label("submitted")).where(Entry.window_id == window.id)
     if npq:
         query = query.where(Entry.npq_code == npq)
     if status in ENTRY_STATUSES:
         query = query.where(ENTRY_STATUSES[status][1])
     if search.strip():
         text = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
-                                func.lower(Entry.candidate_number).like(text)))
+        # Joined only to search: the count and the page of an unsearched list read entries.
+        query = query.join(User, User.id == Entry.participant_id).where(
+            or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
+                func.lower(Entry.candidate_number).like(text)))
     total, page, rows = _page(query.options(joinedload(Entry.participant)),
-                              (Entry.npq_code, Entry.id), page)
+                              (Entry.npq_code, Entry.id), page,
+                              total=None if filtered else unfiltered_total)
     return Page([EntryRow(e, bool(s)) for e, s in db.session.execute(rows)], total, page)
 
 
@@ -144,9 +150,12 @@ class ScriptRow:
 
 
 def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", status: str = "",
-                   marker_id: int | None = None, page: int = 1) -> Page:
+                   marker_id: int | None = None, page: int = 1,
+                   unfiltered_total: int | None = None) -> Page:
     """The window's marked scripts by candidate number with their live allocations and any
-    moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements."""
+    moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements, three
+    when nothing filters them and the caller has counted them (`unfiltered_total`)."""
+    filtered = bool(npq or status in SCRIPT_STATUSES or marker_id)
     query = marked_entries(window, at)
     if npq:
         query = query.where(Entry.npq_code == npq)
@@ -158,7 +167,8 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
         query = query.where(Entry.id.in_(
             select(Allocation.entry_id).where(Allocation.marker_id == marker_id,
                                               Allocation.status != AllocationStatus.RETURNED)))
-    total, page, rows = _page(query, (Entry.candidate_number,), page)
+    total, page, rows = _page(query, (Entry.candidate_number,), page,
+                              total=None if filtered else unfiltered_total)
     entries = db.session.scalars(rows).all()
     ids = [e.id for e in entries]
     allocations = {(a.entry_id, a.role): a for a in db.session.scalars(

@@ -25,7 +25,7 @@ from ..models import (
     SubmissionVersion,
     User,
 )
-from . import audit, notifications, standardisation
+from . import audit, level_counts, notifications, standardisation
 from .marking_error import MarkingError
 from .marks import check_hand_back
 
@@ -312,6 +312,8 @@ def withdraw(allocations: list[Allocation], why: str, at: datetime,
     """Take scripts back from their markers (any work on them is kept, withdrawn), audited,
     each marker told how many and why (never whose)."""
     for allocation in allocations:
+        if allocation.status is AllocationStatus.SUBMITTED:
+            level_counts.shift(allocation, allocation.mark, -1)
         allocation.status = AllocationStatus.RETURNED
         allocation.returned_at, allocation.return_reason = at, f"Withdrawn: {why}"
         audit.record("allocation.withdrawn", actor=actor, window_id=allocation.entry.window_id,

@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import case, event, func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -262,8 +262,8 @@ class Outstanding:
         return f"{self.candidate_number} ({self.stage}: {self.holder})"
 
 
-def _checking_state(window: AssessmentWindow, at: datetime):
-    """The window's marked scripts, each with its live first and second allocations and its
+def _checking_state(entries):
+    """`entries` (a query of Entry), each with its live first and second allocations and its
     case, and the condition that its checking is unfinished: final_results' rule (an
     undecided case; else no first mark; else a second mark needs_second asks for and is not
     in), said in SQL so a page counts and lists them without reading the whole window."""
@@ -281,7 +281,7 @@ def _checking_state(window: AssessmentWindow, at: datetime):
                   | (Moderation.id.is_(None)
                      & (first_missing | (second_needed & second_missing))))
     query = (
-        marked_entries(window, at).add_columns(first, second, Moderation)
+        entries.add_columns(first, second, Moderation)
         .outerjoin(first, live(first, MarkingRole.FIRST))
         .outerjoin(first_mark, first_mark.allocation_id == first.id)
         .outerjoin(second, live(second, MarkingRole.SECOND))
@@ -291,21 +291,72 @@ def _checking_state(window: AssessmentWindow, at: datetime):
     return query, unfinished, first, second
 
 
+def keep_checking_open(connection, entry_ids) -> None:
+    """Record in each entry's checking_open whether its checking is unfinished by the rule
+    (_checking_state), for the marking page's count: two statements. Called after every flush
+    that changes an allocation, a case or the sample (_entries_touched), and after a bulk load."""
+    entry_ids = sorted(entry_ids)
+    query, unfinished, _, _ = _checking_state(select(Entry).where(Entry.id.in_(entry_ids)))
+    still_open = set(connection.scalars(query.with_only_columns(Entry.id).where(unfinished)))
+    connection.execute(update(Entry.__table__).where(Entry.__table__.c.id.in_(entry_ids))
+                       .values(checking_open=Entry.__table__.c.id.in_(still_open)))
+
+
+_TOUCHING = (Allocation, Moderation, SecondMarkingSample)
+
+
+@event.listens_for(Session, "before_flush")
+def _entries_deleted(session, _context, _instances):
+    # Read before the flush: a deleted case's columns cannot be loaded after it.
+    session.info["checking_deleted"] = {o.entry_id for o in session.deleted
+                                        if isinstance(o, _TOUCHING)}
+
+
+@event.listens_for(Session, "after_flush")
+def _entries_touched(session, _context):
+    touched = session.info.pop("checking_deleted", set()) | {
+        o.entry_id for o in (*session.new, *session.dirty) if isinstance(o, _TOUCHING)}
+    if touched:
+        keep_checking_open(session.connection(), touched)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _entries_updated(state):
+    """An UPDATE or DELETE of these rows sent through the session (not a flush): the entries
+    it matches are found first, and kept after it."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return None
+    model = state.bind_mapper.class_
+    if model not in (*_TOUCHING, Mark):
+        return None
+    matched = (select(Allocation.entry_id).join(Mark, Mark.allocation_id == Allocation.id)
+               if model is Mark else select(model.entry_id))
+    if state.statement.whereclause is not None:
+        matched = matched.where(state.statement.whereclause)
+    connection = state.session.connection()
+    touched = set(connection.scalars(matched))
+    result = state.invoke_statement()
+    if touched:
+        keep_checking_open(connection, touched)
+    return result
+
+
 def checking_counts(window: AssessmentWindow, at: datetime) -> tuple[int, int]:
     """How many of the window's scripts are marked (their deadline passed), and how many of
-    them are still being checked: one statement."""
-    query, unfinished, _, _ = _checking_state(window, at)
-    scripts, outstanding = db.session.execute(
-        query.with_only_columns(func.count(), func.count(case((unfinished, 1))))).one()
-    return scripts, outstanding
+    them are still being checked (kept in checking_open as they change): one statement, no
+    allocation read."""
+    return tuple(db.session.execute(marked_entries(window, at).with_only_columns(
+        func.count(), func.count(case((Entry.checking_open.is_(True), 1))))).one())
 
 
 def outstanding_checks(window: AssessmentWindow, at: datetime, limit: int | None = None,
-                       moderation_only: bool = False) -> list[Outstanding]:
+                       moderation_only: bool = False, kept: bool = False) -> list[Outstanding]:
     """Every script whose deadline has passed and whose result is not final (the first `limit`,
     or only those waiting for moderation), by candidate number, in a fixed number of queries."""
-    query, unfinished, first, second = _checking_state(window, at)
+    query, unfinished, first, second = _checking_state(marked_entries(window, at))
     query = query.where(unfinished)
+    if kept:  # a page's list: only the entries kept as open are looked at (release asks all)
+        query = query.where(Entry.checking_open.is_(True))
     if moderation_only:
         query = query.where(Moderation.id.is_not(None))
     rows = db.session.execute(

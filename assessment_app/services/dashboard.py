@@ -16,8 +16,7 @@ from ..models import (
     Draft,
     EcClaim,
     Entry,
-    Judgement,
-    Mark,
+    LevelCount,
     MarkingRole,
     Moderation,
     SubmissionVersion,
@@ -51,22 +50,26 @@ def figures(window: AssessmentWindow, at: datetime) -> WindowFigures:
                func.count(Entry.extended_closes_at)).where(Entry.window_id == window.id)).one()
 
     def scripts(role, submitted: bool):
-        """Distinct scripts with a live allocation in `role` (only submitted ones if asked)."""
+        """Scripts with a live allocation in `role` (only submitted ones if asked): a script has
+        at most one live allocation per role (uq_allocation_live), so rows are scripts."""
         live = (Allocation.status == AllocationStatus.SUBMITTED if submitted
                 else Allocation.status != AllocationStatus.RETURNED)
-        return func.count(func.distinct(case(((Allocation.role == role) & live,
-                                              Allocation.entry_id))))
+        return func.count(case(((Allocation.role == role) & live, 1)))
 
     allocated, marked, second_marked = db.session.execute(
         select(scripts(MarkingRole.FIRST, False), scripts(MarkingRole.FIRST, True),
                scripts(MarkingRole.SECOND, True))
-        .where(Allocation.entry_id.in_(in_window))).one()
+        .join(Entry, Entry.id == Allocation.entry_id).where(Entry.window_id == window.id)).one()
     return WindowFigures(
         entered=entered,
         drafts_started=_count(select(Draft.id).where(Draft.entry_id.in_(in_window),
                                                      Draft.word_count > 0)),
-        submitted=_count(select(SubmissionVersion.entry_id)
-                         .where(SubmissionVersion.entry_id.in_(in_window)).distinct()),
+        # Every submitted script has a version 1 (numbers start at 1; versions are never
+        # removed): counted without a DISTINCT over every version.
+        submitted=db.session.scalar(
+            select(func.count()).select_from(SubmissionVersion)
+            .join(Entry, Entry.id == SubmissionVersion.entry_id)
+            .where(Entry.window_id == window.id, SubmissionVersion.number == 1)),
         on_extension=on_extension,
         ec_pending=_count(select(EcClaim.id).where(EcClaim.entry_id.in_(in_window),
                                                    EcClaim.decided_at.is_(None))),
@@ -149,21 +152,13 @@ class CriterionLevels:
 def level_distribution(window: AssessmentWindow) -> dict[str, list[CriterionLevels]]:
     """marker -> their levels per criterion, from submitted marks: for moderators' reviews.
     Criteria are named and ordered as in the rubric each mark was made with."""
-    # Counted by marker id, then named: no text made per judgement.
-    counted = (
-        select(Allocation.marker_id, Entry.npq_code, Mark.rubric_version, Judgement.criterion_id,
-               Judgement.level_id, func.count(Judgement.id).label("n"))
-        .select_from(Judgement)
-        .join(Mark, Mark.id == Judgement.mark_id).join(Allocation, Allocation.id == Mark.allocation_id)
-        .join(Entry, Entry.id == Allocation.entry_id)
-        .where(Entry.window_id == window.id, Allocation.status == AllocationStatus.SUBMITTED)
-        .group_by(Allocation.marker_id, Entry.npq_code, Mark.rubric_version,
-                  Judgement.criterion_id, Judgement.level_id)
-        .subquery())
+    # Read from the counts kept as marks change (level_counts), by marker id, then named.
     rows = db.session.execute(
-        select(User.name + " (" + User.email + ")", counted.c.npq_code, counted.c.rubric_version,
-               counted.c.criterion_id, counted.c.level_id, counted.c.n)
-        .join(counted, counted.c.marker_id == User.id)
+        select(User.name + " (" + User.email + ")", LevelCount.npq_code,
+               LevelCount.rubric_version, LevelCount.criterion_id, LevelCount.level_id,
+               LevelCount.n)
+        .join(LevelCount, LevelCount.marker_id == User.id)
+        .where(LevelCount.window_id == window.id, LevelCount.n > 0)
     ).all()
     rubrics = {version: rubric_at(version) for version in {row[2] for row in rows}}
     counts: dict[str, dict[tuple, Counter]] = {}

@@ -18,7 +18,7 @@ from ..models import (
     Seed,
 )
 from ..rubrics import Rubric
-from . import audit
+from . import audit, level_counts
 from .mark_input import MarkInput, complete_levels, set_judgements
 from .marking_error import MarkingError
 from .rubric_store import rubric_for
@@ -32,6 +32,7 @@ def save_mark(allocation: Allocation, data: MarkInput, at: datetime, *, submit: 
     the first). A seed's is standardisation.save_seed_mark."""
     mark = fill_mark(allocation, data, at, submit=submit)
     if submit:
+        level_counts.shift(allocation, mark, 1)
         audit.record("mark.submitted", actor=allocation.marker, window_id=allocation.window.id,
                      allocation=allocation.id, role=allocation.role.value,
                      outcome=mark.outcome.value, rubric_version=mark.rubric_version)
