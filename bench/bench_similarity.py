@@ -24,6 +24,7 @@ prepared. Its time and peak memory (ru_maxrss of that process) are printed besid
 """
 
 import argparse
+import hashlib
 import itertools
 import json
 import multiprocessing
@@ -272,7 +273,10 @@ def main() -> None:
         measure(Path(args.measure[0]), args.measure[1], args.ring)
         return
     n, m = args.scripts, args.earlier if args.earlier is not None else 5 * args.scripts
-    path = Path(args.cache) / f"n{n}-m{m}-w{args.words}.sqlite"
+    # The tables' shape is in the name: a database kept from before a migration is made again.
+    shape = hashlib.sha256(repr([(t.name, [c.name for c in t.columns])
+                                 for t in db.metadata.sorted_tables]).encode()).hexdigest()[:10]
+    path = Path(args.cache) / f"n{n}-m{m}-w{args.words}-{shape}.sqlite"
     started = time.perf_counter()
     if not path.with_suffix(".json").exists():
         path.parent.mkdir(parents=True, exist_ok=True)
