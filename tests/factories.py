@@ -27,6 +27,18 @@ def empty_database(app) -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def migrate(app, *args) -> None:
+    """`flask db ...` (upgrade, downgrade REV), which must succeed."""
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output
+
+
+def rows(query) -> list[tuple]:
+    """Every row of a plain SQL query, read on a connection of its own."""
+    with db.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
 def init_db(app) -> None:
     """Build the schema as `flask init-db` does, through the migrations (not create_all)."""
     result = app.test_cli_runner().invoke(args=["init-db"])

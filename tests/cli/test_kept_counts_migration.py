@@ -1,7 +1,7 @@
 """The migration that began keeping counts (f1a2c3d4e5b6) makes them from the rows already
 there exactly as the app keeps them: each entry's checking_open and the level counts."""
 
-from factories import empty_database
+from factories import empty_database, migrate, rows
 from sqlalchemy import text
 
 from assessment_app.extensions import db
@@ -13,26 +13,16 @@ LEVELS = text("SELECT window_id, marker_id, npq_code, rubric_version, criterion_
               "FROM level_count WHERE n > 0 ORDER BY 1, 2, 3, 4, 5, 6")
 
 
-def _rows(query):
-    with db.engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]
-
-
-def _migrate(app, *args):
-    result = app.test_cli_runner().invoke(args=["db", *args])
-    assert result.exit_code == 0, result.output
-
-
 def test_the_upgrade_makes_the_counts_the_app_keeps(app):
     empty_database(app)
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
-        checking, levels = _rows(CHECKING), _rows(LEVELS)
+        checking, levels = rows(CHECKING), rows(LEVELS)
         db.engine.dispose()
     assert {bool(open_) for _, open_ in checking} == {True, False} and levels
-    _migrate(app, "downgrade", BEFORE)
-    _migrate(app, "upgrade")
+    migrate(app, "downgrade", BEFORE)
+    migrate(app, "upgrade")
     with app.app_context():
-        assert [(i, bool(o)) for i, o in _rows(CHECKING)] == [(i, bool(o)) for i, o in checking]
-        assert _rows(LEVELS) == levels
+        assert [(i, bool(o)) for i, o in rows(CHECKING)] == [(i, bool(o)) for i, o in checking]
+        assert rows(LEVELS) == levels
         db.engine.dispose()

@@ -3,7 +3,7 @@ ways: a seed's queue state and its mark (with its judgements) go from its alloca
 seed, the seeds' allocations go, and every allocation left has an entry; downgrading puts them
 back."""
 
-from factories import empty_database
+from factories import empty_database, migrate, rows
 from sqlalchemy import text
 
 from assessment_app.extensions import db
@@ -30,39 +30,29 @@ OLD_LIVE = text("SELECT id, entry_id, version_id, marker_id, role, status FROM a
                 "WHERE entry_id IS NOT NULL ORDER BY id")
 
 
-def _rows(query):
-    with db.engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]
-
-
-def _migrate(app, *args):
-    result = app.test_cli_runner().invoke(args=["db", *args])
-    assert result.exit_code == 0, result.output
-
-
 def test_seeds_and_their_marks_move_to_their_own_table_and_back(app):
     empty_database(app)
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
-        seeds, judgements, live = _rows(SEEDS), _rows(SEED_JUDGEMENTS), _rows(LIVE)
+        seeds, judgements, live = rows(SEEDS), rows(SEED_JUDGEMENTS), rows(LIVE)
         db.engine.dispose()
     assert len(seeds) == 12 and sum(row[6] is not None for row in seeds) == 10
     assert judgements and all(row[1] is not None and row[2] is not None for row in live)
 
-    _migrate(app, "downgrade", BEFORE)
+    migrate(app, "downgrade", BEFORE)
     with app.app_context():
-        assert _rows(OLD_SEEDS) == seeds
-        assert _rows(OLD_SEED_JUDGEMENTS) == judgements
-        assert _rows(OLD_LIVE) == live
-        assert _rows(text("SELECT COUNT(*) FROM allocation WHERE entry_id IS NULL")) == [(12,)]
+        assert rows(OLD_SEEDS) == seeds
+        assert rows(OLD_SEED_JUDGEMENTS) == judgements
+        assert rows(OLD_LIVE) == live
+        assert rows(text("SELECT COUNT(*) FROM allocation WHERE entry_id IS NULL")) == [(12,)]
         db.engine.dispose()
 
-    _migrate(app, "upgrade")
+    migrate(app, "upgrade")
     with app.app_context():
-        assert _rows(SEEDS) == seeds
-        assert _rows(SEED_JUDGEMENTS) == judgements
-        assert _rows(LIVE) == live
-        assert _rows(text("SELECT COUNT(*) FROM mark WHERE (allocation_id IS NULL) = "
+        assert rows(SEEDS) == seeds
+        assert rows(SEED_JUDGEMENTS) == judgements
+        assert rows(LIVE) == live
+        assert rows(text("SELECT COUNT(*) FROM mark WHERE (allocation_id IS NULL) = "
                           "(seed_id IS NULL)")) == [(0,)]
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
