@@ -4,7 +4,8 @@ for one window of N marked scripts (`bench_reports.py N`, 5,000 by default; `mak
 Not a test. Seeds windows of N, N/4 and SMALL participants (every tenth second-marked and
 moderated, results released) in bulk into a temporary SQLite database, or into the
 PostgreSQL database named by BENCH_DATABASE_URL (its tables are dropped and made afresh: use
-a scratch database), then:
+a scratch database; its statistics gathered, as autovacuum would, unless --without-statistics),
+then:
 
 - fetches each page REPEATS times through the test client, as an admin or a marker would, and
   prints its p95 beside the target (< 100 ms) and beside the p95 of the same page for the SMALL
