@@ -18,9 +18,15 @@ _UTF8 = 0x800  # general purpose flag: the name is UTF-8, not code page 437
 _MADE_ON_UNIX, _READ_WRITE = 3 << 8, 0o600 << 16  # as zipfile marks a member it is given as bytes
 
 
+# zlib's fastest level. The moderation pack of 20,000 scripts, measured side by side: 6.7 and
+# 7.2 s at level 1 (7.4 s of CPU), 9.2 s at zipfile's default, 6 (10.2 s), for a file 8%
+# larger (67.3 MB, not 62.4): the pack is made while an admin watches it, downloaded once.
+LEVEL = 1
+
+
 def deflate(data: bytes) -> bytes:
-    """Raw deflate at zipfile's default level (6), as a member holds it."""
-    return zlib.compress(data, 6, wbits=-15)
+    """Raw deflate at LEVEL, as a member holds it."""
+    return zlib.compress(data, LEVEL, wbits=-15)
 
 
 def _dos_time(when: datetime) -> tuple[int, int]:

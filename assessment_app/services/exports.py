@@ -58,7 +58,7 @@ from ..models import (
 )
 from ..rubrics import parse_rubric
 from ..timeformat import iso_london
-from ..zip_stream import DEFLATED, STORED, ZipStream, deflate
+from ..zip_stream import DEFLATED, LEVEL, STORED, ZipStream, deflate
 from .allocations import marked_entries
 from .amendments import as_amended
 from .checking import _Checking, final_results, needs_second, settled_by
@@ -590,7 +590,7 @@ class _Packer:
         file first (its size goes in the header before it); returns its SHA-256."""
         yield from self.written(0)
         crc, size, digest = 0, 0, hashlib.sha256()
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
         with tempfile.TemporaryFile() as body:
             for block in spool.blocks():
                 crc, size = zlib.crc32(block, crc), size + len(block)
