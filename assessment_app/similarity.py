@@ -227,22 +227,25 @@ def signature(values: np.ndarray) -> np.ndarray:
     return values[first[take]] ^ (distance * _POSITION[0])
 
 
-def match(key: Hashable, script: np.ndarray, other: Hashable, other_script: np.ndarray,
-          threshold: float) -> Match | None:
-    """The pair if its exact overlap reaches the threshold with enough shingles shared."""
-    shared, percent = overlap(script, other_script)
+def _close_enough(key: Hashable, other: Hashable, counted: tuple[int, float],
+                  threshold: float) -> Match | None:
+    """The pair if its (shingles shared, percent) reaches the threshold with enough shared."""
+    shared, percent = counted
     if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
         return Match(key, other, shared, percent)
     return None
 
 
+def match(key: Hashable, script: np.ndarray, other: Hashable, other_script: np.ndarray,
+          threshold: float) -> Match | None:
+    """The pair if its exact overlap reaches the threshold with enough shingles shared."""
+    return _close_enough(key, other, overlap(script, other_script), threshold)
+
+
 def source_match(key: Hashable, script: np.ndarray, source: Hashable, source_set: np.ndarray,
                  threshold: float) -> Match | None:
     """The script and its source (a case study) if enough of the script is the source's."""
-    shared, percent = containment(script, source_set)
-    if shared >= MIN_SHARED_SHINGLES and percent >= threshold:
-        return Match(key, source, shared, percent)
-    return None
+    return _close_enough(key, source, containment(script, source_set), threshold)
 
 
 def signatures(sets: list[np.ndarray]) -> np.ndarray:

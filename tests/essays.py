@@ -110,3 +110,16 @@ def reorder(text: str, rng: random.Random) -> str:
     paragraphs = text.split("\n\n")
     rng.shuffle(paragraphs)
     return "\n\n".join(paragraphs)
+
+
+def planted_copies(current: dict, earlier: dict, rng: random.Random, words: int) -> dict:
+    """Copies to plant among `current` (keyed 500-503): script 0 verbatim, script 1 lightly
+    paraphrased, earlier script 1002's paragraphs reordered, and a third of script 3's
+    paragraphs followed by a new essay of `words` words."""
+    paragraphs = current[3].split("\n\n")
+    return {
+        500: current[0],
+        501: paraphrase(current[1], rng),
+        502: reorder(earlier[1002], rng),
+        503: "\n\n".join(paragraphs[: len(paragraphs) // 3] + essay(rng, words).split("\n\n")),
+    }

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from essays import essay, paraphrase, reorder
+from essays import essay, paraphrase, planted_copies
 
 from assessment_app import candidate_search, similarity
 from assessment_app.settings import defaults
@@ -156,14 +156,8 @@ def planted():
     rng = random.Random(2027)
     current = {i: essay(rng, 600) for i in range(120)}
     earlier = {1000 + i: essay(rng, 600) for i in range(120)}
-    paragraphs = current[3].split("\n\n")
-    current.update({
-        500: current[0],
-        501: paraphrase(current[1], rng),
-        502: reorder(earlier[1002], rng),
-        503: "\n\n".join(paragraphs[: len(paragraphs) // 3] + essay(rng, 400).split("\n\n")),
-        504: earlier[1100],
-    })
+    current.update(planted_copies(current, earlier, rng, 400))
+    current[504] = earlier[1100]
     return current, earlier
 
 

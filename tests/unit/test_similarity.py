@@ -5,7 +5,7 @@ passages are the copied ones, and no input crashes it."""
 import random
 
 import pytest
-from essays import essay, paraphrase, reorder
+from essays import essay, planted_copies
 
 from assessment_app import similarity
 from assessment_app.settings import PROJECT_ROOT, defaults
@@ -22,14 +22,8 @@ def planted():
     current = {i: essay(rng) for i in range(300)}
     earlier = {1000 + i: essay(rng) for i in range(300)}
     case_study = essay(rng, 2000)
-    paragraphs = current[3].split("\n\n")
-    current.update({
-        500: current[0],
-        501: paraphrase(current[1], rng),
-        502: reorder(earlier[1002], rng),
-        503: "\n\n".join(paragraphs[: len(paragraphs) // 3] + essay(rng, 1000).split("\n\n")),
-        504: "\n\n".join(case_study.split("\n\n")[:8] + essay(rng, 1000).split("\n\n")),
-    })
+    current.update(planted_copies(current, earlier, rng, 1000))
+    current[504] = "\n\n".join(case_study.split("\n\n")[:8] + essay(rng, 1000).split("\n\n"))
     expected = {frozenset({0, 500}), frozenset({1, 501}), frozenset({502, 1002}),
                 frozenset({3, 503}), frozenset({504, "case"})}
     return current, earlier, {"case": case_study}, expected
