@@ -48,13 +48,27 @@ class Page:
         return min(self.total, self.page * self.size)
 
 
-def _page(query, order, page: int, size: int = PAGE_SIZE, total: int | None = None):
-    """The count (unless the caller has it) and one page of `query`'s rows: two statements."""
+def _page(keys, order, page: int, size: int = PAGE_SIZE, total: int | None = None,
+          searched: bool = False) -> tuple[int, int, list[tuple]]:
+    """How many rows the query `keys` selects (unless the caller has counted them: `total`),
+    the page asked for (the last when it is past the end) and that page's rows in `order`:
+    the few columns that identify each (an id), for the caller to load the page's objects by.
+
+    At most two statements, one when the caller has counted. A text search (`searched`) tests
+    every row whatever the order, so its count is carried beside each row of the page (a
+    window function): one pass over the rows, not two. Other filters keep the separate count,
+    since their page can stop early in an index's order."""
+    asked = max(1, page)
+    if total is None and searched:
+        found = db.session.execute(keys.add_columns(func.count().over()).order_by(*order)
+                                   .limit(size).offset((asked - 1) * size)).all()
+        if found or asked == 1:
+            return (found[0][-1] if found else 0), asked, [tuple(row[:-1]) for row in found]
     if total is None:
-        total = db.session.scalar(
-            select(func.count()).select_from(query.order_by(None).subquery()))
-    page = min(max(1, page), max(1, -(-total // size)))
-    return total, page, query.order_by(*order).limit(size).offset((page - 1) * size)
+        total = db.session.scalar(select(func.count()).select_from(keys.order_by(None).subquery()))
+    page = min(asked, max(1, -(-total // size)))
+    return total, page, [tuple(row) for row in db.session.execute(
+        keys.order_by(*order).limit(size).offset((page - 1) * size))]
 
 
 # A window's entries ---------------------------------------------------------------------
@@ -80,30 +94,33 @@ class EntryRow:
 def window_entries(window: AssessmentWindow, *, npq: str = "", status: str = "",
                    search: str = "", page: int = 1, unfiltered_total: int | None = None) -> Page:
     """The window's entries by NPQ then entry order, filtered by NPQ, status (ENTRY_STATUSES)
-    and a name, email or candidate number; three statements, two when nothing filters them
-    and the caller has counted them (`unfiltered_total`)."""
+    and a name, email or candidate number (`unfiltered_total`: the caller's count of them
+    all, used when nothing filters); _page's statements, then one for the page's rows."""
     filtered = bool(npq or status in ENTRY_STATUSES or search.strip())
-    query = select(Entry, _submitted.label("submitted")).where(Entry.window_id == window.id)
+    query = select(Entry.id).where(Entry.window_id == window.id)
     if npq:
         query = query.where(Entry.npq_code == npq)
     if status in ENTRY_STATUSES:
         query = query.where(ENTRY_STATUSES[status][1])
     if search.strip():
         text = f"%{search.strip().lower()}%"
-        # Joined only to search: the count and the page of an unsearched list read entries.
+        # Joined only to search: an unsearched list's ids are read from entry's index alone.
         query = query.join(User, User.id == Entry.participant_id).where(
             or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
                 func.lower(Entry.candidate_number).like(text)))
-    total, page, rows = _page(query.options(joinedload(Entry.participant)),
-                              (Entry.npq_code, Entry.id), page,
-                              total=None if filtered else unfiltered_total)
-    return Page([EntryRow(e, bool(s)) for e, s in db.session.execute(rows)], total, page)
+    order = (Entry.npq_code, Entry.id)
+    total, page, keys = _page(query, order, page, total=None if filtered else unfiltered_total,
+                              searched=bool(search.strip()))
+    rows = db.session.execute(
+        select(Entry, _submitted.label("submitted")).where(Entry.id.in_([k for k, in keys]))
+        .options(joinedload(Entry.participant)).order_by(*order))
+    return Page([EntryRow(e, bool(s)) for e, s in rows], total, page)
 
 
 def people(*, role: str = "", programme: str = "", search: str = "", page: int = 1) -> Page:
-    """Everyone by name, filtered by role, programme and a name, email or school; two
-    statements."""
-    query = select(User)
+    """Everyone by name, filtered by role, programme and a name, email or school; _page's
+    statements, then one for the page's rows."""
+    query = select(User.id)
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     if programme:
@@ -112,8 +129,10 @@ def people(*, role: str = "", programme: str = "", search: str = "", page: int =
         text = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(User.name).like(text), func.lower(User.email).like(text),
                                 func.lower(User.school).like(text)))
-    total, page, rows = _page(query, (User.name, User.id), page)
-    return Page(list(db.session.scalars(rows)), total, page)
+    order = (User.name, User.id)
+    total, page, keys = _page(query, order, page, searched=bool(search.strip()))
+    return Page(list(db.session.scalars(
+        select(User).where(User.id.in_([k for k, in keys])).order_by(*order))), total, page)
 
 
 def entry_count(window: AssessmentWindow) -> int:
@@ -153,10 +172,11 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
                    marker_id: int | None = None, page: int = 1,
                    unfiltered_total: int | None = None) -> Page:
     """The window's marked scripts by candidate number with their live allocations and any
-    moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker; four statements, three
-    when nothing filters them and the caller has counted them (`unfiltered_total`)."""
+    moderation, filtered by NPQ, status (SCRIPT_STATUSES) and marker (`unfiltered_total` as
+    for window_entries); _page's statements, then three: the page's entries, their
+    allocations and their moderation."""
     filtered = bool(npq or status in SCRIPT_STATUSES or marker_id)
-    query = marked_entries(window, at)
+    query = marked_entries(window, at).with_only_columns(Entry.id)
     if npq:
         query = query.where(Entry.npq_code == npq)
     if status in SCRIPT_STATUSES:
@@ -167,10 +187,10 @@ def window_scripts(window: AssessmentWindow, at: datetime, *, npq: str = "", sta
         query = query.where(Entry.id.in_(
             select(Allocation.entry_id).where(Allocation.marker_id == marker_id,
                                               Allocation.status != AllocationStatus.RETURNED)))
-    total, page, rows = _page(query, (Entry.candidate_number,), page,
-                              total=None if filtered else unfiltered_total)
-    entries = db.session.scalars(rows).all()
-    ids = [e.id for e in entries]
+    order = (Entry.candidate_number,)
+    total, page, keys = _page(query, order, page, total=None if filtered else unfiltered_total)
+    ids = [k for k, in keys]
+    entries = db.session.scalars(select(Entry).where(Entry.id.in_(ids)).order_by(*order)).all()
     allocations = {(a.entry_id, a.role): a for a in db.session.scalars(
         select(Allocation).where(Allocation.entry_id.in_(ids),
                                  Allocation.status != AllocationStatus.RETURNED)

@@ -51,9 +51,8 @@ def _queued(user: User, status: AllocationStatus):
 
 def _page_of(user: User, status: AllocationStatus, page: int) -> Page:
     queued = _queued(user, status)
-    total, page, rows = _page(select(queued.c.kind, queued.c.id),
-                              (queued.c.given, queued.c.number, queued.c.kind, queued.c.id), page)
-    order = [tuple(row) for row in db.session.execute(rows)]
+    total, page, order = _page(select(queued.c.kind, queued.c.id),
+                               (queued.c.given, queued.c.number, queued.c.kind, queued.c.id), page)
     wanted = {kind: [i for k, i in order if k == kind] for kind in ("live", "seed")}
     found = {("live", a.id): a for a in db.session.scalars(
         select(Allocation).where(Allocation.id.in_(wanted["live"]))

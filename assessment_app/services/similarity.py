@@ -171,7 +171,7 @@ class Overview:
 
 
 def overview(window: AssessmentWindow, page: int = 1) -> Overview:
-    """Four statements, whatever the number of scripts or pairs."""
+    """Five statements, whatever the number of scripts or pairs."""
     runs = db.session.scalars(
         select(SimilarityRun).where(SimilarityRun.window_id == window.id)
         .order_by(SimilarityRun.finished_at.is_(None), SimilarityRun.finished_at.desc(),
@@ -183,16 +183,16 @@ def overview(window: AssessmentWindow, page: int = 1) -> Overview:
     if latest is None:
         pairs = Page([], 0, 1)
     else:
-        query = select(SimilarityPair).where(SimilarityPair.run_id == latest.id)
-        total, page, rows = _page(query, [SimilarityPair.overlap_percent.desc(),
-                                          SimilarityPair.id], page)
-        rows = rows.options(
+        order = (SimilarityPair.overlap_percent.desc(), SimilarityPair.id)
+        total, page, keys = _page(
+            select(SimilarityPair.id).where(SimilarityPair.run_id == latest.id), order, page)
+        rows = select(SimilarityPair).where(SimilarityPair.id.in_([k for k, in keys])).options(
             joinedload(SimilarityPair.version).joinedload(SubmissionVersion.entry)
             .joinedload(Entry.participant),
             joinedload(SimilarityPair.other_version).joinedload(SubmissionVersion.entry)
             .options(joinedload(Entry.participant), joinedload(Entry.window)),
             joinedload(SimilarityPair.paper).options(defer(CasePaper.markdown)))
-        pairs = Page(list(db.session.scalars(rows)), total, page)
+        pairs = Page(list(db.session.scalars(rows.order_by(*order))), total, page)
     cases = list(db.session.scalars(
         select(MisconductCase).join(Entry, Entry.id == MisconductCase.entry_id)
         .where(Entry.window_id == window.id).order_by(MisconductCase.opened_at)

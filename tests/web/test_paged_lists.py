@@ -64,3 +64,47 @@ def test_the_marking_overview_filters_by_marker_and_status(app, admin, cohorts):
     assert "Showing 1 to 12 of 12" in admin.get(f"{url}?status=moderated").text
     assert "No scripts match" in admin.get(f"{url}?status=unallocated").text
     assert "No scripts match" in admin.get(f"{url}?npq=NPQH").text
+
+
+def _every_page(admin, url: str) -> tuple[list[str], list[str]]:
+    """The candidates of every page of a list, in order, and each page's "Showing" line."""
+    seen, lines, number = [], [], 1
+    while True:
+        html = admin.get(f"{url}&page={number}").text
+        seen += candidates(html)
+        lines.append(re.search(r"Showing [^<]*|No participants match", html).group(0))
+        if 'rel="next"' not in html:
+            return seen, lines
+        number += 1
+
+
+@pytest.mark.parametrize("term", ["bulk1200", "BULK12001", "person 12011", "B0012010",
+                                  "@EXAMPLE.org", "nobody"])
+def test_a_search_finds_what_a_plain_reading_of_the_rule_finds_page_by_page(app, admin, cohorts,
+                                                                            term):
+    """Name, email or candidate number containing the term, any case, in the list's order,
+    with the count the search found (taken in the same statement as the page)."""
+    url = f"/admin/windows/{cohorts[120]}?q={term}"
+    with app.app_context():
+        everyone = db.session.scalars(db.select(Entry).where(Entry.window_id == cohorts[120])
+                                      .order_by(Entry.npq_code, Entry.id)).all()
+        wanted = [e.candidate_number for e in everyone
+                  if any(term.lower() in field.lower() for field in
+                         (e.participant.name, e.participant.email, e.candidate_number))]
+    found, lines = _every_page(admin, url)
+    assert found == wanted
+    total = len(wanted)
+    assert lines == ([f"Showing {1 + 50 * k} to {min(total, 50 * (k + 1))} of {total} participants"
+                      for k in range(-(-total // 50))] or ["No participants match"])
+
+
+@pytest.mark.parametrize(("page", "query", "pages"), [
+    ("", "q=bulk1200", 2), ("", "status=submitted", 3), ("", "npq=NPQLTD", 3),
+    ("/marking", "status=moderated", 1), ("/marking", "npq=NPQLTD", 3)])
+def test_a_page_past_the_end_of_a_filtered_list_shows_its_last_page(admin, cohorts, page, query,
+                                                                     pages):
+    url = f"/admin/windows/{cohorts[120]}{page}?{query}"
+    last = admin.get(f"{url}&page={pages}").text
+    past = admin.get(f"{url}&page=40").text
+    assert candidates(past) == candidates(last) != []
+    assert re.search(r"Showing [^<]*", past).group(0) == re.search(r"Showing [^<]*", last).group(0)
