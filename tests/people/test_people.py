@@ -153,3 +153,34 @@ def test_the_people_list_is_paged_and_filtered_in_a_fixed_number_of_statements(a
     assert "of 60 people" in admin.get("/admin/people?role=participant&programme=NPQH").text
     oak = admin.get("/admin/people?q=oak+school").text
     assert "of 12 people" in oak and "Person 0010" in oak and "Person 0011" not in oak
+
+
+@pytest.mark.parametrize("term", ["person 0", "oak school", "PERSON 01", "p0007@", "nobody"])
+def test_a_people_search_pages_through_what_a_plain_reading_of_the_rule_finds(app, admin, term):
+    """Name, email or school containing the term, any case, by name; the count taken with the
+    page (one statement), and a page past the end showing the last."""
+    _add_participants(app, 120)
+    with app.app_context():
+        wanted = sorted((u.name, u.email) for u in db.session.scalars(db.select(User))
+                        if any(term.lower() in (field or "").lower()
+                               for field in (u.name, u.email, u.school)))
+
+    def listed(html):  # each row's email, under its name
+        return re.findall(r'<span class="govuk-body-s">(p\d{4})@example.org</span>', html)
+
+    found, number = [], 1
+    while True:
+        html = admin.get(f"/admin/people?q={term}&page={number}").text
+        found += listed(html)
+        if 'rel="next"' not in html:
+            break
+        number += 1
+    emails = [email.split("@")[0] for _, email in wanted]
+    assert found == emails
+    past = admin.get(f"/admin/people?q={term}&page=99").text
+    if wanted:
+        total = len(wanted)
+        assert f"Showing {50 * (number - 1) + 1} to {total} of {total} people" in past
+        assert listed(past) == emails[50 * (number - 1):]
+    else:
+        assert "No people match" in past
