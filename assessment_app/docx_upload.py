@@ -12,6 +12,7 @@ import zlib
 
 from lxml import etree
 
+from .docx_privacy import without_personal_details
 from .wordcount import count_response, docx_text
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -56,7 +57,7 @@ def read_response_docx(filename: str, data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_package(archive)
-    except _ZIP_ERRORS:
+    except (*_ZIP_ERRORS, etree.LxmlError):  # a part not zipped or not XML: damaged
         raise DocxRejected(_DAMAGED) from None
     try:
         text = docx_text(data)
@@ -74,6 +75,18 @@ def read_response_docx(filename: str, data: bytes) -> str:
         raise DocxRejected("The document has no text we can read. Check it is the right file and "
                            "that your response is not in text boxes, headers or pictures.")
     return text
+
+
+def copy_naming_nobody(filename: str, data: bytes) -> bytes:
+    """The copy of an upload read_response_docx took that may leave the provider
+    (docx_privacy.without_personal_details). Raises DocxRejected, as damaged, when it cannot
+    be built: a part the reading never needed (the theme, the fonts table) is not XML."""
+    try:
+        return without_personal_details(data)
+    except (*_ZIP_ERRORS, KeyError, etree.LxmlError):
+        log.info("a .docx upload %r whose copy naming nobody cannot be built", filename,
+                 exc_info=True)
+        raise DocxRejected(_DAMAGED) from None
 
 
 def _check_name(name: str) -> None:

@@ -13,6 +13,7 @@ written to a file by the scheduler (services/moderation_packs.py), a page of scr
 import csv
 import hashlib
 import io
+import logging
 import re
 import tempfile
 import zlib
@@ -32,7 +33,7 @@ from ..attempts import NOT_COUNTED
 from ..clock import to_london
 from ..csv_cells import spreadsheet_safe
 from ..dfe_return import RETURN_COLUMNS, completion_date, dfe_outcome, return_row
-from ..docx_privacy import without_personal_details
+from ..docx_upload import DocxRejected, copy_naming_nobody
 from ..extensions import db
 from ..models import (
     Allocation,
@@ -62,6 +63,8 @@ from ..zip_stream import DEFLATED, LEVEL, STORED, ZipStream, deflate
 from .allocations import marked_entries
 from .amendments import as_amended
 from .checking import _Checking, final_results, needs_second, settled_by
+
+log = logging.getLogger(__name__)
 
 COLUMNS = [
     "candidate_number", "npq", "version", "words", "sha256", "submitted_at",
@@ -384,13 +387,18 @@ def _judgement_lines(judgements: list[Judgement], rubric) -> list[str]:
 
 
 def _marking_text(v, data: _Marking, rubrics: dict, original: str | None) -> str:
-    """The marking of one script, for a person to read: each mark, moderation and the result."""
+    """The marking of one script, for a person to read: each mark, moderation and the result.
+    `original`: the path of its Word document in the pack, "" when it was uploaded but left
+    out, None when it was typed."""
     lines = [f"Candidate {v.candidate_number} ({v.npq_code})", "",
              f"Marked version: {v.number}, submitted {iso_london(v.submitted_at)}, "
              f"{v.word_count} words (limit {v.word_limit}), SHA-256 of the text {v.sha256}",
              f"Response text: scripts/{v.npq_code}/{v.candidate_number}.txt"]
     if original:
         lines.append(f"Uploaded as a Word document: {original}")
+    elif original == "":
+        lines.append("Uploaded as a Word document, left out of this pack: a copy naming nobody "
+                     "could not be made from it. The response text is the text that was marked.")
     for role, label in ((MarkingRole.FIRST, "First mark"), (MarkingRole.SECOND, "Second mark")):
         allocation = data.by_role.get((v.entry_id, role))
         if allocation is None:
@@ -604,6 +612,26 @@ class _Packer:
         return digest.hexdigest()
 
 
+def _original_in_pack(unit: list, base: str, kept_copy: bytes | None, upload: bytes | None,
+                      upload_sha256: str, who: tuple) -> str:
+    """Adds the uploaded Word document's copy naming nobody to the script's `unit` and returns
+    its path; "" when there is none to add: an upload kept before copies were made, from
+    which one cannot be built now. One such file leaves its script without the original; it
+    does not stop the pack."""
+    if kept_copy is None:
+        try:
+            kept_copy = copy_naming_nobody(f"{base}.docx", upload)
+        except DocxRejected:
+            log.warning("moderation pack: %s left out, no copy naming nobody", base)
+            return ""
+    original = f"{base}-original.docx"
+    what = ("The Word document uploaded (rebuilt to name nobody: properties, comments, headers, "
+            "footers and alt text left out, tracked changes accepted; uploaded file's SHA-256 "
+            f"{upload_sha256})")
+    unit.append((original, kept_copy, what, *who, STORED))  # a .docx is a zip already
+    return original
+
+
 def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                 page: int = PACK_PAGE) -> Iterator[bytes]:
     """The external moderator's pack: scripts, marking, rubric versions and papers (see
@@ -650,13 +678,8 @@ def scripts_zip(window: AssessmentWindow, at, progress=_no_progress,
                              DEFLATED)]
                     original = None
                     if upload_sha256 is not None:
-                        original = f"{base}-original.docx"
-                        unit.append((
-                            original, shared_copy or without_personal_details(upload),
-                            "The Word document uploaded (rebuilt to name nobody: properties, "
-                            "comments, headers, footers and alt text left out, tracked changes "
-                            f"accepted; uploaded file's SHA-256 {upload_sha256})", *who,
-                            STORED))  # a .docx is a zip already
+                        original = _original_in_pack(unit, base, shared_copy, upload,
+                                                     upload_sha256, who)
                     unit.append((f"{base}-marking.txt", _marking_text(v, data, rubrics, original),
                                  "Each mark with criterion levels and comments, feedback, "
                                  "moderation and outcome", *who, DEFLATED))

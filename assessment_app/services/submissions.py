@@ -13,8 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from .. import deadlines, metrics, wordcount
-from ..docx_privacy import without_personal_details
-from ..docx_upload import read_response_docx
+from ..docx_upload import copy_naming_nobody, read_response_docx
 from ..extensions import db
 from ..models import (
     AssessmentWindow,
@@ -334,12 +333,13 @@ def draft_for(entry: Entry) -> Draft | None:
 def store_upload(entry: Entry, filename: str, data: bytes, at: datetime) -> ResponseUpload:
     """Read an uploaded .docx (raises DocxRejected with a message) and keep it with its text."""
     text = normalise(read_response_docx(filename, data))
+    copy = copy_naming_nobody(filename, data)
     filename = normalise(filename)
     upload = ResponseUpload(
         entry_id=entry.id,
         filename=filename,
         data=data,
-        copy_naming_nobody=without_personal_details(data),
+        copy_naming_nobody=copy,
         sha256=hashlib.sha256(data).hexdigest(),
         text=text,
         word_count=wordcount.count_words(text),

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from docx_files import repack
 from factories import make_window
 from marking.conftest import AFTER_CLOSE
 from packs import build_queued, built_pack, download_link
@@ -290,6 +291,26 @@ def test_an_upload_kept_before_there_were_copies_is_rebuilt_for_the_pack(app, re
         number = upload.entry.candidate_number
     archive = built_pack(app, admin_client(app, clock), released.window_id)
     assert archive.read(f"scripts/NPQLTD/{number}-original.docx") == copy
+
+
+def test_an_old_upload_that_cannot_be_copied_is_left_out_and_the_pack_is_still_made(
+        app, released, clock):
+    """One Word file kept before copies were made, whose theme is not XML: its script goes in
+    with its text and marking, which says the original was left out; nothing stops the pack."""
+    with app.app_context():
+        upload = db.session.scalars(db.select(ResponseUpload)).one()
+        upload.copy_naming_nobody = None
+        upload.data = repack(upload.data, replace={"word/theme/theme1.xml": b"<broken"})
+        db.session.commit()
+        number = upload.entry.candidate_number
+    archive = built_pack(app, admin_client(app, clock), released.window_id)
+    names = set(archive.namelist())
+    assert f"scripts/NPQLTD/{number}.txt" in names
+    assert f"scripts/NPQLTD/{number}-original.docx" not in names
+    marking = archive.read(f"scripts/NPQLTD/{number}-marking.txt").decode()
+    assert "Uploaded as a Word document, left out of this pack" in marking
+    manifest = archive.read("manifest.csv").decode()
+    assert f"{number}-original.docx" not in manifest and f"{number}-marking.txt" in manifest
 
 
 def test_the_packs_marks_are_the_marks_csv_byte_for_byte(app, released, clock):

@@ -7,11 +7,13 @@ import zipfile
 import pytest
 from docx import Document
 from docx.oxml import parse_xml
+from docx_files import repack
 
 from assessment_app.docx_upload import (
     MAX_MEMBERS,
     MAX_UNCOMPRESSED_BYTES,
     DocxRejected,
+    copy_naming_nobody,
     read_response_docx,
 )
 from assessment_app.wordcount import count_words, docx_text
@@ -70,19 +72,6 @@ def with_body_xml(*paragraph_xml: str) -> bytes:
         body.sectPr.addprevious(parse_xml(xml.replace("<w:p>", f"<w:p {_NAMESPACES}>", 1)
                                           .replace("<w:sdt>", f"<w:sdt {_NAMESPACES}>", 1)))
     return save(document)
-
-
-def repack(data: bytes, replace: dict | None = None, add: dict | None = None) -> bytes:
-    """The same package with some members replaced or added."""
-    replace, add = replace or {}, add or {}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            target.writestr(name, replace.get(name, source.read(name)))
-        for name, content in add.items():
-            target.writestr(name, content)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -270,6 +259,27 @@ def test_a_package_whose_document_is_not_xml_is_refused_as_damaged():
     """Anything python-docx cannot parse becomes the damaged message, not a server error."""
     data = repack(full_response(), replace={"word/document.xml": b"<w:document><unclosed>"})
     assert "could not be opened" in refusal("response.docx", data)
+
+
+@pytest.mark.parametrize("body", [b"", b"<Relationships><Relationship Id=", b"not xml"])
+def test_a_package_whose_relationships_are_not_xml_is_refused_as_damaged(body,
+                                                                         refused_before_parsing):
+    """The package's own relationships name the body; unreadable, the file is damaged, not a
+    server error."""
+    data = repack(full_response(), replace={"_rels/.rels": body})
+    assert "could not be opened" in refusal("response.docx", data)
+
+
+@pytest.mark.parametrize("part", ["word/fontTable.xml", "word/theme/theme1.xml"])
+@pytest.mark.parametrize("body", [b"", b"<w:fonts><w:font w:name="])
+def test_a_part_only_the_copy_reads_that_is_not_xml_makes_the_file_damaged(part, body):
+    """The reading never opens the fonts table or the theme, so the text is read; the copy for
+    the external moderator is rebuilt from them, and cannot be. The upload is refused
+    (submissions.store_upload makes both), so no pack later meets a file it cannot copy."""
+    data = repack(full_response(), replace={part: body})
+    assert read_response_docx("response.docx", data)
+    with pytest.raises(DocxRejected, match="could not be opened"):
+        copy_naming_nobody("response.docx", data)
 
 
 def test_a_macro_enabled_package_named_docx_is_refused(refused_before_parsing):

@@ -3,11 +3,23 @@
 import io
 import zipfile
 
+import pytest
 from docx import Document
+from docx_files import repack
 from moments import CLOSED, DURING
-from page_html import by_id, described_by, error_links, has_class, one, parse, text_of
+from page_html import (
+    by_id,
+    described_by,
+    error_links,
+    has_class,
+    one,
+    page_summary,
+    parse,
+    text_of,
+)
 
-from assessment_app.models import ResponseSource, SubmissionVersion
+from assessment_app.extensions import db
+from assessment_app.models import ResponseSource, ResponseUpload, SubmissionVersion
 
 
 def docx_bytes(*paragraphs: str) -> bytes:
@@ -81,6 +93,20 @@ def test_a_corrupt_docx_is_refused(journey, clock):
     response = upload(journey, docx_bytes("whole")[:500])
     assert response.status_code == 200
     assert "govuk-error-summary" in response.text
+
+
+@pytest.mark.parametrize("part", ["_rels/.rels", "word/fontTable.xml", "word/theme/theme1.xml"])
+def test_a_docx_with_a_part_that_is_not_xml_is_refused_as_damaged_and_nothing_kept(
+        app, journey, clock, part):
+    """Not a server error: the participant is told to save it again from Word, and no upload
+    is kept that the moderation pack could not copy."""
+    journey.at(DURING)
+    damaged = repack(docx_bytes("A whole response."), replace={part: b"<broken"})
+    response = upload(journey, damaged)
+    assert response.status_code == 200
+    assert "could not be opened, it may be damaged" in text_of(page_summary(parse(response)))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ResponseUpload.id))) == 0
 
 
 def test_a_macro_enabled_document_is_refused(journey, clock):
