@@ -57,7 +57,7 @@ def read_response_docx(filename: str, data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_package(archive)
-    except (*_ZIP_ERRORS, etree.LxmlError):  # a part not zipped or not XML: damaged
+    except _ZIP_ERRORS:
         raise DocxRejected(_DAMAGED) from None
     try:
         text = docx_text(data)
@@ -151,7 +151,10 @@ def _main_part(archive: zipfile.ZipFile, names: set[str]) -> str:
     so the part checked is the part read."""
     if "_rels/.rels" not in names:
         raise DocxRejected(_DAMAGED)
-    rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
+    try:
+        rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
+    except etree.LxmlError:  # not XML: for the case study's reading too (case_study_docx)
+        raise DocxRejected(_DAMAGED) from None
     for rel in rels.iter(_PACKAGE_RELS):
         if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("TargetMode") != "External":
             name = posixpath.normpath(rel.get("Target", "").lstrip("/"))

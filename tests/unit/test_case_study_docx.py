@@ -4,6 +4,7 @@ import io
 
 import pytest
 from docx import Document
+from docx_files import repack
 from factories import word_case_study
 
 from assessment_app.case_studies import CaseStudyError, parse_case_study, render_case_study
@@ -48,6 +49,14 @@ def test_an_unreadable_word_file_is_refused_naming_the_file(data, problem):
     with pytest.raises(CaseStudyError) as refused:
         docx_to_markdown(data, "paper.docx")
     assert "paper.docx" in str(refused.value) and problem in str(refused.value)
+
+
+@pytest.mark.parametrize("body", [b"", b"<Relationships><Relationship Id="])
+def test_a_word_file_whose_relationships_are_not_xml_is_refused_as_damaged(body):
+    damaged = repack(word_case_study(), replace={"_rels/.rels": body})
+    with pytest.raises(CaseStudyError) as refused:
+        docx_to_markdown(damaged, "paper.docx")
+    assert "paper.docx" in str(refused.value) and "damaged" in str(refused.value)
 
 
 def test_a_word_file_with_no_text_is_refused():
