@@ -6,6 +6,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from .. import password_hashing
@@ -225,7 +226,10 @@ def add_person(row: dict, actor: User, at: datetime) -> User:
         email, role, programmes, end_date = checked_row(row, taken, {})
     except ValueError as problem:
         raise AccountError(as_sentence(problem)) from None
-    user = create_person(row, email, role, programmes, end_date, at)
+    try:
+        user = create_person(row, email, role, programmes, end_date, at)
+    except IntegrityError:  # added by another request since the check (a double click)
+        raise AccountError(f"{email} already has an account.") from None
     audit.record("person.added", actor=actor, user=user.id, role=role.value,
                  participant_id=user.id if role is Role.PARTICIPANT else None)
     return user

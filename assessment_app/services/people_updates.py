@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..csv_imports import ImportRefused, chunked, read_rows
 from ..extensions import db
@@ -81,6 +82,10 @@ def save_edit(person: User, row: dict, shown: str, actor: User, at: datetime) ->
     if update.refusals or fingerprint([update]) != shown:
         raise UpdateRefused(STALE)
     person_changes.apply(person, update.changes, actor=actor, source="admin", at=at)
+    try:
+        db.session.flush()
+    except IntegrityError:  # an email another request gave someone since the check
+        raise UpdateRefused(STALE) from None
     return update
 
 

@@ -129,6 +129,27 @@ def test_an_admin_adds_one_person_with_the_same_checks_as_an_import(app, admin):
     assert link_in(app, "sam@example.org").startswith("/password/")
 
 
+def test_the_same_person_added_twice_at_once_is_refused_on_the_field_not_a_server_error(
+        app, admin, monkeypatch):
+    """A double click on Add: both requests find the address free, the second to write meets
+    the database's UNIQUE email. Here the check is made to miss an account already saved, as
+    the second request's did."""
+    from assessment_app.services import accounts
+
+    with app.app_context():
+        make_user(email="sam@example.org", name="Sam Taylor")
+    checked_row = accounts.checked_row
+    monkeypatch.setattr(accounts, "checked_row",
+                        lambda row, taken, seen, *rest: checked_row(row, set(), seen, *rest))
+    form = {"role": "participant", "name": "Sam Taylor", "email": "sam@example.org",
+            "programme": "NPQLTD", "cohort": "", "delivery_partner": "", "school": ""}
+    again = admin.post("/admin/people/new", data=form)
+    assert again.status_code == 200
+    assert "sam@example.org already has an account" in again.text
+    with app.app_context():
+        assert User.query.filter_by(email="sam@example.org").count() == 1
+
+
 def _add_participants(app, n, start=0):
     with app.app_context():
         db.session.add_all(User(email=f"p{start + i:04d}@example.org", name=f"Person {start + i:04d}",

@@ -109,6 +109,32 @@ def test_an_email_that_is_someone_elses_is_refused_on_its_field_with_what_was_ty
     assert held(app, user_id).email == "sam@example.org"
 
 
+def test_an_email_given_to_someone_else_at_the_same_moment_is_refused_not_a_server_error(
+        app, admin, monkeypatch):
+    """Two admins give two people one address at once: both checks pass, the second save meets
+    the database's UNIQUE email. Here the checks are made to miss the other account, as the
+    second admin's did; the save is refused as stale (409) and nothing of it is kept."""
+    from assessment_app.services import people_updates
+
+    user_id = sam(app)
+    with app.app_context():
+        make_user(email="jo@example.org", name="Jo Evans")
+    review_edit = people_updates.review_edit
+
+    def missing_the_other(person, row):
+        update = review_edit(person, row)
+        update.effects[:] = [e for e in update.effects if not (e.field == "email" and e.blocking)]
+        return update
+
+    monkeypatch.setattr(people_updates, "review_edit", missing_the_other)
+    page = check(admin, user_id, email="jo@example.org")
+    assert "Check the changes" in page.text
+    saved = confirm(admin, user_id, page, email="jo@example.org")
+    assert saved.status_code == 409
+    assert "The details changed after you looked" in saved.text
+    assert held(app, user_id).email == "sam@example.org"
+
+
 def test_a_bad_value_is_refused_on_its_field(app, admin):
     user_id = sam(app)
     page = check(admin, user_id, email="not-an-email", programme="NPQXX").text
