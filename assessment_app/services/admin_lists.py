@@ -54,10 +54,11 @@ def _page(keys, order, page: int, size: int = PAGE_SIZE, total: int | None = Non
     the page asked for (the last when it is past the end) and that page's rows in `order`:
     the few columns that identify each (an id), for the caller to load the page's objects by.
 
-    At most two statements, one when the caller has counted. A text search (`searched`) tests
-    every row whatever the order, so its count is carried beside each row of the page (a
-    window function): one pass over the rows, not two. Other filters keep the separate count,
-    since their page can stop early in an index's order."""
+    Two statements, one when the caller has counted. A text search (`searched`) tests every
+    row whatever the order, so its count is carried beside each row of the page (a window
+    function): one statement, one pass over the rows, not two (three statements for a page
+    past its end). Other filters keep the separate count, since their page can stop early in
+    an index's order."""
     asked = max(1, page)
     if total is None and searched:
         found = db.session.execute(keys.add_columns(func.count().over()).order_by(*order)
